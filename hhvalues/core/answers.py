@@ -1,0 +1,185 @@
+"""Answers: one line of JSON per respondent × item × epoch (DESIGN.md §3).
+
+Whoever wrote an answer — a participant, a model condition, a reference agent — it has the
+same form, so the scoring core grades them all alike.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from hhvalues.core.bank import write_text_atomic
+from hhvalues.core.probes import Choice
+from hhvalues.errors import AnswersError
+
+
+class Status(StrEnum):
+    """How an answer came to be; every status but ``ok`` grades as wrong."""
+
+    OK = "ok"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    TRUNCATED = "truncated"
+    EMPTY = "empty"
+    INVALID = "invalid"
+    ERROR = "error"
+
+
+RESPONDENT_KINDS = ("human", "model", "agent")
+
+
+def make_respondent(kind: str, name: str) -> str:
+    """Build a respondent id ``kind:name``."""
+    if not kind or ":" in kind or not name:
+        raise ValueError(f"bad respondent parts {kind!r}, {name!r}")
+    return f"{kind}:{name}"
+
+
+def parse_respondent(respondent: str) -> tuple[str, str]:
+    """Split ``kind:name``; AnswersError when there is no kind."""
+    kind, sep, name = respondent.partition(":")
+    if not sep or not kind or not name:
+        raise AnswersError(f"respondent {respondent!r} is not of the form kind:name")
+    return kind, name
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One respondent's answer to one item in one epoch."""
+
+    respondent: str
+    item: str
+    epoch: int = 0
+    choices: Mapping[str, Choice | None] = field(default_factory=dict)
+    hypothesis: Mapping[str, float] | None = None
+    confidence: Mapping[str, float] | None = None
+    status: Status = Status.OK
+    rationale: str = ""
+    stimulus: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    """Optional fields beyond the contract (timings, flags), kept as given."""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSONL form."""
+        out: dict[str, Any] = {
+            "respondent": self.respondent,
+            "item": self.item,
+            "epoch": self.epoch,
+            "choices": dict(self.choices),
+            "hypothesis": dict(self.hypothesis) if self.hypothesis is not None else None,
+            "confidence": dict(self.confidence) if self.confidence is not None else None,
+            "status": self.status.value,
+            "rationale": self.rationale,
+        }
+        if self.stimulus is not None:
+            out["stimulus"] = self.stimulus
+        out.update({k: v for k, v in self.extra.items() if k not in out})
+        return out
+
+
+_KNOWN = {"respondent", "item", "epoch", "choices", "hypothesis", "confidence", "status",
+          "rationale", "stimulus"}
+
+
+def parse_answer(doc: object) -> Answer:
+    """Build an Answer from a decoded JSON object; AnswersError naming the field."""
+    if not isinstance(doc, dict):
+        raise AnswersError("an answer must be a JSON object")
+    respondent, item = doc.get("respondent"), doc.get("item")
+    if not isinstance(respondent, str):
+        raise AnswersError("'respondent' must be a string")
+    parse_respondent(respondent)
+    if not isinstance(item, str) or not item:
+        raise AnswersError("'item' must be a non-empty string")
+    epoch = doc.get("epoch", 0)
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
+        raise AnswersError("'epoch' must be a non-negative integer")
+    choices = doc.get("choices") or {}
+    if not isinstance(choices, dict):
+        raise AnswersError("'choices' must be an object")
+    for pid, c in choices.items():
+        if c not in ("A", "B", None):
+            raise AnswersError(f"choice for probe {pid!r} must be 'A', 'B' or null, got {c!r}")
+    hypothesis = _number_map(doc.get("hypothesis"), "hypothesis")
+    confidence = _number_map(doc.get("confidence"), "confidence")
+    if confidence is not None:
+        for pid, v in confidence.items():
+            if not 0.5 <= v <= 1.0:
+                raise AnswersError(f"confidence for probe {pid!r} must be in 0.5..1, got {v}")
+    try:
+        status = Status(doc.get("status", "ok"))
+    except ValueError:
+        raise AnswersError(f"unknown status {doc.get('status')!r}") from None
+    rationale = doc.get("rationale") or ""
+    if not isinstance(rationale, str):
+        raise AnswersError("'rationale' must be a string")
+    stimulus = doc.get("stimulus")
+    if stimulus is not None and not isinstance(stimulus, str):
+        raise AnswersError("'stimulus' must be a string")
+    extra = {k: v for k, v in doc.items() if k not in _KNOWN}
+    return Answer(respondent, item, epoch, choices, hypothesis, confidence, status, rationale,
+                  stimulus, extra)
+
+
+def _number_map(raw: object, name: str) -> dict[str, float] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise AnswersError(f"{name!r} must be an object or null")
+    out = {}
+    for k, v in raw.items():
+        if not isinstance(v, (int, float)) or isinstance(v, bool) or not math.isfinite(v):
+            raise AnswersError(f"{name} value for {k!r} must be a finite number")
+        out[k] = float(v)
+    return out
+
+
+def iter_answers(path: str | os.PathLike[str]) -> Iterator[Answer]:
+    """Stream answers from a JSONL file; AnswersError naming file and line for a bad line."""
+    p = Path(path)
+    try:
+        fh = p.open(encoding="utf-8")
+    except FileNotFoundError:
+        raise AnswersError("no such file", where=str(p)) from None
+    except OSError as exc:
+        raise AnswersError(f"cannot read: {exc}", where=str(p)) from None
+    with fh:
+        lineno = 0
+        try:
+            for lineno, line in enumerate(fh, 1):
+                if not line.strip():
+                    continue
+                try:
+                    doc = json.loads(line)
+                except json.JSONDecodeError as exc:
+                    raise AnswersError(f"not valid JSON ({exc.msg})", where=f"{p}:{lineno}") from None
+                try:
+                    yield parse_answer(doc)
+                except AnswersError as exc:
+                    raise AnswersError(exc.message, where=f"{p}:{lineno}") from None
+        except UnicodeDecodeError:
+            raise AnswersError("not UTF-8 text", where=f"{p}:{lineno + 1}") from None
+
+
+def read_answers(path: str | os.PathLike[str]) -> list[Answer]:
+    """All answers of a JSONL file."""
+    return list(iter_answers(path))
+
+
+def dumps_answer(answer: Answer) -> str:
+    """One JSONL line (without the newline)."""
+    return json.dumps(answer.to_json(), ensure_ascii=False, separators=(",", ":"))
+
+
+def write_answers(answers: Iterable[Answer], path: str | os.PathLike[str]) -> int:
+    """Write answers atomically; returns the number of lines."""
+    lines = [dumps_answer(a) for a in answers]
+    write_text_atomic(Path(path), "".join(line + "\n" for line in lines))
+    return len(lines)
