@@ -1,0 +1,5 @@
+import sys
+
+from hhvalues.cli import main
+
+sys.exit(main())
