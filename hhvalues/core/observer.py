@@ -1,0 +1,101 @@
+"""The ideal observer: Bayesian inverse planning over the bank's prior grid (DESIGN.md §5).
+
+``log post_h = log prior_h + Σ_demos log p(τ | w_h, β_h)`` (Baker, Saxe & Tenenbaum 2009), with the
+likelihood of each walk from :mod:`hhvalues.core.planning` under the bank's own model, batched
+over every hypothesis at once. Each probe's posterior predictive is
+``P_j(A) = Σ_h post_h 1[v_j(w_h) > 0]`` over the hypotheses for which probe j has a definite
+answer (|v_j| ≥ its margin) — one ``(H,) · (H, P)`` product. The ideal answer is the argmax; its
+accuracy is the ceiling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import logsumexp
+
+from hhvalues.core.bank import Bank, Demonstration, Item
+from hhvalues.core.features import FeatureSet
+from hhvalues.core.planning import path_log_likelihood
+from hhvalues.core.prior import HypothesisGrid, hypothesis_grid
+from hhvalues.core.probes import Probe, ProbeMatrix, probe_matrix, probe_values
+from hhvalues.core.world import parse_world
+
+
+class Posterior(NamedTuple):
+    """Posterior over the prior grid."""
+
+    grid: HypothesisGrid
+    log_post: NDArray[np.float64]
+    """``log_post[h]``, normalised."""
+
+    @property
+    def probs(self) -> NDArray[np.float64]:
+        """``post[h]``."""
+        return np.exp(self.log_post)
+
+    def mean_weights(self) -> NDArray[np.float64]:
+        """Posterior mean weight vector."""
+        return self.probs @ self.grid.weights
+
+
+def bank_grid(bank: Bank) -> HypothesisGrid:
+    """The bank's prior grid."""
+    return hypothesis_grid(len(bank.features), bank.model.weight_levels, bank.model.rationality_levels)
+
+
+def infer(
+    bank: Bank,
+    demos: Sequence[Demonstration],
+    *,
+    lapse: float | None = None,
+) -> Posterior:
+    """Posterior given every demonstration of an item, under the bank's model."""
+    grid = bank_grid(bank)
+    m = bank.model
+    eps = m.lapse if lapse is None else lapse
+    log_lik = np.zeros(len(grid.rationality))
+    for demo in demos:
+        world = parse_world(demo.grid, bank.features)
+        # Recorded human walks get a lapse floor so one slip cannot rule a hypothesis out.
+        demo_eps = max(eps, 0.05) if demo.source == "human" else eps
+        log_lik += path_log_likelihood(
+            world, demo.path, grid.weights, grid.rationality, step_cost=bank.step_cost,
+            horizon=m.horizon, planner=m.planner.value, lapse=demo_eps)
+    log_post = log_lik - logsumexp(log_lik)
+    return Posterior(grid, log_post)
+
+
+def predictive(
+    posterior: Posterior, matrix: ProbeMatrix
+) -> NDArray[np.float64]:
+    """``P_j(A)`` for every probe of ``matrix``, over hypotheses where the probe is definite."""
+    values = probe_values(posterior.grid.weights, matrix)  # (H, P)
+    definite = np.abs(values) >= matrix.margin - 1e-12
+    post = posterior.probs
+    mass = post @ definite
+    p_a = post @ (definite & (values > 0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.where(mass > 0, p_a / np.where(mass > 0, mass, 1.0), 0.5)
+    return np.clip(out, 0.0, 1.0)
+
+
+def item_matrix(bank: Bank, probes: Sequence[Probe], features: FeatureSet | None = None) -> ProbeMatrix:
+    """The probe matrix of probes under the bank's step cost, horizon and margins."""
+    return probe_matrix(probes, features or bank.features, step_cost=bank.step_cost,
+                        horizon=bank.model.horizon, margins=bank.model.margins)
+
+
+def ideal_probabilities(bank: Bank, item: Item) -> dict[str, float]:
+    """The ideal observer's P(A) for every probe of an item."""
+    post = infer(bank, item.demos)
+    p = predictive(post, item_matrix(bank, item.probes))
+    return {probe.id: float(x) for probe, x in zip(item.probes, p, strict=True)}
+
+
+def ideal_choice(p_a: float) -> str:
+    """The ideal answer: A when P(A) ≥ 0.5 (ties go to A; they do not occur in valid banks)."""
+    return "A" if p_a >= 0.5 else "B"
