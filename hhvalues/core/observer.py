@@ -64,7 +64,7 @@ def infer(
         demo_eps = max(eps, 0.05) if demo.source == "human" else eps
         log_lik += path_log_likelihood(
             world, demo.path, grid.weights, grid.rationality, step_cost=bank.step_cost,
-            horizon=m.horizon, planner=m.planner.value, lapse=demo_eps)
+            horizon=m.horizon, planner=m.planner.value, lapse=demo_eps, dtype=np.float32)
     log_post = log_lik - logsumexp(log_lik)
     return Posterior(grid, log_post)
 

@@ -21,7 +21,7 @@ the four neighbours of every cell are views, not copies.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 from numpy.typing import NDArray
@@ -39,41 +39,61 @@ def rewards(world: World, weights: Array, *, step_cost: float) -> Array:
     return r
 
 
+def at_states(u: NDArray[np.floating], states: NDArray[np.integer]) -> NDArray[np.floating]:
+    """Rows ``u[state, h]`` of a ``u[row, col, h]`` array."""
+    rows, cols = np.divmod(states, u.shape[1])
+    return u[rows, cols]
+
+
 def _neighbour_views(padded: Array) -> tuple[Array, Array, Array, Array]:
     """Values of the cell above, below, left and right of every interior cell (MOVES order)."""
     return padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]
 
 
 def iter_entry_values(
-    world: World, weights: Array, betas: Array, *, step_cost: float, horizon: int, planner: str
-):  # type: ignore[no-untyped-def]
-    """Yield ``(k, u_k)`` for k = 1..horizon, ``u_k[s, h]`` the value of entering s with k steps left.
+    world: World,
+    weights: Array,
+    betas: Array,
+    *,
+    step_cost: float,
+    horizon: int,
+    planner: str,
+    dtype: type = np.float64,
+) -> Iterator[tuple[int, NDArray[np.floating]]]:
+    """Yield ``(k, u_k)`` for k = 1..horizon, ``u_k[row, col, h]`` the value of entering a cell
+    with k steps left.
 
     Works in value space (exact for hard planning; log-sum-exp for soft), for any number of
-    hypotheses. The caller reads q-values of the states it needs as ``u_k[next_state[s]]``.
+    hypotheses. Read q-values with :func:`at_states`. The yielded array is a view reused on the
+    next step: copy it to keep it.
     """
-    r = rewards(world, weights, step_cost=step_cost)
+    r = rewards(world, weights, step_cost=step_cost).astype(dtype)
     n_h = r.shape[1]
     h, w = world.height, world.width
-    term = world.terminal[:, None]
-    pad = np.full((h + 2, w + 2, n_h), _NEG)
-    v = np.zeros_like(r)
-    beta = np.asarray(betas, dtype=np.float64).reshape(1, 1, -1)
+    terminal = np.flatnonzero(world.terminal)
+    pad = np.full((h + 2, w + 2, n_h), _NEG, dtype=dtype)
+    inner = pad[1:-1, 1:-1]  # a view: writing it fills the pad
+    r3 = r.reshape(h, w, n_h)
+    v = np.zeros((h * w, n_h), dtype=dtype)
+    v3 = v.reshape(h, w, n_h)
+    tmp = np.empty((h, w, n_h), dtype=dtype)
+    beta = np.asarray(betas, dtype=dtype).reshape(1, 1, -1)
     for k in range(1, horizon + 1):
-        u = r + np.where(term, 0.0, v)
-        yield k, u
-        pad[1:-1, 1:-1] = u.reshape(h, w, n_h)
+        np.add(r3, v3, out=inner)
+        yield k, inner
         up, down, left, right = _neighbour_views(pad)
         if planner == "hard":
-            grid_v = np.maximum(np.maximum(up, down), np.maximum(left, right))
+            np.maximum(up, down, out=v3)
+            np.maximum(left, right, out=tmp)
+            np.maximum(v3, tmp, out=v3)
         else:
             stack = np.stack((up, down, left, right))
             m = stack.max(axis=0)
             safe = np.where(np.isfinite(m), m, 0.0)
-            with np.errstate(divide="ignore"):
-                grid_v = safe + np.log(np.exp(beta * (stack - safe)).sum(axis=0)) / beta
-            grid_v[~np.isfinite(m)] = _NEG
-        v = grid_v.reshape(h * w, n_h)
+            with np.errstate(divide="ignore", under="ignore"):
+                v3[...] = safe + np.log(np.exp(beta * (stack - safe)).sum(axis=0)) / beta
+            v3[~np.isfinite(m)] = _NEG
+        v[terminal] = 0.0  # entering a destination ends the walk: nothing comes after
 
 
 def path_log_likelihood(
@@ -86,10 +106,14 @@ def path_log_likelihood(
     horizon: int,
     planner: str,
     lapse: float = 0.0,
+    dtype: type = np.float64,
 ) -> Array:
     """``log p(path | w_h, β_h)`` for every hypothesis h; shape ``(n_hypotheses,)``.
 
     The path must be valid in the world (see :func:`hhvalues.core.world.follow_path`).
+    ``dtype=np.float32`` plans in single precision (about 3× faster; log-likelihoods within
+    ~1e-4); sums are always float64. Hard planning does not depend on β, so it plans once per
+    distinct weight vector.
     """
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     betas = np.broadcast_to(np.asarray(betas, dtype=np.float64), (weights.shape[0],))
@@ -97,12 +121,16 @@ def path_log_likelihood(
         return _soft_loglik_exp_space(world, path, weights, betas, step_cost=step_cost, horizon=horizon)
     states, actions = _states_actions(world, path)
     n = len(actions)
+    plan_w, inverse = weights, None
+    if planner == "hard":
+        plan_w, inverse = np.unique(weights, axis=0, return_inverse=True)
+        inverse = inverse.reshape(-1)
     total = np.zeros(weights.shape[0])
-    for k, u in iter_entry_values(world, weights, betas, step_cost=step_cost, horizon=horizon,
-                                  planner=planner):
+    for k, u in iter_entry_values(world, plan_w, betas if inverse is None else np.ones(len(plan_w)),
+                                  step_cost=step_cost, horizon=horizon, planner=planner, dtype=dtype):
         t = horizon - k
         if t < n:
-            total += _step_log_prob(world, u, states[t], actions[t], betas, lapse)
+            total += _step_log_prob(world, u, states[t], actions[t], betas, lapse, inverse)
     return total
 
 
@@ -117,10 +145,16 @@ def _states_actions(world: World, path: str) -> tuple[list[int], list[int]]:
     return states, actions
 
 
-def _step_log_prob(world: World, u: Array, s: int, a: int, betas: Array, lapse: float) -> Array:
+def _step_log_prob(
+    world: World, u: NDArray[np.floating], s: int, a: int, betas: Array, lapse: float,
+    inverse: NDArray[np.intp] | None = None,
+) -> Array:
     nxt = world.next_state[s]
     legal = nxt >= 0
-    q = u[nxt[legal]] * betas  # (n_legal, H)
+    q = at_states(u, nxt[legal]).astype(np.float64)  # (n_legal, planned hypotheses)
+    if inverse is not None:
+        q = q[:, inverse]
+    q *= betas
     m = q.max(axis=0)
     lse = m + np.log(np.exp(q - m).sum(axis=0))
     chosen = int(np.flatnonzero(np.flatnonzero(legal) == a)[0])
@@ -144,35 +178,39 @@ def _soft_loglik_exp_space(
 
 
 def _soft_log_z(world: World, r: Array, betas: Array, horizon: int) -> Array:
-    """``β v_T(start)`` per hypothesis via ``z_k = A (E ⊙ ž_{k-1})`` with per-column rescaling."""
+    """``β v_T(start)`` per hypothesis via ``z_k = A (E ⊙ ž_{k-1})`` with periodic rescaling."""
     h, w = world.height, world.width
     n_h = r.shape[1]
     with np.errstate(under="ignore"):
         e = np.exp(betas * r)  # walls: exp(-inf) = 0
-    term = world.terminal[:, None]
-    e_open = np.where(term, 0.0, e).reshape(h, w, n_h)
-    e_term = np.where(term, e, 0.0).reshape(h, w, n_h)
-    z = np.ones((h, w, n_h))
+    terminal = np.flatnonzero(world.terminal)
+    e_open = e.copy()
+    e_open[terminal] = 0.0
+    e_term = e[terminal]
+    z = np.ones((h * w, n_h))
     log_scale = np.zeros(n_h)
     pad = np.zeros((h + 2, w + 2, n_h))
     inner = pad[1:-1, 1:-1]
-    for _ in range(horizon):
+    z3 = z.reshape(h, w, n_h)
+    e_open3 = e_open.reshape(h, w, n_h)
+    t_rows, t_cols = np.divmod(terminal, w)
+    for k in range(horizon):
         # ž is z on open cells and 1 on destinations; z is stored divided by exp(log_scale).
+        np.multiply(e_open3, z3, out=inner)
         with np.errstate(over="ignore", under="ignore"):
-            back = np.exp(np.minimum(-log_scale, 700.0))
-        np.multiply(e_open, z, out=inner)
-        inner += e_term * back
+            inner[t_rows, t_cols] = e_term * np.exp(np.minimum(-log_scale, 700.0))
         up, down, left, right = _neighbour_views(pad)
-        z = up + down
-        z += left
-        z += right
-        peak = z.reshape(-1, n_h).max(axis=0)
-        peak[peak <= 0] = 1.0
-        z /= peak
-        log_scale += np.log(peak)
-    r0, c0 = world.coords(world.start)
+        np.add(up, down, out=z3)
+        z3 += left
+        z3 += right
+        # Growth per step is bounded by 4·max(E), so rescaling every few steps cannot overflow.
+        if k % 4 == 3 or k == horizon - 1:
+            peak = z.max(axis=0)
+            peak[peak <= 0] = 1.0
+            z /= peak
+            log_scale += np.log(peak)
     with np.errstate(divide="ignore"):
-        return np.log(z[r0, c0]) + log_scale
+        return np.log(z[world.start]) + log_scale
 
 
 def policy_sampler(
@@ -180,7 +218,7 @@ def policy_sampler(
     lapse: float = 0.0,
 ) -> Callable[[np.random.Generator], str]:
     """Plan once for one hypothesis; return a function drawing a walk from the Boltzmann policy."""
-    us = [u[:, 0].copy() for _, u in iter_entry_values(
+    us = [u[:, :, 0].reshape(-1).copy() for _, u in iter_entry_values(
         world, np.atleast_2d(weights), np.array([beta]), step_cost=step_cost, horizon=horizon,
         planner=planner)]
 
@@ -209,13 +247,13 @@ def policy_sampler(
 
 def optimal_return(world: World, weights: Array, *, step_cost: float, horizon: int) -> float:
     """Best achievable return from the start (hard planning, one weight vector)."""
-    last = None
-    for _, u in iter_entry_values(world, np.atleast_2d(weights), np.array([1.0]), step_cost=step_cost,
-                                  horizon=horizon, planner="hard"):
-        last = u
+    last: NDArray[np.floating] | None = None
+    for _, last in iter_entry_values(world, np.atleast_2d(weights), np.array([1.0]), step_cost=step_cost,
+                                     horizon=horizon, planner="hard"):
+        pass
     assert last is not None
     nxt = world.next_state[world.start]
-    return float(last[nxt[nxt >= 0], 0].max())
+    return float(at_states(last, nxt[nxt >= 0])[:, 0].max())
 
 
 def reference_log_likelihood(
