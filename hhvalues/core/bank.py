@@ -97,6 +97,8 @@ class Truth:
     answers: Mapping[str, Choice]
     ideal: Mapping[str, float] = field(default_factory=dict)
     """Ideal observer's P(A) per probe (secret: it nearly gives the answer away)."""
+    ideal_accuracy: float | None = None
+    """Share of probes the ideal observer answers right (the item's realised ceiling)."""
 
     def to_json(self) -> dict[str, object]:
         """The bank-file form."""
@@ -107,6 +109,8 @@ class Truth:
         }
         if self.ideal:
             out["ideal"] = {k: round(v, 6) for k, v in self.ideal.items()}
+        if self.ideal_accuracy is not None:
+            out["ideal_accuracy"] = round(self.ideal_accuracy, 6)
         return out
 
 
@@ -389,7 +393,9 @@ def _parse_truth(raw: object, features: FeatureSet, probe_ids: Sequence[str], wh
         raise BankError(f"truth.answers names unknown probe {extra[0]!r}", where=where)
     ideal = raw.get("ideal", {})
     ideal = {k: float(v) for k, v in ideal.items() if _is_number(v)} if isinstance(ideal, dict) else {}
-    return Truth({k: float(v) for k, v in weights.items()}, float(beta), dict(answers), ideal)
+    acc = raw.get("ideal_accuracy")
+    return Truth({k: float(v) for k, v in weights.items()}, float(beta), dict(answers), ideal,
+                 float(acc) if _is_number(acc) else None)
 
 
 # --- writing ---------------------------------------------------------------------------------

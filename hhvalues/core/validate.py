@@ -1,0 +1,129 @@
+"""Bank validation with located messages (DESIGN.md §3).
+
+Errors refuse the bank: a path that leaves the grid, enters a wall, continues past a destination
+or stops short; a probe naming an unknown feature or an incomplete predict path; a truth answer
+that differs from the one derived from the truth weights; a tie. Warnings are reported and the
+bank still loads: small margins, truth off the prior grid, and the generator constraints of
+SCIENCE.md §1 (hand-authored banks may break them on purpose).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hhvalues.core.bank import Bank, Item, load_bank, loads_bank
+from hhvalues.core.observer import item_matrix
+from hhvalues.core.probes import ProbeKind, choices_from_values, probe_values, side_of
+from hhvalues.core.world import follow_path, is_complete, parse_world
+from hhvalues.errors import BankError
+
+
+@dataclass(slots=True)
+class Report:
+    """What validation found: errors refuse the bank, warnings do not."""
+
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error."""
+        return not self.errors
+
+
+def validate_bank(bank: Bank) -> Report:
+    """Check every item; messages name the item, demo and probe."""
+    report = Report()
+    _check_model(bank, report)
+    for item in bank.items:
+        _check_item(bank, item, report)
+    return report
+
+
+def _check_model(bank: Bank, report: Report) -> None:
+    terrain = [f for f in bank.features if not f.terminal]
+    top = max(bank.model.weight_levels)
+    if terrain and top + bank.step_cost >= 0:
+        report.warnings.append(
+            f"model: weight level {top:g} + step cost {bank.step_cost:g} ≥ 0 lets a walk farm "
+            "reward on a terrain feature (SCIENCE.md §1)")
+    if terrain and bank.model.planner.value == "soft":
+        worst = min(bank.model.rationality_levels) * (bank.step_cost + top)
+        if worst >= -math.log(4):
+            report.warnings.append(
+                "model: soft planner with β·(step cost + max terrain weight) ≥ −log 4: the "
+                "demonstrator wanders for entropy; prefer planner 'hard' (SCIENCE.md §1)")
+
+
+def _check_item(bank: Bank, item: Item, report: Report) -> None:
+    where = f"item {item.id}"
+    horizon = bank.model.horizon
+    for d, demo in enumerate(item.demos, 1):
+        try:
+            world = parse_world(demo.grid, bank.features)
+            if not (world.next_state[world.start] >= 0).any():
+                raise BankError("the start has no available move")
+            walk = follow_path(world, demo.path, horizon=horizon)
+            if not is_complete(walk, horizon=horizon):
+                raise BankError(f"path stops after {len(demo.path)} steps, neither at a destination "
+                                f"nor at the horizon {horizon}")
+        except BankError as exc:
+            report.errors.append(f"{where}, demo {d}: {exc.message}")
+    try:
+        matrix = item_matrix(bank, item.probes)
+    except BankError as exc:
+        report.errors.append(f"{where}, {exc.where}: {exc.message}" if exc.where else f"{where}: {exc}")
+        return
+    for p in item.probes:
+        if p.kind is ProbeKind.COMPARE:
+            a, b = (bank.features.by_id(f) for f in p.features)
+            if a.terminal != b.terminal:
+                report.warnings.append(f"{where}, probe {p.id}: compares a destination with a terrain "
+                                       "feature (compare like with like)")
+    if item.truth is None:
+        return
+    w = np.array(bank.features.weights_vector(item.truth.weights))
+    values = probe_values(w, matrix)
+    derived = choices_from_values(values)
+    for j, p in enumerate(item.probes):
+        pw = f"{where}, probe {p.id}"
+        side = side_of(int(derived[j]))
+        if side is None:
+            report.errors.append(f"{pw}: the truth weights give a tie (no definite answer)")
+        elif item.truth.answers[p.id] != side:
+            report.errors.append(f"{pw}: truth says {item.truth.answers[p.id]}, weights give {side}")
+        elif abs(values[j]) < matrix.margin[j] - 1e-9:
+            report.warnings.append(f"{pw}: margin {abs(values[j]):.3g} is below {matrix.margin[j]:.3g}")
+    levels = set(bank.model.weight_levels)
+    if any(v not in levels for v in item.truth.weights.values()):
+        report.warnings.append(f"{where}: truth weights are not on the prior grid, so the ideal "
+                               "observer is not an exact ceiling")
+    if item.truth.rationality not in bank.model.rationality_levels:
+        report.warnings.append(f"{where}: truth rationality is not one of the model's levels")
+    for f in bank.features:
+        if not f.terminal and item.truth.weights[f.id] + bank.step_cost >= 0:
+            report.warnings.append(f"{where}: {f.id} weight + step cost ≥ 0 (reward farming)")
+
+
+def _raise_first(report: Report, source: str) -> None:
+    if report.errors:
+        more = f" (and {len(report.errors) - 1} more error(s))" if len(report.errors) > 1 else ""
+        raise BankError(report.errors[0] + more, where=source)
+
+
+def load_valid_bank(path: str | os.PathLike[str]) -> Bank:
+    """Read and validate a bank; BankError with the first located error."""
+    bank = load_bank(path)
+    _raise_first(validate_bank(bank), str(path))
+    return bank
+
+
+def loads_valid_bank(text: str | bytes, *, source: str = "<bank>") -> Bank:
+    """Parse and validate bank text (an upload); BankError with the first located error."""
+    bank = loads_bank(text, source=source)
+    _raise_first(validate_bank(bank), source)
+    return bank
