@@ -23,6 +23,8 @@ from hhvalues.core.probes import Choice, Margins, Probe, parse_probe
 from hhvalues.errors import BankError
 
 BANK_FORMAT = "hhvalues-bank/1"
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
 DEFAULT_WEIGHT_LEVELS = (-2.0, -1.0, 1.0, 2.0)
 DEFAULT_RATIONALITY_LEVELS = (1.0, 2.0, 4.0)
 
@@ -418,6 +420,7 @@ def write_text_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

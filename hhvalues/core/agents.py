@@ -1,0 +1,60 @@
+"""Reference respondents (DESIGN.md §5): random, oracle, ideal observer, heuristic.
+
+They answer through the same :class:`~hhvalues.core.answers.Answer` form as humans and models,
+so the scoring core grades them identically. Respondent ids are ``agent:<name>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+
+import numpy as np
+
+from hhvalues.core.answers import Answer, make_respondent
+from hhvalues.core.bank import Bank, Item, Split
+from hhvalues.core.heuristics import visited_means_liked
+from hhvalues.core.observer import infer, item_matrix, predictive
+from hhvalues.errors import BankError
+
+
+class AgentKind(StrEnum):
+    """The reference agents."""
+
+    RANDOM = "random"
+    ORACLE = "oracle"
+    IDEAL = "ideal"
+    HEURISTIC = "heuristic"
+
+
+def run_agent(
+    bank: Bank, kind: AgentKind, *, rng: np.random.Generator, splits: tuple[Split, ...] = (Split.TEST, Split.CATCH)
+) -> Iterator[Answer]:
+    """Answer every item of the given splits."""
+    respondent = make_respondent("agent", kind.value)
+    if kind is AgentKind.ORACLE and not bank.has_truth:
+        raise BankError("the oracle needs the full bank with truth", where=f"bank {bank.name}")
+    for item in bank.items:
+        if item.split in splits:
+            yield _answer(bank, item, kind, respondent, rng)
+
+
+def _answer(bank: Bank, item: Item, kind: AgentKind, respondent: str, rng: np.random.Generator) -> Answer:
+    if kind is AgentKind.RANDOM:
+        choices = {p.id: ("A" if rng.random() < 0.5 else "B") for p in item.probes}
+        return Answer(respondent, item.id, choices=choices)
+    if kind is AgentKind.ORACLE:
+        assert item.truth is not None
+        # Choices left empty on purpose: they are derived from the hypothesis by the scoring
+        # core's own rule, which makes "oracle = 100%" a check of the bank and of that rule.
+        return Answer(respondent, item.id, hypothesis=dict(item.truth.weights))
+    if kind is AgentKind.IDEAL:
+        post = infer(bank, item.demos)
+        p_a = predictive(post, item_matrix(bank, item.probes))
+        choices = {p.id: ("A" if x >= 0.5 else "B") for p, x in zip(item.probes, p_a, strict=True)}
+        confidence = {p.id: float(max(x, 1 - x)) for p, x in zip(item.probes, p_a, strict=True)}
+        mean_w = bank.features.weights_dict(np.round(post.mean_weights(), 6) + 0.0)  # no -0.0
+        return Answer(respondent, item.id, choices=choices, hypothesis=mean_w, confidence=confidence)
+    heur = visited_means_liked(bank, item)
+    choices = {pid: (c if c is not None else ("A" if rng.random() < 0.5 else "B")) for pid, c in heur.items()}
+    return Answer(respondent, item.id, choices=choices)
