@@ -233,28 +233,44 @@ def _pick_stratified(cands: list[Probe], q: NDArray[np.float64], bins: dict[Diff
 
 
 def _balance_sides(items: list[Item]) -> list[Item]:
-    """Flip compare/predict probes so the correct side is A for about half of all probes."""
-    n_a = n_b = 0
-    out = []
-    for item in items:
-        assert item.truth is not None
-        probes, answers, ideal = [], dict(item.truth.answers), dict(item.truth.ideal)
-        for p in item.probes:
-            side = answers[p.id]
-            want = "A" if n_a <= n_b else "B"
-            if p.kind is not ProbeKind.SIGN and side != want:
-                if p.kind is ProbeKind.COMPARE:
-                    p = replace(p, features=p.features[::-1])
-                else:
-                    p = replace(p, options=p.options[::-1])
-                side = want
-                answers[p.id] = side
-                ideal[p.id] = 1.0 - ideal[p.id]
-            n_a, n_b = n_a + (side == "A"), n_b + (side == "B")
-            probes.append(p)
-        out.append(replace(item, probes=tuple(probes),
-                           truth=replace(item.truth, answers=answers, ideal=ideal)))
+    """Flip compare/predict probes so the correct side is A for half the probes of each split.
+
+    Sign probes cannot flip (A always means "seeks out"), so the flippable ones make up the
+    difference, spread evenly through the bank.
+    """
+    out = list(items)
+    for split in Split:
+        idx = [i for i, it in enumerate(items) if it.split is split]
+        probes = [(i, p) for i in idx for p in items[i].probes]
+        fixed_a = sum(1 for i, p in probes if p.kind is ProbeKind.SIGN
+                      and items[i].truth.answers[p.id] == "A")  # type: ignore[union-attr]
+        flippable = [(i, p) for i, p in probes if p.kind is not ProbeKind.SIGN]
+        want_a = min(max(len(probes) // 2 - fixed_a, 0), len(flippable))
+        sides = {}
+        given = 0
+        for n, (i, p) in enumerate(flippable, 1):
+            side = "A" if given < want_a * n / len(flippable) else "B"
+            given += side == "A"
+            sides[(i, p.id)] = side
+        for i in idx:
+            out[i] = _orient(items[i], {pid: s for (j, pid), s in sides.items() if j == i})
     return out
+
+
+def _orient(item: Item, sides: dict[str, str]) -> Item:
+    """Flip the probes whose correct side should change."""
+    assert item.truth is not None
+    probes, answers, ideal = [], dict(item.truth.answers), dict(item.truth.ideal)
+    for p in item.probes:
+        if p.id in sides and answers[p.id] != sides[p.id]:
+            if p.kind is ProbeKind.COMPARE:
+                p = replace(p, features=p.features[::-1])
+            else:
+                p = replace(p, options=p.options[::-1])
+            answers[p.id] = sides[p.id]
+            ideal[p.id] = 1.0 - ideal[p.id]
+        probes.append(p)
+    return replace(item, probes=tuple(probes), truth=replace(item.truth, answers=answers, ideal=ideal))
 
 
 def generate_bank(cfg: GenerateConfig, *, progress: Callable[[int, int], None] | None = None) -> Bank:
