@@ -1,0 +1,1 @@
+"""Streamlit pages: the participant flow and the researcher/admin console."""

@@ -1,0 +1,33 @@
+"""The layering of DESIGN.md §6, checked by import-linter, and the curated public names."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import hhvalues.core
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_layers_hold():
+    exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
+    proc = subprocess.run([exe, "--config", str(ROOT / "pyproject.toml")], cwd=ROOT,
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "BROKEN" not in proc.stdout
+
+
+def test_core_exports_exist_and_are_sorted():
+    names = hhvalues.core.__all__
+    assert sorted(names, key=str) == sorted(set(names), key=str)
+    for name in names:
+        assert hasattr(hhvalues.core, name), name
+
+
+def test_core_does_not_import_app_libraries():
+    code = ("import sys, hhvalues.core, hhvalues.core.render, hhvalues.core.scoring; "
+            "bad = [m for m in ('streamlit', 'sqlmodel', 'sqlalchemy', 'pandas', 'anthropic', 'openai') "
+            "if m in sys.modules]; print(','.join(bad))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
