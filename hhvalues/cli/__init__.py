@@ -16,6 +16,7 @@ from hhvalues.errors import HHValuesError
 
 # Command modules register themselves on `cli` when imported.
 from hhvalues.cli import bank as _bank  # noqa: E402,F401
+from hhvalues.cli import evals as _evals  # noqa: E402,F401
 from hhvalues.cli import score as _score  # noqa: E402,F401
 
 

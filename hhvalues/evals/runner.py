@@ -1,0 +1,405 @@
+"""Run conditions × items × epochs against a provider: asyncio, one retry layer, resumable.
+
+Concurrency
+    One :class:`AdaptiveLimit` per run (one account): slow start (+1 per clean reply) up to
+    ``--concurrency``, halved on every 429, then grown by 1/limit per clean reply.
+Retries
+    The SDKs' own retries are off (``max_retries=0``); here 429, 5xx, 408/409, timeouts and
+    dropped connections are retried with exponential backoff and jitter, honouring
+    ``Retry-After``. 400/401/403/404/422 are never retried; 401/403/404 end the run.
+The effective request is the record
+    A parameter the model rejects (a 400 naming it) or the SDK leaves out of the wire body ends
+    the run with a :class:`ProviderError`, unless the condition lists it in ``allow_dropped``:
+    then the call is re-sent without it and the answer records ``dropped``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import platform
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any, TextIO
+
+import numpy as np
+
+from hhvalues import __version__
+from hhvalues.core.answers import Answer, Status, make_respondent
+from hhvalues.core.bank import Bank, Item, Split
+from hhvalues.errors import ProviderError
+from hhvalues.evals.conditions import Condition
+from hhvalues.evals.log import AnswerSink, JsonlSink, RequestLog, ResponseCache, sibling, write_manifest
+from hhvalues.evals.parse import parse_reply
+from hhvalues.evals.prompts import Prompt, build_prompt, prompt_to_text
+from hhvalues.evals.providers import Failure, Provider, Reply, build_body, make_provider
+
+
+@dataclass(frozen=True, slots=True)
+class RunConfig:
+    """How to run (what to ask is in the conditions)."""
+
+    provider: str
+    model: str
+    out: Path
+    base_url: str | None = None
+    concurrency: int = 8
+    epochs: int | None = None
+    """Overrides every condition's ``epochs``."""
+    limit: int | None = None
+    """Only the first N items (test and catch splits, bank order)."""
+    timeout: float = 120.0
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    backoff_max: float = 60.0
+    retry_errors: bool = False
+    cache_dir: Path | None = None
+    price_in: float | None = None
+    """USD per million input tokens, for the progress bar's cost."""
+    price_out: float | None = None
+    progress: bool = True
+
+
+@dataclass(slots=True)
+class RunSummary:
+    """What a run did."""
+
+    counts: dict[str, Counter[str]] = field(default_factory=dict)
+    """Respondent → status → answers (including those from earlier runs)."""
+    calls: int = 0
+    """HTTP requests made by this run (retries included)."""
+    cached: int = 0
+    skipped: int = 0
+    """Jobs already answered in the log."""
+    input_tokens: int = 0
+    output_tokens: int = 0
+    model_ids: set[str] = field(default_factory=set)
+
+
+class AdaptiveLimit:
+    """A concurrency limit that backs off on 429 and grows while replies are clean."""
+
+    def __init__(self, maximum: int, *, start: int = 4) -> None:
+        self.maximum = max(1, maximum)
+        self.limit = float(min(self.maximum, start))
+        self.active = 0
+        self._slow_start = True
+        self._cond = asyncio.Condition()
+
+    async def acquire(self) -> None:
+        """Wait for a free slot."""
+        async with self._cond:
+            await self._cond.wait_for(lambda: self.active < int(self.limit))
+            self.active += 1
+
+    async def release(self, *, throttled: bool) -> None:
+        """Free a slot; cut the limit on a 429, grow it on a clean reply."""
+        async with self._cond:
+            self.active -= 1
+            if throttled:
+                self.limit = max(1.0, self.limit / 2)
+                self._slow_start = False
+            else:
+                step = 1.0 if self._slow_start else 1.0 / self.limit
+                self.limit = min(float(self.maximum), self.limit + step)
+            self._cond.notify_all()
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One call to make."""
+
+    condition: Condition
+    item: Item
+    epoch: int
+    respondent: str
+
+
+def respondent_id(provider: str, model: str, condition: str) -> str:
+    """``model:<provider>/<model>/<condition>``."""
+    return make_respondent("model", f"{provider}/{model}/{condition}")
+
+
+def plan_jobs(bank: Bank, conditions: Sequence[Condition], config: RunConfig) -> list[Job]:
+    """Every (condition, epoch, item) of the run, in a stable order."""
+    items = [it for it in bank.items if it.split is not Split.TRAIN]
+    if config.limit is not None:
+        items = items[: config.limit]
+    jobs = []
+    for cond in conditions:
+        who = respondent_id(config.provider, config.model, cond.name)
+        for epoch in range(config.epochs or cond.epochs):
+            jobs += [Job(cond, it, epoch, who) for it in items]
+    return jobs
+
+
+def dry_run(bank: Bank, conditions: Sequence[Condition], config: RunConfig, out: TextIO) -> int:
+    """Print every prompt and write its images beside ``config.out``; no request. Returns jobs."""
+    images = sibling(config.out, "images")
+    jobs = plan_jobs(bank, conditions, config)
+    for job in jobs:
+        prompt = build_prompt(bank, job.item, job.condition, epoch=job.epoch)
+        text = prompt_to_text(prompt)
+        for img in prompt.images:
+            path = images / img.name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                path.write_bytes(img.png)
+            text = text.replace(f"[image {img.name}]", f"[image {path}]")
+        out.write(f"# respondent {job.respondent}\n{text}\n\n")
+    out.write(f"dry run: {len(jobs)} calls would be made; no request was sent\n")
+    return len(jobs)
+
+
+class _Abort(Exception):
+    pass
+
+
+class Runner:
+    """One run; see :func:`run_eval`."""
+
+    def __init__(self, bank: Bank, conditions: Sequence[Condition], config: RunConfig,
+                 provider: Provider, sink: AnswerSink) -> None:
+        self.bank, self.conditions, self.config = bank, conditions, config
+        self.provider, self.sink = provider, sink
+        self.requests = RequestLog(sibling(config.out, "requests.jsonl"))
+        self.cache = ResponseCache(config.cache_dir)
+        self.limit = AdaptiveLimit(config.concurrency)
+        self.summary = RunSummary()
+        self.rng = np.random.default_rng()
+        self.abort: ProviderError | None = None
+        self.bar: Any = None
+        self.started = datetime.now(UTC).isoformat(timespec="seconds")
+
+    async def run(self) -> RunSummary:
+        """Make every call not yet answered; raise ProviderError when the run must stop."""
+        if self.config.retry_errors:
+            self.sink.drop_errors()
+        done = self.sink.done()
+        jobs = plan_jobs(self.bank, self.conditions, self.config)
+        todo = [j for j in jobs if (j.respondent, j.item.id, j.epoch) not in done]
+        self.summary.skipped = len(jobs) - len(todo)
+        self._manifest("running")
+        queue: asyncio.Queue[Job] = asyncio.Queue()
+        for j in todo:
+            queue.put_nowait(j)
+        self.bar = _make_bar(len(todo), self.config.progress)
+        workers = [asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.config.concurrency))]
+        try:
+            await asyncio.gather(*workers)
+        except _Abort:
+            pass
+        finally:
+            for w in workers:
+                w.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+            if self.bar is not None:
+                self.bar.close()
+            self.requests.close()
+        for (who, _, _), status in self.sink.done().items():
+            self.summary.counts.setdefault(who, Counter())[status.value] += 1
+        self._manifest("aborted" if self.abort else "finished")
+        if self.abort is not None:
+            raise self.abort
+        return self.summary
+
+    async def _worker(self, queue: asyncio.Queue[Job]) -> None:
+        while not queue.empty() and self.abort is None:
+            job = queue.get_nowait()
+            await self._one(job)
+            if self.abort is not None:
+                raise _Abort
+            if self.bar is not None:
+                self.bar.update(1)
+                self.bar.set_postfix_str(self._postfix(), refresh=False)
+
+    async def _one(self, job: Job) -> None:
+        cond = job.condition
+        prompt = build_prompt(self.bank, job.item, cond, epoch=job.epoch)
+        body = build_body(self.config.provider, prompt, cond, model=self.config.model)
+        key = ResponseCache.key(self.provider.name, self.provider.base_url, body, job.epoch)
+        t0 = time.monotonic()
+        hit = self.cache.get(key)
+        dropped: tuple[str, ...] = ()
+        attempts = 0
+        if hit is not None:
+            result: Reply | Failure = _reply_from_cache(hit)
+            self.summary.cached += 1
+        else:
+            result, attempts = await self._call(body)
+            if isinstance(result, Failure) and result.rejected:
+                if not set(result.rejected) <= set(cond.allow_dropped):
+                    self._record(job, key, body, result, attempts, t0)
+                    self.abort = ProviderError(
+                        f"the model rejected {', '.join(result.rejected)} ({result.message}); the run "
+                        f"stops so no answer silently lacks it — list it in allow_dropped of condition "
+                        f"{cond.name!r} to run without it", where=self.provider.name, status=result.status)
+                    return
+                dropped = result.rejected
+                self._record(job, key, body, result, attempts, t0)
+                body = {k: v for k, v in body.items() if k not in dropped}
+                result, more = await self._call(body)
+                attempts += more
+        if isinstance(result, Reply) and result.dropped:
+            dropped += tuple(k for k in result.dropped if k not in dropped)
+            if not set(result.dropped) <= set(cond.allow_dropped):
+                self._record(job, key, body, result, attempts, t0)
+                self.abort = ProviderError(
+                    f"the SDK did not send {', '.join(result.dropped)}; the run stops — list it in "
+                    f"allow_dropped of condition {cond.name!r} to accept that", where=self.provider.name)
+                return
+        self._record(job, key, body, result, attempts, t0)
+        if isinstance(result, Failure) and result.aborts_run:
+            self.abort = ProviderError(_abort_message(self.provider, result), where=self.provider.name,
+                                       status=result.status)
+            return
+        if isinstance(result, Reply) and hit is None:
+            self.cache.put(key, {"raw": dict(result.raw), "sent": dict(result.sent),
+                                 "provider": self.provider.name})
+        self.sink.write(self._answer(job, prompt, result, dropped, attempts, time.monotonic() - t0,
+                                     cached=hit is not None))
+
+    async def _call(self, body: Mapping[str, Any]) -> tuple[Reply | Failure, int]:
+        cfg = self.config
+        result: Reply | Failure = Failure("client", "not called")
+        for attempt in range(1, cfg.max_attempts + 1):
+            await self.limit.acquire()
+            throttled = False
+            try:
+                self.summary.calls += 1
+                result = await self.provider.send(body, timeout=cfg.timeout)
+                throttled = isinstance(result, Failure) and result.status == 429
+            finally:
+                await self.limit.release(throttled=throttled)
+            if isinstance(result, Reply) or not result.retryable or attempt == cfg.max_attempts:
+                return result, attempt
+            delay = result.retry_after
+            if delay is None:
+                delay = min(cfg.backoff_max, cfg.backoff_base * 2 ** (attempt - 1)) * self.rng.uniform(0.5, 1.5)
+            await asyncio.sleep(min(delay, cfg.backoff_max))
+        return result, cfg.max_attempts
+
+    def _record(self, job: Job, key: str, body: Mapping[str, Any], result: Reply | Failure,
+                attempts: int, t0: float) -> None:
+        rec: dict[str, Any] = {"respondent": job.respondent, "item": job.item.id, "epoch": job.epoch,
+                               "key": key, "attempts": attempts, "seconds": round(time.monotonic() - t0, 4),
+                               "sent": dict(result.sent) if result.sent else dict(body)}
+        if isinstance(result, Reply):
+            rec["response"] = dict(result.raw)
+            rec["dropped_by_sdk"] = list(result.dropped)
+        else:
+            rec["error"] = {"kind": result.kind, "status": result.status, "message": result.message,
+                            "body": result.body, "rejected": list(result.rejected)}
+        self.requests.append(rec)
+
+    def _answer(self, job: Job, prompt: Prompt, result: Reply | Failure, dropped: tuple[str, ...],
+                attempts: int, seconds: float, *, cached: bool) -> Answer:
+        extra: dict[str, Any] = {"condition": job.condition.name, "order": prompt.order,
+                                 "few_shot": list(prompt.few_shot), "stimulus_sent": prompt.sent_hash,
+                                 "attempts": attempts, "seconds": round(seconds, 4), "cached": cached}
+        if dropped:
+            extra["dropped"] = list(dropped)
+        if isinstance(result, Failure):
+            extra["error"] = {"kind": result.kind, "status": result.status}
+            return Answer(job.respondent, job.item.id, job.epoch, {}, None, None, Status.ERROR,
+                          result.message, prompt.stimulus, extra)
+        self.summary.input_tokens += result.input_tokens
+        self.summary.output_tokens += result.output_tokens
+        if result.model_id:
+            self.summary.model_ids.add(result.model_id)
+        parsed = parse_reply(result.text, prompt.probe_ids, stop_reason=result.stop_reason,
+                             refusal=result.refusal, features=prompt.features,
+                             require_hypothesis=job.condition.require_hypothesis,
+                             require_reasoning=job.condition.prompt.value != "direct")
+        extra.update({"model_id": result.model_id, "stop_reason": result.stop_reason,
+                      "lazy": parsed.lazy, "parse": parsed.reason,
+                      "usage": {"input": result.input_tokens, "output": result.output_tokens}})
+        return Answer(job.respondent, job.item.id, job.epoch, prompt.to_bank_sides(parsed.choices),
+                      parsed.hypothesis, parsed.confidence, parsed.status, parsed.rationale,
+                      prompt.stimulus, extra)
+
+    def _postfix(self) -> str:
+        s, c = self.summary, self.config
+        text = f"tok {s.input_tokens}+{s.output_tokens} limit {int(self.limit.limit)}"
+        if c.price_in is not None and c.price_out is not None:
+            text += f" ${(s.input_tokens * c.price_in + s.output_tokens * c.price_out) / 1e6:.2f}"
+        return text
+
+    def _manifest(self, state: str) -> None:
+        s = self.summary
+        write_manifest(sibling(self.config.out, "manifest.json"), {
+            "state": state, "started": self.started,
+            "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+            "bank": {"name": self.bank.name, "version": self.bank.version,
+                     "hash": self.bank.content_hash},
+            "provider": self.provider.name, "model": self.config.model,
+            "base_url": self.provider.base_url, "model_ids": sorted(s.model_ids),
+            "conditions": [c.to_json() for c in self.conditions],
+            "epochs_override": self.config.epochs, "limit": self.config.limit,
+            "versions": {"hhvalues": __version__, "sdk": self.provider.sdk_version,
+                         "python": platform.python_version(), **_versions("httpx2", "httpx")},
+            "calls": s.calls, "cached": s.cached, "skipped": s.skipped,
+            "tokens": {"input": s.input_tokens, "output": s.output_tokens},
+            "status_counts": {k: dict(v) for k, v in s.counts.items()},
+        })
+
+
+def _versions(*names: str) -> dict[str, str]:
+    out = {}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
+
+
+def _reply_from_cache(hit: Mapping[str, Any]) -> Reply:
+    from hhvalues.evals.providers import anthropic as a
+    from hhvalues.evals.providers import openai as o
+
+    raw = hit.get("raw") or {}
+    if hit.get("provider") == "anthropic":
+        text, stop, model_id, n_in, n_out = a.read_message(raw)
+        return Reply(text, stop, None, model_id, n_in, n_out, raw, hit.get("sent") or {})
+    text, stop, refusal, model_id, n_in, n_out = o.read_completion(raw)
+    return Reply(text, stop, refusal, model_id, n_in, n_out, raw, hit.get("sent") or {})
+
+
+def _abort_message(provider: Provider, f: Failure) -> str:
+    what = {401: "authentication failed", 403: "permission denied", 404: "not found"}.get(
+        f.status or 0, "request refused")
+    hint = {"anthropic": "ANTHROPIC_API_KEY"}.get(provider.name, "OPENAI_API_KEY")
+    tail = f" — check {hint}" if f.status in (401, 403) else f" — check the model name {provider.model!r}"
+    return f"{what} ({f.status}): {f.message}{tail}"
+
+
+def _make_bar(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, file=sys.stderr, unit="call", dynamic_ncols=True, mininterval=0.5)
+
+
+async def run_eval(bank: Bank, conditions: Sequence[Condition], config: RunConfig, *,
+                   provider: Provider | None = None,
+                   sink_factory: Callable[[Path], AnswerSink] = JsonlSink) -> RunSummary:
+    """Run every job not yet in the answer log; ProviderError when the run had to stop."""
+    prov = provider or make_provider(config.provider, config.model, base_url=config.base_url)
+    sink = sink_factory(config.out)
+    try:
+        return await Runner(bank, conditions, config, prov, sink).run()
+    finally:
+        sink.close()
+        if provider is None:
+            await prov.aclose()
+
+
+__all__ = ["AdaptiveLimit", "Job", "RunConfig", "RunSummary", "Runner", "dry_run", "plan_jobs",
+           "respondent_id", "run_eval"]
