@@ -1,0 +1,214 @@
+"""The harness end to end: real SDK clients → a real local server speaking both wire formats."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT, STUDY, TINY_BANK
+from provider_server import ProviderServer
+
+from hhvalues.cli import main
+
+WIRES = {"anthropic": "", "openai": "/v1"}
+
+
+def run(server: ProviderServer, tmp: Path, provider: str, model: str, *extra: str,
+        condition: str = "baseline", conditions: Path = STUDY) -> tuple[int, list[dict[str, Any]]]:
+    out = tmp / "answers.jsonl"
+    argv = ["eval", "--bank", str(TINY_BANK), "--provider", provider, "--model", model,
+            "--conditions", str(conditions), "--condition", condition, "--epochs", "1",
+            "--base-url", server.url + WIRES.get(provider, "/v1"), "--out", str(out),
+            "--cache-dir", str(tmp / "cache"), "--no-progress", "--backoff", "0.01", *extra]
+    code = main(argv)
+    lines = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
+    return code, lines
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+@pytest.mark.parametrize(("model", "status"), [
+    ("clean", "ok"), ("prose", "ok"), ("refusal-signal", "refused"), ("refusal-text", "refused"),
+    ("defer", "refused"), ("truncate", "truncated"), ("empty", "empty"), ("garbage", "invalid"),
+])
+def test_scripted_replies_get_their_status(server: ProviderServer, tmp_path: Path, provider: str,
+                                           model: str, status: str) -> None:
+    code, lines = run(server, tmp_path, provider, model)
+    assert code == 0
+    assert [a["status"] for a in lines] == [status] * 3
+    assert {a["respondent"] for a in lines} == {f"model:{provider}/{model}/baseline"}
+    assert all(a["model_id"].startswith(model + "-20") for a in lines)
+    assert all(len(a["stimulus"]) == 64 for a in lines)
+    assert server.count() == 3
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_429_honours_retry_after(server: ProviderServer, tmp_path: Path, provider: str) -> None:
+    t0 = time.monotonic()
+    code, lines = run(server, tmp_path, provider, "ratelimit", "--concurrency", "1", "--limit", "1")
+    assert code == 0 and time.monotonic() - t0 >= 1.0
+    assert [(a["status"], a["attempts"]) for a in lines] == [("ok", 2)]
+
+
+@pytest.mark.parametrize("model", ["flaky", "drop"])
+def test_5xx_and_dropped_connection_are_retried(server: ProviderServer, tmp_path: Path, model: str) -> None:
+    code, lines = run(server, tmp_path, "openai", model, "--concurrency", "1")
+    assert code == 0
+    assert [a["status"] for a in lines] == ["ok"] * 3
+    assert sorted(a["attempts"] for a in lines) == [1, 1, 2]
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+@pytest.mark.parametrize(("model", "words"), [("unauthorized", "authentication failed (401)"),
+                                              ("notfound", "not found (404)")])
+def test_auth_and_not_found_abort_without_retry(server: ProviderServer, tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str], provider: str,
+                                                model: str, words: str) -> None:
+    code, lines = run(server, tmp_path, provider, model, "--concurrency", "1")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and lines == []
+    assert any(words in line for line in err) and "Traceback" not in "\n".join(err)
+    assert server.count() == 1
+    assert json.loads((tmp_path / "answers.manifest.json").read_text())["state"] == "aborted"
+
+
+def test_timeouts_become_errors_then_retry_errors_fixes_them(server: ProviderServer, tmp_path: Path) -> None:
+    server.slow_seconds = 1.5
+    code, lines = run(server, tmp_path, "anthropic", "slow", "--timeout", "0.3", "--max-attempts", "2",
+                      "--concurrency", "3")
+    assert code == 0 and [a["status"] for a in lines] == ["error"] * 3
+    assert all(a["attempts"] == 2 for a in lines) and server.count() == 6
+    server.slow_seconds = 0.0
+    code, lines = run(server, tmp_path, "anthropic", "slow")
+    assert code == 0 and server.count() == 6, "errors are not redone without --retry-errors"
+    code, lines = run(server, tmp_path, "anthropic", "slow", "--retry-errors")
+    assert code == 0 and [a["status"] for a in lines] == ["ok"] * 3
+    assert server.count() == 9
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_rejected_temperature_is_recorded_and_fails_the_run(server: ProviderServer, tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str],
+                                                            provider: str) -> None:
+    code, lines = run(server, tmp_path, provider, "no-temperature", "--concurrency", "1")
+    assert code == 2 and lines == []
+    assert "rejected temperature" in capsys.readouterr().err
+    rec = json.loads((tmp_path / "answers.requests.jsonl").read_text().splitlines()[0])
+    assert rec["sent"]["temperature"] == 1.0
+    assert rec["error"]["status"] == 400 and rec["error"]["rejected"] == ["temperature"]
+
+
+def test_allowed_drop_resends_without_it_and_records_it(server: ProviderServer, tmp_path: Path) -> None:
+    conds = tmp_path / "c.toml"
+    conds.write_text('[conditions.t1]\ntemperature = 1.0\nallow_dropped = ["temperature"]\n')
+    code, lines = run(server, tmp_path, "anthropic", "no-temperature", condition="t1", conditions=conds)
+    assert code == 0 and [a["status"] for a in lines] == ["ok"] * 3
+    assert all(a["dropped"] == ["temperature"] for a in lines)
+    bodies = [b for _, _, b in server.requests]
+    assert sum("temperature" in b for b in bodies) == 3 and len(bodies) == 6
+
+
+def test_dry_run_makes_no_request(server: ProviderServer, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    code, lines = run(server, tmp_path, "anthropic", "clean", "--dry-run", condition="image-and-text")
+    out = capsys.readouterr().out
+    assert code == 0 and lines == [] and server.count() == 0
+    paths = [line.split("[image ", 1)[1].rstrip("]") for line in out.splitlines() if "[image " in line]
+    assert paths and all(Path(p).read_bytes().startswith(b"\x89PNG") for p in paths)
+    assert "Question p1" in out and "3 calls would be made" in out
+
+
+def test_cache_answers_a_rerun_without_requests(server: ProviderServer, tmp_path: Path) -> None:
+    code, first = run(server, tmp_path, "openai", "clean")
+    (tmp_path / "answers.jsonl").unlink()
+    code, again = run(server, tmp_path, "openai", "clean")
+    assert code == 0 and server.count() == 3
+    assert [a["cached"] for a in again] == [True] * 3
+    assert {a["item"]: a["choices"] for a in again} == {a["item"]: a["choices"] for a in first}
+
+
+def test_errors_are_never_cached(server: ProviderServer, tmp_path: Path) -> None:
+    run(server, tmp_path, "openai", "unauthorized", "--limit", "1")
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.json"))
+
+
+def test_openai_compatible_without_key(server: ProviderServer, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY")
+    code, lines = run(server, tmp_path, "openai-compatible", "clean")
+    assert code == 0 and [a["status"] for a in lines] == ["ok"] * 3
+    assert all("max_tokens" in b and "max_completion_tokens" not in b for _, _, b in server.requests)
+
+
+def test_api_key_is_never_written(server: ProviderServer, tmp_path: Path,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    run(server, tmp_path, "anthropic", "clean")
+    run(server, tmp_path, "openai", "unauthorized")
+    text = capsys.readouterr()
+    blobs = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(b"never-logged" not in b for b in blobs)
+    assert "never-logged" not in text.out + text.err
+
+
+def test_manifest_records_the_run(server: ProviderServer, tmp_path: Path) -> None:
+    run(server, tmp_path, "anthropic", "clean")
+    m = json.loads((tmp_path / "answers.manifest.json").read_text())
+    assert m["state"] == "finished" and m["model_ids"] == ["clean-20250101"]
+    assert len(m["bank"]["hash"]) == 64 and m["versions"]["sdk"].startswith("anthropic ")
+    assert m["conditions"][0]["name"] == "baseline" and m["conditions"][0]["seed"] == 0
+
+
+def test_missing_sdk_names_the_pip_line(server: ProviderServer, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "anthropic", None)
+    code, _ = run(server, tmp_path, "anthropic", "clean")
+    assert code == 2
+    assert "pip install 'hhvalues[anthropic]'" in capsys.readouterr().err
+
+
+def test_importing_the_harness_imports_no_sdk() -> None:
+    code = ("import sys, hhvalues.evals.runner, hhvalues.cli; "
+            "bad = [m for m in ('anthropic', 'openai') if m in sys.modules]; "
+            "sys.exit(1 if bad else 0)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_killed_run_resumes_without_duplicates_or_repeated_calls(server: ProviderServer,
+                                                                 tmp_path: Path) -> None:
+    server.latency = 0.15
+    out = tmp_path / "answers.jsonl"
+    argv = [sys.executable, "-m", "hhvalues.cli", "eval", "--bank", str(TINY_BANK), "--provider",
+            "openai", "--model", "clean", "--conditions", str(STUDY), "--condition", "baseline",
+            "--condition", "temperature-0", "--epochs", "8", "--base-url", server.url + "/v1",
+            "--out", str(out), "--no-cache", "--no-progress", "--concurrency", "2"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        n = len(out.read_text().splitlines()) if out.exists() else 0
+        if n >= 10:
+            break
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = {(a["respondent"], a["item"], a["epoch"])
+                   for a in map(json.loads, filter(None, out.read_text().splitlines()))
+                   if a.get("status")} if out.exists() else set()
+    calls_before = server.count()
+    assert 10 <= len(done_before) < 48
+    server.latency = 0.0
+    result = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(x) for x in out.read_text().splitlines()]
+    keys = [(a["respondent"], a["item"], a["epoch"]) for a in answers]
+    assert len(keys) == len(set(keys)) == 48
+    assert all(a["status"] == "ok" for a in answers)
+    assert server.count() - calls_before == 48 - len(done_before)
