@@ -1,0 +1,425 @@
+"""The participant session: which page now, items shown with server-side deadlines, drafts,
+idempotent submits, timeouts, training feedback.
+
+The state is rebuilt from the database on every call (STREAMLIT.md rule 1); deadlines are
+stored when an item is first shown and enforced here (rule 3). A/B sides are shown swapped per
+the participant's assignment and mapped back before anything is stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from hhvalues.core.answers import Status
+from hhvalues.core.bank import Split
+from hhvalues.errors import InputError, LinkError
+from hhvalues.store.config import StudyStatus
+from hhvalues.store.engine import read_session, write_session
+from hhvalues.store.participant import (
+    Loaded, check_token, clock_value, load, load_active, loaded_of, log, respondent_of,
+)
+from hhvalues.store.queries import catch_answers, public_item, training_truth, upsert_answer
+from hhvalues.store.tables import AnswerRow, ParticipantRow, PresentationRow
+from hhvalues.store.views import (
+    Draft, ItemView, ParticipantState, Progress, Step, StepKind, Submitted, TrainingFeedback,
+)
+
+Clock = Callable[[], datetime]
+GRACE = timedelta(seconds=2)
+"""Submits this late after a deadline still count (network and rerun latency)."""
+RESUME_GAP = timedelta(seconds=60)
+S = ParticipantState
+_FLIP = {"A": "B", "B": "A", None: None}
+
+
+# --- reading the state -------------------------------------------------------------------------
+
+
+def _answers(session: Session, loaded: Loaded) -> dict[str, AnswerRow]:
+    rows = session.exec(select(AnswerRow).where(AnswerRow.participant_id == loaded.participant.id)).all()
+    return {r.item_id: r for r in rows}
+
+
+def _presentations(session: Session, loaded: Loaded) -> dict[str, PresentationRow]:
+    rows = session.exec(select(PresentationRow).where(
+        PresentationRow.participant_id == loaded.participant.id)).all()
+    return {r.item_id: r for r in rows}
+
+
+def _entry(loaded: Loaded, item_id: object) -> tuple[int, dict[str, Any]]:
+    for k, entry in enumerate(loaded.participant.assignment):
+        if entry["item"] == item_id:
+            return k, entry
+    raise LinkError("this item is not one of this participant's items")
+
+
+def _progress(loaded: Loaded, answers: Mapping[str, AnswerRow]) -> Progress:
+    a = loaded.participant.assignment
+    done = sum(1 for e in a if e["item"] in answers and not answers[e["item"]].draft)
+    return Progress(done, len(a), sum(1 for e in a if e["split"] == Split.TRAIN.value))
+
+
+def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
+    """The page this link shows now, rebuilt from the database.
+
+    Side effects, all idempotent: expired items are recorded as ``timeout``; the next item is
+    marked shown (its deadline fixed) on first display; ``last_seen`` is updated. A bad link
+    returns an INVALID or CLOSED step and writes nothing.
+    """
+    try:
+        check_token(token)
+    except LinkError as exc:
+        return Step(StepKind.INVALID, message=str(exc))
+    at = clock_value(now)
+    with write_session(engine) as session:
+        try:
+            loaded = load(session, token)
+        except LinkError as exc:
+            return Step(StepKind.INVALID, message=str(exc))
+        p = loaded.participant
+        if p.state == S.DECLINED:
+            return Step(StepKind.INVALID, message="this link has been used up: participation was declined")
+        common: dict[str, Any] = {"study": loaded.study.slug,
+                                  "respondent": respondent_of(loaded.study.slug, p.id or 0)}
+        if p.state not in (S.FINISHED, S.TIMED_OUT):
+            if loaded.study.status != StudyStatus.OPEN.value:
+                return Step(StepKind.CLOSED, message=f"study {loaded.study.slug!r} is closed", **common)
+            expire(session, loaded, at)
+            if p.last_seen_at is not None and at - p.last_seen_at > RESUME_GAP:
+                log(session, loaded, "resume", at, away_seconds=round((at - p.last_seen_at).total_seconds()))
+            p.last_seen_at = at
+        return _step(session, loaded, at, common)
+
+
+def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]) -> Step:
+    p, cfg = loaded.participant, loaded.config
+    if p.state == S.INVITED:
+        return Step(StepKind.CONSENT, consent_text=cfg.consent_text, **common)
+    if p.state == S.CONSENTED:
+        if cfg.intake and p.intake is None:
+            return Step(StepKind.INTAKE, intake=cfg.intake, **common)
+        return Step(StepKind.INSTRUCTIONS, **common)
+    answers = _answers(session, loaded)
+    progress = _progress(loaded, answers)
+    common |= {"progress": progress, "session_deadline_at": p.session_deadline_at,
+               "catch_flag": p.catch_flag}
+    if p.state == S.IN_PROGRESS:
+        shown = _presentations(session, loaded)
+        for entry in p.assignment:
+            item_id = entry["item"]
+            if entry["split"] == Split.TRAIN.value and item_id in answers and not answers[item_id].draft \
+                    and shown[item_id].feedback_seen_at is None:
+                return Step(StepKind.FEEDBACK, feedback_item=item_id, **common)
+            if item_id not in answers or answers[item_id].draft:
+                view = _show(session, loaded, entry, shown.get(item_id), answers.get(item_id), at)
+                return Step(StepKind.ITEM, item=view, **common)
+        p.state, p.finished_at = S.FINISHED.value, at
+        log(session, loaded, "finish", at)
+    return Step(StepKind.DONE, completion_code=cfg.completion_code, redirect_url=cfg.redirect_url,
+                timed_out=p.state == S.TIMED_OUT, **common)
+
+
+def _show(session: Session, loaded: Loaded, entry: Mapping[str, Any],
+          shown: PresentationRow | None, draft: AnswerRow | None, at: datetime) -> ItemView:
+    p, cfg = loaded.participant, loaded.config
+    position, _ = _entry(loaded, entry["item"])
+    if shown is None:
+        deadline = None
+        if entry["split"] != Split.TRAIN.value:
+            deadline = at + timedelta(seconds=cfg.item_seconds)
+            if p.session_deadline_at is not None:
+                deadline = min(deadline, p.session_deadline_at)
+        shown = PresentationRow(participant_id=p.id or 0, bank_id=loaded.study.bank_id,
+                                item_id=entry["item"], position=position, shown_at=at, deadline_at=deadline)
+        session.add(shown)
+        log(session, loaded, "item_start", at, item=entry["item"])
+        session.flush()
+    bank = public_item(session, loaded.study.bank_id, entry["item"])
+    item = bank.items[0]
+    flipped = set(entry["flip"])
+    order = {pr.id: (("B", "A") if pr.id in flipped else ("A", "B")) for pr in item.probes}
+    train = entry["split"] == Split.TRAIN.value
+    same_phase = [e for e in p.assignment if (e["split"] == Split.TRAIN.value) == train]
+    number = next(i for i, e in enumerate(same_phase, 1) if e["item"] == entry["item"])
+    return ItemView(
+        item=item, bank=bank, split=Split(entry["split"]), phase="train" if train else "test",
+        number=number, phase_total=len(same_phase), order=order, shown_at=shown.shown_at,
+        deadline_at=shown.deadline_at, draft=_draft_view(draft, flipped),
+        asks_choices=cfg.asks_choices, asks_hypothesis=cfg.asks_hypothesis,
+        asks_confidence=cfg.ask_confidence, asks_rationale=cfg.ask_rationale)
+
+
+def _draft_view(row: AnswerRow | None, flipped: set[str]) -> Draft:
+    if row is None:
+        return Draft()
+    return Draft({k: (_FLIP[v] if k in flipped else v) for k, v in row.choices.items()},
+                 row.hypothesis, row.confidence, row.rationale)
+
+
+# --- writing answers ---------------------------------------------------------------------------
+
+
+def _clean(loaded: Loaded, entry: Mapping[str, Any], session: Session, *, choices: Any,
+           hypothesis: Any, confidence: Any, rationale: Any) -> dict[str, Any]:
+    """Validate a participant's input and map displayed letters back to the bank's."""
+    bank = public_item(session, loaded.study.bank_id, entry["item"])
+    item, features = bank.items[0], bank.features.ids
+    probe_ids, flipped = {pr.id for pr in item.probes}, set(entry["flip"])
+    out: dict[str, Any] = {}
+    if choices is not None:
+        if not isinstance(choices, Mapping) or not set(choices) <= probe_ids \
+                or any(c not in ("A", "B", None) for c in choices.values()):
+            raise InputError("choices must map this item's probes to 'A', 'B' or nothing")
+        out["choices"] = {k: (_FLIP[v] if k in flipped else v) for k, v in choices.items()
+                          if v is not None}
+    if hypothesis is not None:
+        if not isinstance(hypothesis, Mapping) or not set(hypothesis) <= set(features) or any(
+                not isinstance(v, (int, float)) or isinstance(v, bool) or not -3 <= v <= 3
+                for v in hypothesis.values()):
+            raise InputError("hypothesis must map this bank's features to numbers in -3..3")
+        out["hypothesis"] = {k: float(v) for k, v in hypothesis.items()}
+    if confidence is not None:
+        if not isinstance(confidence, Mapping) or not set(confidence) <= probe_ids or any(
+                not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.5 <= v <= 1
+                for v in confidence.values()):
+            raise InputError("confidence must map this item's probes to numbers in 0.5..1")
+        out["confidence"] = {k: float(v) for k, v in confidence.items()}
+    if rationale is not None:
+        if not isinstance(rationale, str) or len(rationale) > 5000:
+            raise InputError("the rationale must be text of at most 5000 characters")
+        out["rationale"] = rationale
+    return out
+
+
+def _open_item(session: Session, token: object, item_id: object, at: datetime
+               ) -> tuple[Loaded, dict[str, Any], PresentationRow, AnswerRow | None]:
+    loaded = load_active(session, token)
+    _, entry = _entry(loaded, item_id)
+    shown = _presentations(session, loaded).get(entry["item"])
+    if shown is None:
+        raise LinkError("this item has not been shown to this participant yet")
+    existing = _answers(session, loaded).get(entry["item"])
+    return loaded, entry, shown, existing
+
+
+def _base(loaded: Loaded, shown: PresentationRow, at: datetime) -> dict[str, Any]:
+    p, study = loaded.participant, loaded.study
+    return {"respondent": respondent_of(study.slug, p.id or 0), "respondent_kind": "human",
+            "bank_id": study.bank_id, "study_id": study.id, "study_key": study.id,
+            "participant_id": p.id, "item_id": shown.item_id, "epoch": 0,
+            "started_at": shown.shown_at, "config_version": p.config_version, "updated_at": at}
+
+
+def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any = None,
+               hypothesis: Any = None, confidence: Any = None, rationale: Any = None,
+               now: Clock) -> bool:
+    """Upsert what is selected so far (fields left None are kept); False once the item is final.
+
+    Call it from each widget's ``on_change``, so a timeout, a refresh or a crash keeps it.
+    """
+    at = clock_value(now)
+    with write_session(engine) as session:
+        loaded, entry, shown, existing = _open_item(session, token, item_id, at)
+        if existing is not None and not existing.draft:
+            return False
+        new = _clean(loaded, entry, session, choices=choices, hypothesis=hypothesis,
+                     confidence=confidence, rationale=rationale)
+        old = {"choices": {}, "hypothesis": None, "confidence": None, "rationale": ""} \
+            if existing is None else {"choices": existing.choices, "hypothesis": existing.hypothesis,
+                                      "confidence": existing.confidence, "rationale": existing.rationale}
+        values = _base(loaded, shown, at) | old | new | {"draft": True, "status": Status.OK.value}
+        loaded.participant.last_seen_at = at
+        return upsert_answer(session, values, over_drafts_only=True)
+
+
+def submit(engine: Engine, token: object, item_id: object, *, choices: Any = None,
+           hypothesis: Any = None, confidence: Any = None, rationale: Any = None,
+           stimulus: str | None = None, now: Clock) -> Submitted:
+    """Store the final answer of a shown item, exactly once, in one transaction.
+
+    A second submit (double click, second tab) stores nothing and reports ``duplicate``. After
+    the deadline (plus :data:`GRACE`) the answer is stored as ``timeout`` with what was
+    selected. ``stimulus`` is the hash of what was shown; when omitted it is computed from the
+    canonical rendering of the item in the participant's A/B order.
+    """
+    at = clock_value(now)
+    with write_session(engine) as session:
+        loaded, entry, shown, existing = _open_item(session, token, item_id, at)
+        if existing is not None and not existing.draft:
+            return Submitted(existing.item_id, existing.status, True, existing.fast, existing.seconds)
+        if loaded.participant.state != S.IN_PROGRESS:
+            raise LinkError("this session is not in progress")
+        new = _clean(loaded, entry, session, choices=choices, hypothesis=hypothesis,
+                     confidence=confidence, rationale=rationale)
+        late = _is_late(loaded.participant, shown, at)
+        status = Status.TIMEOUT if late else Status.OK
+        seconds = (at - shown.shown_at).total_seconds()
+        fast = status is Status.OK and seconds < loaded.config.min_answer_seconds
+        values = _base(loaded, shown, at) | _draft_values(existing) | new | {
+            "draft": False, "status": status.value, "submitted_at": at, "seconds": seconds,
+            "fast": fast, "stimulus": stimulus or _stimulus(session, loaded, entry)}
+        if not upsert_answer(session, values, over_drafts_only=True):
+            return Submitted(shown.item_id, status.value, True, fast, seconds)
+        _after_final(session, loaded, entry, values, at)
+        log(session, loaded, "timeout" if late else "submit", at, item=shown.item_id)
+        loaded.participant.last_seen_at = at
+        expire(session, loaded, at)
+        return Submitted(shown.item_id, status.value, False, fast, seconds)
+
+
+def _is_late(p: ParticipantRow, shown: PresentationRow, at: datetime) -> bool:
+    limits = [d for d in (shown.deadline_at, p.session_deadline_at) if d is not None]
+    return any(at > d + GRACE for d in limits)
+
+
+def _draft_values(row: AnswerRow | None) -> dict[str, Any]:
+    if row is None:
+        return {"choices": {}, "hypothesis": None, "confidence": None, "rationale": ""}
+    return {"choices": row.choices, "hypothesis": row.hypothesis, "confidence": row.confidence,
+            "rationale": row.rationale}
+
+
+def _stimulus(session: Session, loaded: Loaded, entry: Mapping[str, Any]) -> str:
+    from hhvalues.core.render import item_stimulus, stimulus_hash
+
+    bank = public_item(session, loaded.study.bank_id, entry["item"])
+    order = {pid: ("B", "A") for pid in entry["flip"]}
+    stim = item_stimulus(bank, bank.items[0], order=order)  # type: ignore[arg-type]
+    return stimulus_hash(stim.images, stim.texts)
+
+
+def _after_final(session: Session, loaded: Loaded, entry: Mapping[str, Any],
+                 values: Mapping[str, Any], at: datetime, *, finish: bool = True) -> None:
+    """Count a catch failure; finish the participant after the last answer."""
+    p, cfg = loaded.participant, loaded.config
+    truth = catch_answers(session, loaded.study.bank_id, entry["item"]) \
+        if entry["split"] == Split.CATCH.value else None
+    if truth is not None and any(values["choices"].get(k) != v for k, v in truth.items()):
+        p.catch_failures += 1
+        p.catch_flag = ("exclude" if p.catch_failures >= cfg.catch_exclude
+                        else "warn" if p.catch_failures >= cfg.catch_warn else "")
+        log(session, loaded, "catch_fail", at, item=entry["item"], failures=p.catch_failures)
+    session.flush()
+    answers = _answers(session, loaded)
+    if finish and all(e["item"] in answers and not answers[e["item"]].draft for e in p.assignment):
+        if p.state == S.IN_PROGRESS:
+            p.state, p.finished_at = S.FINISHED.value, at
+            log(session, loaded, "finish", at)
+
+
+# --- timeouts ----------------------------------------------------------------------------------
+
+
+def expire(session: Session, loaded: Loaded, at: datetime) -> int:
+    """Record ``timeout`` answers for items whose deadline passed (keeping any draft).
+
+    When the session deadline has passed, every remaining item is recorded as ``timeout``
+    (shown or not: the session limit ran out on it) and the participant is ``timed_out``.
+    Returns the number of answers written.
+    """
+    p = loaded.participant
+    if p.state != S.IN_PROGRESS:
+        return 0
+    session_over = p.session_deadline_at is not None and at > p.session_deadline_at + GRACE
+    answers, shown = _answers(session, loaded), _presentations(session, loaded)
+    written = 0
+    for entry in p.assignment:
+        item_id = entry["item"]
+        if item_id in answers and not answers[item_id].draft:
+            continue
+        pres = shown.get(item_id)
+        if not session_over and (pres is None or pres.deadline_at is None or at <= pres.deadline_at + GRACE):
+            continue
+        if pres is None and entry["split"] == Split.TRAIN.value:
+            continue
+        deadline = min(d for d in (pres.deadline_at if pres else None, p.session_deadline_at,
+                                   at) if d is not None)
+        base = {"respondent": respondent_of(loaded.study.slug, p.id or 0), "respondent_kind": "human",
+                "bank_id": loaded.study.bank_id, "study_id": loaded.study.id,
+                "study_key": loaded.study.id, "participant_id": p.id, "item_id": item_id, "epoch": 0,
+                "started_at": pres.shown_at if pres else None, "config_version": p.config_version,
+                "updated_at": at}
+        values = base | _draft_values(answers.get(item_id)) | {
+            "draft": False, "status": Status.TIMEOUT.value, "submitted_at": deadline,
+            "seconds": (deadline - pres.shown_at).total_seconds() if pres else None, "fast": False}
+        if upsert_answer(session, values, over_drafts_only=True):
+            written += 1
+            log(session, loaded, "timeout", at, item=item_id, shown=pres is not None)
+            _after_final(session, loaded, entry, values, at, finish=not session_over)
+    if session_over:
+        p.state, p.finished_at = S.TIMED_OUT.value, at
+        log(session, loaded, "session_timeout", at)
+    return written
+
+
+def sweep_timeouts(engine: Engine, *, now: Clock) -> int:
+    """Record timeouts of every participant whose item or session deadline passed while away.
+
+    Run it periodically (the app does on start and every few minutes); each participant is
+    handled in its own short write transaction. Returns the number of answers written.
+    """
+    at = clock_value(now)
+    with read_session(engine) as session:
+        candidates = session.exec(select(ParticipantRow.id).where(
+            ParticipantRow.state == S.IN_PROGRESS.value)).all()
+    written = 0
+    for pid in candidates:
+        with write_session(engine) as session:
+            p = session.exec(select(ParticipantRow).where(ParticipantRow.id == pid).with_for_update()).one()
+            written += expire(session, loaded_of(session, p), at)
+    return written
+
+
+# --- training feedback -------------------------------------------------------------------------
+
+
+def training_feedback(engine: Engine, token: object, item_id: object) -> TrainingFeedback:
+    """The truth of a training item this participant has submitted, in displayed letters.
+
+    LinkError for any other item or before submission: truth of a test item never leaves.
+    """
+    with read_session(engine) as session:
+        loaded = load(session, token, lock=False)
+        _, entry = _entry(loaded, item_id)
+        answer = _answers(session, loaded).get(entry["item"])
+        if entry["split"] != Split.TRAIN.value or answer is None or answer.draft:
+            raise LinkError("feedback is given only on a submitted training item")
+        truth = training_truth(session, loaded.study.bank_id, entry["item"])
+        flipped = set(entry["flip"])
+        show = lambda k, v: _FLIP[v] if k in flipped else v  # noqa: E731
+        return TrainingFeedback(entry["item"], dict(truth.weights),
+                                {k: show(k, v) for k, v in truth.answers.items()},
+                                {k: show(k, answer.choices.get(k)) for k in truth.answers},
+                                answer.hypothesis)
+
+
+def acknowledge_feedback(engine: Engine, token: object, item_id: object, *, now: Clock) -> None:
+    """The participant has read the feedback on a training item; the session moves on."""
+    at = clock_value(now)
+    with write_session(engine) as session:
+        loaded = load_active(session, token)
+        _, entry = _entry(loaded, item_id)
+        shown = _presentations(session, loaded).get(entry["item"])
+        answer = _answers(session, loaded).get(entry["item"])
+        if entry["split"] != Split.TRAIN.value or shown is None or answer is None or answer.draft:
+            raise LinkError("feedback is given only on a submitted training item")
+        if shown.feedback_seen_at is None:
+            shown.feedback_seen_at = at
+            log(session, loaded, "feedback", at, item=entry["item"])
+
+
+__all__ = [
+    "GRACE",
+    "acknowledge_feedback",
+    "current_step",
+    "expire",
+    "save_draft",
+    "submit",
+    "sweep_timeouts",
+    "training_feedback",
+]

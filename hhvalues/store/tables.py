@@ -1,0 +1,203 @@
+"""SQLModel tables: the schema of the store, and nothing else.
+
+Rows never leave :mod:`hhvalues.store`; queries convert them to frozen values first.
+Times are aware UTC datetimes (SQLModel's ``UTCDateTime``: ``timestamptz`` on PostgreSQL, UTC
+wall time on SQLite, aware UTC when read back); a naive datetime is refused on write.
+JSON columns are immutable snapshots: replace the whole value, never edit it in place.
+
+    banks ─< items ─< answers >─ studies ─< study_configs
+                 └─< presentations >─ participants >─ studies
+    events (participant/actor log)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKeyConstraint, Index, MetaData, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+# Set before any table is declared: constraint names are fixed when a table is built.
+SQLModel.metadata.naming_convention = NAMING_CONVENTION
+metadata: MetaData = SQLModel.metadata
+
+
+class BankRow(SQLModel, table=True):
+    """An imported bank, identified by its content hash; the full document stays server-side."""
+
+    __tablename__ = "banks"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=200)
+    version: str = Field(max_length=100)
+    content_hash: str = Field(max_length=64, unique=True)
+    document: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    imported_at: datetime
+
+
+class ItemRow(SQLModel, table=True):
+    """One item of a bank: the public part and, separately, its truth."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("bank_id", "item_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bank_id: int = Field(foreign_key="banks.id", index=True)
+    item_id: str = Field(max_length=200)
+    split: str = Field(max_length=16)
+    position: int
+    public: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    truth: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+
+
+class StudyRow(SQLModel, table=True):
+    """A study on one bank; ``config`` is the snapshot of version ``config_version``."""
+
+    __tablename__ = "studies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(max_length=100, unique=True)
+    bank_id: int = Field(foreign_key="banks.id", index=True)
+    kind: str = Field(default="answer", max_length=32)
+    status: str = Field(default="open", max_length=16)
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    config_version: int = 1
+    created_at: datetime
+    closed_at: datetime | None = None
+
+
+class StudyConfigRow(SQLModel, table=True):
+    """Every configuration version a study has had (answers record the one they were given under)."""
+
+    __tablename__ = "study_configs"
+    __table_args__ = (UniqueConstraint("study_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True)
+    version: int
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime
+    created_by: str | None = Field(default=None, max_length=200)
+
+
+class ParticipantRow(SQLModel, table=True):
+    """A human respondent of one study; only the sha256 of the link token is stored."""
+
+    __tablename__ = "participants"
+    __table_args__ = (
+        UniqueConstraint("study_id", "external_pid"),
+        Index("ix_participants_study_state", "study_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int = Field(foreign_key="studies.id", index=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    external_pid: str | None = Field(default=None, max_length=200)
+    external: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    intake: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    state: str = Field(default="invited", max_length=16)
+    assignment: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
+    config_version: int
+    created_at: datetime
+    consented_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    last_seen_at: datetime | None = None
+    session_deadline_at: datetime | None = None
+    catch_failures: int = 0
+    catch_flag: str = Field(default="", max_length=16)
+
+
+class PresentationRow(SQLModel, table=True):
+    """When an item was first shown to a participant and until when it may be answered."""
+
+    __tablename__ = "presentations"
+    __table_args__ = (
+        UniqueConstraint("participant_id", "item_id"),
+        ForeignKeyConstraint(["bank_id", "item_id"], ["items.bank_id", "items.item_id"]),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participants.id")
+    bank_id: int
+    item_id: str = Field(max_length=200)
+    position: int
+    shown_at: datetime
+    deadline_at: datetime | None = None
+    feedback_seen_at: datetime | None = None
+
+
+class AnswerRow(SQLModel, table=True):
+    """One answer of any respondent kind (human, model, agent) to one item in one epoch.
+
+    ``study_key`` is the study id or 0: unique constraints treat NULLs as distinct, so the
+    nullable ``study_id`` alone could not keep model answers outside a study unique.
+    """
+
+    __tablename__ = "answers"
+    __table_args__ = (
+        UniqueConstraint("respondent", "bank_id", "study_key", "item_id", "epoch"),
+        ForeignKeyConstraint(["bank_id", "item_id"], ["items.bank_id", "items.item_id"]),
+        Index("ix_answers_study_submitted", "study_id", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    respondent: str = Field(max_length=300)
+    respondent_kind: str = Field(max_length=32, index=True)
+    bank_id: int
+    study_id: int | None = Field(default=None, foreign_key="studies.id", index=True)
+    study_key: int = 0
+    participant_id: int | None = Field(default=None, foreign_key="participants.id", index=True)
+    item_id: str = Field(max_length=200)
+    epoch: int = 0
+    choices: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    hypothesis: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    confidence: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    status: str = Field(default="ok", max_length=16)
+    rationale: str = Field(default="", sa_type=Text)
+    stimulus: str | None = Field(default=None, max_length=64)
+    draft: bool = False
+    started_at: datetime | None = None
+    submitted_at: datetime | None = None
+    seconds: float | None = None
+    fast: bool = False
+    config_version: int | None = None
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    updated_at: datetime
+
+
+class EventRow(SQLModel, table=True):
+    """An append-only log line: what happened to whom (participant) or by whom (actor), when."""
+
+    __tablename__ = "events"
+    __table_args__ = (Index("ix_events_participant_at", "participant_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    study_id: int | None = Field(default=None, foreign_key="studies.id", index=True)
+    participant_id: int | None = Field(default=None, foreign_key="participants.id")
+    actor: str | None = Field(default=None, max_length=200)
+    kind: str = Field(max_length=32)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    at: datetime
+
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "AnswerRow",
+    "BankRow",
+    "EventRow",
+    "ItemRow",
+    "ParticipantRow",
+    "PresentationRow",
+    "StudyConfigRow",
+    "StudyRow",
+    "metadata",
+]
