@@ -96,6 +96,34 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
     _print_report(report, as_json)
 
 
+@cli.command("eval-batch")
+@_run_options
+@click.option("--poll", type=click.FloatRange(0.0), default=30.0, show_default=True,
+              help="Seconds between status checks.")
+@click.option("--no-wait", is_flag=True, help="Submit and exit; run again to collect.")
+@click.option("--retry-errors", is_flag=True, help="Ask again where an earlier run recorded an error.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path,
+               names: tuple[str, ...], epochs: int | None, limit: int | None, base_url: str | None,
+               out: Path | None, cache_dir: Path | None, no_cache: bool, poll: float, no_wait: bool,
+               retry_errors: bool, as_json: bool) -> None:
+    """Like ``eval`` through the providers' batch APIs (half price); resumable."""
+    from hhvalues.evals.batch import run_batch
+    from hhvalues.evals.conditions import load_conditions, select_conditions
+    from hhvalues.evals.runner import RunConfig
+
+    bank = load_bank(bank_path)
+    conditions = select_conditions(load_conditions(conditions_path), list(names))
+    config = RunConfig(provider=provider, model=model, out=_default_out(provider, model, out),
+                       base_url=base_url, epochs=epochs, limit=limit, retry_errors=retry_errors,
+                       cache_dir=None, progress=False)
+    summary = asyncio.run(run_batch(bank, conditions, config, poll_seconds=poll, wait=not no_wait))
+    report = run_report(bank, config.out, list(summary.counts))
+    report.update({"calls": summary.calls, "cached": 0, "skipped": summary.skipped,
+                   "model_ids": sorted(summary.model_ids), "answers": str(config.out)})
+    _print_report(report, as_json)
+
+
 def run_report(bank: Bank, answers: Path, respondents: list[str]) -> dict[str, Any]:
     """Status counts per condition, and (with truth) accuracy overall and on ok answers."""
     from hhvalues.core.answers import iter_answers

@@ -78,6 +78,11 @@ class AnthropicProvider:
         self.sdk_version = f"anthropic {anthropic.__version__}"
         self._accepted = set(inspect.signature(self._client.messages.create).parameters)
 
+    @property
+    def client(self) -> Any:
+        """The SDK client (batch mode uses it with the SDK's own retries)."""
+        return self._client
+
     def build_body(self, prompt: Prompt, condition: Condition) -> dict[str, Any]:
         """See :func:`build_body`."""
         return build_body(prompt, condition, model=self.model)

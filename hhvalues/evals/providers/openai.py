@@ -92,6 +92,11 @@ class OpenAIProvider:
         self.sdk_version = f"openai {openai.__version__}"
         self._accepted = set(inspect.signature(self._client.chat.completions.create).parameters)
 
+    @property
+    def client(self) -> Any:
+        """The SDK client (batch mode uses it with the SDK's own retries)."""
+        return self._client
+
     def build_body(self, prompt: Prompt, condition: Condition) -> dict[str, Any]:
         """See :func:`build_body`."""
         return build_body(prompt, condition, model=self.model, compatible=self.compatible)

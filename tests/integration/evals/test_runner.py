@@ -174,7 +174,7 @@ def test_missing_sdk_names_the_pip_line(server: ProviderServer, tmp_path: Path,
 
 
 def test_importing_the_harness_imports_no_sdk() -> None:
-    code = ("import sys, hhvalues.evals.runner, hhvalues.cli; "
+    code = ("import sys, hhvalues.evals.runner, hhvalues.evals.batch, hhvalues.cli; "
             "bad = [m for m in ('anthropic', 'openai') if m in sys.modules]; "
             "sys.exit(1 if bad else 0)")
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

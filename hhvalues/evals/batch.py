@@ -1,0 +1,230 @@
+"""Batch mode: Anthropic Message Batches and the OpenAI Batch API (half price, hours not seconds).
+
+The same request builder as the live runner makes every body; each request's ``custom_id``
+is ``<condition>-<item>-e<epoch>-<hash>`` (readable, unique, within the 64-character limit).
+Submitted batches are remembered in ``answers.batch.json``, so a rerun polls and collects
+them instead of submitting again; results go through the same parser into the same answer log
+and request log, and a job already answered is never written twice.
+
+Retries: the few batch calls (create, retrieve, results) use the SDK's own retries only —
+this module adds none — so there is still one retry layer per path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from hhvalues.core.bank import Bank
+from hhvalues.errors import ProviderError
+from hhvalues.evals.conditions import Condition
+from hhvalues.evals.log import AnswerSink, JsonlSink, read_json, sibling, write_manifest
+from hhvalues.evals.prompts import build_prompt
+from hhvalues.evals.providers import Failure, Provider, Reply, build_body, make_provider
+from hhvalues.evals.runner import Job, RunConfig, Runner, RunSummary, plan_jobs
+
+BATCH_RETRIES = 3
+MAX_PER_BATCH = 10_000
+
+
+def custom_id(job: Job) -> str:
+    """``<condition>-<item>-e<epoch>-<12 hex>``, only ``[A-Za-z0-9_-]``, at most 64 characters."""
+    raw = f"{job.condition.name}\x00{job.item.id}\x00{job.epoch}"
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
+    readable = re.sub(r"[^A-Za-z0-9_-]", "_", f"{job.condition.name}-{job.item.id}-e{job.epoch}")
+    return f"{readable[:64 - 13]}-{digest}"
+
+
+async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConfig, *,
+                    poll_seconds: float = 30.0, wait: bool = True, provider: Provider | None = None,
+                    sink_factory: Callable[[Path], AnswerSink] = JsonlSink) -> RunSummary:
+    """Submit what is not yet answered or in flight, then (with ``wait``) poll and collect."""
+    prov = provider or make_provider(config.provider, config.model, base_url=config.base_url)
+    sink = sink_factory(config.out)
+    runner = Runner(bank, conditions, config, prov, sink)
+    state_path = sibling(config.out, "batch.json")
+    state = read_json(state_path) or {"provider": prov.name, "model": config.model, "batches": []}
+    api = _api(prov)
+    try:
+        if config.retry_errors:
+            sink.drop_errors()
+        jobs = {custom_id(j): j for j in plan_jobs(bank, conditions, config)}
+        done = sink.done()
+        in_flight = {cid for b in state["batches"] if not b["collected"] for cid in b["jobs"]}
+        todo = [cid for cid, j in jobs.items()
+                if (j.respondent, j.item.id, j.epoch) not in done and cid not in in_flight]
+        runner.summary.skipped = len(jobs) - len(todo)
+        for start in range(0, len(todo), MAX_PER_BATCH):
+            chunk = todo[start:start + MAX_PER_BATCH]
+            bodies = [(cid, _body(bank, jobs[cid], config)) for cid in chunk]
+            batch_id = await api.submit(bodies)
+            runner.summary.calls += 1
+            state["batches"].append({"id": batch_id, "submitted": time.time(), "collected": False,
+                                     "jobs": {cid: [jobs[cid].condition.name, jobs[cid].item.id,
+                                                    jobs[cid].epoch] for cid in chunk}})
+            write_manifest(state_path, state)
+        while wait and any(not b["collected"] for b in state["batches"]):
+            for b in state["batches"]:
+                if not b["collected"] and await api.ended(b["id"]):
+                    await _collect(runner, api, b, jobs)
+                    b["collected"] = True
+                    write_manifest(state_path, state)
+            if any(not b["collected"] for b in state["batches"]):
+                await asyncio.sleep(poll_seconds)
+    finally:
+        runner.requests.close()
+        sink.close()
+        if provider is None:
+            await prov.aclose()
+    for (who, _, _), status in sink.done().items():
+        runner.summary.counts.setdefault(who, _counter())[status.value] += 1
+    runner._manifest("aborted" if runner.abort else "finished")  # noqa: SLF001
+    if runner.abort is not None:
+        raise runner.abort
+    return runner.summary
+
+
+def _counter() -> Any:
+    from collections import Counter
+
+    return Counter()
+
+
+def _body(bank: Bank, job: Job, config: RunConfig) -> dict[str, Any]:
+    prompt = build_prompt(bank, job.item, job.condition, epoch=job.epoch)
+    return build_body(config.provider, prompt, job.condition, model=config.model)
+
+
+async def _collect(runner: Runner, api: _BatchAPI, batch: dict[str, Any], jobs: dict[str, Job]) -> None:
+    done = runner.sink.done()
+    for cid, result in await api.results(batch["id"]):
+        job = jobs.get(cid)
+        if job is None or (job.respondent, job.item.id, job.epoch) in done:
+            continue
+        prompt = build_prompt(runner.bank, job.item, job.condition, epoch=job.epoch)
+        body = build_body(runner.config.provider, prompt, job.condition, model=runner.config.model)
+        runner._record(job, cid, body, result, 1, time.monotonic())  # noqa: SLF001
+        if isinstance(result, Failure) and result.rejected and \
+                not set(result.rejected) <= set(job.condition.allow_dropped):
+            runner.abort = ProviderError(
+                f"the model rejected {', '.join(result.rejected)} ({result.message}) in batch "
+                f"{batch['id']}; those answers are not written", where=runner.provider.name)
+            continue
+        answer = runner._answer(job, prompt, result, (), 1, 0.0, cached=False)  # noqa: SLF001
+        runner.sink.write(answer)
+        done[(job.respondent, job.item.id, job.epoch)] = answer.status
+
+
+class _BatchAPI:
+    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
+        raise NotImplementedError
+
+    async def ended(self, batch_id: str) -> bool:
+        raise NotImplementedError
+
+    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
+        raise NotImplementedError
+
+
+def _api(provider: Provider) -> _BatchAPI:
+    client = provider.client.with_options(max_retries=BATCH_RETRIES)  # type: ignore[attr-defined]
+    if provider.name == "anthropic":
+        return _AnthropicBatches(client)
+    if provider.name == "openai":
+        return _OpenAIBatches(client)
+    raise ProviderError("batch mode needs the anthropic or openai provider", where=provider.name)
+
+
+class _AnthropicBatches(_BatchAPI):
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
+        batch = await self.client.messages.batches.create(
+            requests=[{"custom_id": cid, "params": body} for cid, body in bodies])
+        return str(batch.id)
+
+    async def ended(self, batch_id: str) -> bool:
+        batch = await self.client.messages.batches.retrieve(batch_id)
+        return bool(batch.processing_status == "ended")
+
+    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
+        from hhvalues.evals.providers.anthropic import read_message
+
+        out: list[tuple[str, Reply | Failure]] = []
+        async for item in await self.client.messages.batches.results(batch_id):
+            doc = item.to_dict()
+            result = doc.get("result") or {}
+            if result.get("type") == "succeeded":
+                msg = result.get("message") or {}
+                text, stop, model_id, n_in, n_out = read_message(msg)
+                out.append((doc["custom_id"], Reply(text, stop, None, model_id, n_in, n_out, msg)))
+            else:
+                err = result.get("error") or {}
+                inner = err.get("error") if isinstance(err.get("error"), dict) else err
+                msg_text = str(inner.get("message") or result.get("type"))
+                out.append((doc["custom_id"], Failure("status", msg_text, body=err,
+                                                      rejected=_rejected(msg_text))))
+        return out
+
+
+class _OpenAIBatches(_BatchAPI):
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.output: dict[str, str] = {}
+
+    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
+        lines = [json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions",
+                             "body": body}, ensure_ascii=False) for cid, body in bodies]
+        upload = await self.client.files.create(
+            file=("hhvalues-batch.jsonl", ("\n".join(lines) + "\n").encode("utf-8")), purpose="batch")
+        batch = await self.client.batches.create(input_file_id=upload.id,
+                                                 endpoint="/v1/chat/completions",
+                                                 completion_window="24h")
+        return str(batch.id)
+
+    async def ended(self, batch_id: str) -> bool:
+        batch = await self.client.batches.retrieve(batch_id)
+        if batch.status in ("failed", "expired", "cancelled") and not batch.output_file_id:
+            raise ProviderError(f"batch {batch_id} {batch.status}", where="openai")
+        if batch.status in ("completed", "expired", "cancelled") and batch.output_file_id:
+            self.output[batch_id] = batch.output_file_id
+            return True
+        return False
+
+    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
+        from hhvalues.evals.providers.openai import read_completion
+
+        content = await self.client.files.content(self.output[batch_id])
+        out: list[tuple[str, Reply | Failure]] = []
+        for line in content.text.splitlines():
+            if not line.strip():
+                continue
+            doc = json.loads(line)
+            resp = doc.get("response") or {}
+            body = resp.get("body") or {}
+            if resp.get("status_code") == 200 and not doc.get("error"):
+                text, stop, refusal, model_id, n_in, n_out = read_completion(body)
+                out.append((doc["custom_id"], Reply(text, stop, refusal, model_id, n_in, n_out, body)))
+            else:
+                err = body.get("error") if isinstance(body.get("error"), dict) else (doc.get("error") or {})
+                msg_text = str(err.get("message") or "batch request failed")
+                out.append((doc["custom_id"], Failure("status", msg_text, status=resp.get("status_code"),
+                                                      body=body or doc.get("error"),
+                                                      rejected=_rejected(msg_text))))
+        return out
+
+
+def _rejected(message: str) -> tuple[str, ...]:
+    low = message.lower()
+    return tuple(k for k in ("temperature", "top_p", "top_k", "max_tokens", "stop_sequences")
+                 if re.search(rf"\b{k}\b", low))
+
+
+__all__ = ["custom_id", "run_batch"]
