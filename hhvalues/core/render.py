@@ -1,0 +1,528 @@
+"""Rendering of worlds, walks and items: deterministic PNG images and plain text for prompts.
+
+Participants and models see the same stimulus: the participant app shows the exact PNG bytes made
+here, the model harness sends the same PNGs and/or :func:`render_item_text`, and both store
+:func:`stimulus_hash` of what was shown. Nothing here reads ``item.truth``.
+
+Coordinates
+    ``(row, column)`` from ``(0, 0)`` at the top-left corner, as :meth:`World.coords`; images
+    label their axes the same way.
+Determinism
+    Same inputs, same bytes: fonts ship in ``assets/fonts`` (DejaVu Sans, Bitstream Vera licence),
+    text uses Pillow's basic layout engine, PNGs carry no metadata chunks. Images are palette PNGs
+    with a palette fixed by the bank's feature colours (4 anti-aliasing levels for text), which
+    keeps a 12x12 demonstration under 10 ms to draw and encode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import lru_cache
+from io import BytesIO
+from itertools import groupby
+from pathlib import Path
+from typing import NamedTuple
+
+from PIL import Image, ImageDraw, ImageFont
+
+from hhvalues.core.bank import Bank, Item
+from hhvalues.core.features import FeatureSet
+from hhvalues.core.probes import Probe, ProbeKind
+from hhvalues.core.world import MOVES, World, follow_path, parse_world
+
+__all__ = [
+    "MIN_WIDTH", "PATH_COLOURS", "ItemStimulus", "describe_probe", "item_stimulus",
+    "render_demo_png", "render_item_text", "render_predict_png", "render_world_text",
+    "stimulus_hash",
+]
+
+Rgb = tuple[int, int, int]
+Segment = tuple[float, float, float, float]
+MIN_WIDTH = 600
+"""Images are at least this wide; small grids get bigger cells (up to 100 px)."""
+PATH_COLOURS: dict[str, Rgb] = {"demo": (20, 20, 20), "A": (0, 94, 184), "B": (213, 94, 0)}
+"""Line colours: a demonstration's walk, predict option A (solid) and B (dashed)."""
+_FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
+_BG, _INK, _GRIDLINE, _WALL = (255, 255, 255), (34, 34, 34), (200, 196, 186), (70, 70, 70)
+_EMPTY, _WHITE, _GREY = (246, 243, 236), (255, 255, 255), (120, 120, 120)
+_START, _START_TEXT = (0, 140, 60), (0, 110, 50)
+_ROLES = {True: "destination: a walk ends on entering it", False: "terrain: walked through"}
+_WORDS = {"U": "up", "D": "down", "L": "left", "R": "right"}
+_STIMULUS_TAG = b"hhvalues-stimulus/1\x00"
+_LEVELS = 4  # anti-aliasing levels of text on palette images
+_LEVEL_OF = bytes(round(v * _LEVELS / 255) for v in range(256))  # coverage → level
+_MASK_OF = bytes([0, *[255] * 255])  # level → paste mask
+_REPEAT_NOTCH, _REPEAT_AT = (0, 1, -1, 2, -2), (0.5, 0.2, 0.8)  # re-crossed edges
+
+
+class ItemStimulus(NamedTuple):
+    """What a respondent is shown for an item, in display order."""
+
+    images: tuple[bytes, ...]
+    """The full demonstration PNGs, then one PNG per predict probe."""
+    texts: tuple[str, ...]
+    """Option texts of every probe: A then B, probe by probe."""
+
+
+class _Layout(NamedTuple):
+    cell: int  # pixels per cell side
+    left: int  # x of the grid's left edge
+    top: int  # y of the grid's top edge
+    width: int
+    height: int
+    legend_top: int
+    legend_cols: int
+
+
+@lru_cache(maxsize=64)
+def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    try:
+        return ImageFont.truetype(str(_FONT_DIR / name), size, layout_engine=ImageFont.Layout.BASIC)
+    except OSError:  # assets not shipped alongside (e.g. a wheel install): Pillow's own font
+        return ImageFont.load_default(size=size)  # type: ignore[return-value]
+
+
+class _Pen(NamedTuple):
+    """An image being drawn, its draw handle and its fixed palette (rgb → index)."""
+
+    img: Image.Image
+    draw: ImageDraw.ImageDraw
+    inks: dict[Rgb, int]
+
+    def ink(self, rgb: Rgb) -> int:
+        return self.inks[rgb]
+
+    def text(self, xy: tuple[float, float], text: str, *, fg: Rgb, bg: Rgb, size: int,
+             bold: bool = False, anchor: str = "la") -> None:
+        blends = tuple(self.inks[c] for c in _blends(fg, bg))
+        left, top, tile, mask = _text_tile(text, size, bold, anchor, blends)
+        self.img.paste(tile, (round(xy[0]) + left, round(xy[1]) + top), mask)
+
+
+@lru_cache(maxsize=256)
+def _blends(fg: Rgb, bg: Rgb) -> tuple[Rgb, ...]:
+    """Colours of text coverage levels 1.._LEVELS of ``fg`` over ``bg``."""
+    mix = [k / _LEVELS for k in range(1, _LEVELS + 1)]
+    return tuple((round(fg[0] * a + bg[0] * (1 - a)), round(fg[1] * a + bg[1] * (1 - a)),
+                  round(fg[2] * a + bg[2] * (1 - a))) for a in mix)
+
+
+@lru_cache(maxsize=4096)
+def _text_tile(text: str, size: int, bold: bool, anchor: str,
+               blends: tuple[int, ...]) -> tuple[int, int, Image.Image, Image.Image]:
+    """Draw text once into a palette tile (coverage cut into levels) and its mask."""
+    font = _font(size, bold)
+    left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor=anchor))
+    coverage = Image.new("L", (max(1, right - left), max(1, bottom - top)), 0)
+    ImageDraw.Draw(coverage).text((-left, -top), text, fill=255, font=font, anchor=anchor)
+    level = coverage.tobytes().translate(_LEVEL_OF)
+    tile = level.translate(bytes([0, *blends, *[0] * (255 - _LEVELS)]))
+    return (left, top, Image.frombytes("P", coverage.size, tile),
+            Image.frombytes("L", coverage.size, level.translate(_MASK_OF)))
+
+
+@lru_cache(maxsize=64)
+def _palette(feature_rgbs: tuple[Rgb, ...]) -> dict[Rgb, int]:
+    """Give every colour an image can use an index, in a fixed order: plain, then text blends."""
+    colours = [_BG, _INK, _GRIDLINE, _WALL, _EMPTY, _WHITE, _GREY, _START, _START_TEXT,
+               *PATH_COLOURS.values(), *feature_rgbs]
+    pairs = [(_GREY, _BG), (_INK, _BG), (_START_TEXT, _EMPTY),
+             *((_WHITE, c) for c in PATH_COLOURS.values()),
+             *((_text_on(c), c) for c in feature_rgbs)]
+    for fg, bg in pairs:
+        colours += _blends(fg, bg)
+    inks: dict[Rgb, int] = {}
+    for c in colours:
+        inks.setdefault(c, len(inks))
+    if len(inks) > 256:
+        raise ValueError(f"too many colours for one image ({len(inks)})")
+    return inks
+
+
+def _start_pen(features: FeatureSet, world: World, cell: int,
+               keys: tuple[tuple[str, str], ...]) -> tuple[_Pen, _Layout]:
+    """Start an image from a copy of its cached chrome (axes, empty grid, legend)."""
+    present = tuple(sorted({int(c) for c in world.cell if c >= 0}))
+    lay = _layout(world, cell, len(present) + len(keys))
+    img = _chrome(features, lay, world.height, world.width, present, keys).copy()
+    return _Pen(img, ImageDraw.Draw(img), _palette(tuple(_hex(f.colour) for f in features))), lay
+
+
+@lru_cache(maxsize=32)
+def _chrome(features: FeatureSet, lay: _Layout, height: int, width: int, present: tuple[int, ...],
+            keys: tuple[tuple[str, str], ...]) -> Image.Image:
+    """Draw what depends neither on the cells nor on the walk: axes, empty grid, legend."""
+    inks = _palette(tuple(_hex(f.colour) for f in features))
+    img = Image.new("P", (lay.width, lay.height), 0)
+    img.putpalette([v for rgb in inks for v in rgb])
+    pen, cs = _Pen(img, ImageDraw.Draw(img), inks), lay.cell
+    for r in range(height):
+        pen.text((lay.left - 8, lay.top + (r + 0.5) * cs), str(r), fg=_GREY, bg=_BG, size=13,
+                 anchor="rm")
+    for c in range(width):
+        pen.text((lay.left + (c + 0.5) * cs, lay.top - 8), str(c), fg=_GREY, bg=_BG, size=13,
+                 anchor="ms")
+    right, bottom = lay.left + width * cs, lay.top + height * cs
+    pen.draw.rectangle((lay.left, lay.top, right, bottom), fill=pen.ink(_EMPTY))
+    for r in range(height + 1):
+        pen.draw.line((lay.left, lay.top + r * cs, right, lay.top + r * cs),
+                      fill=pen.ink(_GRIDLINE))
+    for c in range(width + 1):
+        pen.draw.line((lay.left + c * cs, lay.top, lay.left + c * cs, bottom),
+                      fill=pen.ink(_GRIDLINE))
+    _draw_legend(pen, present, features, lay, keys)
+    return img
+
+
+def _hex(colour: str) -> Rgb:
+    c = colour.lstrip("#")
+    if len(c) != 6 or any(ch not in "0123456789abcdefABCDEF" for ch in c):
+        return 153, 153, 153
+    return int(c[0:2], 16), int(c[2:4], 16), int(c[4:6], 16)
+
+
+def _text_on(rgb: Rgb) -> Rgb:
+    return _INK if 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 150 else _WHITE
+
+
+def _layout(world: World, cell: int, n_legend: int) -> _Layout:
+    if cell < 24:
+        raise ValueError(f"cell must be at least 24 px, got {cell}")
+    margin, axis = 16, 22
+    cell = max(cell, min(100, (MIN_WIDTH - 2 * margin - axis) // world.width))
+    grid_w = world.width * cell
+    width = max(MIN_WIDTH, grid_w + 2 * margin + axis)
+    legend_top = margin + axis + world.height * cell + 18
+    cols = max(1, (width - 2 * margin) // 280)
+    height = legend_top + -(-n_legend // cols) * 34 + margin
+    return _Layout(cell, axis + (width - axis - grid_w) // 2, margin + axis, width, height,
+                   legend_top, cols)
+
+
+def _centre(lay: _Layout, world: World, s: int) -> tuple[float, float]:
+    r, c = world.coords(s)
+    return lay.left + (c + 0.5) * lay.cell, lay.top + (r + 0.5) * lay.cell
+
+
+def _draw_world(pen: _Pen, world: World, features: FeatureSet, lay: _Layout) -> None:
+    cs, draw, fills = lay.cell, pen.draw, [_hex(f.colour) for f in features]
+    for s in (int(s) for s in (world.cell != -1).nonzero()[0]):  # walls and features
+        r, c = world.coords(s)
+        x, y, k = lay.left + c * cs, lay.top + r * cs, int(world.cell[s])
+        fill = _WALL if k == -2 else fills[k]
+        draw.rectangle((x, y, x + cs, y + cs), fill=pen.ink(fill), outline=pen.ink(_GRIDLINE))
+        if k >= 0:
+            f = features.features[k]
+            if f.terminal:  # destinations get a dark frame
+                draw.rectangle((x + 2, y + 2, x + cs - 2, y + cs - 2), outline=pen.ink(_INK),
+                               width=3)
+            pen.text((x + 6, y + 4), f.mark, fg=_text_on(fill), bg=fill, size=max(11, cs * 3 // 10),
+                     bold=True)
+    sx, sy = _centre(lay, world, world.start)
+    pen.text((sx, sy - cs * 0.5 + 3), "start", fg=_START_TEXT, bg=_EMPTY, size=max(10, cs // 5),
+             bold=True, anchor="mt")
+    rad = cs * 0.3
+    draw.ellipse((sx - rad, sy - rad, sx + rad, sy + rad), outline=pen.ink(_START),
+                 width=max(2, cs // 18))
+
+
+def _segments(states: Sequence[int], world: World, lay: _Layout,
+              side: float) -> tuple[list[Segment], list[float]]:
+    """Give each step a line segment and a badge position along it (0..1).
+
+    Segments are offset sideways (predict: A by -1, B by +1 notch) and a walk that crosses an
+    edge again is drawn beside its earlier crossing, badge shifted, so every number stays visible.
+    """
+    segs: list[Segment] = []
+    where: list[float] = []
+    used: dict[tuple[int, int], int] = {}
+    for a, b in zip(states, states[1:], strict=False):
+        key = (min(a, b), max(a, b))
+        n = used[key] = used.get(key, -1) + 1
+        off = (side * 0.13 + _REPEAT_NOTCH[n % 5] * 0.2) * lay.cell
+        (x0, y0), (x1, y1) = _centre(lay, world, a), _centre(lay, world, b)
+        dx, dy = (0.0, off) if y0 == y1 else (off, 0.0)
+        segs.append((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
+        t = _REPEAT_AT[n % 3]  # along the edge from its lower-numbered cell
+        where.append(t if a < b else 1 - t)
+    return segs, where
+
+
+def _draw_line(pen: _Pen, segs: list[Segment], rgb: Rgb, w: int, dashed: bool) -> None:
+    casing, ink = pen.ink(_WHITE), pen.ink(rgb)
+    if not dashed:
+        pts = [(segs[0][0], segs[0][1])] + [(s[2], s[3]) for s in segs]
+        pen.draw.line(pts, fill=casing, width=w + 4, joint="curve")
+        pen.draw.line(pts, fill=ink, width=w, joint="curve")
+        return
+    for x0, y0, x1, y1 in segs:
+        dx, dy = x1 - x0, y1 - y0
+        n = max(1, round((abs(dx) + abs(dy)) / 14))
+        for t0, t1 in ((j / n, (j + 0.6) / n) for j in range(n)):
+            p = (x0 + dx * t0, y0 + dy * t0, x0 + dx * t1, y0 + dy * t1)
+            pen.draw.line(p, fill=casing, width=w + 4)
+            pen.draw.line(p, fill=ink, width=w)
+
+
+def _draw_badge(pen: _Pen, x: float, y: float, rad: float, text: str, rgb: Rgb, size: int) -> None:
+    box = (x - rad, y - rad, x + rad, y + rad)
+    pen.draw.ellipse(box, fill=pen.ink(rgb), outline=pen.ink(_WHITE), width=2)
+    pen.text((x, y), text, fg=_WHITE, bg=rgb, size=size, bold=True, anchor="mm")
+
+
+def _draw_arrow(pen: _Pen, seg: Segment, rgb: Rgb, size: float) -> None:
+    x0, y0, x1, y1 = seg
+    ux, uy = (x1 > x0) - (x1 < x0), (y1 > y0) - (y1 < y0)
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    bx, by = mx - ux * size * 0.6, my - uy * size * 0.6
+    tri = [(mx + ux * size, my + uy * size), (bx - uy * size, by + ux * size),
+           (bx + uy * size, by - ux * size)]
+    pen.draw.polygon(tri, fill=pen.ink(rgb), outline=pen.ink(_WHITE))
+
+
+def _draw_walker(pen: _Pen, x: float, y: float, cs: int) -> None:
+    """Draw a small person standing where the walk currently is."""
+    h, ink, casing = cs * 0.26, pen.ink(_INK), pen.ink(_WHITE)
+    pen.draw.ellipse((x - h * 0.45, y - h * 1.25, x + h * 0.45, y - h * 0.35), fill=ink,
+                     outline=casing)
+    pen.draw.rounded_rectangle((x - h * 0.6, y - h * 0.3, x + h * 0.6, y + h * 1.1), radius=h * 0.4,
+                               fill=ink, outline=casing)
+
+
+def _draw_legend(pen: _Pen, present: Sequence[int], features: FeatureSet, lay: _Layout,
+                 keys: Sequence[tuple[str, str]]) -> None:
+    entries = [(f"feature{i}", features.features[i].label
+                + (" (destination)" if features.features[i].terminal else "")) for i in present]
+    sw, draw, col_w = 24, pen.draw, (lay.width - 32) // lay.legend_cols
+    for i, (kind, label) in enumerate([*entries, *keys]):
+        x, y = 16 + (i % lay.legend_cols) * col_w, lay.legend_top + (i // lay.legend_cols) * 34
+        if kind.startswith("feature"):
+            f = features.features[int(kind[7:])]
+            rgb = _hex(f.colour)
+            draw.rectangle((x, y, x + sw, y + sw), fill=pen.ink(rgb),
+                           outline=pen.ink(_INK if f.terminal else _GRIDLINE), width=1 + f.terminal)
+            pen.text((x + sw / 2, y + sw / 2), f.mark, fg=_text_on(rgb), bg=rgb, size=13, bold=True,
+                     anchor="mm")
+        elif kind == "wall":
+            draw.rectangle((x, y, x + sw, y + sw), fill=pen.ink(_WALL))
+        elif kind == "start":
+            draw.ellipse((x + 3, y + 3, x + sw - 3, y + sw - 3), outline=pen.ink(_START), width=3)
+        elif kind == "walker":
+            _draw_walker(pen, x + sw / 2, y + sw / 2, int(sw * 1.6))
+        else:
+            mid = y + sw / 2
+            segs = [(x, mid, x + sw / 2, mid), (x + sw / 2, mid, x + sw, mid)]
+            _draw_line(pen, segs, PATH_COLOURS[kind], 4, dashed=kind == "B")
+        pen.text((x + sw + 8, y + sw / 2), _fit(label, col_w - sw - 16), fg=_INK, bg=_BG, size=16,
+                 anchor="lm")
+
+
+@lru_cache(maxsize=1024)
+def _fit(label: str, room: int) -> str:
+    while len(label) > 1 and _font(16).getlength(label) > room:
+        label = label[:-2] + "…"
+    return label
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = BytesIO()
+    img.save(buf, format="PNG", compress_level=1)  # level 6 costs ms for a few kB on palette PNGs
+    return buf.getvalue()
+
+
+def render_demo_png(features: FeatureSet, grid: Sequence[str], path: str, *, horizon: int,
+                    upto: int | None = None, cell: int = 56) -> bytes:
+    """Render a demonstration: the world, the walk's first ``upto`` steps (all by default), legend.
+
+    Steps are numbered on the line between cells; a small person marks where the walk is.
+    ``upto=len(path)`` gives the same bytes as ``upto=None``. BankError for an invalid path.
+    """
+    world = parse_world(grid, features)
+    states = follow_path(world, path, horizon=horizon).states
+    if upto is not None:
+        if not 0 <= upto <= len(path):
+            raise ValueError(f"upto must be in 0..{len(path)}, got {upto}")
+        states = states[: upto + 1]
+    keys = (("wall", "wall"), ("start", "start"), ("walker", "where the person is now"),
+            ("demo", "the walk, steps numbered"))
+    pen, lay = _start_pen(features, world, cell, keys)
+    _draw_world(pen, world, features, lay)
+    segs, where = _segments(states, world, lay, 0.0)
+    rgb, cs = PATH_COLOURS["demo"], lay.cell
+    if segs:
+        _draw_line(pen, segs, rgb, max(3, cs // 12), dashed=False)
+    for i, ((x0, y0, x1, y1), t) in enumerate(zip(segs, where, strict=True), start=1):
+        _draw_badge(pen, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, cs * 0.19, str(i), rgb,
+                    max(10, cs // 4))
+    _draw_walker(pen, *_centre(lay, world, states[-1]), cs)
+    return _png(pen.img)
+
+
+def render_predict_png(features: FeatureSet, grid: Sequence[str], options: tuple[str, str], *,
+                       horizon: int, cell: int = 56) -> bytes:
+    """Render a predict probe: the world with path A (blue, solid) and path B (orange, dashed).
+
+    Options are drawn in the order given, so a caller that counterbalances passes them in
+    display order. Shared edges keep both lines visible: A is offset up/left, B down/right.
+    """
+    world = parse_world(grid, features)
+    walks = [follow_path(world, p, horizon=horizon).states for p in options]
+    keys = (("wall", "wall"), ("start", "start"), ("A", "path A"), ("B", "path B"))
+    pen, lay = _start_pen(features, world, cell, keys)
+    _draw_world(pen, world, features, lay)
+    cs = lay.cell
+    for side, states, k in (("A", walks[0], -1.0), ("B", walks[1], 1.0)):
+        rgb = PATH_COLOURS[side]
+        segs = _segments(states, world, lay, k)[0]
+        if segs:
+            _draw_line(pen, segs, rgb, max(3, cs // 12), dashed=side == "B")
+        for seg in segs:
+            _draw_arrow(pen, seg, rgb, cs * 0.11)
+        x, y = _centre(lay, world, states[-1])
+        _draw_badge(pen, x + k * cs * 0.24, y + cs * 0.22, cs * 0.17, side, rgb, max(10, cs // 4))
+    return _png(pen.img)
+
+
+def _legend_text(features: FeatureSet, symbols: set[str]) -> list[str]:
+    lines = ["  # = wall (cannot be entered)", "  . = open ground", "  S = start (open ground)"]
+    for f in features:
+        if f.symbol in symbols:
+            lines.append(f"  {f.symbol} = {f.label} ({_ROLES[f.terminal]})")
+    return lines
+
+
+def _grid_text(grid: Sequence[str]) -> list[str]:
+    w = len(str(max(len(grid), len(grid[0])) - 1)) + 1
+    head = " " * (w + 2) + "".join(str(c).rjust(w) for c in range(len(grid[0])))
+    return [head, *(str(r).rjust(w) + "  " + "".join(ch.rjust(w) for ch in row)
+                    for r, row in enumerate(grid))]
+
+
+def _spell(path: str) -> str:
+    return ", ".join(f"{_WORDS[m]} {len(list(run))}" for m, run in groupby(path)) or "no move"
+
+
+def _ending(features: FeatureSet, world: World, last: int) -> str:
+    if bool(world.terminal[last]):
+        return f"ending at the {features.features[int(world.cell[last])].label}"
+    return "stopping at ({}, {}) when the step limit is reached".format(*world.coords(last))
+
+
+def _path_lines(world: World, path: str, *, horizon: int, indent: str) -> list[str]:
+    states = follow_path(world, path, horizon=horizon).states
+    cells = " -> ".join("({}, {})".format(*world.coords(s)) for s in states)
+    return [f"{indent}Moves ({len(path)}): {' '.join(path) or '(none)'}", f"{indent}Cells: {cells}"]
+
+
+def render_world_text(features: FeatureSet, grid: Sequence[str]) -> str:
+    """Render a world as text: a legend of the symbols it uses, then the numbered grid."""
+    world = parse_world(grid, features)
+    return "\n".join(["Legend:", *_legend_text(features, set("".join(world.rows))),
+                      f"Grid ({world.height} rows x {world.width} columns; "
+                      "(row, column) from (0, 0) top-left):", *_grid_text(world.rows)])
+
+
+def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) -> tuple[str, str]:
+    """Spell out a probe's options (A, B) in words: shared by the participant app and prompts.
+
+    Predict options describe the walk itself, not its letter, so they stay true when the app
+    counterbalances sides. ``horizon`` only bounds path checking.
+    """
+    if probe.kind is ProbeKind.SIGN:
+        label = features.by_id(probe.features[0]).label
+        return f"seeks out {label}", f"avoids {label}"
+    if probe.kind is ProbeKind.COMPARE:
+        x, y = (features.by_id(f).label for f in probe.features)
+        return f"values {x} more than {y}", f"values {y} more than {x}"
+    world = parse_world(probe.grid, features)
+    texts = []
+    for p in probe.options:
+        last = follow_path(world, p, horizon=horizon).states[-1]
+        texts.append(f"walks {_spell(p)} ({len(p)} moves, {_ending(features, world, last)})")
+    return texts[0], texts[1]
+
+
+def _sides(order: dict[str, tuple[str, str]] | None, probe: Probe) -> tuple[int, int]:
+    shown = (order or {}).get(probe.id, ("A", "B"))
+    if sorted(shown) != ["A", "B"]:
+        raise ValueError(f"order of probe {probe.id} must be ('A', 'B') or ('B', 'A'), got {shown}")
+    return "AB".index(shown[0]), "AB".index(shown[1])
+
+
+def _question(features: FeatureSet, probe: Probe) -> str:
+    if probe.kind is ProbeKind.SIGN:
+        return f"Does this person seek out or avoid {features.by_id(probe.features[0]).label}?"
+    if probe.kind is ProbeKind.COMPARE:
+        x, y = (features.by_id(f).label for f in probe.features)
+        return f"Which does this person value more: {x} or {y}?"
+    return "In this new world, which path would this person take?"
+
+
+def render_item_text(bank: Bank, item: Item, *,
+                     order: dict[str, tuple[str, str]] | None = None) -> str:
+    """Render an item as plain text for a language-model prompt; never reads ``item.truth``.
+
+    ``order[probe_id] = ("B", "A")`` shows the bank's option B as "A" (counterbalancing); the
+    caller maps the reply back. Item id and split are left out, as they could give it away.
+    """
+    fs, horizon = bank.features, bank.model.horizon
+    symbols = set("".join(r for d in item.demos for r in d.grid))
+    symbols |= set("".join(r for p in item.probes for r in p.grid))
+    out = ["Each cell of a world is one character:", *_legend_text(fs, symbols),
+           "A walk starts at S and moves one cell at a time: "
+           + ", ".join(f"{m} = {_WORDS[m]}" for m in MOVES) + ".",
+           f"It ends on entering a destination, or after {horizon} moves.",
+           "Coordinates are (row, column), counted from (0, 0) at the top-left corner.", ""]
+    for n, demo in enumerate(item.demos, start=1):
+        world = parse_world(demo.grid, fs)
+        last = follow_path(world, demo.path, horizon=horizon).states[-1]
+        out += [f"Demonstration {n} of {len(item.demos)}: "
+                f"world of {world.height} rows x {world.width} columns", *_grid_text(demo.grid),
+                *_path_lines(world, demo.path, horizon=horizon, indent=""),
+                f"The walk: {_spell(demo.path)}, {_ending(fs, world, last)}.", ""]
+    out.append("Questions: answer each with A or B.")
+    for probe in item.probes:
+        texts, (a, b) = describe_probe(fs, probe, horizon=horizon), _sides(order, probe)
+        out += ["", f"Question {probe.id}: {_question(fs, probe)}"]
+        if probe.kind is not ProbeKind.PREDICT:
+            out += [f"  A: {texts[a]}", f"  B: {texts[b]}"]
+            continue
+        world = parse_world(probe.grid, fs)
+        out += _grid_text(probe.grid)
+        for letter, i in (("A", a), ("B", b)):
+            out += [f"  Path {letter}: {texts[i]}",
+                    *_path_lines(world, probe.options[i], horizon=horizon, indent="    ")]
+    return "\n".join(out) + "\n"
+
+
+def stimulus_hash(images: Sequence[bytes], texts: Sequence[str]) -> str:
+    """Hash (sha256 hex) the exact bytes shown: every image, then every text as UTF-8, in order.
+
+    The counts and every part are length-prefixed, so no two different stimuli collide by
+    concatenation. The participant app and the model harness both store this value over
+    :func:`item_stimulus` of the item in display order, in each answer's ``stimulus`` field.
+    """
+    h = hashlib.sha256(_STIMULUS_TAG)
+    h.update(len(images).to_bytes(8, "big") + len(texts).to_bytes(8, "big"))
+    for part in [*images, *(t.encode("utf-8") for t in texts)]:
+        h.update(len(part).to_bytes(8, "big"))
+        h.update(part)
+    return h.hexdigest()
+
+
+def item_stimulus(bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None,
+                  cell: int = 56) -> ItemStimulus:
+    """Collect an item's canonical images and option texts as displayed (for stimulus_hash)."""
+    fs, horizon = bank.features, bank.model.horizon
+    images = [render_demo_png(fs, d.grid, d.path, horizon=horizon, cell=cell) for d in item.demos]
+    texts: list[str] = []
+    for probe in item.probes:
+        a, b = _sides(order, probe)
+        opts = describe_probe(fs, probe, horizon=horizon)
+        texts += [opts[a], opts[b]]
+        if probe.kind is ProbeKind.PREDICT:
+            images.append(render_predict_png(fs, probe.grid, (probe.options[a], probe.options[b]),
+                                             horizon=horizon, cell=cell))
+    return ItemStimulus(tuple(images), tuple(texts))
