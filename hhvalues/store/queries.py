@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,8 +20,15 @@ from sqlmodel import Session, col, select
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import BANK_FORMAT, Bank, Item, Split, Truth, parse_bank
 from hhvalues.errors import BankError, NotFoundError
+from hhvalues.store.engine import as_utc
 from hhvalues.store.tables import AnswerRow, BankRow, ItemRow
 from hhvalues.store.views import BankInfo
+
+
+def _at(now: Callable[[], datetime]) -> datetime:
+    value = as_utc(now())
+    assert value is not None
+    return value
 
 
 def _bank_info(row: BankRow, counts: Mapping[str, int]) -> BankInfo:
@@ -35,7 +42,7 @@ def _split_counts(session: Session, bank_id: int) -> dict[str, int]:
     return {s.value: 0 for s in Split} | {split: int(n) for split, n in rows}
 
 
-def import_bank(session: Session, bank: Bank, *, now: datetime) -> BankInfo:
+def import_bank(session: Session, bank: Bank, *, now: Callable[[], datetime]) -> BankInfo:
     """Store a bank (with truth) unless one with the same content hash exists; idempotent.
 
     The caller validates first (``hhvalues.core.validate``); a public copy is refused, since
@@ -51,7 +58,7 @@ def import_bank(session: Session, bank: Bank, *, now: datetime) -> BankInfo:
         return _bank_info(existing, _split_counts(session, existing.id))
     document = bank.to_json()
     row = BankRow(name=bank.name, version=bank.version, content_hash=digest, document=document,
-                  imported_at=now)
+                  imported_at=_at(now))
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -213,17 +220,18 @@ def answer_values(answer: Answer, *, bank_id: int, now: datetime, study_id: int 
     }
 
 
-def record_answers(session: Session, answers: Iterable[Answer], *, bank_id: int, now: datetime,
-                   study_id: int | None = None, replace: bool = False) -> int:
+def record_answers(session: Session, answers: Iterable[Answer], *, bank_id: int,
+                   now: Callable[[], datetime], study_id: int | None = None,
+                   replace: bool = False) -> int:
     """Store answers of any respondent (models, agents); returns how many rows were written.
 
     An answer already stored for the same (respondent, bank, study, item, epoch) is kept unless
     ``replace``. Items must exist in the bank (a foreign key enforces it).
     """
-    written = 0
+    written, at = 0, _at(now)
     for answer in answers:
-        values = answer_values(answer, bank_id=bank_id, now=now, study_id=study_id,
-                               submitted_at=now)
+        values = answer_values(answer, bank_id=bank_id, now=at, study_id=study_id,
+                               submitted_at=at)
         written += upsert_answer(session, values, over_drafts_only=not replace)
     return written
 

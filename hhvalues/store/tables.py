@@ -55,7 +55,7 @@ class ItemRow(SQLModel, table=True):
     split: str = Field(max_length=16)
     position: int
     public: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    truth: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    truth: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
 
 
 class StudyRow(SQLModel, table=True):
@@ -102,7 +102,7 @@ class ParticipantRow(SQLModel, table=True):
     token_hash: str = Field(max_length=64, unique=True)
     external_pid: str | None = Field(default=None, max_length=200)
     external: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    intake: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    intake: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     state: str = Field(default="invited", max_length=16)
     assignment: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)
     config_version: int
@@ -159,8 +159,8 @@ class AnswerRow(SQLModel, table=True):
     item_id: str = Field(max_length=200)
     epoch: int = 0
     choices: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    hypothesis: dict[str, Any] | None = Field(default=None, sa_type=JSON)
-    confidence: dict[str, Any] | None = Field(default=None, sa_type=JSON)
+    hypothesis: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
+    confidence: dict[str, Any] | None = Field(default=None, sa_type=JSON(none_as_null=True))
     status: str = Field(default="ok", max_length=16)
     rationale: str = Field(default="", sa_type=Text)
     stimulus: str | None = Field(default=None, max_length=64)

@@ -1,0 +1,126 @@
+"""``hhvalues study ...`` and ``hhvalues export``: create studies, mint links, export answers.
+
+Every command upgrades the database (``HHVALUES_DATABASE_URL``, default ``data/hhvalues.db``)
+before it runs, so a new or older database just works.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from sqlalchemy import Engine
+
+from hhvalues.core.validate import load_valid_bank
+from hhvalues.errors import InputError
+from hhvalues.store.config import Mode, StudyConfig
+from hhvalues.store.engine import make_engine, upgrade, write_session
+from hhvalues.store.export import ExportFormat, export_answers
+from hhvalues.store.queries import import_bank
+from hhvalues.store.study import create_study, invite, list_studies
+
+from hhvalues.cli.app import cli
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _engine(url: str | None) -> Engine:
+    engine = make_engine(url)
+    upgrade(engine)
+    return engine
+
+
+_DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
+                          help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
+
+
+@cli.group()
+def study() -> None:
+    """Create studies, mint participant links, list studies."""
+
+
+@study.command("create")
+@click.option("--bank", "bank_path", type=click.Path(path_type=Path), required=True,
+              help="The full bank (with truth); it is validated and imported.")
+@click.option("--name", "slug", required=True, help="Study name used in links (a-z, 0-9, -, _).")
+@click.option("--items", type=click.IntRange(0), default=None, help="Test items per participant "
+              "(default: all).")
+@click.option("--train", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--catch", type=click.IntRange(0), default=0, show_default=True)
+@click.option("--item-seconds", type=click.FloatRange(min=1), default=120.0, show_default=True)
+@click.option("--session-minutes", type=click.FloatRange(min=1), default=60.0, show_default=True)
+@click.option("--mode", type=click.Choice([m.value for m in Mode]), default=Mode.PROBES.value,
+              show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Item order / A/B seed.")
+@_DB_OPTION
+def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch: int,
+               item_seconds: float, session_minutes: float, mode: str, seed: int,
+               db_url: str | None) -> None:
+    """Import a bank and create an open study on it."""
+    bank = load_valid_bank(bank_path)
+    config = StudyConfig(items=items, train=train, catch=catch, item_seconds=item_seconds,
+                         session_minutes=session_minutes, mode=Mode(mode), seed=seed)
+    engine = _engine(db_url)
+    try:
+        with write_session(engine) as session:
+            info = import_bank(session, bank, now=_now)
+        created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=_now,
+                               actor="cli")
+    finally:
+        engine.dispose()
+    click.echo(f"created study {created.slug} on bank {info.name} v{info.version} "
+               f"({info.content_hash[:12]}); completion code {created.config.completion_code}")
+
+
+@study.command("invite")
+@click.option("--name", "slug", required=True)
+@click.option("--count", type=click.IntRange(1, 100_000), required=True)
+@click.option("--base-url", default="http://localhost:8501", show_default=True)
+@_DB_OPTION
+def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None:
+    """Print one participant link per line (BASE/?t=TOKEN); tokens are stored hashed only."""
+    if not base_url.startswith(("http://", "https://")):
+        raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    engine = _engine(db_url)
+    try:
+        tokens = invite(engine, slug, count, now=_now, actor="cli")
+    finally:
+        engine.dispose()
+    base = base_url.rstrip("/")
+    click.echo("\n".join(f"{base}/?t={t}" for t in tokens))
+
+
+@study.command("list")
+@_DB_OPTION
+def list_cmd(db_url: str | None) -> None:
+    """One line per study: name, status, bank, configuration version, participants by state."""
+    engine = _engine(db_url)
+    try:
+        studies = list_studies(engine)
+    finally:
+        engine.dispose()
+    if not studies:
+        click.echo("no studies (create one with: hhvalues study create --bank PATH --name NAME)")
+    for s in studies:
+        states = ", ".join(f"{k} {v}" for k, v in s.participants.items() if v) or "no participants"
+        click.echo(f"{s.slug}\t{s.status}\t{s.bank.name} v{s.bank.version} "
+                   f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}")
+
+
+@cli.command("export")
+@click.option("--study", "slug", required=True)
+@click.option("--format", "fmt", type=click.Choice([f.value for f in ExportFormat]),
+              default=ExportFormat.JSONL.value, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@_DB_OPTION
+def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
+    """Write a study's answers (timeouts included) for ``hhvalues score`` or a spreadsheet."""
+    engine = _engine(db_url)
+    try:
+        n = export_answers(engine, slug, ExportFormat(fmt), out)
+    finally:
+        engine.dispose()
+    click.echo(f"wrote {out}: {n} answers of study {slug}", err=True)
