@@ -32,7 +32,6 @@ from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats as _sp
 
 from hhvalues.core.answers import Answer, Status, parse_answer
 from hhvalues.core.bank import Bank, Item, Split
@@ -183,8 +182,16 @@ class Graded:
 # --- reading and grading -----------------------------------------------------------------------
 
 
-def iter_located_answers(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tuple[str, Answer]]:
+def iter_located_answers(
+    paths: Iterable[str | os.PathLike[str]],
+) -> Iterator[tuple[str, Answer]]:
     """Stream ``("file:line", Answer)`` from JSONL files; AnswersError naming file and line."""
+    return _iter_lines(paths, fast=False)  # type: ignore[return-value]
+
+
+def _iter_lines(
+    paths: Iterable[str | os.PathLike[str]], *, fast: bool
+) -> Iterator[tuple[str, Answer | LineAnswer]]:
     for path in paths:
         p = Path(path)
         try:
@@ -205,11 +212,95 @@ def iter_located_answers(paths: Iterable[str | os.PathLike[str]]) -> Iterator[tu
                     except json.JSONDecodeError as exc:
                         raise AnswersError(f"not valid JSON ({exc.msg})", where=where) from None
                     try:
-                        yield where, parse_answer(doc)
+                        ans = read_answer_fast(doc) if fast else None
+                        yield where, parse_answer(doc) if ans is None else ans
                     except AnswersError as exc:
                         raise AnswersError(exc.message, where=where) from None
             except UnicodeDecodeError:
                 raise AnswersError("not UTF-8 text", where=f"{p}:{lineno + 1}") from None
+
+
+_STATUS_BY_VALUE: dict[object, Status] = {s.value: s for s in Status}
+_KNOWN_KEYS = frozenset(
+    (
+        "respondent",
+        "item",
+        "epoch",
+        "choices",
+        "hypothesis",
+        "confidence",
+        "status",
+        "rationale",
+        "stimulus",
+    )
+)
+_CHOICES = ("A", "B", None)
+
+
+def _is_finite_map(m: object) -> bool:
+    return type(m) is dict and all(
+        type(v) is int or (type(v) is float and math.isfinite(v)) for v in m.values()
+    )
+
+
+class LineAnswer:
+    """The fields grading needs from one answer line (a light stand-in for :class:`Answer`)."""
+
+    __slots__ = ("respondent", "item", "epoch", "choices", "hypothesis", "confidence", "status")
+
+    def __init__(
+        self,
+        respondent: str,
+        item: str,
+        epoch: int,
+        choices: dict[str, Any],
+        hypothesis: dict[str, float] | None,
+        confidence: dict[str, float] | None,
+        status: Status,
+    ) -> None:
+        self.respondent, self.item, self.epoch = respondent, item, epoch
+        self.choices, self.hypothesis, self.confidence, self.status = (
+            choices,
+            hypothesis,
+            confidence,
+            status,
+        )
+
+
+def read_answer_fast(doc: object) -> LineAnswer | None:
+    """The graded fields of a plainly valid decoded line, or None to defer to ``parse_answer``.
+
+    A quick path for large files: it accepts only documents that
+    :func:`~hhvalues.core.answers.parse_answer` accepts, with the same field values (a property
+    test checks both). Anything unusual returns None, so the full parser decides and words the
+    error. Numbers in ``hypothesis``/``confidence`` may stay ints; the grader converts them.
+    """
+    if type(doc) is not dict:
+        return None
+    respondent, item = doc.get("respondent"), doc.get("item")
+    if type(respondent) is not str or type(item) is not str or not item:
+        return None
+    kind, sep, name = respondent.partition(":")
+    epoch = doc.get("epoch", 0)
+    if not (sep and kind and name) or type(epoch) is not int or epoch < 0:
+        return None
+    choices = doc.get("choices") or {}
+    if type(choices) is not dict or not all(c in _CHOICES for c in choices.values()):
+        return None
+    hyp, conf = doc.get("hypothesis"), doc.get("confidence")
+    if hyp is not None and not _is_finite_map(hyp):
+        return None
+    if conf is not None and not (
+        _is_finite_map(conf) and all(0.5 <= v <= 1.0 for v in conf.values())
+    ):
+        return None
+    status = _STATUS_BY_VALUE.get(doc.get("status", "ok"))
+    if status is None or type(doc.get("rationale") or "") is not str:
+        return None
+    stimulus = doc.get("stimulus")
+    if stimulus is not None and type(stimulus) is not str:
+        return None
+    return LineAnswer(respondent, item, epoch, choices, hyp, conf, status)
 
 
 def grade(bank: Bank, answers: Iterable[Answer]) -> Graded:
@@ -219,7 +310,7 @@ def grade(bank: Bank, answers: Iterable[Answer]) -> Graded:
 
 def grade_files(bank: Bank, paths: Sequence[str | os.PathLike[str]]) -> Graded:
     """Grade JSONL answer files, streamed; errors name ``file:line``."""
-    return grade_located(bank, iter_located_answers(paths))
+    return grade_located(bank, _iter_lines(paths, fast=True))
 
 
 def grade_located(bank: Bank, answers: Iterable[Any], *, located: bool = True) -> Graded:
@@ -330,7 +421,7 @@ def _where(where: object) -> str:
 
 
 def _decode_choices(
-    ans: Answer, pids: tuple[str, ...], probes: frozenset[str], where: object
+    ans: Answer | LineAnswer, pids: tuple[str, ...], probes: frozenset[str], where: object
 ) -> array[int]:
     ch = ans.choices
     if not ch.keys() <= probes:
@@ -342,7 +433,7 @@ def _decode_choices(
         raise  # unreachable: _bad_choice always raises
 
 
-def _bad_choice(ans: Answer, probes: frozenset[str], where: object) -> None:
+def _bad_choice(ans: Answer | LineAnswer, probes: frozenset[str], where: object) -> None:
     head = f"respondent {ans.respondent}, item {ans.item}"
     unknown = sorted(set(ans.choices) - probes)
     if unknown:
@@ -749,11 +840,7 @@ def hypothesis_metrics(
     wt = np.atleast_2d(w)
     strong = np.abs(wt) >= delta
     sign = float(np.mean((np.sign(wh) == np.sign(wt))[strong])) if strong.any() else math.nan
-    taus = []
-    for a, b in zip(wh, wt, strict=True):
-        taus.append(
-            math.nan if np.ptp(a) == 0 or np.ptp(b) == 0 else _sp.kendalltau(a, b).statistic
-        )
+    taus = kendall_tau_b(wh, wt)
     with np.errstate(invalid="ignore", divide="ignore"):
         cos = np.sum(wh * wt, 1) / (np.linalg.norm(wh, axis=1) * np.linalg.norm(wt, axis=1))
         za = np.hstack([np.zeros((wh.shape[0], 1)), wh])
@@ -762,6 +849,22 @@ def hypothesis_metrics(
         rho = np.sum(za * zb, 1) / np.sqrt(np.sum(za**2, 1) * np.sum(zb**2, 1))
         epic = np.sqrt(np.clip((1 - rho) / 2, 0, 1))
     return _Metrics(sign, _nanmean(np.array(taus, float)), _nanmean(cos), _nanmean(epic))
+
+
+def kendall_tau_b(x: NDArray[np.float64], y: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Kendall τ_b of each row pair ``x[n]``, ``y[n]`` at once (nan when a row is constant).
+
+    Equal to ``scipy.stats.kendalltau(x[n], y[n]).statistic`` (the tests check it), but
+    vectorised over rows: scipy's per-call overhead dominates for short weight vectors.
+    """
+    i, j = np.triu_indices(x.shape[1], 1)
+    dx, dy = np.sign(x[:, i] - x[:, j]), np.sign(y[:, i] - y[:, j])
+    n0 = i.size
+    with np.errstate(invalid="ignore", divide="ignore"):
+        tau = (dx * dy).sum(1) / np.sqrt(
+            (n0 - (dx == 0).sum(1)).astype(float) * (n0 - (dy == 0).sum(1))
+        )
+    return np.where(np.isfinite(tau), tau, np.nan)
 
 
 def _nanmean(x: NDArray[np.float64]) -> float:
@@ -1043,6 +1146,9 @@ __all__ = [
     "group_score",
     "group_to_json",
     "hypothesis_metrics",
+    "kendall_tau_b",
+    "LineAnswer",
+    "read_answer_fast",
     "iter_located_answers",
     "normalize",
     "row_to_json",

@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import itertools
 import math
+from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize
-from scipy import stats as _sp
+
+# scipy.stats costs about a second to import: it is imported inside the functions that need it,
+# so `hhvalues score` (which needs none of them) starts fast.
+_Z = NormalDist()
 
 EXACT_SIGN_FLIP_MAX = 16
 """Up to this many paired units the sign-flip p-value enumerates all 2^n flips exactly."""
@@ -233,7 +236,11 @@ def mcnemar_exact(correct_x: ArrayLike, correct_y: ArrayLike) -> McNemar:
     if cx.shape != cy.shape:
         raise ValueError(f"outcome arrays differ in shape: {cx.shape}, {cy.shape}")
     b, c = int(np.sum(cx & ~cy)), int(np.sum(~cx & cy))
-    p = 1.0 if b + c == 0 else float(_sp.binomtest(b, b + c, 0.5).pvalue)
+    if b + c == 0:
+        return McNemar(b, c, 1.0)
+    from scipy.stats import binomtest
+
+    p = float(binomtest(b, b + c, 0.5).pvalue)
     return McNemar(b, c, p)
 
 
@@ -315,6 +322,8 @@ def tost_binomial(
     """
     if n <= 0:
         return Tost(math.nan, False, math.nan, math.nan)
+    from scipy import stats as _sp
+
     lo_null, hi_null = p0 - margin, p0 + margin
     p_lower = _sp.binomtest(k, n, lo_null, alternative="greater").pvalue if lo_null > 0 else 0.0
     p_upper = _sp.binomtest(k, n, hi_null, alternative="less").pvalue if hi_null < 1 else 0.0
@@ -355,7 +364,7 @@ def half_width(n: float, *, p: float = 0.5, level: float = 0.95) -> float:
 
     At p = 0.5: ±0.098 for n = 100, ±0.049 for 400, ±0.031 for 1,000 (SCIENCE.md §5).
     """
-    z = _sp.norm.ppf(0.5 + level / 2)
+    z = _Z.inv_cdf(0.5 + level / 2)
     return float(z * math.sqrt(p * (1 - p) / n))
 
 
@@ -374,7 +383,7 @@ def n_for_power(
     """
     if p1 == p0:
         raise ValueError("p1 must differ from p0")
-    za, zb = _sp.norm.ppf(1 - alpha / 2), _sp.norm.ppf(power)
+    za, zb = _Z.inv_cdf(1 - alpha / 2), _Z.inv_cdf(power)
     n = ((za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(p1 * (1 - p1))) / (p1 - p0)) ** 2
     return int(math.ceil(n * design_effect - 1e-9))
 
@@ -388,7 +397,7 @@ def minimum_detectable_effect(
     design_effect: float = 1.0,
 ) -> float:
     """Smallest p1 − p0 > 0 detectable with n probes at this power (inverse of n_for_power)."""
-    za, zb = _sp.norm.ppf(1 - alpha / 2), _sp.norm.ppf(power)
+    za, zb = _Z.inv_cdf(1 - alpha / 2), _Z.inv_cdf(power)
     n_eff = n / design_effect
 
     def gap(delta: float) -> float:
@@ -399,7 +408,9 @@ def minimum_detectable_effect(
     upper = 1 - p0 - 1e-12
     if gap(upper) > 0:
         return math.nan
-    root: float = optimize.brentq(gap, 1e-12, upper)
+    from scipy.optimize import brentq
+
+    root: float = brentq(gap, 1e-12, upper)
     return float(root)
 
 

@@ -456,3 +456,60 @@ def test_random_respondent_ci_contains_chance():
     ]
     r = row(score(grade(bank, answers)), "agent:random")
     assert r.ci_low <= 0.5 <= r.ci_high
+
+
+def test_vectorised_kendall_tau_b_equals_scipy():
+    from scipy.stats import kendalltau
+
+    from hhvalues.core.scoring import kendall_tau_b
+
+    rng = np.random.default_rng(7)
+    x = rng.choice([-2.0, -1.0, 0.0, 1.0, 2.0], size=(300, 6))
+    y = rng.choice([-2.0, -1.0, 1.0, 2.0], size=(300, 6))
+    x[0] = 1.0  # constant row: undefined
+    got = kendall_tau_b(x, y)
+    assert math.isnan(got[0])
+    want = [kendalltau(a, b).statistic for a, b in zip(x[1:], y[1:], strict=True)]
+    assert got[1:] == pytest.approx(want, nan_ok=True)
+
+
+_values = (
+    st.none() | st.booleans() | st.integers(-2, 3) | st.floats(allow_nan=True) | st.text(max_size=3)
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "respondent": st.sampled_from(["model:a", "a", ":a", "model:", ""]) | _values,
+            "item": st.sampled_from(["i1", ""]) | _values,
+            "epoch": _values,
+            "choices": st.dictionaries(
+                st.sampled_from(["p1", "p2"]), st.sampled_from(["A", "B", None, "C", 1])
+            )
+            | _values,
+            "hypothesis": st.dictionaries(st.sampled_from(["flowers", "x"]), _values) | _values,
+            "confidence": st.dictionaries(st.sampled_from(["p1"]), _values) | _values,
+            "status": st.sampled_from([s.value for s in Status] + ["odd"]) | _values,
+            "rationale": _values,
+            "stimulus": _values,
+            "extra": _values,
+        },
+    )
+)
+def test_fast_line_reader_agrees_with_parse_answer(doc):
+    from hhvalues.core.answers import parse_answer
+    from hhvalues.core.scoring import read_answer_fast
+
+    fast = read_answer_fast(doc)
+    try:
+        full = parse_answer(doc)
+    except AnswersError:
+        assert fast is None
+        return
+    if fast is not None:
+        for name in ("respondent", "item", "epoch", "choices", "hypothesis", "confidence"):
+            assert getattr(fast, name) == getattr(full, name), name
+        assert fast.status is full.status
