@@ -48,15 +48,8 @@ PATH_9 = "RRRDDDRRRDRR"
 
 @pytest.fixture(scope="module")
 def bank() -> Bank:
-    """The tiny bank, with item i1's second walk made valid.
-
-    The shipped example's i1 demo 2 ("DDL" from the top-right S) steps past the library, which
-    DESIGN §3 forbids; the renderer rightly refuses it, so these tests use "LLL" instead.
-    """
-    raw = load_bank(TINY)
-    i1 = raw.item("i1")
-    fixed = replace(i1, demos=(i1.demos[0], replace(i1.demos[1], path="LLL")))
-    return replace(raw, items=tuple(fixed if it.id == "i1" else it for it in raw.items))
+    """The tiny hand-made bank of tests/data/examples."""
+    return load_bank(TINY)
 
 
 def _rgb(png: bytes) -> Image.Image:
