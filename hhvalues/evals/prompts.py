@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import zlib
+from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,9 @@ import numpy as np
 
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.probes import Choice, ProbeKind
-from hhvalues.core.render import describe_probe, item_stimulus, render_item_text, stimulus_hash
+from hhvalues.core.render import (
+    ItemStimulus, describe_probe, item_stimulus, render_item_text, stimulus_hash,
+)
 from hhvalues.evals.conditions import Condition, Modality, PromptVariant
 
 Order = dict[str, tuple[str, str]]
@@ -129,7 +132,7 @@ def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) ->
     final = (head, *_item_parts(bank, item, order, condition.modality),
              "\n" + VARIANTS[condition.prompt] + "\n\n" + answer_format(item, bank, condition))
     turns.append(Turn("user", _merge_text(final)))
-    stim = item_stimulus(bank, item, order=order)
+    stim = _stimulus(bank, item.id, _key(order))
     texts = [condition.system or ""] + [p for t in turns for p in t.parts if isinstance(p, str)]
     sent = stimulus_hash([p.png for t in turns for p in t.parts if isinstance(p, Image)], texts)
     aliases = {f.id.lower(): f.id for f in bank.features} | {f.label.lower(): f.id for f in bank.features}
@@ -151,6 +154,22 @@ def answer_format(item: Item, bank: Bank, condition: Condition) -> str:
             f"is optional.")
 
 
+def _key(order: Order) -> tuple[tuple[str, str, str], ...]:
+    return tuple((pid, a, b) for pid, (a, b) in order.items())
+
+
+# Rendering dominates a call's CPU time; an item is shown in at most 2^probes orders, so the
+# renderings are memoised per (bank object, item, order). The bank is held by identity.
+@lru_cache(maxsize=512)
+def _stimulus(bank: Bank, item_id: str, order: tuple[tuple[str, str, str], ...]) -> ItemStimulus:
+    return item_stimulus(bank, bank.item(item_id), order={p: (a, b) for p, a, b in order})
+
+
+@lru_cache(maxsize=2048)
+def _text(bank: Bank, item_id: str, order: tuple[tuple[str, str, str], ...]) -> str:
+    return render_item_text(bank, bank.item(item_id), order={p: (a, b) for p, a, b in order})
+
+
 def _pick_examples(bank: Bank, item: Item, k: int, rng: np.random.Generator) -> list[Item]:
     pool = [it for it in bank.by_split(Split.TRAIN) if it.id != item.id and it.truth is not None]
     if k <= 0 or not pool:
@@ -161,12 +180,12 @@ def _pick_examples(bank: Bank, item: Item, k: int, rng: np.random.Generator) -> 
 
 def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> list[str | Image]:
     if modality is Modality.TEXT:
-        return [render_item_text(bank, item, order=order)]
-    stim = item_stimulus(bank, item, order=order)
+        return [_text(bank, item.id, _key(order))]
+    stim = _stimulus(bank, item.id, _key(order))
     n_demo = len(item.demos)
     parts: list[str | Image] = []
     if modality is Modality.BOTH:
-        parts.append(render_item_text(bank, item, order=order))
+        parts.append(_text(bank, item.id, _key(order)))
     parts.append(f"The first {n_demo} image(s) show the person's walks; each has a legend."
                  if n_demo > 1 else "The first image shows the person's walk; it has a legend.")
     for n, png in enumerate(stim.images[:n_demo], start=1):

@@ -32,6 +32,7 @@ def _answer(body: dict[str, Any]) -> dict[str, str]:
 
 class ProviderServer(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 256
     allow_reuse_address = True
 
     def __init__(self) -> None:
