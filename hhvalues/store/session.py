@@ -346,7 +346,8 @@ def expire(session: Session, loaded: Loaded, at: datetime) -> int:
                 "updated_at": at}
         values = base | _draft_values(answers.get(item_id)) | {
             "draft": False, "status": Status.TIMEOUT.value, "submitted_at": deadline,
-            "seconds": (deadline - pres.shown_at).total_seconds() if pres else None, "fast": False}
+            "seconds": (deadline - pres.shown_at).total_seconds() if pres else None, "fast": False,
+            "stimulus": _stimulus(session, loaded, entry) if pres else None}
         if upsert_answer(session, values, over_drafts_only=True):
             written += 1
             log(session, loaded, "timeout", at, item=item_id, shown=pres is not None)
