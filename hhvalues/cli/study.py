@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine
 
+from hhvalues.cli.app import cli
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
 from hhvalues.store.config import Mode, StudyConfig
@@ -19,8 +20,6 @@ from hhvalues.store.engine import make_engine, upgrade, write_session
 from hhvalues.store.export import ExportFormat, export_answers
 from hhvalues.store.queries import import_bank
 from hhvalues.store.study import create_study, invite, list_studies
-
-from hhvalues.cli.app import cli
 
 
 def _now() -> datetime:

@@ -9,17 +9,41 @@ from hhvalues.store.engine import make_engine, read_session, upgrade, write_sess
 from hhvalues.store.export import ExportFormat, export_answers, study_answers
 from hhvalues.store.participant import consent, decline, enrol, start_session, submit_intake
 from hhvalues.store.queries import (
-    find_bank, get_bank, get_bank_info, import_bank, list_banks, record_answers,
+    find_bank,
+    get_bank,
+    get_bank_info,
+    import_bank,
+    list_banks,
+    record_answers,
 )
 from hhvalues.store.session import (
-    acknowledge_feedback, current_step, save_draft, submit, sweep_timeouts, training_feedback,
+    acknowledge_feedback,
+    current_step,
+    save_draft,
+    submit,
+    sweep_timeouts,
+    training_feedback,
 )
 from hhvalues.store.study import (
-    create_study, get_study, invite, list_studies, set_study_status, update_study_config,
+    create_study,
+    get_study,
+    invite,
+    list_studies,
+    set_study_status,
+    update_study_config,
 )
 from hhvalues.store.views import (
-    BankInfo, Draft, EnrolResult, ItemView, ParticipantState, Progress, Step, StepKind,
-    StudyInfo, Submitted, TrainingFeedback,
+    BankInfo,
+    Draft,
+    EnrolResult,
+    ItemView,
+    ParticipantState,
+    Progress,
+    Step,
+    StepKind,
+    StudyInfo,
+    Submitted,
+    TrainingFeedback,
 )
 
 __all__ = [

@@ -61,7 +61,7 @@ def _csv(rows: list[StoredAnswer]) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    dump = lambda v: "" if v is None else json.dumps(v, sort_keys=True, ensure_ascii=False)  # noqa: E731
+    dump = lambda v: "" if v is None else json.dumps(v, sort_keys=True, ensure_ascii=False)
     for r in rows:
         a = r.answer
         writer.writerow([

@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from hhvalues.core.answers import Answer, Status, parse_respondent
-from hhvalues.core.bank import BANK_FORMAT, Bank, Item, Split, Truth, parse_bank
+from hhvalues.core.bank import BANK_FORMAT, Bank, Split, Truth, parse_bank
 from hhvalues.errors import BankError, NotFoundError
 from hhvalues.store.engine import as_utc
 from hhvalues.store.tables import AnswerRow, BankRow, ItemRow

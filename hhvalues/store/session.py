@@ -21,12 +21,26 @@ from hhvalues.errors import InputError, LinkError
 from hhvalues.store.config import StudyStatus
 from hhvalues.store.engine import read_session, write_session
 from hhvalues.store.participant import (
-    Loaded, check_token, clock_value, load, load_active, loaded_of, log, respondent_of,
+    Loaded,
+    check_token,
+    clock_value,
+    load,
+    load_active,
+    loaded_of,
+    log,
+    respondent_of,
 )
 from hhvalues.store.queries import catch_answers, public_item, training_truth, upsert_answer
 from hhvalues.store.tables import AnswerRow, ParticipantRow, PresentationRow
 from hhvalues.store.views import (
-    Draft, ItemView, ParticipantState, Progress, Step, StepKind, Submitted, TrainingFeedback,
+    Draft,
+    ItemView,
+    ParticipantState,
+    Progress,
+    Step,
+    StepKind,
+    Submitted,
+    TrainingFeedback,
 )
 
 Clock = Callable[[], datetime]
@@ -392,7 +406,7 @@ def training_feedback(engine: Engine, token: object, item_id: object) -> Trainin
             raise LinkError("feedback is given only on a submitted training item")
         truth = training_truth(session, loaded.study.bank_id, entry["item"])
         flipped = set(entry["flip"])
-        show = lambda k, v: _FLIP[v] if k in flipped else v  # noqa: E731
+        show = lambda k, v: _FLIP[v] if k in flipped else v
         return TrainingFeedback(entry["item"], dict(truth.weights),
                                 {k: show(k, v) for k, v in truth.answers.items()},
                                 {k: show(k, answer.choices.get(k)) for k in truth.answers},

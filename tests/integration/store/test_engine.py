@@ -4,8 +4,8 @@ import pytest
 from sqlalchemy import text
 
 from hhvalues.errors import StoreError
-from hhvalues.store.engine import make_engine, read_session, resolve_url, upgrade, write_session
 from hhvalues.settings import Settings
+from hhvalues.store.engine import make_engine, read_session, resolve_url, upgrade, write_session
 
 
 def test_sqlite_pragmas_are_really_active_on_every_connection(sqlite_engine):
@@ -78,7 +78,6 @@ def test_unsupported_urls_are_refused(url):
 
 def test_unreachable_database_is_a_store_error(tmp_path):
     engine = make_engine("postgresql+psycopg://nobody:x@127.0.0.1:1/none?connect_timeout=2")
-    with pytest.raises(StoreError, match="cannot be reached"):
-        with read_session(engine) as s:
-            s.exec(text("SELECT 1"))
+    with pytest.raises(StoreError, match="cannot be reached"), read_session(engine) as s:
+        s.exec(text("SELECT 1"))
     engine.dispose()

@@ -12,8 +12,8 @@ TABLES = {"banks", "items", "studies", "study_configs", "participants", "present
 
 
 def _head() -> str:
-    from alembic.script import ScriptDirectory
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     from hhvalues.store.engine import MIGRATIONS_DIR
 

@@ -11,7 +11,12 @@ from hhvalues.store.config import IntakeQuestion, Mode, StudyStatus
 from hhvalues.store.engine import make_engine, read_session
 from hhvalues.store.participant import consent, decline, enrol, start_session, submit_intake
 from hhvalues.store.session import (
-    acknowledge_feedback, current_step, save_draft, submit, sweep_timeouts, training_feedback,
+    acknowledge_feedback,
+    current_step,
+    save_draft,
+    submit,
+    sweep_timeouts,
+    training_feedback,
 )
 from hhvalues.store.study import invite, set_study_status
 from hhvalues.store.views import StepKind
