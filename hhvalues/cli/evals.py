@@ -42,10 +42,24 @@ def _run_options(f: Any) -> Any:
         click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Response cache (default $HHVALUES_CACHE_DIR or ~/.cache/hhvalues/responses)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache."),
+        click.option("--database-url", default=None,
+                     help="Also write answers to this store (default $HHVALUES_DATABASE_URL if set)."),
+        click.option("--no-store", is_flag=True, help="Write the JSONL only, even if a database is set."),
     ]
     for opt in reversed(opts):
         f = opt(f)
     return f
+
+
+def _sink_factory(bank: Bank, database_url: str | None, no_store: bool) -> Any:
+    from hhvalues.evals.log import JsonlSink
+
+    url = database_url or os.environ.get("HHVALUES_DATABASE_URL", "").strip() or None
+    if no_store or url is None:
+        return JsonlSink
+    from hhvalues.evals.store_sink import make_store_sink_factory
+
+    return make_store_sink_factory(url, bank)
 
 
 def _default_out(provider: str, model: str, out: Path | None) -> Path:
@@ -72,7 +86,8 @@ def _default_out(provider: str, model: str, out: Path | None) -> Path:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, names: tuple[str, ...],
           epochs: int | None, limit: int | None, base_url: str | None, out: Path | None,
-          cache_dir: Path | None, no_cache: bool, concurrency: int, dry_run: bool, retry_errors: bool,
+          cache_dir: Path | None, no_cache: bool, database_url: str | None, no_store: bool,
+          concurrency: int, dry_run: bool, retry_errors: bool,
           timeout: float, max_attempts: int, backoff: float, price_in: float | None,
           price_out: float | None, no_progress: bool, as_json: bool) -> None:
     """Ask a model every item under every condition; resumable, graded by the scoring core."""
@@ -89,7 +104,8 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
     if dry_run:
         do_dry_run(bank, conditions, config, click.get_text_stream("stdout"))
         return
-    summary = asyncio.run(run_eval(bank, conditions, config))
+    sinks = _sink_factory(bank, database_url, no_store)
+    summary = asyncio.run(run_eval(bank, conditions, config, sink_factory=sinks))
     report = run_report(bank, config.out, list(summary.counts))
     report.update({"calls": summary.calls, "cached": summary.cached, "skipped": summary.skipped,
                    "model_ids": sorted(summary.model_ids), "answers": str(config.out)})
@@ -105,7 +121,8 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path,
                names: tuple[str, ...], epochs: int | None, limit: int | None, base_url: str | None,
-               out: Path | None, cache_dir: Path | None, no_cache: bool, poll: float, no_wait: bool,
+               out: Path | None, cache_dir: Path | None, no_cache: bool, database_url: str | None,
+               no_store: bool, poll: float, no_wait: bool,
                retry_errors: bool, as_json: bool) -> None:
     """Like ``eval`` through the providers' batch APIs (half price); resumable."""
     from hhvalues.evals.batch import run_batch
@@ -117,7 +134,9 @@ def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path
     config = RunConfig(provider=provider, model=model, out=_default_out(provider, model, out),
                        base_url=base_url, epochs=epochs, limit=limit, retry_errors=retry_errors,
                        cache_dir=None, progress=False)
-    summary = asyncio.run(run_batch(bank, conditions, config, poll_seconds=poll, wait=not no_wait))
+    sinks = _sink_factory(bank, database_url, no_store)
+    summary = asyncio.run(run_batch(bank, conditions, config, poll_seconds=poll, wait=not no_wait,
+                                    sink_factory=sinks))
     report = run_report(bank, config.out, list(summary.counts))
     report.update({"calls": summary.calls, "cached": 0, "skipped": summary.skipped,
                    "model_ids": sorted(summary.model_ids), "answers": str(config.out)})

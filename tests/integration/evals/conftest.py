@@ -34,6 +34,6 @@ def server(_server: ProviderServer, monkeypatch: pytest.MonkeyPatch) -> Provider
     _server.override = None
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-never-logged-0123456789")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-never-logged-0123456789")
-    for var in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"):
+    for var in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "HHVALUES_DATABASE_URL"):
         monkeypatch.delenv(var, raising=False)
     return _server

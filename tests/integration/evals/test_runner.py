@@ -212,3 +212,21 @@ def test_killed_run_resumes_without_duplicates_or_repeated_calls(server: Provide
     assert len(keys) == len(set(keys)) == 48
     assert all(a["status"] == "ok" for a in answers)
     assert server.count() - calls_before == 48 - len(done_before)
+
+
+def test_answers_reach_the_store_and_resume_from_it(server: ProviderServer, tmp_path: Path) -> None:
+    from hhvalues.store.engine import make_engine, read_session
+    from hhvalues.store.queries import iter_answers
+
+    url = f"sqlite:///{tmp_path / 'db' / 'h.db'}"
+    code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url)
+    assert code == 0 and len(lines) == 3
+    engine = make_engine(url)
+    with read_session(engine) as s:
+        stored = [x.answer for x in iter_answers(s, respondent_kind="model")]
+    assert {(a.respondent, a.item, a.epoch) for a in stored} == {
+        (a["respondent"], a["item"], a["epoch"]) for a in lines}
+    assert all(a.stimulus and a.status.value == "ok" for a in stored)
+    (tmp_path / "answers.jsonl").unlink()
+    code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url, "--no-cache")
+    assert code == 0 and server.count() == 3, "the store alone let the rerun skip finished calls"

@@ -1,0 +1,111 @@
+"""Model answers into the store's answers table (the one table for every respondent kind).
+
+:class:`StoreSink` writes each answer in its own transaction as soon as it is parsed, outside
+any study (``study_key`` 0), against the bank imported by content hash. :class:`TeeSink` keeps
+the JSONL log beside it, so a run resumes from whichever already holds an answer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from hhvalues.core.answers import Answer, Status
+from hhvalues.core.bank import Bank
+from hhvalues.evals.log import AnswerSink, JsonlSink, Key
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class StoreSink:
+    """Answers of model respondents for one bank in the store (SQLite or PostgreSQL)."""
+
+    def __init__(self, engine: Any, bank: Bank) -> None:
+        from hhvalues.store.engine import upgrade, write_session
+        from hhvalues.store.queries import import_bank
+
+        self._engine = engine
+        upgrade(engine)
+        with write_session(engine) as session:
+            self.bank_id = import_bank(session, bank, now=_now).id
+        self._retry_errors = False
+
+    def done(self) -> dict[Key, Status]:
+        """Model answers already stored for this bank (outside studies)."""
+        from sqlmodel import select
+
+        from hhvalues.store.engine import read_session
+        from hhvalues.store.tables import AnswerRow
+
+        query = select(AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch, AnswerRow.status).where(
+            AnswerRow.bank_id == self.bank_id, AnswerRow.study_key == 0,
+            AnswerRow.respondent_kind == "model", AnswerRow.draft.is_(False))  # type: ignore[attr-defined]
+        with read_session(self._engine) as session:
+            rows = session.exec(query).all()
+        out = {(r, i, int(e)): Status(s) for r, i, e, s in rows}
+        if self._retry_errors:
+            out = {k: s for k, s in out.items() if s is not Status.ERROR}
+        return out
+
+    def write(self, answer: Answer) -> None:
+        """Upsert one answer (an earlier ``error`` row is replaced by a retry's answer)."""
+        from hhvalues.store.engine import write_session
+        from hhvalues.store.queries import record_answers
+
+        with write_session(self._engine) as session:
+            record_answers(session, [answer], bank_id=self.bank_id, now=_now, replace=True)
+
+    def drop_errors(self) -> int:
+        """Treat stored ``error`` answers as not done; the retry overwrites each row."""
+        self._retry_errors = True
+        return 0
+
+    def close(self) -> None:
+        """Nothing to release (the engine belongs to the caller)."""
+
+
+class TeeSink:
+    """Several sinks as one: done = union, write = each in turn."""
+
+    def __init__(self, *sinks: AnswerSink) -> None:
+        self.sinks = sinks
+
+    def done(self) -> dict[Key, Status]:
+        """Union of the sinks' answers (the first sink wins on a conflict)."""
+        out: dict[Key, Status] = {}
+        for sink in reversed(self.sinks):
+            out.update(sink.done())
+        return out
+
+    def write(self, answer: Answer) -> None:
+        """Write to every sink."""
+        for sink in self.sinks:
+            sink.write(answer)
+
+    def drop_errors(self) -> int:
+        """Drop errors in every sink; returns the largest count."""
+        return max((s.drop_errors() for s in self.sinks), default=0)
+
+    def close(self) -> None:
+        """Close every sink."""
+        for sink in self.sinks:
+            sink.close()
+
+
+def make_store_sink_factory(database_url: str | None, bank: Bank) -> Callable[[Path], AnswerSink]:
+    """A sink factory for the runner: JSONL at the given path plus the store at ``database_url``."""
+    from hhvalues.store.engine import make_engine
+
+    engine = make_engine(database_url)
+
+    def factory(path: Path) -> AnswerSink:
+        return TeeSink(JsonlSink(path), StoreSink(engine, bank))
+
+    return factory
+
+
+__all__ = ["StoreSink", "TeeSink", "make_store_sink_factory"]
