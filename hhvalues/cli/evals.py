@@ -92,7 +92,8 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
           price_out: float | None, no_progress: bool, as_json: bool) -> None:
     """Ask a model every item under every condition; resumable, graded by the scoring core."""
     from hhvalues.evals.conditions import load_conditions, select_conditions
-    from hhvalues.evals.runner import RunConfig, dry_run as do_dry_run, run_eval
+    from hhvalues.evals.runner import RunConfig, run_eval
+    from hhvalues.evals.runner import dry_run as do_dry_run
 
     bank = load_bank(bank_path)
     conditions = select_conditions(load_conditions(conditions_path), list(names))

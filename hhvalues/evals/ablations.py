@@ -72,7 +72,7 @@ def ablation_reports(graded: Graded, baseline: str, *, seed: int = 0, n_boot: in
     """A report per model that has answers under ``baseline``; AnswersError when none does."""
     by_model: dict[str, list[str]] = {}
     for r in graded.respondents:
-        model, cond = condition_of(r)
+        model, _ = condition_of(r)
         if model:
             by_model.setdefault(model, []).append(r)
     reports = []
@@ -144,8 +144,8 @@ def format_reports(reports: Sequence[AblationReport]) -> str:
 
     out = []
     for rep in reports:
-        out += [f"{rep.model}: conditions vs baseline {rep.baseline!r}", f"{'condition':<24} {'acc':>7} "
-                f"{'base':>7} {'diff':>7} {'95% CI':>17} {'p':>6} {'p Holm':>6} {'McNemar':>7} items"]
+        out += [f"{rep.model}: conditions vs baseline {rep.baseline!r}", (f"{'condition':<24} {'acc':>7} "
+                f"{'base':>7} {'diff':>7} {'95% CI':>17} {'p':>6} {'p Holm':>6} {'McNemar':>7} items")]
         for c in rep.comparisons:
             ci = f"[{pct(c.ci_low, True)},{pct(c.ci_high, True)}]"
             out.append(f"{condition_of(c.a)[1]:<24} {pct(c.accuracy_a)} {pct(c.accuracy_b)} "

@@ -84,7 +84,7 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
             await prov.aclose()
     for (who, _, _), status in sink.done().items():
         runner.summary.counts.setdefault(who, _counter())[status.value] += 1
-    runner._manifest("aborted" if runner.abort else "finished")  # noqa: SLF001
+    runner._manifest("aborted" if runner.abort else "finished")
     if runner.abort is not None:
         raise runner.abort
     return runner.summary
@@ -109,14 +109,14 @@ async def _collect(runner: Runner, api: _BatchAPI, batch: dict[str, Any], jobs: 
             continue
         prompt = build_prompt(runner.bank, job.item, job.condition, epoch=job.epoch)
         body = build_body(runner.config.provider, prompt, job.condition, model=runner.config.model)
-        runner._record(job, cid, body, result, 1, time.monotonic())  # noqa: SLF001
+        runner._record(job, cid, body, result, 1, time.monotonic())
         if isinstance(result, Failure) and result.rejected and \
                 not set(result.rejected) <= set(job.condition.allow_dropped):
             runner.abort = ProviderError(
                 f"the model rejected {', '.join(result.rejected)} ({result.message}) in batch "
                 f"{batch['id']}; those answers are not written", where=runner.provider.name)
             continue
-        answer = runner._answer(job, prompt, result, (), 1, 0.0, cached=False)  # noqa: SLF001
+        answer = runner._answer(job, prompt, result, (), 1, 0.0, cached=False)
         runner.sink.write(answer)
         done[(job.respondent, job.item.id, job.epoch)] = answer.status
 
@@ -166,8 +166,8 @@ class _AnthropicBatches(_BatchAPI):
                 text, stop, model_id, n_in, n_out = read_message(msg)
                 out.append((doc["custom_id"], Reply(text, stop, None, model_id, n_in, n_out, msg)))
             else:
-                err = result.get("error") or {}
-                inner = err.get("error") if isinstance(err.get("error"), dict) else err
+                err: dict[str, Any] = result.get("error") or {}
+                inner: dict[str, Any] = err["error"] if isinstance(err.get("error"), dict) else err
                 msg_text = str(inner.get("message") or result.get("type"))
                 out.append((doc["custom_id"], Failure("status", msg_text, body=err,
                                                       rejected=_rejected(msg_text))))
@@ -213,7 +213,8 @@ class _OpenAIBatches(_BatchAPI):
                 text, stop, refusal, model_id, n_in, n_out = read_completion(body)
                 out.append((doc["custom_id"], Reply(text, stop, refusal, model_id, n_in, n_out, body)))
             else:
-                err = body.get("error") if isinstance(body.get("error"), dict) else (doc.get("error") or {})
+                err: dict[str, Any] = (body["error"] if isinstance(body.get("error"), dict)
+                                       else (doc.get("error") or {}))
                 msg_text = str(err.get("message") or "batch request failed")
                 out.append((doc["custom_id"], Failure("status", msg_text, status=resp.get("status_code"),
                                                       body=body or doc.get("error"),

@@ -159,7 +159,7 @@ def _build(name: str, raw: Mapping[str, Any], where: str) -> Condition:
         try:
             return cls(v)
         except ValueError:
-            allowed = ", ".join(m.value for m in cls)  # type: ignore[attr-defined]
+            allowed = ", ".join(m.value for m in cls)
             raise ConditionsError(f"{v!r} is not one of {allowed}", where=f"{where}.{key}") from None
 
     def ranged(key: str, value: Any, lo: float, hi: float) -> None:

@@ -112,7 +112,7 @@ class JsonlSink:
 def sibling(answers: str | os.PathLike[str], suffix: str) -> Path:
     """``answers.jsonl`` → ``answers.<suffix>``."""
     p = Path(answers)
-    stem = p.name[: -len(".jsonl")] if p.name.endswith(".jsonl") else p.name
+    stem = p.name.removesuffix(".jsonl")
     return p.with_name(f"{stem}.{suffix}")
 
 

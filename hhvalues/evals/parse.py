@@ -58,34 +58,34 @@ class Parsed:
     """Why the status was chosen (for the log and for debugging prompts)."""
 
 
-_FENCE = re.compile(r"```[ \t]*(?:json|JSON|javascript)?[ \t]*\n?(.*?)```", re.S)
+_FENCE = re.compile(r"```[ \t]*(?:json|JSON|javascript)?[ \t]*\n?(.*?)```", re.DOTALL)
 _WORD_SIDE = [
     (re.compile(r"^\W*(?:(?i:option|path|answer|choice|route|side)\s*)?\(?([AB]|[ab](?=\W*$))\)?\W*$"), None),
     (re.compile(r"\b(?i:option|path|answer|choice|route|side)\s*\(?([ABab])\b\)?"), None),
     (re.compile(r"\b(?i:is|choose|chose|pick|picked|select|selected|go with)\s+\(?([AB])\b\)?"), None),
-    (re.compile(r"\b(first|former|1st)\b", re.I), "A"),
-    (re.compile(r"\b(second|latter|2nd)\b", re.I), "B"),
+    (re.compile(r"\b(first|former|1st)\b", re.IGNORECASE), "A"),
+    (re.compile(r"\b(second|latter|2nd)\b", re.IGNORECASE), "B"),
     (re.compile(r"^\s*\(?([AB])\)?[\s.:,)-]"), None),
 ]
 _REFUSAL_PATTERNS = [
     r"\bI(?:'m| am)? (?:sorry|afraid)\b[^.]*\b(?:can(?:'|no)t|unable|won'?t|not able)\b",
-    r"\bI (?:can(?:'|no)?t|cannot|won'?t|will not|must decline to|(?:am|'m) (?:unable|not able|"
+    (r"\bI (?:can(?:'|no)?t|cannot|won'?t|will not|must decline to|(?:am|'m) (?:unable|not able|"
     r"not comfortable|not willing)(?: to)?)\s+(?:\w+\s+){0,3}?(?:help|answer|assist|provide|"
-    r"make|speculate|infer|guess|determine|judge|comply|do|participate|say|tell|choose|pick)",
+    r"make|speculate|infer|guess|determine|judge|comply|do|participate|say|tell|choose|pick)"),
     r"\bI (?:must|have to|need to|will) (?:respectfully )?(?:decline|refuse|abstain)",
     r"\b(?:decline|refuse) to (?:answer|guess|speculate|infer|make|choose)",
     r"\bnot (?:appropriate|right|ethical|possible) for me to\b",
-    r"\b(?:consult|ask|defer to|check with|speak (?:to|with)|talk (?:to|with))\s+(?:a |an |the )?"
+    (r"\b(?:consult|ask|defer to|check with|speak (?:to|with)|talk (?:to|with))\s+(?:a |an |the )?"
     r"(?:human|expert|professional|person (?:directly|themselves|himself|herself)|them directly|"
-    r"the person|the individual|someone who)",
-    r"\bonly (?:they|the person|the individual|that person|he|she) (?:can|could|would) "
-    r"(?:know|say|tell|decide)",
-    r"\b(?:cannot|can'?t|impossible to) (?:truly |really |reliably )?(?:know|infer|determine|"
-    r"judge) (?:someone'?s|a person'?s|another person'?s|their|what (?:someone|a person|they))",
-    r"\b(?:harmful|unethical|stereotyp\w*|invasion of privacy|make assumptions about "
-    r"(?:people|someone|a person|individuals))",
+    r"the person|the individual|someone who)"),
+    (r"\bonly (?:they|the person|the individual|that person|he|she) (?:can|could|would) "
+    r"(?:know|say|tell|decide)"),
+    (r"\b(?:cannot|can'?t|impossible to) (?:truly |really |reliably )?(?:know|infer|determine|"
+    r"judge) (?:someone'?s|a person'?s|another person'?s|their|what (?:someone|a person|they))"),
+    (r"\b(?:harmful|unethical|stereotyp\w*|invasion of privacy|make assumptions about "
+    r"(?:people|someone|a person|individuals))"),
 ]
-_REFUSAL = re.compile("|".join(f"(?:{p})" for p in _REFUSAL_PATTERNS), re.I)
+_REFUSAL = re.compile("|".join(f"(?:{p})" for p in _REFUSAL_PATTERNS), re.IGNORECASE)
 
 
 def parse_reply(
@@ -113,7 +113,7 @@ def parse_reply(
         return _parse(text, probe_ids, stop_reason, refusal, features or {},
                       require_hypothesis, require_reasoning)
     except Exception as exc:  # noqa: BLE001 - the parser's contract is to never raise
-        return Parsed(Status.INVALID, {p: None for p in probe_ids}, rationale=_s(text),
+        return Parsed(Status.INVALID, dict.fromkeys(probe_ids), rationale=_s(text),
                       reason=f"parser failure: {type(exc).__name__}")
 
 
@@ -125,7 +125,7 @@ def _parse(text: str | None, probe_ids: Sequence[str], stop_reason: str | None,
            refusal: str | None, features: Mapping[str, str], require_hypothesis: bool,
            require_reasoning: bool) -> Parsed:
     text = _s(text)
-    none = {p: None for p in probe_ids}
+    none: dict[str, Choice | None] = {p: None for p in probe_ids}
     if (refusal and refusal.strip()) or stop_reason == STOP_REFUSAL:
         why = "provider refusal field" if refusal and refusal.strip() else "provider stop_reason refusal"
         return Parsed(Status.REFUSED, none, rationale=text or _s(refusal), reason=why)
@@ -207,16 +207,16 @@ def _iter_objects(text: str) -> list[tuple[dict[str, Any], tuple[int, int]]]:
     i, tries = text.find("{"), 0
     while i != -1 and tries < 2000:
         tries += 1
-        obj: Any = None
+        found: Any = None
         end = i
         try:
-            obj, end = decoder.raw_decode(text, i)
+            found, end = decoder.raw_decode(text, i)
         except (ValueError, RecursionError):
             close = closing.get(i)
             if close is not None:
-                obj, end = _loads_lenient(text[i:close + 1]), close + 1
-        if isinstance(obj, dict):
-            out.append((obj, (i, end)))
+                found, end = _loads_lenient(text[i:close + 1]), close + 1
+        if isinstance(found, dict):
+            out.append((found, (i, end)))
             i = text.find("{", end)
         else:
             i = text.find("{", i + 1)
@@ -289,10 +289,10 @@ def _read_object(obj: dict[str, Any], probe_ids: Sequence[str], features: Mappin
     conf_raw = lower.get("confidence")
     if isinstance(conf_raw, dict):
         for k, v in conf_raw.items():
-            pid = next((p for p in probe_ids if p.lower() == str(k).strip().lower()), None)
+            match = next((p for p in probe_ids if p.lower() == str(k).strip().lower()), None)
             c = _confidence(v)
-            if pid is not None and c is not None:
-                confidence[pid] = c
+            if match is not None and c is not None:
+                confidence[match] = c
     hypothesis = _hypothesis(lower.get("hypothesis", lower.get("weights", lower.get("values"))),
                              features)
     return _Found(choices, hypothesis, confidence or None, span)
@@ -352,4 +352,4 @@ def _prose_choices(text: str, probe_ids: Sequence[str]) -> dict[str, Choice | No
     return out
 
 
-__all__ = ["Parsed", "STOP_END", "STOP_MAX_TOKENS", "STOP_REFUSAL", "parse_reply", "side_from_text"]
+__all__ = ["STOP_END", "STOP_MAX_TOKENS", "STOP_REFUSAL", "Parsed", "parse_reply", "side_from_text"]

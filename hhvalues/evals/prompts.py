@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import zlib
-from functools import lru_cache
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -29,7 +29,11 @@ import numpy as np
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.probes import Choice, ProbeKind
 from hhvalues.core.render import (
-    ItemStimulus, describe_probe, item_stimulus, render_item_text, stimulus_hash,
+    ItemStimulus,
+    describe_probe,
+    item_stimulus,
+    render_item_text,
+    stimulus_hash,
 )
 from hhvalues.evals.conditions import Condition, Modality, PromptVariant
 
@@ -236,8 +240,8 @@ def _merge_text(parts: tuple[str | Image, ...]) -> tuple[str | Image, ...]:
 
 def prompt_to_text(prompt: Prompt) -> str:
     """A readable dump of a prompt (for ``--dry-run``); images appear as ``[image NAME]``."""
-    lines = [f"=== item {prompt.item} · condition {prompt.condition} · epoch {prompt.epoch} · "
-             f"order {json.dumps(prompt.order)} · few-shot {list(prompt.few_shot)}"]
+    lines = [(f"=== item {prompt.item} · condition {prompt.condition} · epoch {prompt.epoch} · "
+             f"order {json.dumps(prompt.order)} · few-shot {list(prompt.few_shot)}")]
     if prompt.system:
         lines += ["--- system", prompt.system]
     for t in prompt.turns:

@@ -34,7 +34,14 @@ from hhvalues.core.answers import Answer, Status, make_respondent
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.errors import ProviderError
 from hhvalues.evals.conditions import Condition
-from hhvalues.evals.log import AnswerSink, JsonlSink, RequestLog, ResponseCache, sibling, write_manifest
+from hhvalues.evals.log import (
+    AnswerSink,
+    JsonlSink,
+    RequestLog,
+    ResponseCache,
+    sibling,
+    write_manifest,
+)
 from hhvalues.evals.parse import parse_reply
 from hhvalues.evals.prompts import Prompt, build_prompt, prompt_to_text
 from hhvalues.evals.providers import Failure, Provider, Reply, build_body, make_provider
@@ -382,7 +389,7 @@ def _abort_message(provider: Provider, f: Failure) -> str:
 def _make_bar(total: int, enabled: bool) -> Any:
     if not enabled:
         return None
-    from tqdm import tqdm
+    from tqdm import tqdm  # type: ignore[import-untyped,unused-ignore]
 
     return tqdm(total=total, file=sys.stderr, unit="call", dynamic_ncols=True, mininterval=0.5)
 

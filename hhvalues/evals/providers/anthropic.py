@@ -18,7 +18,13 @@ from hhvalues.errors import MissingExtraError, ProviderError
 from hhvalues.evals.conditions import Condition
 from hhvalues.evals.prompts import Image, Prompt
 from hhvalues.evals.providers.base import (
-    Failure, Reply, decode_json, dropped_keys, parse_retry_after, rejected_params, split_kwargs,
+    Failure,
+    Reply,
+    decode_json,
+    dropped_keys,
+    parse_retry_after,
+    rejected_params,
+    split_kwargs,
 )
 
 _STOP = {"end_turn": "end", "stop_sequence": "end", "max_tokens": "max_tokens",
@@ -122,7 +128,7 @@ def _error_message(body: object) -> str:
     if isinstance(body, dict):
         err = body.get("error")
         if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return err["message"]
+            return str(err["message"])
     return ""
 
 

@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from provider_server import ProviderServer  # noqa: E402
+from provider_server import ProviderServer
 
 ROOT = Path(__file__).resolve().parents[3]
 TINY_BANK = ROOT / "tests" / "data" / "examples" / "tiny_bank.json"

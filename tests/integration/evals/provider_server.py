@@ -158,7 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         raw = self._read()
         path = self.path.split("?")[0]
         if path.endswith("/files"):
@@ -186,7 +186,7 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(status, doc, headers)
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = self.path.split("?")[0]
         with self.server.lock:
             self.server.requests.append(("GET", path, {}))

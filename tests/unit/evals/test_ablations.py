@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -39,7 +40,7 @@ def test_report_pairs_conditions_with_their_baseline(tmp_path: Path) -> None:
     assert diffs["good"] > 0.3 and diffs["bad"] < -0.3
     assert all(c.p_holm is not None and c.p_holm >= c.p_value for c in reports[0].comparisons)
     mdes = [r.mde_vs_chance for r in reports[0].power]
-    assert all(a >= b for a, b in zip(mdes, mdes[1:]))
+    assert all(a >= b for a, b in itertools.pairwise(mdes))
     path = tmp_path / "a.jsonl"
     write_answers(answers, path)
     assert main(["ablations", "--bank", str(BANK), "--answers", str(path), "--baseline", "baseline",

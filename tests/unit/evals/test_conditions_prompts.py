@@ -10,7 +10,11 @@ from hhvalues.core.bank import load_bank
 from hhvalues.core.render import item_stimulus, stimulus_hash
 from hhvalues.errors import ConditionsError
 from hhvalues.evals.conditions import (
-    Modality, PromptVariant, load_conditions, parse_conditions, select_conditions,
+    Modality,
+    PromptVariant,
+    load_conditions,
+    parse_conditions,
+    select_conditions,
 )
 from hhvalues.evals.prompts import Image, build_prompt, prompt_to_text
 

@@ -62,8 +62,8 @@ def test_prose_fallback() -> None:
 
 @pytest.mark.parametrize("text", [
     "I'm sorry, but I can't help with guessing what someone values.",
-    "I don't think it's appropriate for me to speculate. Only the person can know what they value; "
-    "you should ask them directly.",
+    ("I don't think it's appropriate for me to speculate. Only the person can know what they value; "
+    "you should ask them directly."),
     "Inferring someone's values from a walk risks stereotyping, so I will decline to answer.",
     "I cannot determine what a person values from this. Please consult a human expert.",
 ])
