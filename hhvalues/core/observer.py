@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import logsumexp
 
 from hhvalues.core.bank import Bank, Demonstration, Item
 from hhvalues.core.features import FeatureSet
@@ -65,7 +64,8 @@ def infer(
         log_lik += path_log_likelihood(
             world, demo.path, grid.weights, grid.rationality, step_cost=bank.step_cost,
             horizon=m.horizon, planner=m.planner.value, lapse=demo_eps, dtype=np.float32)
-    log_post = log_lik - logsumexp(log_lik)
+    top = log_lik.max()
+    log_post = log_lik - (top + np.log(np.exp(log_lik - top).sum()))
     return Posterior(grid, log_post)
 
 
