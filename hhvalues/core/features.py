@@ -23,7 +23,7 @@ class Feature:
     symbol: str
     """One character used in grid rows."""
     label: str
-    """Human-readable name, e.g. ``"flower bed"``."""
+    """Human-readable name: plural for terrain (``"flower beds"``), singular for destinations."""
     terminal: bool
     """True for destinations: entering one ends the walk."""
     colour: str = "#999999"
@@ -56,12 +56,12 @@ class Feature:
 
 # The catalogue the generator draws from: value-laden, so a respondent has priors to fight.
 CATALOGUE: tuple[Feature, ...] = (
-    Feature("flowers", "f", "flower bed", False, "#e78ac3", "f"),
-    Feature("puddle", "p", "puddle", False, "#6baed6", "p"),
-    Feature("crowd", "c", "crowd", False, "#fd8d3c", "c"),
-    Feature("grass", "g", "lawn", False, "#74c476", "g"),
-    Feature("traffic", "t", "busy road", False, "#969696", "t"),
-    Feature("construction", "k", "construction site", False, "#fed976", "k"),
+    Feature("flowers", "f", "flower beds", False, "#e78ac3", "f"),
+    Feature("puddle", "p", "puddles", False, "#6baed6", "p"),
+    Feature("crowd", "c", "crowds", False, "#fd8d3c", "c"),
+    Feature("grass", "g", "lawns", False, "#74c476", "g"),
+    Feature("traffic", "t", "busy roads", False, "#969696", "t"),
+    Feature("construction", "k", "construction sites", False, "#fed976", "k"),
     Feature("cafe", "C", "café", True, "#8c510a", "C"),
     Feature("library", "L", "library", True, "#3f007d", "L"),
     Feature("clinic", "H", "clinic", True, "#cb181d", "H"),

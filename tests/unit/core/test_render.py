@@ -229,8 +229,8 @@ def test_item_text_coordinates_match_follow_path(bank: Bank) -> None:
 
 def test_item_text_spells_out_every_probe(bank: Bank) -> None:
     text = render_item_text(bank, bank.item("i1"))
-    assert "Each cell" in text and "C = café (destination" in text and "f = flower bed" in text
-    assert "  A: seeks out flower bed\n  B: avoids flower bed" in text
+    assert "Each cell" in text and "C = café (destination" in text and "f = flower beds" in text
+    assert "  A: seeks out flower beds\n  B: avoids flower beds" in text
     assert "  A: values café more than library\n  B: values library more than café" in text
     assert "     0 1 2 3\n 0   S . f L\n 1   p # . .\n 2   C . . ." in text  # the predict grid
     assert re.search(r"Path A: walks down 2 .*\n    Moves \(2\): D D\n    Cells: \(0, 0\) -> "
@@ -243,7 +243,7 @@ def test_item_text_spells_out_every_probe(bank: Bank) -> None:
 def test_item_text_order_swaps_sides_and_rejects_nonsense(bank: Bank) -> None:
     item = bank.item("i1")
     swapped = render_item_text(bank, item, order={"p1": ("B", "A"), "p3": ("B", "A")})
-    assert "  A: avoids flower bed\n  B: seeks out flower bed" in swapped
+    assert "  A: avoids flower beds\n  B: seeks out flower beds" in swapped
     assert re.search(r"Path A: walks right 3 .*\n    Moves \(3\): R R R", swapped)
     assert "  A: values café more than library" in swapped  # p2 left as it is
     with pytest.raises(ValueError, match="order"):
@@ -253,7 +253,7 @@ def test_item_text_order_swaps_sides_and_rejects_nonsense(bank: Bank) -> None:
 def test_describe_probe_words(bank: Bank) -> None:
     item = bank.item("i1")
     kinds = {p.kind: describe_probe(bank.features, p) for p in item.probes}
-    assert kinds[ProbeKind.SIGN] == ("seeks out flower bed", "avoids flower bed")
+    assert kinds[ProbeKind.SIGN] == ("seeks out flower beds", "avoids flower beds")
     assert kinds[ProbeKind.COMPARE] == ("values café more than library",
                                         "values library more than café")
     a, b = kinds[ProbeKind.PREDICT]
@@ -263,7 +263,7 @@ def test_describe_probe_words(bank: Bank) -> None:
 
 def test_world_text_has_legend_of_present_symbols_and_numbered_grid() -> None:
     text = render_world_text(FULL, ("S.f", ".#C"))
-    assert "f = flower bed (terrain: walked through)" in text
+    assert "f = flower beds (terrain: walked through)" in text
     assert "C = café (destination: a walk ends on entering it)" in text
     assert "lawn" not in text and "library" not in text
     assert text.endswith("     0 1 2\n 0   S . f\n 1   . # C")
