@@ -128,7 +128,8 @@ def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]
             item_id = entry["item"]
             if entry["split"] == Split.TRAIN.value and item_id in answers and not answers[item_id].draft \
                     and shown[item_id].feedback_seen_at is None:
-                return Step(StepKind.FEEDBACK, feedback_item=item_id, **common)
+                view = _show(session, loaded, entry, shown[item_id], answers[item_id], at)
+                return Step(StepKind.FEEDBACK, feedback_item=item_id, item=view, **common)
             if item_id not in answers or answers[item_id].draft:
                 view = _show(session, loaded, entry, shown.get(item_id), answers.get(item_id), at)
                 return Step(StepKind.ITEM, item=view, **common)

@@ -134,6 +134,7 @@ class Step:
     consent_text: str = ""
     intake: tuple[IntakeQuestion, ...] = ()
     item: ItemView | None = None
+    """For ITEM: the item to answer; for FEEDBACK: the submitted training item (to word it)."""
     feedback_item: str | None = None
     """For FEEDBACK: the training item whose feedback to show (see ``training_feedback``)."""
     progress: Progress | None = None
