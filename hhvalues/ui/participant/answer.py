@@ -1,0 +1,95 @@
+"""The answer widgets of an item and their callbacks: drafts on every change, one submit.
+
+Widget values live under stable keys (``probe-<id>``, ``hypothesis-<feature>``,
+``confidence-<id>``, ``rationale``). They are filled from the stored draft whenever another item
+appears or a session starts (a refresh), and every change is saved at once as a draft
+(STREAMLIT.md rule 2), so a timeout, a refresh or a crash keeps what was selected.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from hhvalues.errors import InputError, StoreError
+from hhvalues.store.session import save_draft, submit
+from hhvalues.store.views import ItemView
+from hhvalues.ui import backend, state
+
+CONFIDENCE_DEFAULT = 75
+
+
+def seed(view: ItemView) -> None:
+    """Fill the widgets from the stored draft when this session has not shown this item yet."""
+    if st.session_state.get(state.SEEDED_ITEM) == view.item.id:
+        return
+    d, ss = view.draft, st.session_state
+    for probe in view.item.probes:
+        ss[state.probe_key(probe.id)] = d.choices.get(probe.id)
+        conf = (d.confidence or {}).get(probe.id)
+        ss[state.confidence_key(probe.id)] = CONFIDENCE_DEFAULT if conf is None else round(conf * 100)
+    for f in view.bank.features.ids:
+        ss[state.hypothesis_key(f)] = int(round((d.hypothesis or {}).get(f, 0)))
+    ss[state.RATIONALE] = d.rationale
+    ss[state.SEEDED_ITEM] = view.item.id
+
+
+def _values(view: ItemView) -> dict[str, Any]:
+    """Everything entered so far, as the store's save_draft/submit take it."""
+    ss, probes = st.session_state, view.item.probes
+    out: dict[str, Any] = {}
+    if view.asks_choices:
+        out["choices"] = {p.id: ss.get(state.probe_key(p.id)) for p in probes}
+        if view.asks_confidence:
+            out["confidence"] = {p.id: ss.get(state.confidence_key(p.id), CONFIDENCE_DEFAULT) / 100
+                                 for p in probes if ss.get(state.probe_key(p.id)) is not None}
+    if view.asks_hypothesis:
+        out["hypothesis"] = {f: float(ss.get(state.hypothesis_key(f), 0))
+                             for f in view.bank.features.ids}
+    if view.asks_rationale:
+        out["rationale"] = str(ss.get(state.RATIONALE) or "")
+    return out
+
+
+def save(engine: Engine, token: str, view: ItemView) -> None:
+    """on_change of every answer widget: upsert the draft."""
+    try:
+        save_draft(engine, token, view.item.id, **_values(view), now=backend.now)
+    except (InputError, StoreError) as exc:
+        state.set_notice("warning", f"Your last change could not be saved ({exc.message}).")
+
+
+def do_submit(engine: Engine, token: str, view: ItemView, stimulus: str) -> None:
+    """on_click of ``submit``: store the final answer once (the store makes it idempotent)."""
+    values = _values(view)
+    missing = [p for p, c in values.get("choices", {}).items() if c is None]
+    if missing and view.seconds_left(backend.now()) != 0:
+        state.set_notice("warning", "Please answer every question before submitting.")
+        return
+    try:
+        result = submit(engine, token, view.item.id, **values, stimulus=stimulus, now=backend.now)
+    except (InputError, StoreError) as exc:
+        state.set_notice("error", f"Your answer could not be saved: {exc.message}. Please try again.")
+        return
+    if result.status == "timeout":
+        state.set_notice("warning", "Time was up for that question set; what you had selected "
+                                    "was saved.")
+
+
+def widgets(engine: Engine, token: str, view: ItemView) -> None:
+    """Hypothesis sliders, rationale: the parts below the probes."""
+    args = (engine, token, view)
+    if view.asks_hypothesis:
+        st.markdown("**How much does this person like or dislike each thing?** "
+                    "(−3 = strongly avoids, 0 = does not care, +3 = strongly seeks out)")
+        for f in view.bank.features:
+            st.slider(f.label, -3, 3, step=1, key=state.hypothesis_key(f.id), on_change=save,
+                      args=args)
+    if view.asks_rationale:
+        st.text_area("Why? (optional)", key=state.RATIONALE, max_chars=2000, on_change=save,
+                     args=args, placeholder="A sentence or two about what gave it away")
+
+
+__all__ = ["CONFIDENCE_DEFAULT", "do_submit", "save", "seed", "widgets"]

@@ -1,0 +1,62 @@
+"""Feedback on a submitted practice item: the right answers and the person's true values.
+
+The one place truth reaches a participant, through the store's ``training_feedback`` (which
+refuses any test item and any item not yet submitted).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from hhvalues.errors import HHValuesError
+from hhvalues.store.session import acknowledge_feedback, training_feedback
+from hhvalues.store.views import Step
+from hhvalues.ui import backend, state, widgets
+
+_STRENGTH = {1: "somewhat", 2: "", 3: "strongly"}
+
+
+def _go_on(engine: Engine, token: str, item_id: str) -> None:
+    try:
+        acknowledge_feedback(engine, token, item_id, now=backend.now)
+    except HHValuesError as exc:
+        state.set_notice("error", exc.message)
+
+
+def _value_words(label: str, weight: float) -> str:
+    if weight == 0:
+        return f"does not care about the {label}"
+    verb = "likes" if weight > 0 else "dislikes"
+    strength = _STRENGTH.get(min(3, max(1, round(abs(weight)))), "")
+    return f"{strength} {verb} the {label} ({weight:+g})".strip()
+
+
+def render(engine: Engine, token: str, step: Step) -> None:
+    """How the answers compare with the truth of this practice item, and ``next``."""
+    view, item_id = step.item, step.feedback_item
+    assert view is not None and item_id is not None
+    fb = training_feedback(engine, token, item_id)
+    stim = widgets.stimulus(view)
+    st.title(f"Practice {view.number} of {view.phase_total}: the answers")
+    right = sum(fb.chosen.get(p) == c for p, c in fb.correct.items())
+    st.markdown(f"You got **{right} of {len(fb.correct)}** right.")
+    for k, probe in enumerate(view.item.probes):
+        texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
+        correct, chosen = fb.correct.get(probe.id), fb.chosen.get(probe.id)
+        mark = "✅" if chosen == correct else "❌"
+        yours = f"{chosen}: {texts[chosen]}" if chosen else "no answer"
+        st.markdown(f"{mark} {k + 1}. {widgets.question(view.bank.features, probe)}  \n"
+                    f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
+                    f"Your answer — {yours}")
+    st.markdown("**What this person really valued:**")
+    st.markdown("\n".join(f"- {_value_words(view.bank.features.by_id(f).label, w)}"
+                          for f, w in fb.weights.items()))
+    with st.expander("See the walk again"):
+        for png in stim.images[: len(view.item.demos)]:
+            widgets.show_png(png)
+    st.button("Continue", key=state.NEXT, type="primary", on_click=_go_on,
+              args=(engine, token, item_id))
+
+
+__all__ = ["render"]

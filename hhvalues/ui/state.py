@@ -1,0 +1,81 @@
+"""Widget keys (stable selectors for browser tests and bots) and session-state keys.
+
+Session state only caches display things (which item the widgets were seeded for, a one-shot
+notice); the participant's state itself is rebuilt from the database on every run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+# --- widget keys: stable selectors (CSS class ``st-key-<key>``) -------------------------------
+CONSENT = "consent"
+"""Button: agree to take part."""
+DECLINE = "decline"
+"""Button: refuse; nothing is stored but the refusal."""
+START = "start"
+"""Button on the instructions page: start the session clock."""
+SUBMIT = "submit"
+"""Button: submit the current item."""
+NEXT = "next"
+"""Button on a training feedback page: go on."""
+COUNTDOWN = "countdown"
+"""Container showing the item's remaining seconds (a bare number)."""
+RATIONALE = "rationale"
+"""Text area: why (when the study asks)."""
+INTAKE_FORM = "intake"
+"""Form of the intake questions; each question is ``intake-<question id>``."""
+
+
+def probe_key(probe_id: str) -> str:
+    """Radio of one probe: ``probe-<probe id>``, value ``"A"`` or ``"B"`` as displayed."""
+    return f"probe-{probe_id}"
+
+
+def hypothesis_key(feature_id: str) -> str:
+    """Slider −3..+3 of one feature: ``hypothesis-<feature id>``."""
+    return f"hypothesis-{feature_id}"
+
+
+def confidence_key(probe_id: str) -> str:
+    """Slider 50..100 (%) of one probe: ``confidence-<probe id>``."""
+    return f"confidence-{probe_id}"
+
+
+def replay_key(item_id: str, demo: int) -> str:
+    """Slider of the step-by-step replay of one demonstration."""
+    return f"replay-{item_id}-{demo}"
+
+
+def intake_key(question_id: str) -> str:
+    """Input of one intake question."""
+    return f"intake-{question_id}"
+
+
+# --- session-state keys (display cache only) -------------------------------------------------
+SEEDED_ITEM = "hhv.seeded_item"
+"""Item id whose answer widgets were last filled from the stored draft."""
+NOTICE = "hhv.notice"
+"""A one-shot message for the next run, as (level, text)."""
+DECLINED = "hhv.declined"
+"""Set when this session just declined, to thank instead of calling the link used up."""
+
+
+def set_notice(level: str, text: str) -> None:
+    """Show ``text`` once on the next run (``level``: info, success, warning, error)."""
+    st.session_state[NOTICE] = (level, text)
+
+
+def pop_notice() -> tuple[str, str] | None:
+    """The pending one-shot message, removed."""
+    value: Any = st.session_state.pop(NOTICE, None)
+    return value if isinstance(value, tuple) else None
+
+
+__all__ = [
+    "CONSENT", "COUNTDOWN", "DECLINE", "DECLINED", "INTAKE_FORM", "NEXT", "NOTICE", "RATIONALE",
+    "SEEDED_ITEM", "START", "SUBMIT", "confidence_key", "hypothesis_key", "intake_key",
+    "pop_notice", "probe_key", "replay_key", "set_notice",
+]
