@@ -210,3 +210,15 @@ def ablations(bank_path: Path, answer_paths: tuple[Path, ...], baseline: str, se
         click.echo(json.dumps(reports_to_json(reports), indent=1))
     else:
         click.echo(format_reports(reports))
+
+
+@cli.command("import-inspect")
+@click.argument("log", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+def import_inspect(log: Path, out: Path) -> None:
+    """Convert an Inspect AI log of the hhvalues task to an answers JSONL (needs hhvalues[inspect])."""
+    from hhvalues.core.answers import write_answers
+    from hhvalues.inspect_task import answers_from_inspect_log
+
+    n = write_answers(answers_from_inspect_log(log), out)
+    click.echo(f"wrote {out}: {n} answers", err=True)
