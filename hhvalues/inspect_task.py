@@ -28,7 +28,11 @@ try:
     from inspect_ai import Task, task
     from inspect_ai.dataset import MemoryDataset, Sample
     from inspect_ai.model import (
-        ChatMessageAssistant, ChatMessageSystem, ChatMessageUser, ContentImage, ContentText,
+        ChatMessageAssistant,
+        ChatMessageSystem,
+        ChatMessageUser,
+        ContentImage,
+        ContentText,
         GenerateConfig,
     )
     from inspect_ai.scorer import Score, Target, accuracy, scorer, stderr

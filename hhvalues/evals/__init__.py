@@ -1,5 +1,38 @@
 """Model harness: conditions, prompts, providers, runner, answer parsing (issue 5).
 
-Provider SDKs are imported only when a provider is made, so this package imports without the
+Names are resolved lazily (PEP 562), so ``import hhvalues.evals`` stays cheap, and provider
+SDKs are imported only when a provider is made: the package imports without the
 ``anthropic``/``openai`` extras.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "AblationReport": "ablations", "ablation_reports": "ablations",
+    "AnswerSink": "log", "JsonlSink": "log", "ResponseCache": "log",
+    "Condition": "conditions", "Modality": "conditions", "PromptVariant": "conditions",
+    "load_conditions": "conditions", "select_conditions": "conditions",
+    "Parsed": "parse", "parse_reply": "parse",
+    "Prompt": "prompts", "build_prompt": "prompts",
+    "PROVIDERS": "providers", "make_provider": "providers",
+    "RunConfig": "runner", "RunSummary": "runner", "dry_run": "runner", "respondent_id": "runner",
+    "run_eval": "runner",
+    "run_batch": "batch",
+    "StoreSink": "store_sink", "TeeSink": "store_sink",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hhvalues.evals' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"hhvalues.evals.{module}"), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
