@@ -24,7 +24,32 @@ _EXPORTS = {
     "StoreSink": "store_sink", "TeeSink": "store_sink",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "AblationReport",
+    "AnswerSink",
+    "Condition",
+    "JsonlSink",
+    "Modality",
+    "PROVIDERS",
+    "Parsed",
+    "Prompt",
+    "PromptVariant",
+    "ResponseCache",
+    "RunConfig",
+    "RunSummary",
+    "StoreSink",
+    "TeeSink",
+    "ablation_reports",
+    "build_prompt",
+    "dry_run",
+    "load_conditions",
+    "make_provider",
+    "parse_reply",
+    "respondent_id",
+    "run_batch",
+    "run_eval",
+    "select_conditions",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -230,3 +230,62 @@ def test_answers_reach_the_store_and_resume_from_it(server: ProviderServer, tmp_
     (tmp_path / "answers.jsonl").unlink()
     code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url, "--no-cache")
     assert code == 0 and server.count() == 3, "the store alone let the rerun skip finished calls"
+
+
+class _DroppingSDK:
+    """A real provider whose wire body loses ``temperature`` on the way, as an SDK that
+    silently drops a parameter would: the runner must notice from the body actually sent."""
+
+    def __init__(self, inner: Any) -> None:
+        self.inner = inner
+        self.name, self.model, self.base_url = inner.name, inner.model, inner.base_url
+        self.sdk_version = inner.sdk_version
+
+    async def send(self, body: Any, *, timeout: float) -> Any:
+        from dataclasses import replace
+
+        from hhvalues.evals.providers.base import Reply, dropped_keys
+
+        reply = await self.inner.send({k: v for k, v in body.items() if k != "temperature"},
+                                      timeout=timeout)
+        assert isinstance(reply, Reply)
+        return replace(reply, dropped=dropped_keys(body, reply.sent))
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+@pytest.mark.parametrize("allowed", [False, True])
+def test_parameter_dropped_by_the_sdk_fails_the_run_unless_allowed(server: ProviderServer,
+                                                                   tmp_path: Path, allowed: bool) -> None:
+    import asyncio
+
+    from hhvalues.core.bank import load_bank
+    from hhvalues.errors import ProviderError
+    from hhvalues.evals.conditions import parse_conditions
+    from hhvalues.evals.providers import make_provider
+    from hhvalues.evals.runner import RunConfig, run_eval
+
+    table: dict[str, Any] = {"temperature": 0.0}
+    if allowed:
+        table["allow_dropped"] = ["temperature"]
+    conds = parse_conditions({"conditions": {"t0": table}})
+    config = RunConfig(provider="anthropic", model="clean", out=tmp_path / "a.jsonl",
+                       base_url=server.url, progress=False, concurrency=1)
+
+    async def go() -> Any:
+        prov = _DroppingSDK(make_provider("anthropic", "clean", base_url=server.url))
+        try:
+            return await run_eval(load_bank(TINY_BANK), conds, config, provider=prov)
+        finally:
+            await prov.aclose()
+
+    if allowed:
+        asyncio.run(go())
+        lines = [json.loads(x) for x in (tmp_path / "a.jsonl").read_text().splitlines()]
+        assert [a["dropped"] for a in lines] == [["temperature"]] * 3
+    else:
+        with pytest.raises(ProviderError, match="did not send temperature"):
+            asyncio.run(go())
+        rec = json.loads((tmp_path / "a.requests.jsonl").read_text().splitlines()[0])
+        assert "temperature" not in rec["sent"] and rec["dropped_by_sdk"] == ["temperature"]

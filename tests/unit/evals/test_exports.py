@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import hhvalues.evals as evals
+from hhvalues import evals
 
 
 def test_all_resolves() -> None:
@@ -19,3 +19,7 @@ def test_import_is_light() -> None:
             "heavy = [m for m in ('anthropic', 'openai', 'numpy', 'hhvalues.core') if m in sys.modules]; "
             "sys.exit(1 if heavy else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_all_matches_the_table() -> None:
+    assert set(evals.__all__) == set(evals._EXPORTS)
