@@ -25,12 +25,12 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "PROVIDERS",
     "AblationReport",
     "AnswerSink",
     "Condition",
     "JsonlSink",
     "Modality",
-    "PROVIDERS",
     "Parsed",
     "Prompt",
     "PromptVariant",

@@ -9,7 +9,11 @@ import time
 import pytest
 
 from hhvalues.evals.providers.base import (
-    Failure, dropped_keys, parse_retry_after, rejected_params, split_kwargs,
+    Failure,
+    dropped_keys,
+    parse_retry_after,
+    rejected_params,
+    split_kwargs,
 )
 from hhvalues.evals.runner import AdaptiveLimit
 
