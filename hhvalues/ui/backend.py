@@ -74,7 +74,7 @@ def _maybe_sweep(eng: Engine, sweeper: _Sweeper) -> None:
     try:
         sweeper.last = time.monotonic()
         sweep_timeouts(eng, now=lambda: now())
-    except Exception:  # a failed sweep must not break a participant's page
+    except Exception:  # noqa: BLE001 - a failed sweep must not break a participant's page
         _log.exception("timeout sweep failed")
     finally:
         sweeper.lock.release()

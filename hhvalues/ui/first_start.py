@@ -12,9 +12,10 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 
 from hhvalues.core.validate import load_valid_bank
-from hhvalues.errors import InputError
+from hhvalues.errors import HHValuesError, InputError
 from hhvalues.store.config import Mode, StudyConfig
 from hhvalues.store.engine import write_session
 from hhvalues.store.queries import import_bank
@@ -45,7 +46,7 @@ def ensure_demo_study(engine: Engine, *, now: Callable[[], datetime],
             return True
         except InputError:  # another session created it a moment ago
             return False
-        except Exception:  # unique-constraint race on PostgreSQL: look again
+        except IntegrityError:  # unique-constraint race on PostgreSQL: look again
             if _exists(engine):
                 return False
             if attempt == 2:
@@ -56,7 +57,7 @@ def ensure_demo_study(engine: Engine, *, now: Callable[[], datetime],
 def _exists(engine: Engine) -> bool:
     try:
         get_study(engine, DEMO_SLUG)
-    except Exception:
+    except HHValuesError:
         return False
     return True
 

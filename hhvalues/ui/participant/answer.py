@@ -31,7 +31,7 @@ def seed(view: ItemView) -> None:
         conf = (d.confidence or {}).get(probe.id)
         ss[state.confidence_key(probe.id)] = CONFIDENCE_DEFAULT if conf is None else round(conf * 100)
     for f in view.bank.features.ids:
-        ss[state.hypothesis_key(f)] = int(round((d.hypothesis or {}).get(f, 0)))
+        ss[state.hypothesis_key(f)] = round((d.hypothesis or {}).get(f, 0))
     ss[state.RATIONALE] = d.rationale
     ss[state.SEEDED_ITEM] = view.item.id
 

@@ -33,8 +33,8 @@ def render(engine: Engine, token: str, step: Step) -> None:
     try:
         submit_intake(engine, token, answers, now=backend.now)
     except InputError as exc:
-        label = next((q.label for q in step.intake if exc.where == f"intake {q.id}"), None)
-        st.error(f"{label}: {exc.message}" if label else exc.message)
+        labels = [q.label for q in step.intake if exc.where == f"intake {q.id}"]
+        st.error(f"{labels[0]}: {exc.message}" if labels else exc.message)
         return
     st.rerun()
 

@@ -8,6 +8,8 @@ same bytes are hashed into the answer's ``stimulus``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 from sqlalchemy import Engine
 
@@ -44,6 +46,11 @@ def _demos(view: ItemView, stim: ItemStimulus) -> None:
         widgets.show_png(png, caption=f"Step {upto} of {steps}" if upto != steps else None)
 
 
+def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
+    """Radio labels: the letter, then the option spelled out as in the stimulus."""
+    return lambda letter: f"{letter}: {texts[letter]}"
+
+
 def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
     fs, args = view.bank.features, (engine, token, view)
     image = len(view.item.demos)
@@ -57,7 +64,7 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
                                  "Path B: orange, dashed.")
                 image += 1
             st.radio(f"Question {k + 1}", ["A", "B"], index=None, key=state.probe_key(probe.id),
-                     format_func=lambda c, t=texts: f"{c}: {t[c]}", on_change=answer.save,
+                     format_func=_labeller(texts), on_change=answer.save,
                      args=args, label_visibility="collapsed")
             if view.asks_confidence:
                 st.slider("How sure are you?", 50, 100, step=5, format="%d%%",
