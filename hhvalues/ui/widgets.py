@@ -27,9 +27,13 @@ def png_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
+IMAGE_WIDTH = 520
+"""Display width in CSS pixels; the browser scales, the bytes stay the rendered ones."""
+
+
 def show_png(png: bytes, *, caption: str | None = None) -> None:
     """Show exact PNG bytes (never a PIL image, which Streamlit would re-encode as JPEG)."""
-    st.image(png_uri(png), caption=caption)
+    st.image(png_uri(png), caption=caption, width=IMAGE_WIDTH)
 
 
 def _order_key(view: ItemView) -> tuple[tuple[str, str, str], ...]:
@@ -101,7 +105,7 @@ def countdown(deadline_at: datetime | None, session_deadline_at: datetime | None
     left, right = st.columns([3, 2], vertical_alignment="center")
     if deadline_at is not None:
         with left:
-            st.markdown("⏱️ Seconds left for this item:")
+            st.markdown(":material/timer: Seconds left for this item:")
             with st.container(key=state.COUNTDOWN):
                 st.markdown(f"**{_seconds(deadline_at, at)}**")
     if session_deadline_at is not None:

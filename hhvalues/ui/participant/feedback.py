@@ -44,7 +44,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
     for k, probe in enumerate(view.item.probes):
         texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
         correct, chosen = fb.correct.get(probe.id), fb.chosen.get(probe.id)
-        mark = "✅" if chosen == correct else "❌"
+        mark = ":green[:material/check_circle:]" if chosen == correct else ":red[:material/cancel:]"
         yours = f"{chosen}: {texts[chosen]}" if chosen else "no answer"
         st.markdown(f"{mark} {k + 1}. {widgets.question(view.bank.features, probe)}  \n"
                     f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
