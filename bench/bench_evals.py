@@ -93,6 +93,26 @@ async def bare_sdk(url: str, provider: str, calls: int, concurrency: int) -> dic
     return {"wall": wall, "cpu_ms_per_call": 1000 * cpu / calls}
 
 
+def inspect_throughput(url: str, calls: int, concurrency: int) -> dict[str, float] | None:
+    """The same items through Inspect AI's own OpenAI provider, if the extra is installed."""
+    try:
+        import inspect_ai
+    except ImportError:
+        return None
+    from hhvalues.inspect_task import hhvalues
+
+    bank = ROOT / "tests" / "data" / "examples" / "tiny_bank.json"
+    task = hhvalues(bank=str(bank), condition="temperature-0", epochs=math.ceil(calls / 3))
+    with tempfile.TemporaryDirectory() as tmp:
+        wall0 = time.perf_counter()
+        logs = inspect_ai.eval(task, model="openai/clean", model_base_url=url + "/v1",
+                               model_args={"responses_api": False}, log_dir=tmp, display="none",
+                               max_connections=concurrency, max_samples=concurrency)
+        wall = time.perf_counter() - wall0
+        n = len(logs[0].samples or [])
+    return {"calls": float(n), "wall": wall}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=1000)
@@ -119,6 +139,10 @@ def main() -> None:
                       "bare_ratio": bare["wall"] / ideal, "bare_cpu_ms_per_call": bare["cpu_ms_per_call"],
                       "overhead_cpu_ms_per_call": r["cpu_ms_per_call"] - bare["cpu_ms_per_call"]})
             results[provider] = r
+        insp = inspect_throughput(url, args.calls, args.concurrency)
+        if insp is not None:
+            ideal = insp["calls"] / args.concurrency * args.latency
+            results["inspect"] = {**insp, "ideal": ideal, "ratio": insp["wall"] / ideal}
         results["import_hhvalues_evals_s"] = import_seconds("hhvalues.evals")
         results["import_hhvalues_evals_runner_s"] = import_seconds("hhvalues.evals.runner")
     finally:
@@ -137,6 +161,11 @@ def main() -> None:
         print(f"{'':<9} bare SDK, same bodies and concurrency: {r['bare_wall']:.2f} s = "
               f"{r['bare_ratio']:.2f}x ideal, CPU {r['bare_cpu_ms_per_call']:.2f} ms/call; harness "
               f"overhead {r['overhead_cpu_ms_per_call']:.2f} ms CPU/call (<= 2 ms)")
+    if "inspect" in results:
+        r = results["inspect"]
+        assert isinstance(r, dict)
+        print(f"inspect   {r['calls']:.0f} samples through Inspect AI's openai provider: {r['wall']:.2f} s "
+              f"= {r['ratio']:.2f}x ideal")
     print(f"import hhvalues.evals {results['import_hhvalues_evals_s']:.3f} s, "
           f"import hhvalues.evals.runner {results['import_hhvalues_evals_runner_s']:.3f} s (<= 0.5 s)")
 

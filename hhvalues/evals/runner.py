@@ -1,8 +1,9 @@
 """Run conditions × items × epochs against a provider: asyncio, one retry layer, resumable.
 
 Concurrency
-    One :class:`AdaptiveLimit` per run (one account): slow start (+1 per clean reply) up to
-    ``--concurrency``, halved on every 429, then grown by 1/limit per clean reply.
+    One :class:`AdaptiveLimit` per run (one account): it opens at ``--concurrency`` (the bound
+    the user chose), is halved on every 429, then grows by 1/limit per clean reply (one slot per
+    round of replies) back towards the bound.
 Retries
     The SDKs' own retries are off (``max_retries=0``); here 429, 5xx, 408/409, timeouts and
     dropped connections are retried with exponential backoff and jitter, honouring
@@ -91,9 +92,9 @@ class RunSummary:
 class AdaptiveLimit:
     """A concurrency limit that backs off on 429 and grows while replies are clean."""
 
-    def __init__(self, maximum: int, *, start: int = 4) -> None:
+    def __init__(self, maximum: int, *, start: int | None = None) -> None:
         self.maximum = max(1, maximum)
-        self.limit = float(min(self.maximum, start))
+        self.limit = float(min(self.maximum, start or self.maximum))
         self.active = 0
         self._slow_start = True
         self._cond = asyncio.Condition()
