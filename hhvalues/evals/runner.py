@@ -147,19 +147,28 @@ def plan_jobs(bank: Bank, conditions: Sequence[Condition], config: RunConfig) ->
 
 
 def dry_run(bank: Bank, conditions: Sequence[Condition], config: RunConfig, out: TextIO) -> int:
-    """Print every prompt and write its images beside ``config.out``; no request. Returns jobs."""
+    """Print every prompt and the exact request body, writing the images beside ``config.out``
+    (base64 data shown as ``file:<path>``); no request is made. Returns the number of calls."""
+    import base64
+    import hashlib
+    import json
+
     images = sibling(config.out, "images")
     jobs = plan_jobs(bank, conditions, config)
     for job in jobs:
         prompt = build_prompt(bank, job.item, job.condition, epoch=job.epoch)
+        body = json.dumps(build_body(config.provider, prompt, job.condition, model=config.model),
+                          ensure_ascii=False)
         text = prompt_to_text(prompt)
         for img in prompt.images:
-            path = images / img.name
+            digest = hashlib.sha256(img.png).hexdigest()[:12]
+            path = images / f"{img.name.removesuffix('.png')}-{digest}.png"
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 path.write_bytes(img.png)
-            text = text.replace(f"[image {img.name}]", f"[image {path}]")
-        out.write(f"# respondent {job.respondent}\n{text}\n\n")
+            text = text.replace(f"[image {img.name}]", f"[image {path}]", 1)
+            body = body.replace(base64.b64encode(img.png).decode("ascii"), f"file:{path}")
+        out.write(f"# respondent {job.respondent}\n{text}\n--- request body\n{body}\n\n")
     out.write(f"dry run: {len(jobs)} calls would be made; no request was sent\n")
     return len(jobs)
 
@@ -244,7 +253,8 @@ class Runner:
                 if not set(result.rejected) <= set(cond.allow_dropped):
                     self._record(job, key, body, result, attempts, t0)
                     self.abort = ProviderError(
-                        f"the model rejected {', '.join(result.rejected)} ({result.message}); the run "
+                        f"the model rejected {', '.join(result.rejected)} "
+                        f"({' '.join(result.message.split())}); the run "
                         f"stops so no answer silently lacks it — list it in allow_dropped of condition "
                         f"{cond.name!r} to run without it", where=self.provider.name, status=result.status)
                     return
@@ -384,7 +394,8 @@ def _abort_message(provider: Provider, f: Failure) -> str:
         f.status or 0, "request refused")
     hint = {"anthropic": "ANTHROPIC_API_KEY"}.get(provider.name, "OPENAI_API_KEY")
     tail = f" — check {hint}" if f.status in (401, 403) else f" — check the model name {provider.model!r}"
-    return f"{what} ({f.status}): {f.message}{tail}"
+    message = " ".join(f.message.split())
+    return f"{what} ({f.status}): {message}{tail}"
 
 
 def _make_bar(total: int, enabled: bool) -> Any:

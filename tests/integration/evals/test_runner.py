@@ -289,3 +289,30 @@ def test_parameter_dropped_by_the_sdk_fails_the_run_unless_allowed(server: Provi
             asyncio.run(go())
         rec = json.loads((tmp_path / "a.requests.jsonl").read_text().splitlines()[0])
         assert "temperature" not in rec["sent"] and rec["dropped_by_sdk"] == ["temperature"]
+
+
+def test_dry_run_prints_the_wire_body(server: ProviderServer, tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run(server, tmp_path, "openai", "clean", "--dry-run", condition="image")
+    out = capsys.readouterr().out
+    bodies = [json.loads(line) for line in out.splitlines() if line.startswith('{"model"')]
+    assert code == 0 and len(bodies) == 3 and server.count() == 0
+    urls = [part["image_url"]["url"] for b in bodies for m in b["messages"]
+            if isinstance(m["content"], list) for part in m["content"] if part["type"] == "image_url"]
+    assert urls and all(u.startswith("data:image/png;base64,file:") for u in urls)
+    assert all(b["temperature"] == 1.0 and b["max_completion_tokens"] == 2048 for b in bodies)
+
+
+@pytest.mark.parametrize(("toml", "words"), [
+    ("[conditions.a]\ntemprature = 1\n", "conditions.a.temprature: unknown key"),
+    ("[conditions.a]\nmodality = 'smell'\n", "conditions.a.modality"),
+])
+def test_bad_conditions_exit_2_with_one_line(server: ProviderServer, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str], toml: str,
+                                             words: str) -> None:
+    conds = tmp_path / "c.toml"
+    conds.write_text(toml)
+    code, _ = run(server, tmp_path, "openai", "clean", condition="a", conditions=conds)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and words in err[0] and str(conds) in err[0]
+    assert server.count() == 0
