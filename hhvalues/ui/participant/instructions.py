@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.core.features import Feature, FeatureSet
+from hhvalues.core.features import CATALOGUE, FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.render import describe_probe, render_demo_png
 from hhvalues.errors import HHValuesError
@@ -13,11 +13,8 @@ from hhvalues.store.participant import start_session
 from hhvalues.store.views import Step
 from hhvalues.ui import backend, state, widgets
 
-_FEATURES = FeatureSet((
-    Feature("puddle", "p", "puddle", False, "#6baed6"),
-    Feature("cafe", "C", "café", True, "#8c510a"),
-    Feature("library", "L", "library", True, "#3f007d"),
-))
+# The worked example uses the catalogue's own features, so it looks like the real items.
+_FEATURES = FeatureSet(tuple(f for f in CATALOGUE if f.id in ("puddle", "cafe", "library")))
 _GRID = ("S..pC", "...p.", ".....", ".#...", "L....")
 _PATH = "DDRRRRUU"
 _PROBES = (Probe("ex1", ProbeKind.SIGN, ("puddle",)), Probe("ex2", ProbeKind.COMPARE, ("cafe", "library")))
@@ -55,7 +52,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
         "through the puddles. So they probably *avoid puddles* and *value the café more than "
         "the library*.")
     (a1, b1), (a2, b2) = (describe_probe(_FEATURES, p) for p in _PROBES)
-    st.markdown(f"- *Does this person seek out or avoid the puddle?* A: {a1} · B: {b1} → **B**\n"
+    st.markdown(f"- *Does this person seek out or avoid the puddles?* A: {a1} · B: {b1} → **B**\n"
                 f"- *Which does this person value more: the café or the library?* A: {a2} · "
                 f"B: {b2} → **A**")
     st.markdown(
