@@ -115,7 +115,10 @@ class AnthropicProvider:
         except (TypeError, ValueError) as exc:
             return Failure("client", f"the SDK refused the request: {exc}")
         sent = decode_json(raw.http_request.content) or {}
-        doc = decode_json(data) or {}
+        doc = decode_json(data)
+        if not isinstance(doc, dict):
+            return Failure("status", "the response body is not a JSON object", status=raw.status_code,
+                           body=bytes(data[:2000]).decode("utf-8", "replace"), sent=sent)
         text, stop, model_id, n_in, n_out = read_message(doc)
         return Reply(text, stop, None, model_id, n_in, n_out, doc, sent, dropped_keys(body, sent))
 

@@ -128,7 +128,10 @@ class OpenAIProvider:
         except (TypeError, ValueError) as exc:
             return Failure("client", f"the SDK refused the request: {exc}")
         sent = decode_json(raw.http_request.content) or {}
-        doc = decode_json(data) or {}
+        doc = decode_json(data)
+        if not isinstance(doc, dict):
+            return Failure("status", "the response body is not a JSON object", status=raw.status_code,
+                           body=bytes(data[:2000]).decode("utf-8", "replace"), sent=sent)
         text, stop, refusal, model_id, n_in, n_out = read_completion(doc)
         return Reply(text, stop, refusal, model_id, n_in, n_out, doc, sent, dropped_keys(body, sent))
 

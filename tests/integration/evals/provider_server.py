@@ -4,7 +4,7 @@ wire formats (plus both batch APIs), with scripted replies chosen by the request
 The model name is the script: ``clean``, ``prose``, ``refusal-signal``, ``refusal-text``,
 ``defer``, ``truncate``, ``empty``, ``garbage``, ``ratelimit`` (one 429 with Retry-After, then
 clean), ``flaky`` (one 500, then clean), ``drop`` (one dropped connection, then clean),
-``unauthorized`` (401), ``notfound`` (404), ``slow`` (sleeps ``slow_seconds``), ``no-temperature``
+``unauthorized`` (401), ``notfound`` (404), ``slow`` (sleeps ``slow_seconds``), ``not-json`` (a 200 with an HTML body), ``no-temperature``
 (400 naming temperature when the body has one), ``always-429``. Every request is recorded in
 ``server.requests``. ``latency`` delays every reply (for the benchmark).
 """
@@ -118,6 +118,8 @@ def reply_for(server: ProviderServer, wire: str, body: dict[str, Any]) -> tuple[
     if script == "no-temperature" and "temperature" in body:
         return 400, _error(wire, "invalid_request_error",
                            "`temperature` is not supported with this model"), {}
+    if script == "not-json":
+        return 200, "<html>gateway</html>", {}  # type: ignore[return-value]
     if script == "slow":
         time.sleep(server.slow_seconds)
     if script == "refusal-signal":
@@ -149,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _send(self, status: int, doc: Any, headers: dict[str, str] | None = None,
               raw: bytes | None = None, ctype: str = "application/json") -> None:
-        data = raw if raw is not None else json.dumps(doc).encode()
+        data = raw if raw is not None else (doc.encode() if isinstance(doc, str) else json.dumps(doc).encode())
         self.send_response(status)
         self.send_header("content-type", ctype)
         self.send_header("content-length", str(len(data)))

@@ -316,3 +316,11 @@ def test_bad_conditions_exit_2_with_one_line(server: ProviderServer, tmp_path: P
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and words in err[0] and str(conds) in err[0]
     assert server.count() == 0
+
+
+@pytest.mark.parametrize("provider", ["anthropic", "openai"])
+def test_non_json_200_is_an_error_answer(server: ProviderServer, tmp_path: Path, provider: str) -> None:
+    code, lines = run(server, tmp_path, provider, "not-json", "--limit", "1")
+    assert code == 0 and [a["status"] for a in lines] == ["error"]
+    rec = json.loads((tmp_path / "answers.requests.jsonl").read_text().splitlines()[0])
+    assert "gateway" in rec["error"]["body"]
