@@ -1,0 +1,71 @@
+"""``hhvalues bots``: simulated participants through a real app subprocess (no browser)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import select
+
+from hhvalues.cli import main
+from tests.browser.harness import DEMO_BANK, free_port, make_study
+
+
+def _store_answers(database_url: str) -> dict[int, dict[str, Any]]:
+    from hhvalues.store import make_engine
+    from hhvalues.store.engine import read_session
+    from hhvalues.store.tables import AnswerRow, ParticipantRow
+
+    engine = make_engine(database_url)
+    try:
+        with read_session(engine) as s:
+            out: dict[int, dict[str, Any]] = {}
+            for p in s.exec(select(ParticipantRow)).all():
+                rows = s.exec(select(AnswerRow).where(AnswerRow.participant_id == p.id)).all()
+                out[p.id or 0] = {"state": p.state, "assigned": [e["item"] for e in p.assignment],
+                                  "answers": [(a.item_id, a.draft, a.status, dict(a.choices),
+                                               a.hypothesis) for a in rows]}
+            return out
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("answer", ["oracle", "random"])
+def test_three_bots_reach_completion_and_store_exactly_their_answers(
+        servers: Any, sqlite_db_url: str, answer: str, capsys: pytest.CaptureFixture[str]) -> None:
+    study = make_study(sqlite_db_url, train=1, items=3, catch=1, mode="both", min_answer_seconds=0)
+    app = servers(sqlite_db_url)
+    code = main(["bots", "--study", study.slug, "--count", "3", "--answer", answer,
+                 "--url", app.url, "--db", sqlite_db_url])
+    out = capsys.readouterr()
+    assert code == 0, out.err + app.log_tail()
+    assert out.out.startswith("3/3 bots reached the completion code")
+    assert "p95" in out.out
+
+    people = _store_answers(sqlite_db_url)
+    assert len(people) == 3, "bots must enrol exactly one participant each"
+    truth = {it["id"]: it["truth"] for it in json.loads(DEMO_BANK.read_text())["items"]}
+    for p in people.values():
+        assert p["state"] == "finished"
+        items = [a[0] for a in p["answers"]]
+        assert sorted(items) == sorted(p["assigned"]) and len(items) == 5  # one row per item
+        for item_id, draft, status, choices, hypothesis in p["answers"]:
+            assert not draft and status == "ok"
+            assert set(choices) == set(truth[item_id]["answers"]), "a probe was left unanswered"
+            assert hypothesis is not None and set(hypothesis) == set(truth[item_id]["weights"])
+            if answer == "oracle":  # the truth read server-side, A/B sides mapped back
+                assert choices == truth[item_id]["answers"], item_id
+                assert hypothesis == {k: float(v) for k, v in truth[item_id]["weights"].items()}
+
+
+def test_bots_exit_2_with_one_line_when_they_cannot_finish(
+        tmp_path: Path, sqlite_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    study = make_study(sqlite_db_url)
+    code = main(["bots", "--study", study.slug, "--count", "2", "--timeout", "5",
+                 "--url", f"http://127.0.0.1:{free_port()}", "--db", sqlite_db_url])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and err[0].startswith("error: 2 of 2 bots did not finish")
+    assert main(["bots", "--study", "nosuch", "--url", "http://127.0.0.1:1",
+                 "--db", sqlite_db_url]) == 2
