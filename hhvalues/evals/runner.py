@@ -390,9 +390,11 @@ def _reply_from_cache(hit: Mapping[str, Any]) -> Reply:
 
 
 def _abort_message(provider: Provider, f: Failure) -> str:
+    hint = {"anthropic": "ANTHROPIC_API_KEY"}.get(provider.name, "OPENAI_API_KEY")
+    if f.kind == "client":
+        return f"{' '.join(f.message.split())} — check {hint} and the condition's params"
     what = {401: "authentication failed", 403: "permission denied", 404: "not found"}.get(
         f.status or 0, "request refused")
-    hint = {"anthropic": "ANTHROPIC_API_KEY"}.get(provider.name, "OPENAI_API_KEY")
     tail = f" — check {hint}" if f.status in (401, 403) else f" — check the model name {provider.model!r}"
     message = " ".join(f.message.split())
     return f"{what} ({f.status}): {message}{tail}"

@@ -68,8 +68,9 @@ class Failure:
 
     @property
     def aborts_run(self) -> bool:
-        """Authentication, permission or not-found: no later call can succeed."""
-        return self.kind == "status" and self.status in ABORT
+        """Authentication, permission, not-found, or the SDK refusing to send (e.g. no key):
+        no later call can succeed."""
+        return self.kind == "client" or (self.kind == "status" and self.status in ABORT)
 
 
 class Provider(Protocol):

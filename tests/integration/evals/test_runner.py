@@ -325,3 +325,13 @@ def test_non_json_200_is_an_error_answer(server: ProviderServer, tmp_path: Path,
     assert code == 0 and [a["status"] for a in lines] == ["error"]
     rec = json.loads((tmp_path / "answers.requests.jsonl").read_text().splitlines()[0])
     assert "gateway" in rec["error"]["body"]
+
+
+def test_missing_key_aborts_with_one_line(server: ProviderServer, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    code, lines = run(server, tmp_path, "anthropic", "clean")
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and lines == [] and server.count() == 0
+    assert len(err) == 1 and "ANTHROPIC_API_KEY" in err[0]

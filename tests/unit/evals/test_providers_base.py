@@ -30,7 +30,7 @@ from hhvalues.evals.runner import AdaptiveLimit
     (Failure("status", "", status=401), False, True),
     (Failure("status", "", status=403), False, True),
     (Failure("status", "", status=404), False, True),
-    (Failure("client", ""), False, False),
+    (Failure("client", ""), False, True),
 ])
 def test_classification(failure: Failure, retry: bool, abort: bool) -> None:
     assert failure.retryable is retry and failure.aborts_run is abort
