@@ -17,9 +17,9 @@ import hashlib
 import json
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hhvalues.core.bank import Bank
 from hhvalues.errors import ProviderError
@@ -29,6 +29,7 @@ from hhvalues.evals.prompts import build_prompt
 from hhvalues.evals.providers import Failure, Provider, Reply, build_body, make_provider
 from hhvalues.evals.runner import Job, RunConfig, Runner, RunSummary, plan_jobs
 
+_T = TypeVar("_T")
 BATCH_RETRIES = 3
 MAX_PER_BATCH = 10_000
 
@@ -63,7 +64,7 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
         for start in range(0, len(todo), MAX_PER_BATCH):
             chunk = todo[start:start + MAX_PER_BATCH]
             bodies = [(cid, _body(bank, jobs[cid], config)) for cid in chunk]
-            batch_id = await api.submit(bodies)
+            batch_id = await _guard(api.submit(bodies), prov.name, "submitting a batch")
             runner.summary.calls += 1
             state["batches"].append({"id": batch_id, "submitted": time.time(), "collected": False,
                                      "jobs": {cid: [jobs[cid].condition.name, jobs[cid].item.id,
@@ -71,7 +72,7 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
             write_manifest(state_path, state)
         while wait and any(not b["collected"] for b in state["batches"]):
             for b in state["batches"]:
-                if not b["collected"] and await api.ended(b["id"]):
+                if not b["collected"] and await _guard(api.ended(b["id"]), prov.name, f"polling {b['id']}"):
                     await _collect(runner, api, b, jobs)
                     b["collected"] = True
                     write_manifest(state_path, state)
@@ -90,6 +91,19 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
     return runner.summary
 
 
+async def _guard(call: Awaitable[_T], provider: str, doing: str) -> _T:
+    """Await an SDK batch call; any SDK failure (after the SDK's own retries) becomes one line."""
+    try:
+        return await call
+    except ProviderError:
+        raise
+    except Exception as exc:
+        status = getattr(exc, "status_code", None)
+        message = " ".join(str(exc).split())[:300]
+        raise ProviderError(f"{doing} failed: {type(exc).__name__}: {message}", where=provider,
+                            status=status if isinstance(status, int) else None) from exc
+
+
 def _counter() -> Any:
     from collections import Counter
 
@@ -103,7 +117,8 @@ def _body(bank: Bank, job: Job, config: RunConfig) -> dict[str, Any]:
 
 async def _collect(runner: Runner, api: _BatchAPI, batch: dict[str, Any], jobs: dict[str, Job]) -> None:
     done = runner.sink.done()
-    for cid, result in await api.results(batch["id"]):
+    results = await _guard(api.results(batch["id"]), runner.provider.name, f"collecting {batch['id']}")
+    for cid, result in results:
         job = jobs.get(cid)
         if job is None or (job.respondent, job.item.id, job.epoch) in done:
             continue

@@ -64,3 +64,12 @@ def test_custom_ids_are_unique_and_valid() -> None:
     ids = [custom_id(Job(c, it, e, "r")) for c in conds for it in bank.items for e in range(3)]
     assert len(set(ids)) == len(ids)
     assert all(len(i) <= 64 and all(ch.isalnum() or ch in "-_" for ch in i) for i in ids)
+
+
+def test_batch_without_key_is_one_line(server: ProviderServer, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    assert batch(server, tmp_path, "anthropic", "clean") == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "submitting a batch failed" in err[0]
