@@ -344,7 +344,8 @@ def _prose_choices(text: str, probe_ids: Sequence[str]) -> dict[str, Choice | No
     out: dict[str, Choice | None] = {}
     tail = text[-20_000:]
     for pid in probe_ids:
-        pat = re.compile(rf"(?im)^[\s*#>-]*(?:probe\s+)?{re.escape(pid)}\b\s*[:=\-–)]\s*(.{{1,80}})$")
+        pat = re.compile(rf"(?im)^[\s*#>-]*(?:(?:question|probe)\s+)?{re.escape(pid)}\b[*_]*\s*"
+                         rf"[:=\-–)]\s*[*_]*(.{{1,80}})$")
         hits = pat.findall(tail)
         side = side_from_text(hits[-1]) if hits else None
         if side is not None:

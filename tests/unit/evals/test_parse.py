@@ -61,6 +61,15 @@ def test_prose_fallback() -> None:
 
 
 @pytest.mark.parametrize("text", [
+    "Question p1: B\nQuestion p2: Option A\nQuestion p3: the first path",
+    "**p1**: B\n**p2:** A\n* p3 - Path A",
+    "- Probe p1 - the second path\n- p2) A\n- p3: A",
+])
+def test_prose_forms(text: str) -> None:
+    assert parse_reply(text, PROBES).choices == {"p1": "B", "p2": "A", "p3": "A"}
+
+
+@pytest.mark.parametrize("text", [
     "I'm sorry, but I can't help with guessing what someone values.",
     ("I don't think it's appropriate for me to speculate. Only the person can know what they value; "
     "you should ask them directly."),
