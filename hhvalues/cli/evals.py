@@ -125,7 +125,7 @@ def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path
                out: Path | None, cache_dir: Path | None, no_cache: bool, database_url: str | None,
                no_store: bool, poll: float, no_wait: bool,
                retry_errors: bool, as_json: bool) -> None:
-    """Like ``eval`` through the providers' batch APIs (half price); resumable."""
+    """Like ``eval`` through the providers' batch APIs (half price); resumable; no response cache."""
     from hhvalues.evals.batch import run_batch
     from hhvalues.evals.conditions import load_conditions, select_conditions
     from hhvalues.evals.runner import RunConfig
