@@ -20,7 +20,6 @@ import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from io import BytesIO
-from itertools import groupby
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,8 +27,9 @@ from PIL import Image, ImageDraw, ImageFont
 
 from hhvalues.core.bank import Bank, Item
 from hhvalues.core.features import FeatureSet
-from hhvalues.core.probes import Probe, ProbeKind
-from hhvalues.core.world import MOVES, World, follow_path, parse_world
+from hhvalues.core.probes import ProbeKind
+from hhvalues.core.render_text import describe_probe, option_sides, render_item_text, render_world_text
+from hhvalues.core.world import World, follow_path, parse_world
 
 __all__ = [
     "MIN_WIDTH", "PATH_COLOURS", "ItemStimulus", "describe_probe", "item_stimulus",
@@ -47,8 +47,6 @@ _FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 _BG, _INK, _GRIDLINE, _WALL = (255, 255, 255), (34, 34, 34), (200, 196, 186), (70, 70, 70)
 _EMPTY, _WHITE, _GREY = (246, 243, 236), (255, 255, 255), (120, 120, 120)
 _START, _START_TEXT = (0, 140, 60), (0, 110, 50)
-_ROLES = {True: "destination: a walk ends on entering it", False: "terrain: walked through"}
-_WORDS = {"U": "up", "D": "down", "L": "left", "R": "right"}
 _STIMULUS_TAG = b"hhvalues-stimulus/1\x00"
 _LEVELS = 4  # anti-aliasing levels of text on palette images
 _LEVEL_OF = bytes(round(v * _LEVELS / 255) for v in range(256))  # coverage → level
@@ -385,118 +383,6 @@ def render_predict_png(features: FeatureSet, grid: Sequence[str], options: tuple
     return _png(pen.img)
 
 
-def _legend_text(features: FeatureSet, symbols: set[str]) -> list[str]:
-    lines = ["  # = wall (cannot be entered)", "  . = open ground", "  S = start (open ground)"]
-    for f in features:
-        if f.symbol in symbols:
-            lines.append(f"  {f.symbol} = {f.label} ({_ROLES[f.terminal]})")
-    return lines
-
-
-def _grid_text(grid: Sequence[str]) -> list[str]:
-    w = len(str(max(len(grid), len(grid[0])) - 1)) + 1
-    head = " " * (w + 2) + "".join(str(c).rjust(w) for c in range(len(grid[0])))
-    return [head, *(str(r).rjust(w) + "  " + "".join(ch.rjust(w) for ch in row)
-                    for r, row in enumerate(grid))]
-
-
-def _spell(path: str) -> str:
-    return ", ".join(f"{_WORDS[m]} {len(list(run))}" for m, run in groupby(path)) or "no move"
-
-
-def _ending(features: FeatureSet, world: World, last: int) -> str:
-    if bool(world.terminal[last]):
-        return f"ending at the {features.features[int(world.cell[last])].label}"
-    return "stopping at ({}, {}) when the step limit is reached".format(*world.coords(last))
-
-
-def _path_lines(world: World, path: str, *, horizon: int, indent: str) -> list[str]:
-    states = follow_path(world, path, horizon=horizon).states
-    cells = " -> ".join("({}, {})".format(*world.coords(s)) for s in states)
-    return [f"{indent}Moves ({len(path)}): {' '.join(path) or '(none)'}", f"{indent}Cells: {cells}"]
-
-
-def render_world_text(features: FeatureSet, grid: Sequence[str]) -> str:
-    """Render a world as text: a legend of the symbols it uses, then the numbered grid."""
-    world = parse_world(grid, features)
-    return "\n".join(["Legend:", *_legend_text(features, set("".join(world.rows))),
-                      f"Grid ({world.height} rows x {world.width} columns; "
-                      "(row, column) from (0, 0) top-left):", *_grid_text(world.rows)])
-
-
-def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) -> tuple[str, str]:
-    """Spell out a probe's options (A, B) in words: shared by the participant app and prompts.
-
-    Predict options describe the walk itself, not its letter, so they stay true when the app
-    counterbalances sides. ``horizon`` only bounds path checking.
-    """
-    if probe.kind is ProbeKind.SIGN:
-        label = features.by_id(probe.features[0]).label
-        return f"seeks out {label}", f"avoids {label}"
-    if probe.kind is ProbeKind.COMPARE:
-        x, y = (features.by_id(f).label for f in probe.features)
-        return f"values {x} more than {y}", f"values {y} more than {x}"
-    world = parse_world(probe.grid, features)
-    texts = []
-    for p in probe.options:
-        last = follow_path(world, p, horizon=horizon).states[-1]
-        texts.append(f"walks {_spell(p)} ({len(p)} moves, {_ending(features, world, last)})")
-    return texts[0], texts[1]
-
-
-def _sides(order: dict[str, tuple[str, str]] | None, probe: Probe) -> tuple[int, int]:
-    shown = (order or {}).get(probe.id, ("A", "B"))
-    if sorted(shown) != ["A", "B"]:
-        raise ValueError(f"order of probe {probe.id} must be ('A', 'B') or ('B', 'A'), got {shown}")
-    return "AB".index(shown[0]), "AB".index(shown[1])
-
-
-def _question(features: FeatureSet, probe: Probe) -> str:
-    if probe.kind is ProbeKind.SIGN:
-        return f"Does this person seek out or avoid {features.by_id(probe.features[0]).label}?"
-    if probe.kind is ProbeKind.COMPARE:
-        x, y = (features.by_id(f).label for f in probe.features)
-        return f"Which does this person value more: {x} or {y}?"
-    return "In this new world, which path would this person take?"
-
-
-def render_item_text(bank: Bank, item: Item, *,
-                     order: dict[str, tuple[str, str]] | None = None) -> str:
-    """Render an item as plain text for a language-model prompt; never reads ``item.truth``.
-
-    ``order[probe_id] = ("B", "A")`` shows the bank's option B as "A" (counterbalancing); the
-    caller maps the reply back. Item id and split are left out, as they could give it away.
-    """
-    fs, horizon = bank.features, bank.model.horizon
-    symbols = set("".join(r for d in item.demos for r in d.grid))
-    symbols |= set("".join(r for p in item.probes for r in p.grid))
-    out = ["Each cell of a world is one character:", *_legend_text(fs, symbols),
-           "A walk starts at S and moves one cell at a time: "
-           + ", ".join(f"{m} = {_WORDS[m]}" for m in MOVES) + ".",
-           f"It ends on entering a destination, or after {horizon} moves.",
-           "Coordinates are (row, column), counted from (0, 0) at the top-left corner.", ""]
-    for n, demo in enumerate(item.demos, start=1):
-        world = parse_world(demo.grid, fs)
-        last = follow_path(world, demo.path, horizon=horizon).states[-1]
-        out += [f"Demonstration {n} of {len(item.demos)}: "
-                f"world of {world.height} rows x {world.width} columns", *_grid_text(demo.grid),
-                *_path_lines(world, demo.path, horizon=horizon, indent=""),
-                f"The walk: {_spell(demo.path)}, {_ending(fs, world, last)}.", ""]
-    out.append("Questions: answer each with A or B.")
-    for probe in item.probes:
-        texts, (a, b) = describe_probe(fs, probe, horizon=horizon), _sides(order, probe)
-        out += ["", f"Question {probe.id}: {_question(fs, probe)}"]
-        if probe.kind is not ProbeKind.PREDICT:
-            out += [f"  A: {texts[a]}", f"  B: {texts[b]}"]
-            continue
-        world = parse_world(probe.grid, fs)
-        out += _grid_text(probe.grid)
-        for letter, i in (("A", a), ("B", b)):
-            out += [f"  Path {letter}: {texts[i]}",
-                    *_path_lines(world, probe.options[i], horizon=horizon, indent="    ")]
-    return "\n".join(out) + "\n"
-
-
 def stimulus_hash(images: Sequence[bytes], texts: Sequence[str]) -> str:
     """Hash (sha256 hex) the exact bytes shown: every image, then every text as UTF-8, in order.
 
@@ -519,7 +405,7 @@ def item_stimulus(bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] |
     images = [render_demo_png(fs, d.grid, d.path, horizon=horizon, cell=cell) for d in item.demos]
     texts: list[str] = []
     for probe in item.probes:
-        a, b = _sides(order, probe)
+        a, b = option_sides(order, probe)
         opts = describe_probe(fs, probe, horizon=horizon)
         texts += [opts[a], opts[b]]
         if probe.kind is ProbeKind.PREDICT:
