@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,14 @@ from provider_server import ProviderServer
 inspect_ai = pytest.importorskip("inspect_ai")
 # Inspect's own internals leave anyio streams for the GC; that is theirs, not a harness defect.
 pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+@pytest.fixture(autouse=True)
+def _collect_inspect_garbage() -> Iterator[None]:
+    """Collect Inspect's leftover streams inside this module, where their warnings are ignored,
+    instead of letting them surface as unraisable warnings in whichever test runs next."""
+    yield
+    gc.collect()
 
 
 def test_inspect_task_scores_with_our_core_and_imports_back(server: ProviderServer,
