@@ -340,7 +340,7 @@ class Oracle:
             if p is None:
                 return None
             final = set(session.exec(select(AnswerRow.item_id).where(
-                AnswerRow.participant_id == p.id, AnswerRow.draft == False)).all())  # noqa: E712
+                AnswerRow.participant_id == p.id, AnswerRow.draft == False)).all())
             entry = next((e for e in p.assignment if e["item"] not in final), None)
             if entry is None:
                 return None
@@ -411,7 +411,11 @@ class Bot:
         return self.result
 
     async def _page(self, **kw: Any) -> Page:
-        page = await self.client.rerun(**kw)
+        if self.think and kw:  # a human's pause before each click or change
+            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+        return self._after(await self.client.rerun(**kw))
+
+    def _after(self, page: Page) -> Page:
         self.result.pages += 1
         self.result.token = _token_of(self.client.query_string) or self.result.token
         if self.on_page is not None:
@@ -494,16 +498,16 @@ class Bot:
                 else:
                     v = float(self.rng.randint(int(lo), int(hi)))
                 page = await self._page(set_values={proto.id: ("double_array_value", [v])})
-        if self.think:
-            await asyncio.sleep(self.think)
         widgets = page.widgets()
         if "submit" not in widgets:
-            raise BotError("an item page without a 'submit' button")
+            raise BotError(f"an item page without a 'submit' button: {page.text()[:200]!r}")
+        if self.think:
+            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
         t0 = time.perf_counter()
-        page = await self._page(trigger=widgets["submit"][1].id)
+        page = await self.client.rerun(trigger=widgets["submit"][1].id)
         self.result.latencies.append(time.perf_counter() - t0)
         self.result.items += 1
-        return page
+        return self._after(page)
 
 
 # --- many bots -------------------------------------------------------------------------------
@@ -511,14 +515,16 @@ class Bot:
 
 async def run_bots(base_url: str, study: str, count: int, *, answer: str = "random",
                    oracle: Oracle | None = None, completion_code: str | None = None,
-                   timeout: float = 60.0, stagger: float = 0.0, seed: int = 0) -> list[BotResult]:
+                   timeout: float = 60.0, stagger: float = 0.0, seed: int = 0,
+                   think: float = 0.0) -> list[BotResult]:
     """Run ``count`` bots concurrently against the app at ``base_url``."""
 
     async def one(i: int) -> BotResult:
         if stagger:
             await asyncio.sleep(stagger * i)
         bot = Bot(i, base_url, study, answer=answer, oracle=oracle,
-                  completion_code=completion_code, seed=seed * 100_003 + i, timeout=timeout)
+                  completion_code=completion_code, seed=seed * 100_003 + i, timeout=timeout,
+                  think=think)
         return await bot.run()
 
     return list(await asyncio.gather(*(one(i) for i in range(count))))
@@ -544,10 +550,12 @@ def percentile(values: list[float], q: float) -> float:
 @click.option("--timeout", type=click.FloatRange(min=1), default=60.0, show_default=True,
               help="Seconds to wait for any one page.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of random answers.")
+@click.option("--think", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Mean seconds a bot pauses before each click (0: as fast as the app allows).")
 @click.option("--db", "db_url", default=None, metavar="URL",
               help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
 def bots_cmd(slug: str, count: int, answer: str, base_url: str, timeout: float, seed: int,
-             db_url: str | None) -> int:
+             think: float, db_url: str | None) -> int:
     """Drive COUNT simulated participants through the running app, concurrently.
 
     Each bot opens BASE/?study=SLUG over Streamlit's websocket protocol, consents, answers
@@ -564,7 +572,8 @@ def bots_cmd(slug: str, count: int, answer: str, base_url: str, timeout: float, 
         oracle = Oracle(engine) if answer == "oracle" else None
         t0 = time.perf_counter()
         results = asyncio.run(run_bots(base_url, slug, count, answer=answer, oracle=oracle,
-                                       completion_code=code, timeout=timeout, seed=seed))
+                                       completion_code=code, timeout=timeout, seed=seed,
+                                       think=think))
         wall = time.perf_counter() - t0
     finally:
         engine.dispose()

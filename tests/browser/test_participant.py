@@ -15,7 +15,6 @@ from sqlmodel import select
 
 from tests.browser.harness import (
     DEMO_BANK,
-    Recorder,
     choose,
     chosen,
     click_key,

@@ -1,0 +1,223 @@
+"""Benchmark of the participant app under simulated participants (issue 3, Performance).
+
+Run ``python bench/bench_app.py [--bots 50] [--items 6] [--idle 50] [--results bench/RESULTS.md]``.
+
+* **submit → next item**: ``--bots`` concurrent ``hhvalues bots`` participants on SQLite, through
+  the real ``streamlit run app.py`` subprocess and Streamlit's websocket protocol; for every
+  submit, the time from sending the submit rerun to the end of the script run that renders the
+  next page (server time plus one localhost round trip). Goal p95 ≤ 150 ms.
+* **bare rerun**: the same websocket client, the same number of concurrent sessions and clicks,
+  against a bare Streamlit app (one button), started and measured in the same run; the goal is
+  app p95 ≤ 1.5 × bare p95 + 100 ms.
+* **image**: a demonstration PNG rendered cold (first time, per demonstration) and served from
+  ``st.cache_data`` (what the item page does).
+* **memory per idle session**: server RSS before and after ``--idle`` sessions that opened the
+  study link and stay connected.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from hhvalues.cli.bots import StreamlitClient, percentile, run_bots
+from tests.browser.harness import DEMO_BANK, AppServer, make_study
+
+BARE_APP = """\
+import streamlit as st
+st.button("Go", key="go")
+st.write("runs:", st.session_state.setdefault("n", 0))
+st.session_state["n"] += 1
+"""
+HEADING = "## Participant app under bots (`python bench/bench_app.py`"
+
+
+def rss_kib(pid: int) -> int:
+    """Resident set size of a process and its children (KiB)."""
+    total = 0
+    for p in [pid, *_children(pid)]:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return []
+    out = [int(k) for k in kids]
+    for k in list(out):
+        out += _children(k)
+    return out
+
+
+async def bare_latencies(url: str, sessions: int, clicks: int, think: float = 0.0) -> list[float]:
+    """Click the bare app's button ``clicks`` times in each of ``sessions`` concurrent sessions."""
+    import random
+
+    async def one(i: int) -> list[float]:
+        out = []
+        rng = random.Random(i)
+        async with StreamlitClient(url) as c:
+            page = await c.rerun()
+            wid = page.widgets()["go"][1].id
+            for _ in range(clicks):
+                if think:
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+                t0 = time.perf_counter()
+                await c.rerun(trigger=wid)
+                out.append(time.perf_counter() - t0)
+        return out
+
+    return [x for xs in await asyncio.gather(*(one(i) for i in range(sessions))) for x in xs]
+
+
+async def idle_sessions(url: str, slug: str, n: int) -> list[StreamlitClient]:
+    clients = []
+    for _ in range(n):
+        c = StreamlitClient(url, f"study={slug}")
+        await c.connect()
+        await c.rerun()
+        clients.append(c)
+    return clients
+
+
+def image_figures(runs: int = 20) -> dict[str, float]:
+    """Cold render of each demonstration, then the st.cache_data hit the item page gets."""
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    import streamlit as st
+
+    from hhvalues.core.bank import load_bank
+    from hhvalues.core.render import render_demo_png
+
+    bank = load_bank(DEMO_BANK)
+    demos = [(it.id, k, d) for it in bank.items for k, d in enumerate(it.demos)][:runs]
+
+    @st.cache_data(show_spinner=False)
+    def cached(item_id: str, k: int) -> bytes:
+        d = next(d for i, kk, d in demos if i == item_id and kk == k)
+        return render_demo_png(bank.features, d.grid, d.path, horizon=bank.model.horizon)
+
+    cold, hit = [], []
+    for item_id, k, _ in demos:
+        t0 = time.perf_counter()
+        cached(item_id, k)
+        cold.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        cached(item_id, k)
+        hit.append(time.perf_counter() - t0)
+    return {"cold_ms": statistics.median(cold) * 1000, "cached_ms": statistics.median(hit) * 1000}
+
+
+async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    db = f"sqlite:///{tmp / 'bench.db'}"
+    study = make_study(db, slug="bench", train=0, items=args.items, catch=0, item_seconds=600,
+                       session_minutes=600, min_answer_seconds=0)
+    bare_dir = tmp / "bare"
+    bare_dir.mkdir()
+    (bare_dir / "app.py").write_text(BARE_APP)
+    app = AppServer(db, log_dir=tmp).start()
+    bare = AppServer(db, log_dir=tmp, app=bare_dir / "app.py").start()
+    try:
+        # warm both servers (imports, caches) with one session each
+        await run_bots(app.url, study.slug, 1, completion_code=study.completion_code)
+        await bare_latencies(bare.url, 1, 3)
+        rss0 = rss_kib(app.proc.pid)  # type: ignore[union-attr]
+        clients = await idle_sessions(app.url, study.slug, args.idle)
+        await asyncio.sleep(2)
+        rss1 = rss_kib(app.proc.pid)  # type: ignore[union-attr]
+        for c in clients:
+            await c.close()
+
+        t0 = time.perf_counter()
+        results = await run_bots(app.url, study.slug, args.bots, think=args.think,
+                                 completion_code=study.completion_code, timeout=120, seed=1)
+        wall = time.perf_counter() - t0
+        failed = [r for r in results if r.error or not r.completion_code]
+        lat = [x for r in results for x in r.latencies]
+        bare_lat = await bare_latencies(bare.url, args.bots, args.items * 5, think=args.think)
+    finally:
+        app.stop()
+        bare.stop()
+    return {
+        "bots": args.bots, "items": args.items, "think": args.think, "failed": len(failed),
+        "first_error": failed[0].error if failed else None, "wall_s": wall, "submits": len(lat),
+        "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
+        "bare_p50_ms": percentile(bare_lat, 50) * 1000, "bare_p95_ms": percentile(bare_lat, 95) * 1000,
+        "idle": args.idle, "rss_before_mib": rss0 / 1024, "rss_after_mib": rss1 / 1024,
+        "per_idle_kib": (rss1 - rss0) / max(1, args.idle),
+    }
+
+
+def report(f: dict[str, Any], img: dict[str, float]) -> str:
+    goal = 1.5 * f["bare_p95_ms"] + 100
+    ok = lambda b: "yes" if b else "**no**"
+    return f"""\
+| what | goal | measured |
+| --- | --- | --- |
+| bots finished (completion code) | all | {f['bots'] - f['failed']}/{f['bots']} ({f['submits']} submits, {f['wall_s']:.1f} s wall) |
+| submit → next item, p50 / p95 | p95 ≤ 150 ms | {f['p50_ms']:.0f} / {f['p95_ms']:.0f} ms ({ok(f['p95_ms'] <= 150)}) |
+| bare Streamlit rerun (one button), p50 / p95, same client and concurrency | — | {f['bare_p50_ms']:.0f} / {f['bare_p95_ms']:.0f} ms |
+| app p95 vs 1.5 × bare p95 + 100 ms | ≤ {goal:.0f} ms | {f['p95_ms']:.0f} ms ({ok(f['p95_ms'] <= goal)}); ratio p95 {f['p95_ms'] / f['bare_p95_ms']:.2f}×, p50 {f['p50_ms'] / f['bare_p50_ms']:.2f}× |
+| demonstration PNG, cold / `st.cache_data` hit (median) | ≤ 10 ms / ~0 | {img['cold_ms']:.1f} / {img['cached_ms']:.3f} ms |
+| server RSS before → after {f['idle']} idle sessions | — | {f['rss_before_mib']:.0f} → {f['rss_after_mib']:.0f} MiB = **{f['per_idle_kib']:.0f} KiB per idle session** |
+"""
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bots", type=int, default=50)
+    ap.add_argument("--items", type=int, default=6)
+    ap.add_argument("--idle", type=int, default=50)
+    ap.add_argument("--think", type=float, default=2.0,
+                    help="Mean seconds each bot pauses before a click (0: flat out).")
+    ap.add_argument("--results", type=Path, default=None, help="Update this RESULTS.md section.")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        figures = asyncio.run(measure(args, Path(tmp)))
+    img = image_figures()
+    table = report(figures, img)
+    print(json.dumps(figures | img, indent=1))
+    print(table)
+    if args.results is not None:
+        write_results(args.results, table, figures)
+    return 0 if not figures["failed"] else 2
+
+
+def write_results(path: Path, table: str, f: dict[str, Any]) -> None:
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    today = dt.date.today().isoformat()
+    section = (f"{HEADING}, {today})\n\n{f['bots']} concurrent `hhvalues bots` participants, "
+               f"{f['items']} probe items each, pausing {f['think']:g} s (±50%) before every click, SQLite, one `streamlit run app.py` process on this "
+               "2-core machine; latencies are client-side (send → `script_finished` of the run "
+               "that shows the next page), so they include one localhost round trip.\n\n"
+               f"{table}")
+    start = text.find(HEADING)
+    if start >= 0:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + ("" if end < 0 else text[end:])
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
