@@ -119,8 +119,10 @@ def _sample_walk(world: World, w: NDArray[np.float64], beta: float, cfg: Generat
     return sampler(rng)
 
 
-def _candidates(features: FeatureSet, w: NDArray[np.float64], beta: float, cfg: GenerateConfig,
+def candidates(features: FeatureSet, w: NDArray[np.float64], beta: float, cfg: GenerateConfig,
                 rng: np.random.Generator, longer_correct: bool) -> list[Probe]:
+    """Every sign probe, every like-with-like compare probe, and one predict probe if one is found
+    (truth margins are checked by the caller)."""
     out = [Probe(f"s{f.id}", ProbeKind.SIGN, features=(f.id,)) for f in features]
     for a, b in itertools.combinations(features, 2):
         if a.terminal == b.terminal:
@@ -168,7 +170,7 @@ def _make_item(item_id: str, split: Split, features: FeatureSet, cfg: GenerateCo
         for _d in range(int(rng.integers(1, 4))):
             world = random_world(features, cfg.size, rng)
             demos.append(Demonstration(world.rows, _sample_walk(world, w, beta, cfg, rng)))
-        cands = _candidates(features, w, beta, cfg, rng, longer_correct)
+        cands = candidates(features, w, beta, cfg, rng, longer_correct)
         matrix = item_matrix(bank_stub, cands)
         values = probe_values(w, matrix)
         definite = np.abs(values) >= matrix.margin
@@ -189,7 +191,7 @@ def _make_item(item_id: str, split: Split, features: FeatureSet, cfg: GenerateCo
                   and heur[p.id] == ("A" if truth_sign[j] > 0 else "B")]
             chosen = ok[:2]
         else:
-            chosen = _pick_stratified(cands, q, bins)
+            chosen = pick_stratified(cands, q, bins)
         if not chosen:
             continue
         probes, answers, ideal = [], {}, {}
@@ -214,7 +216,7 @@ def _predict_length_ok(probe: Probe, sign: int, longer_correct: bool) -> bool:
     return (len(right) > len(wrong)) == longer_correct
 
 
-def _pick_stratified(cands: list[Probe], q: NDArray[np.float64], bins: dict[Difficulty, int]) -> list[int]:
+def pick_stratified(cands: list[Probe], q: NDArray[np.float64], bins: dict[Difficulty, int]) -> list[int]:
     """Up to PROBES_PER_ITEM probes with q ≥ 0.6, favouring the emptiest difficulty bin and variety."""
     pool = [j for j in range(len(cands)) if q[j] >= MIN_Q]
     chosen: list[int] = []
@@ -232,7 +234,7 @@ def _pick_stratified(cands: list[Probe], q: NDArray[np.float64], bins: dict[Diff
     return chosen
 
 
-def _balance_sides(items: list[Item]) -> list[Item]:
+def balance_sides(items: list[Item]) -> list[Item]:
     """Flip compare/predict probes so the correct side is A for half the probes of each split.
 
     Sign probes cannot flip (A always means "seeks out"), so the flippable ones make up the
@@ -292,7 +294,7 @@ def generate_bank(cfg: GenerateConfig, *, progress: Callable[[int, int], None] |
                                 item_rng, bins, longer_correct=done % 2 == 0))
         if progress is not None:
             progress(done, len(plan))
-    items = _balance_sides(items)
+    items = balance_sides(items)
     meta = {"generator": {"seed": cfg.seed, "items": cfg.items, "train": cfg.train, "catch": cfg.catch,
                           "features": cfg.features, "size": cfg.size},
             "prior": "uniform over every combination of weight_levels (one per feature) "
@@ -300,6 +302,9 @@ def generate_bank(cfg: GenerateConfig, *, progress: Callable[[int, int], None] |
     return replace(stub, items=tuple(items), meta=meta)
 
 
-__all__ = ["GenerateConfig", "choose_features", "generate_bank", "random_world"]
+__all__ = [
+    "GenerateConfig", "balance_sides", "candidates", "choose_features", "generate_bank",
+    "pick_stratified", "random_world",
+]
 
 
