@@ -176,7 +176,7 @@ def _make_item(item_id: str, split: Split, features: FeatureSet, cfg: GenerateCo
         definite = np.abs(values) >= matrix.margin
         truth_sign = choices_from_values(values)
         keep = [j for j in range(len(cands)) if definite[j]
-                and _predict_length_ok(cands[j], truth_sign[j], longer_correct)]
+                and predict_length_ok(cands[j], truth_sign[j], longer_correct)]
         if not keep:
             continue
         cands = [cands[j] for j in keep]
@@ -209,7 +209,8 @@ def _make_item(item_id: str, split: Split, features: FeatureSet, cfg: GenerateCo
     raise RuntimeError(f"could not generate item {item_id}")  # pragma: no cover
 
 
-def _predict_length_ok(probe: Probe, sign: int, longer_correct: bool) -> bool:
+def predict_length_ok(probe: Probe, sign: int, longer_correct: bool) -> bool:
+    """Whether a predict probe's right path is the longer one exactly when it should be."""
     if probe.kind is not ProbeKind.PREDICT:
         return True
     right, wrong = probe.options if sign > 0 else probe.options[::-1]
@@ -304,7 +305,7 @@ def generate_bank(cfg: GenerateConfig, *, progress: Callable[[int, int], None] |
 
 __all__ = [
     "GenerateConfig", "balance_sides", "candidates", "choose_features", "generate_bank",
-    "pick_stratified", "random_world",
+    "pick_stratified", "predict_length_ok", "random_world",
 ]
 
 
