@@ -21,6 +21,7 @@ from hhvalues.cli import score as _score  # noqa: E402,F401
 from hhvalues.cli import study as _study  # noqa: E402,F401
 from hhvalues.cli import bots as _bots  # noqa: E402,F401
 from hhvalues.cli import db as _db  # noqa: E402,F401
+from hhvalues.cli import recordings as _recordings  # noqa: E402,F401  (issue 6)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

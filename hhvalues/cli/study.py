@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from hhvalues.cli.app import cli
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
-from hhvalues.store.config import Mode, StudyConfig
+from hhvalues.store.config import Mode, StudyConfig, StudyKind
 from hhvalues.store.engine import make_engine, upgrade, write_session
 from hhvalues.store.export import ExportFormat, export_answers
 from hhvalues.store.queries import import_bank
@@ -54,23 +54,41 @@ def study() -> None:
 @click.option("--mode", type=click.Choice([m.value for m in Mode]), default=Mode.PROBES.value,
               show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Item order / A/B seed.")
+@click.option("--kind", type=click.Choice([k.value for k in StudyKind]), default=StudyKind.ANSWER.value,
+              show_default=True, help="answer: people answer items; demonstrate: people walk worlds "
+              "under assigned values (issue 6; see --instruction, --practice, --worlds).")
+@click.option("--instruction", type=click.Choice(["do", "teach", "balanced"]), default="balanced",
+              show_default=True, help="demonstrate: 'do' (collect points), 'teach' (show an observer "
+              "what you value) or balanced across participants.")
+@click.option("--practice", type=click.IntRange(0), default=1, show_default=True,
+              help="demonstrate: practice worlds per participant.")
+@click.option("--worlds", type=click.IntRange(1), default=3, show_default=True,
+              help="demonstrate: recorded worlds per participant.")
+@click.option("--walk-seconds", type=click.FloatRange(min=1), default=300.0, show_default=True,
+              help="demonstrate: time limit of one walk.")
 @_DB_OPTION
 def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch: int,
-               item_seconds: float, session_minutes: float, mode: str, seed: int,
+               item_seconds: float, session_minutes: float, mode: str, seed: int, kind: str,
+               instruction: str, practice: int, worlds: int, walk_seconds: float,
                db_url: str | None) -> None:
     """Import a bank and create an open study on it."""
     bank = load_valid_bank(bank_path)
     config = StudyConfig(items=items, train=train, catch=catch, item_seconds=item_seconds,
                          session_minutes=session_minutes, mode=Mode(mode), seed=seed)
+    if kind == StudyKind.DEMONSTRATE.value:  # issue 6: the bank supplies features, prior and worlds
+        from hhvalues.store.recordings import DemoConfig, demonstrate_config
+
+        config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
     engine = _engine(db_url)
     try:
         with write_session(engine) as session:
             info = import_bank(session, bank, now=_now)
         created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=_now,
-                               actor="cli")
+                               kind=StudyKind(kind), actor="cli")
     finally:
         engine.dispose()
-    click.echo(f"created study {created.slug} on bank {info.name} v{info.version} "
+    what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
+    click.echo(f"created {what} {created.slug} on bank {info.name} v{info.version} "
                f"({info.content_hash[:12]}); completion code {created.config.completion_code}")
 
 

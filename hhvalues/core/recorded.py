@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split, Truth
+from hhvalues.core.features import FeatureSet
 from hhvalues.core.generate import (
     GenerateConfig,
     balance_sides,
@@ -35,7 +36,15 @@ from hhvalues.core.generate import (
 )
 from hhvalues.core.observer import infer, item_matrix, predictive
 from hhvalues.core.planning import policy_sampler
-from hhvalues.core.probes import Difficulty, choices_from_values, difficulty_of, probe_values
+from hhvalues.core.probes import (
+    Choice,
+    Difficulty,
+    Probe,
+    ProbeKind,
+    choices_from_values,
+    difficulty_of,
+    probe_values,
+)
 from hhvalues.core.walks import (
     DEFAULT_LAPSE,
     QualityRule,
@@ -44,8 +53,8 @@ from hhvalues.core.walks import (
     fit_rationality,
     round_to_levels,
 )
-from hhvalues.core.world import parse_world
-from hhvalues.errors import InputError
+from hhvalues.core.world import follow_path, is_complete, parse_world
+from hhvalues.errors import BankError, InputError
 
 PROBE_ATTEMPTS = 4
 RATIONALITY_RULE = ("maximum-likelihood beta of the item's walks (hard-Q Boltzmann with the bank's "
@@ -184,7 +193,8 @@ def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int,
     longer_correct = n % 2 == 0
     posterior = infer(stub, demos)
     for _ in range(PROBE_ATTEMPTS):
-        cands = candidates(features, w, beta, cfg, rng, longer_correct)
+        cands = [c for c in candidates(features, w, beta, cfg, rng, longer_correct)
+                 if _fits_horizon(c, features, m.horizon)]
         matrix = item_matrix(stub, cands)
         values = probe_values(w, matrix)
         sign = choices_from_values(values)
@@ -198,7 +208,9 @@ def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int,
         chosen = pick_stratified(cands, q, bins)
         if not chosen:
             continue
-        probes, answers, ideal = [], {}, {}
+        probes: list[Probe] = []
+        answers: dict[str, Choice] = {}
+        ideal: dict[str, float] = {}
         for k, j in enumerate(chosen, 1):
             pid, diff = f"p{k}", difficulty_of(float(q[j]))
             probes.append(replace(cands[j], id=pid, q=float(q[j]), difficulty=diff))
@@ -209,6 +221,21 @@ def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int,
         truth = Truth(features.weights_dict(w), beta, answers, ideal, acc)
         return Item(item_id, Split.TEST, demos, tuple(probes), truth)
     return None
+
+
+def _fits_horizon(probe: Probe, features: FeatureSet, horizon: int) -> bool:
+    """Predict options are sampled with the generator's horizon (3 × side); keep them only when
+    both are complete paths under the bank's own horizon."""
+    if probe.kind is not ProbeKind.PREDICT:
+        return True
+    world = parse_world(probe.grid, features)
+    for path in probe.options:
+        try:
+            if not is_complete(follow_path(world, path, horizon=horizon), horizon=horizon):
+                return False
+        except BankError:
+            return False
+    return True
 
 
 # --- human vs simulated demonstrator ---------------------------------------------------------

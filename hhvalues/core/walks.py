@@ -66,7 +66,7 @@ class QualityRule:
         if doc is None:
             return cls()
         if not isinstance(doc, dict):
-            raise ValueError("quality rule must be an object")
+            raise TypeError("quality rule must be an object")
         base = cls()
         return cls(float(doc.get("min_score", base.min_score)),
                    int(doc.get("idle_moves", base.idle_moves)),

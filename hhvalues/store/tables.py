@@ -8,6 +8,7 @@ JSON columns are immutable snapshots: replace the whole value, never edit it in 
     banks ─< items ─< answers >─ studies ─< study_configs
                  └─< presentations >─ participants >─ studies
     events (participant/actor log)
+    participants ─< walks ─< moves          (demonstration studies, issue 6)
 """
 
 from __future__ import annotations
@@ -189,15 +190,65 @@ class EventRow(SQLModel, table=True):
     at: datetime
 
 
+
+class WalkRow(SQLModel, table=True):
+    """One world a participant of a demonstration study walks, with the values they were given.
+
+    The weights and the instruction are recorded with every walk; ``path`` holds the moves that
+    moved (a cache of the ``moves`` rows without bumps), ``n_moves`` the next move index.
+    """
+
+    __tablename__ = "walks"
+    __table_args__ = (UniqueConstraint("participant_id", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participants.id", index=True)
+    position: int
+    practice: bool = False
+    grid: list[str] = Field(default_factory=list, sa_type=JSON)
+    weights: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    instruction: str = Field(max_length=16)
+    horizon: int
+    path: str = Field(default="", sa_type=Text)
+    n_moves: int = 0
+    n_bumps: int = 0
+    score: float = 0.0
+    started_at: datetime | None = None
+    deadline_at: datetime | None = None
+    ended_at: datetime | None = None
+    end_reason: str = Field(default="", max_length=16)
+    feedback_seen_at: datetime | None = None
+
+
+class MoveRow(SQLModel, table=True):
+    """One key press of a walk, stored as it happens; (walk, index) is unique, so a repeated
+    submit of the same move cannot be stored twice. A bump (wall or edge) does not move."""
+
+    __tablename__ = "moves"
+    __table_args__ = (UniqueConstraint("walk_id", "index"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    walk_id: int = Field(foreign_key="walks.id")
+    index: int
+    direction: str = Field(max_length=1)
+    bumped: bool = False
+    from_state: int
+    to_state: int
+    reward: float = 0.0
+    at: datetime
+
+
 __all__ = [
     "NAMING_CONVENTION",
     "AnswerRow",
     "BankRow",
     "EventRow",
     "ItemRow",
+    "MoveRow",
     "ParticipantRow",
     "PresentationRow",
     "StudyConfigRow",
     "StudyRow",
+    "WalkRow",
     "metadata",
 ]

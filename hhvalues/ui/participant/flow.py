@@ -12,10 +12,13 @@ import logging
 import streamlit as st
 
 from hhvalues.errors import HHValuesError, LinkError, StoreError
+from hhvalues.store.config import StudyKind
 from hhvalues.store.participant import EXTERNAL_KEYS, enrol
+from hhvalues.store.recordings import token_study_kind
 from hhvalues.store.session import current_step
 from hhvalues.store.views import StepKind
 from hhvalues.ui import backend, state, widgets
+from hhvalues.ui.demonstrate import page as demonstrate_page
 from hhvalues.ui.participant import (
     consent,
     done,
@@ -72,6 +75,9 @@ def render() -> None:
             landing.render(backend.engine())
             return
         eng = backend.engine()
+        if token_study_kind(eng, token) == StudyKind.DEMONSTRATE.value:  # issue 6 hook
+            demonstrate_page.render(eng, token)
+            return
         step = current_step(eng, token, now=backend.now)
         if step.kind in (StepKind.INVALID, StepKind.CLOSED):
             problem.invalid(step.message)

@@ -1,0 +1,95 @@
+"""``hhvalues bank from-recordings`` and ``hhvalues recordings``: recorded human walks → items.
+
+Walks come from a ``demonstrate`` study (``hhvalues study create ... --kind demonstrate``). Every
+walk is reported (stderr, and in the bank's ``meta.recordings.walks``) with its quality and why
+it was used or left out: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import click
+import numpy as np
+
+from hhvalues.cli.app import cli
+from hhvalues.cli.bank import bank
+from hhvalues.cli.study import _DB_OPTION, _engine
+from hhvalues.core.bank import write_bank
+from hhvalues.core.recorded import bank_from_recordings, compare_demonstrators, summarise_comparison
+from hhvalues.core.validate import validate_bank
+from hhvalues.core.walks import DEFAULT_LAPSE, Flag
+from hhvalues.errors import BankError
+from hhvalues.store.recordings import study_recordings
+
+
+@bank.command("from-recordings")
+@click.option("--study", "slug", required=True, help="A demonstration study.")
+@click.option("--min-quality", type=float, default=None, metavar="Q",
+              help="Exclude walks whose normalised return (0 = random walker, 1 = optimal) is "
+              "below Q (default: the study's rule, 0.25).")
+@click.option("--lapse", type=click.FloatRange(0.0, 0.5, max_open=True), default=DEFAULT_LAPSE,
+              show_default=True, help="Lapse rate written into model.lapse for the ideal observer.")
+@click.option("--demos-per-item", type=click.IntRange(1, 5), default=3, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True, help="Probe generator seed.")
+@click.option("--name", default="", help="Bank name (default recorded-<study>).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@_DB_OPTION
+def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_per_item: int,
+                    seed: int, name: str, out: Path, db_url: str | None) -> None:
+    """Build a bank whose demonstrations are the recorded walks of a demonstration study."""
+    engine = _engine(db_url)
+    try:
+        rec = study_recordings(engine, slug)
+    finally:
+        engine.dispose()
+    rule = rec.rule
+    if min_quality is not None:
+        exclude = rule.exclude if Flag.FAR_BELOW_OPTIMAL in rule.exclude else (
+            *rule.exclude, Flag.FAR_BELOW_OPTIMAL)
+        rule = replace(rule, min_score=min_quality, exclude=exclude)
+    walks = [w for w in rec.walks if rec.ended[w.id]]  # walks still in progress are not recordings yet
+    open_walks = len(rec.walks) - len(walks)
+    result = bank_from_recordings(
+        rec.bank, walks, name=name or f"recorded-{slug}", seed=seed, rule=rule, lapse=lapse,
+        demos_per_item=demos_per_item,
+        meta={"study": slug, "source_bank": rec.bank.content_hash, "walks_in_progress": open_walks})
+    report = validate_bank(result.bank)
+    if not report.ok:
+        raise BankError(report.errors[0], where="recorded bank")
+    write_bank(result.bank, out)
+    err = click.get_text_stream("stderr")
+    for r in result.walks:
+        q = r.quality
+        status = f"item {r.item}" if r.item else f"left out: {r.reason}"
+        click.echo(f"{r.walk.id}\t{r.walk.participant}\t{r.walk.instruction}\treturn {q.ret:g} "
+                   f"(optimal {q.optimal:g}, random {q.random:.3g}, score {q.score:.2f})\t{status}",
+                   file=err)
+    used = sum(1 for r in result.walks if r.item)
+    click.echo(f"wrote {out}: {len(result.bank.items)} items from {used} of {len(rec.walks)} walks "
+               f"({open_walks} still in progress), hash {result.bank.content_hash[:16]}", err=True)
+
+
+@cli.group()
+def recordings() -> None:
+    """Recorded human walks of demonstration studies."""
+
+
+@recordings.command("compare")
+@click.option("--study", "slug", required=True)
+@click.option("--samples", type=click.IntRange(1, 500), default=20, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@_DB_OPTION
+def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
+    """Human vs simulated demonstrator in the same worlds with the same weights (JSON)."""
+    engine = _engine(db_url)
+    try:
+        rec = study_recordings(engine, slug)
+    finally:
+        engine.dispose()
+    walks = [w for w in rec.walks if rec.ended[w.id]]
+    rows = compare_demonstrators(rec.bank, walks, rng=np.random.default_rng(seed), samples=samples)
+    click.echo(json.dumps({"walks": [r._asdict() for r in rows],
+                           "summary": [s._asdict() for s in summarise_comparison(rows)]}, indent=1))

@@ -1,0 +1,41 @@
+"""Fixtures of the demonstration-study tests: a migrated database with a ``demonstrate`` study."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from hhvalues.core.bank import Bank, load_bank
+from hhvalues.store.config import StudyConfig, StudyKind
+from hhvalues.store.engine import write_session
+from hhvalues.store.queries import import_bank
+from hhvalues.store.recordings import DemoConfig, demonstrate_config
+from hhvalues.store.study import create_study
+
+DEMO_BANK = Path(__file__).resolve().parents[3] / "data" / "banks" / "demo.json"
+
+
+@pytest.fixture(scope="session")
+def source_bank() -> Bank:
+    """The shipped demo bank: its features, size, step cost and prior drive the worlds."""
+    return load_bank(DEMO_BANK)
+
+
+@pytest.fixture
+def demo_study(sqlite_engine: Engine, source_bank: Bank, clock) -> Callable[..., str]:
+    """``demo_study(slug="d", **demo)`` → slug of an open demonstration study."""
+
+    def make(slug: str = "d", *, session_minutes: float = 60.0, **demo: Any) -> str:
+        with write_session(sqlite_engine) as session:
+            info = import_bank(session, source_bank, now=clock)
+        config = demonstrate_config(StudyConfig(session_minutes=session_minutes), DemoConfig(**demo))
+        create_study(sqlite_engine, slug=slug, bank_id=info.id, config=config, now=clock,
+                     kind=StudyKind.DEMONSTRATE)
+        return slug
+
+    return make
+
