@@ -19,6 +19,7 @@ from hhvalues.cli import bank as _bank  # noqa: E402,F401
 from hhvalues.cli import evals as _evals  # noqa: E402,F401
 from hhvalues.cli import score as _score  # noqa: E402,F401
 from hhvalues.cli import study as _study  # noqa: E402,F401
+from hhvalues.cli import users as _users  # noqa: E402,F401
 from hhvalues.cli import bots as _bots  # noqa: E402,F401
 from hhvalues.cli import db as _db  # noqa: E402,F401
 from hhvalues.cli import recordings as _recordings  # noqa: E402,F401  (issue 6)

@@ -15,9 +15,11 @@ from sqlalchemy import Engine
 from hhvalues.cli.app import cli
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
+from hhvalues.store.audit import record
 from hhvalues.store.config import Mode, StudyConfig, StudyKind
 from hhvalues.store.engine import make_engine, upgrade, write_session
-from hhvalues.store.export import ExportFormat, export_answers
+from hhvalues.store.export import ExportFormat
+from hhvalues.store.exports import ConsoleExport, write_export
 from hhvalues.store.queries import import_bank
 from hhvalues.store.study import create_study, invite, list_studies
 
@@ -127,17 +129,31 @@ def list_cmd(db_url: str | None) -> None:
                    f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}")
 
 
+_EXPORT_FORMATS = [f.value for f in ExportFormat] + [
+    f.value for f in ConsoleExport if f.value not in {e.value for e in ExportFormat}]
+
+
 @cli.command("export")
 @click.option("--study", "slug", required=True)
-@click.option("--format", "fmt", type=click.Choice([f.value for f in ExportFormat]),
-              default=ExportFormat.JSONL.value, show_default=True)
+@click.option("--format", "fmt", type=click.Choice(_EXPORT_FORMATS),
+              default=ExportFormat.JSONL.value, show_default=True,
+              help="jsonl/csv/parquet: answers; scores: per-respondent scores JSON; items: the "
+              "per-item table (CSV); bundle: zip that re-scores with hhvalues score.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @_DB_OPTION
 def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
-    """Write a study's answers (timeouts included) for ``hhvalues score`` or a spreadsheet."""
+    """Write a study's answers (timeouts included), scores, item table or bundle.
+
+    Answers are streamed from the database; the file's SHA-256 goes to the audit log.
+    """
     engine = _engine(db_url)
     try:
-        n = export_answers(engine, slug, ExportFormat(fmt), out)
+        written = write_export(engine, slug, ConsoleExport(fmt), out)
+        record(engine, actor="cli", action="export", target=slug, now=_now,
+               detail={"format": fmt, "rows": written.rows, "file": out.name},
+               sha256=written.sha256)
     finally:
         engine.dispose()
-    click.echo(f"wrote {out}: {n} answers of study {slug}", err=True)
+    what = "answers" if fmt in ("jsonl", "csv", "parquet", "bundle") else "rows"
+    click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
+               err=True)

@@ -9,6 +9,7 @@ JSON columns are immutable snapshots: replace the whole value, never edit it in 
                  └─< presentations >─ participants >─ studies
     events (participant/actor log)
     participants ─< walks ─< moves          (demonstration studies, issue 6)
+    users ─< console_sessions; sso_allowlist; audit_log (console actions)
 """
 
 from __future__ import annotations
@@ -190,6 +191,66 @@ class EventRow(SQLModel, table=True):
     at: datetime
 
 
+class UserRow(SQLModel, table=True):
+    """A console account (researcher or admin); only a scrypt hash of the password is kept."""
+
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    role: str = Field(max_length=16)
+    password_hash: str = Field(max_length=300)
+    disabled: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    created_at: datetime
+    last_login_at: datetime | None = None
+
+
+class ConsoleSessionRow(SQLModel, table=True):
+    """A console login: only the sha256 of the token kept in the browser's session state."""
+
+    __tablename__ = "console_sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int | None = Field(default=None, foreign_key="users.id", index=True)
+    email: str | None = Field(default=None, max_length=300)
+    """Set for a single-sign-on login (no local account)."""
+    role: str = Field(max_length=16)
+    created_at: datetime
+    expires_at: datetime
+    last_seen_at: datetime
+    revoked: bool = False
+
+
+class SsoAllowRow(SQLModel, table=True):
+    """Allow-list of single sign-on (OIDC) identities: e-mail address → console role."""
+
+    __tablename__ = "sso_allowlist"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=300, unique=True)
+    role: str = Field(max_length=16)
+    created_at: datetime
+    created_by: str | None = Field(default=None, max_length=200)
+
+
+class AuditRow(SQLModel, table=True):
+    """One console action: who did what to which object, when (exports carry the file's sha256)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    actor: str = Field(max_length=300)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=300)
+    detail: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    sha256: str | None = Field(default=None, max_length=64)
+    at: datetime
+
+
 
 class WalkRow(SQLModel, table=True):
     """One world a participant of a demonstration study walks, with the values they were given.
@@ -241,14 +302,18 @@ class MoveRow(SQLModel, table=True):
 __all__ = [
     "NAMING_CONVENTION",
     "AnswerRow",
+    "AuditRow",
+    "ConsoleSessionRow",
     "BankRow",
     "EventRow",
     "ItemRow",
     "MoveRow",
     "ParticipantRow",
     "PresentationRow",
+    "SsoAllowRow",
     "StudyConfigRow",
     "StudyRow",
+    "UserRow",
     "WalkRow",
     "metadata",
 ]

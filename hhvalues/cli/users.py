@@ -1,0 +1,133 @@
+"""``hhvalues user ...``: console accounts. Passwords come from a prompt or stdin, never argv."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from hhvalues.cli.app import cli
+from hhvalues.cli.study import _DB_OPTION, _engine
+from hhvalues.errors import InputError
+from hhvalues.store.users import (
+    ConsoleRole,
+    add_user,
+    allow_sso,
+    list_users,
+    set_disabled,
+    set_password,
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline()
+        password = line.rstrip("\r\n")
+        if not password:
+            raise InputError("--password-stdin: no password on standard input")
+        return password
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+_STDIN = click.option("--password-stdin", "from_stdin", is_flag=True,
+                      help="Read the password from the first line of standard input.")
+
+
+@cli.group()
+def user() -> None:
+    """Console accounts (researcher, admin)."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in ConsoleRole]), required=True)
+@_STDIN
+@_DB_OPTION
+def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
+    """Create an account; the password is prompted for (or read with --password-stdin)."""
+    password = _read_password(from_stdin)
+    engine = _engine(db_url)
+    try:
+        info = add_user(engine, name, role, password, now=_now, actor="cli")
+    finally:
+        engine.dispose()
+    click.echo(f"created {info.role.value} {info.name}", err=True)
+
+
+@user.command("list")
+@_DB_OPTION
+def list_cmd(db_url: str | None) -> None:
+    """One line per account: name, role, state, last login."""
+    engine = _engine(db_url)
+    try:
+        users = list_users(engine)
+    finally:
+        engine.dispose()
+    if not users:
+        click.echo("no users (create an admin with: hhvalues user add NAME --role admin)")
+    for u in users:
+        state = "disabled" if u.disabled else (
+            f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
+            if u.locked_until and u.locked_until > _now() else "active")
+        last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "never"
+        click.echo(f"{u.name}\t{u.role.value}\t{state}\tlast login {last}")
+
+
+@user.command("disable")
+@click.argument("name")
+@_DB_OPTION
+def disable_cmd(name: str, db_url: str | None) -> None:
+    """Disable an account and end its sessions."""
+    engine = _engine(db_url)
+    try:
+        set_disabled(engine, name, True, now=_now, actor="cli")
+    finally:
+        engine.dispose()
+    click.echo(f"disabled {name}", err=True)
+
+
+@user.command("enable")
+@click.argument("name")
+@_DB_OPTION
+def enable_cmd(name: str, db_url: str | None) -> None:
+    """Enable an account again (also lifts a lockout)."""
+    engine = _engine(db_url)
+    try:
+        set_disabled(engine, name, False, now=_now, actor="cli")
+    finally:
+        engine.dispose()
+    click.echo(f"enabled {name}", err=True)
+
+
+@user.command("password")
+@click.argument("name")
+@_STDIN
+@_DB_OPTION
+def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
+    """Set a new password (prompted, or --password-stdin); ends the account's sessions."""
+    password = _read_password(from_stdin)
+    engine = _engine(db_url)
+    try:
+        set_password(engine, name, password, now=_now, actor="cli")
+    finally:
+        engine.dispose()
+    click.echo(f"password of {name} changed", err=True)
+
+
+@user.command("allow-sso")
+@click.argument("email")
+@click.option("--role", type=click.Choice([r.value for r in ConsoleRole]), required=True)
+@_DB_OPTION
+def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
+    """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
+    engine = _engine(db_url)
+    try:
+        allow_sso(engine, email, role, now=_now, actor="cli")
+    finally:
+        engine.dispose()
+    click.echo(f"{email} may sign in as {role}", err=True)

@@ -1,0 +1,147 @@
+"""What the console reads about a study: its answers for the Results page, and live monitoring.
+
+Human answers are the study's; model answers are every model condition's answers to the study's
+bank (the harness stores them outside any study, ``study_key`` 0), so the comparison fills in as
+either side comes in. Drafts are never answers.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine, or_, select
+
+from hhvalues.core.answers import Answer, Status
+from hhvalues.core.bank import Bank
+from hhvalues.store.config import StudyConfig, parse_config
+from hhvalues.store.engine import as_utc, read_session
+from hhvalues.store.queries import get_bank
+from hhvalues.store.results import Results, build_results
+from hhvalues.store.study import study_row
+from hhvalues.store.tables import AnswerRow, ParticipantRow
+from hhvalues.store.views import ParticipantState
+
+
+@dataclass(frozen=True, slots=True)
+class StudyAnswers:
+    """A study's bank, configuration and every final answer that bears on it."""
+
+    slug: str
+    bank: Bank
+    config: StudyConfig
+    answers: tuple[Answer, ...]
+    seconds: tuple[float | None, ...]
+    """Seconds per answer (participants' item time, or the model call's ``extra.seconds``)."""
+
+
+def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
+    """The study's human answers and the model answers to its bank (timeouts included)."""
+    cols = (AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch, AnswerRow.choices,
+            AnswerRow.hypothesis, AnswerRow.confidence, AnswerRow.status, AnswerRow.rationale,
+            AnswerRow.stimulus, AnswerRow.seconds, AnswerRow.extra, AnswerRow.respondent_kind)
+    with read_session(engine) as session:
+        study = study_row(session, slug)
+        bank = get_bank(session, study.bank_id)
+        config = parse_config(study.config)
+        query = (select(*cols).where(AnswerRow.bank_id == study.bank_id,
+                                     AnswerRow.draft.is_(False),  # type: ignore[attr-defined]
+                                     or_(AnswerRow.study_id == study.id,
+                                         (AnswerRow.respondent_kind == "model")
+                                         & (AnswerRow.study_key == 0)))
+                 .order_by(AnswerRow.respondent, AnswerRow.epoch, AnswerRow.item_id))
+        answers, seconds = [], []
+        for r in session.execute(query):
+            answers.append(Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], Status(r[6]), r[7], r[8]))
+            extra = r[10] or {}
+            sec = r[9] if r[9] is not None else extra.get("seconds")
+            seconds.append(float(sec) if isinstance(sec, int | float) else None)
+    return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds))
+
+
+def study_results(engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 2000,
+                  baseline: str | None = None) -> Results:
+    """The Results page of a study (see :func:`hhvalues.store.results.build_results`)."""
+    data = load_study_answers(engine, slug)
+    return build_results(data.bank, data.answers, seconds=data.seconds,
+                         catch_exclude=data.config.catch_exclude, seed=seed, n_boot=n_boot,
+                         baseline=baseline)
+
+
+@dataclass(frozen=True, slots=True)
+class ParticipantLine:
+    """One participant on the monitoring page."""
+
+    id: int
+    external_pid: str | None
+    state: str
+    config_version: int
+    answered: int
+    assigned: int
+    last_seen_at: datetime | None
+    catch_failures: int
+    catch_flag: str
+    fast_answers: int
+
+
+@dataclass(frozen=True, slots=True)
+class Monitor:
+    """A live snapshot of one study."""
+
+    at: datetime
+    by_state: dict[str, int]
+    participants: tuple[ParticipantLine, ...]
+    answers_per_minute: tuple[tuple[datetime, int], ...]
+    """(minute, human answers submitted in it) over the last :data:`WINDOW_MINUTES`."""
+    median_seconds: float | None
+    """Median seconds per item over the study's human answers."""
+    catch_failures: int
+    fast_answers: int
+
+
+WINDOW_MINUTES = 30
+
+
+def monitor(engine: Engine, slug: str, *, now: Callable[[], datetime]) -> Monitor:
+    """Participants by state with last-seen times, answer rate, item times, catch and fast flags."""
+    at = as_utc(now())
+    assert at is not None
+    since = at - timedelta(minutes=WINDOW_MINUTES)
+    with read_session(engine) as session:
+        study = study_row(session, slug)
+        parts = session.execute(select(ParticipantRow).where(ParticipantRow.study_id == study.id)
+                                .order_by(ParticipantRow.id)).scalars().all()
+        counts: Counter[int] = Counter()
+        fast: Counter[int] = Counter()
+        secs: list[float] = []
+        per_minute: defaultdict[datetime, int] = defaultdict(int)
+        rows = session.execute(select(AnswerRow.participant_id, AnswerRow.fast, AnswerRow.seconds,
+                                      AnswerRow.submitted_at)
+                               .where(AnswerRow.study_id == study.id,
+                                      AnswerRow.draft.is_(False)))  # type: ignore[attr-defined]
+        for pid, is_fast, sec, sub in rows:
+            counts[pid] += 1
+            fast[pid] += bool(is_fast)
+            if sec is not None:
+                secs.append(float(sec))
+            sub = as_utc(sub)
+            if sub is not None and sub >= since:
+                per_minute[sub.replace(second=0, microsecond=0)] += 1
+        lines = tuple(ParticipantLine(p.id or 0, p.external_pid, p.state, p.config_version,
+                                      counts[p.id or 0], len(p.assignment), as_utc(p.last_seen_at),
+                                      p.catch_failures, p.catch_flag, fast[p.id or 0])
+                      for p in parts)
+    by_state = {s.value: 0 for s in ParticipantState} | Counter(p.state for p in lines)
+    start = since.replace(second=0, microsecond=0)
+    minutes = tuple((start + timedelta(minutes=k), per_minute.get(start + timedelta(minutes=k), 0))
+                    for k in range(WINDOW_MINUTES + 1))
+    return Monitor(at, dict(by_state), lines, minutes,
+                   statistics.median(secs) if secs else None,
+                   sum(p.catch_failures for p in lines), sum(p.fast_answers for p in lines))
+
+
+__all__ = ["WINDOW_MINUTES", "Monitor", "ParticipantLine", "StudyAnswers", "load_study_answers",
+           "monitor", "study_results"]
