@@ -14,7 +14,9 @@ from the database on every call, so a refresh or a server restart resumes mid-wa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -248,9 +250,20 @@ def ensure_walks(session: Session, loaded: Loaded, bank: Bank) -> list[WalkRow]:
 def _view(row: WalkRow, rows: list[WalkRow]) -> WalkView:
     same = [r for r in rows if r.practice == row.practice]
     number = next(i for i, r in enumerate(same, 1) if r is row)
-    return WalkView(row.id or 0, number, len(same), row.practice, tuple(row.grid),
+    return _view_at(row, number, len(same))
+
+
+def _view_at(row: WalkRow, number: int, phase_total: int) -> WalkView:
+    return WalkView(row.id or 0, number, phase_total, row.practice, tuple(row.grid),
                     row.path, row.n_moves, row.n_bumps, row.score, row.horizon,
                     row.ended_at is not None, row.end_reason, row.deadline_at)
+
+
+def _view_of(row: WalkRow, demo: DemoConfig) -> WalkView:
+    """The view of one walk without reading its siblings (walks are laid out practice first)."""
+    if row.practice:
+        return _view_at(row, row.position + 1, demo.practice)
+    return _view_at(row, row.position - demo.practice + 1, demo.worlds)
 
 
 def _end(session: Session, loaded: Loaded, row: WalkRow, reason: str, at: datetime) -> None:
@@ -346,6 +359,25 @@ def _world(grid: tuple[str, ...], features: FeatureSet) -> World:
     return world
 
 
+_SQLITE_WRITERS = threading.Lock()
+
+
+@contextmanager
+def _writer_queue(engine: Engine) -> Iterator[None]:
+    """On SQLite, queue this process's move writers on a lock before ``BEGIN IMMEDIATE``.
+
+    SQLite has one writer at a time anyway; its busy handler makes waiters poll with sleeps of up
+    to 100 ms, so under 20 concurrent walkers a move could wait far longer than the writes ahead
+    of it took. A process lock wakes the next writer at once (other processes still meet the
+    busy timeout). PostgreSQL needs no queue: rows are locked, not the database.
+    """
+    if engine.dialect.name != "sqlite":
+        yield
+        return
+    with _SQLITE_WRITERS:
+        yield
+
+
 def _current(world: World, path: str) -> int:
     s = world.start
     for move in path:
@@ -378,7 +410,7 @@ def record_move(engine: Engine, token: object, walk_id: object, index: object, d
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
         raise InputError(f"move index must be a non-negative integer, got {index!r}")
     try:
-        with write_session(engine) as session:
+        with _writer_queue(engine), write_session(engine) as session:
             loaded = load(session, token)
             p = loaded.participant
             if loaded.study.status != StudyStatus.OPEN.value:
@@ -394,14 +426,15 @@ def record_move(engine: Engine, token: object, walk_id: object, index: object, d
                 raise InputError(f"move {index} of this walk is already stored")
             if index > row.n_moves:
                 raise InputError(f"move {index} skips ahead: the next move of this walk is {row.n_moves}")
-            rows = list(session.exec(select(WalkRow).where(WalkRow.participant_id == p.id)
-                                     .order_by(col(WalkRow.position))).all())
+            demo = DemoConfig.of(loaded.config)
             if (row.deadline_at is not None and at > row.deadline_at + GRACE) or (
                     p.session_deadline_at is not None and at > p.session_deadline_at + GRACE):
+                rows = list(session.exec(select(WalkRow).where(WalkRow.participant_id == p.id)
+                                         .order_by(col(WalkRow.position))).all())
                 _expire(session, loaded, rows, at)
                 if row.ended_at is None:
                     _end(session, loaded, row, "timeout", at)
-                return MoveResult(_view(row, rows), False, False)
+                return MoveResult(_view_of(row, demo), False, False)
             bank = get_bank(session, loaded.study.bank_id)
             world = _world(tuple(row.grid), bank.features)
             s = _current(world, row.path)
@@ -422,7 +455,7 @@ def record_move(engine: Engine, token: object, walk_id: object, index: object, d
             if not bumped and (world.terminal[nxt] or len(row.path) >= row.horizon):
                 _end(session, loaded, row, "destination" if world.terminal[nxt] else "horizon", at)
             session.flush()
-            return MoveResult(_view(row, rows), bumped, True)
+            return MoveResult(_view_of(row, demo), bumped, True)
     except IntegrityError:  # the same (walk, index) stored concurrently by another request
         raise InputError(f"move {index} of this walk is already stored") from None
 
