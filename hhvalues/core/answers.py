@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -141,31 +141,49 @@ def _number_map(raw: object, name: str) -> dict[str, float] | None:
     return out
 
 
+def iter_answer_lines(
+    paths: Iterable[str | os.PathLike[str]],
+    parse: Callable[[object], Any] = parse_answer,
+) -> Iterator[tuple[str, Any]]:
+    """Stream ``("file:line", parse(doc))`` over JSONL files, skipping blank lines.
+
+    The one loop over answer files: :func:`iter_answers` and the scoring core's fast reader
+    (:mod:`hhvalues.core.answer_lines`) both run through it. An AnswersError from ``parse``, a
+    line that is not JSON, a missing file or bytes that are not UTF-8 come out as one
+    AnswersError naming the file and line.
+    """
+    for path in paths:
+        p = Path(path)
+        try:
+            fh = p.open(encoding="utf-8")
+        except FileNotFoundError:
+            raise AnswersError("no such file", where=str(p)) from None
+        except OSError as exc:
+            raise AnswersError(f"cannot read: {exc.strerror or exc}", where=str(p)) from None
+        with fh:
+            lineno = 0
+            try:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    where = f"{p}:{lineno}"
+                    try:
+                        doc = json.loads(line)
+                    except json.JSONDecodeError as exc:
+                        raise AnswersError(f"not valid JSON ({exc.msg})", where=where) from None
+                    try:
+                        parsed = parse(doc)
+                    except AnswersError as exc:
+                        raise AnswersError(exc.message, where=where) from None
+                    yield where, parsed
+            except UnicodeDecodeError:
+                raise AnswersError("not UTF-8 text", where=f"{p}:{lineno + 1}") from None
+
+
 def iter_answers(path: str | os.PathLike[str]) -> Iterator[Answer]:
     """Stream answers from a JSONL file; AnswersError naming file and line for a bad line."""
-    p = Path(path)
-    try:
-        fh = p.open(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnswersError("no such file", where=str(p)) from None
-    except OSError as exc:
-        raise AnswersError(f"cannot read: {exc}", where=str(p)) from None
-    with fh:
-        lineno = 0
-        try:
-            for lineno, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    doc = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise AnswersError(f"not valid JSON ({exc.msg})", where=f"{p}:{lineno}") from None
-                try:
-                    yield parse_answer(doc)
-                except AnswersError as exc:
-                    raise AnswersError(exc.message, where=f"{p}:{lineno}") from None
-        except UnicodeDecodeError:
-            raise AnswersError("not UTF-8 text", where=f"{p}:{lineno + 1}") from None
+    for _, answer in iter_answer_lines([path]):
+        yield answer
 
 
 def read_answers(path: str | os.PathLike[str]) -> list[Answer]:
