@@ -114,7 +114,9 @@ def score(
         key = np.zeros(graded.n_rows, np.int64)
     else:
         key = graded.item.astype(np.int64) if by == "item" else graded.kind.astype(np.int64)
-    order = np.lexsort((key, graded.respondent))
+    # Rows in a canonical order (respondent, group, epoch, probe), not the input's: float sums
+    # (Brier, calibration) then do not depend on the order the answers came in.
+    order = np.lexsort((graded.probe, graded.epoch, key, graded.respondent))
     pair = graded.respondent[order].astype(np.int64) * (int(key.max(initial=0)) + 1) + key[order]
     cuts = np.flatnonzero(np.diff(pair)) + 1
     rows = []
@@ -229,6 +231,7 @@ def _hypothesis_metrics(
     graded: Graded, answers: NDArray[np.integer[Any]]
 ) -> HypothesisMetrics | None:
     sel = answers[(graded.answer_hypothesis[answers] >= 0) & (graded.answer_status[answers] == 0)]
+    sel = sel[np.lexsort((graded.answer_item[sel], graded.answer_epoch[sel]))]  # order-free means
     if sel.size == 0:
         return None
     w_hat = graded.hypotheses[graded.answer_hypothesis[sel]]
