@@ -13,14 +13,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, or_, select
+from sqlalchemy import Engine, func, or_, select
 
-from hhvalues.core.answers import Answer, Status
-from hhvalues.core.bank import Bank
+from hhvalues.core.answers import Answer, Status, parse_respondent
+from hhvalues.core.bank import Bank, Split
+from hhvalues.core.scoring import grade
 from hhvalues.store.config import StudyConfig, parse_config
 from hhvalues.store.engine import as_utc, read_session
 from hhvalues.store.queries import get_bank
-from hhvalues.store.results import Results, build_results
+from hhvalues.store.results import ItemRow, Results, build_results, item_table
 from hhvalues.store.study import study_row
 from hhvalues.store.tables import AnswerRow, ParticipantRow
 from hhvalues.store.views import ParticipantState
@@ -143,5 +144,37 @@ def monitor(engine: Engine, slug: str, *, now: Callable[[], datetime]) -> Monito
                    sum(p.catch_failures for p in lines), sum(p.fast_answers for p in lines))
 
 
-__all__ = ["WINDOW_MINUTES", "Monitor", "ParticipantLine", "StudyAnswers", "load_study_answers",
-           "monitor", "study_results"]
+def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
+    """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key."""
+    with read_session(engine) as session:
+        study = study_row(session, slug)
+        n, last = session.execute(select(func.count(), func.max(AnswerRow.updated_at)).where(
+            AnswerRow.bank_id == study.bank_id,
+            or_(AnswerRow.study_id == study.id,
+                (AnswerRow.respondent_kind == "model") & (AnswerRow.study_key == 0)))).one()
+    return int(n), str(last)
+
+
+def monitor_items(engine: Engine, slug: str) -> tuple[ItemRow, ...]:
+    """Humans and models item by item on the test and catch items, as collection runs."""
+    data = load_study_answers(engine, slug)
+    if not data.answers:
+        return ()
+    graded = grade(data.bank, data.answers).select(splits=[Split.TEST, Split.CATCH])
+    kinds = {r: parse_respondent(r)[0] for r in graded.respondents}
+    return item_table(graded, data.answers, data.seconds,
+                      [r for r, k in kinds.items() if k == "human"],
+                      [r for r, k in kinds.items() if k == "model"])
+
+
+__all__ = [
+    "WINDOW_MINUTES",
+    "Monitor",
+    "ParticipantLine",
+    "StudyAnswers",
+    "answers_fingerprint",
+    "load_study_answers",
+    "monitor",
+    "monitor_items",
+    "study_results",
+]

@@ -37,6 +37,9 @@ appear here.
 ROLE_RESOLVERS: list[Callable[[], Role | None]] = []
 """Functions the console adds to recognise a logged-in researcher or admin (first non-None wins)."""
 
+PUBLIC_PAGES: list[Callable[[], st.Page]] = []
+"""Pages for a visitor without a participant link and not signed in (the console's sign-in)."""
+
 
 def participant_pages() -> list[st.Page]:
     """The participant's only page: the link landing and the whole session flow."""
@@ -55,22 +58,38 @@ def current_role() -> Role:
     return Role.PARTICIPANT
 
 
-def pages_for(role: Role) -> list[st.Page] | dict[str, list[st.Page]]:
-    """The pages one role may reach: participants get the flow only; console roles add theirs."""
+def pages_for(role: Role, *, link: bool = True) -> list[st.Page] | dict[str, list[st.Page]]:
+    """The pages one role may reach: participants get the flow only; console roles add theirs.
+
+    ``link=False`` (no ``?t=``/``?study=`` in the request) adds :data:`PUBLIC_PAGES` for a
+    visitor, so the console's sign-in page is reachable from the landing page but never from a
+    participant link.
+    """
     if role is Role.PARTICIPANT or role not in CONSOLE_PAGES:
-        return participant_pages()
+        if link:
+            return participant_pages()
+        return participant_pages() + [make() for make in PUBLIC_PAGES]
     return {"Participant view": participant_pages(), **CONSOLE_PAGES[role]()}
+
+
+def _register_console() -> None:
+    from hhvalues.ui.console.pages import register  # the console builds on this module
+
+    register()
 
 
 def build() -> st.Page:
     """Configure the page and ``st.navigation`` for this request; returns the page to run."""
     st.set_page_config(page_title="HH-Values Studio", page_icon="🧭", layout="centered")
+    _register_console()
     role = current_role()
-    pages = pages_for(role)
-    return st.navigation(pages, position="hidden" if isinstance(pages, list) else "sidebar")
+    link = any(k in st.query_params for k in PARTICIPANT_PARAMS)
+    pages = pages_for(role, link=link)
+    single = isinstance(pages, list) and len(pages) == 1
+    return st.navigation(pages, position="hidden" if single else "sidebar")
 
 
 __all__ = [
-    "CONSOLE_PAGES", "PARTICIPANT_PARAMS", "ROLE_RESOLVERS", "Role", "build", "current_role",
+    "CONSOLE_PAGES", "PARTICIPANT_PARAMS", "PUBLIC_PAGES", "ROLE_RESOLVERS", "Role", "build", "current_role",
     "pages_for", "participant_pages",
 ]

@@ -1,0 +1,1 @@
+"""The researcher and admin console: login, pages per role (registered on the navigation)."""

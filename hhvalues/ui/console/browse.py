@@ -1,0 +1,62 @@
+"""Browse a bank's items: images, probes, truth answers and the ideal observer (role-gated page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hhvalues.core.observer import ideal_probabilities
+from hhvalues.core.render import describe_probe, render_demo_png
+from hhvalues.store.engine import read_session
+from hhvalues.store.queries import get_bank, list_banks
+from hhvalues.ui import backend, widgets
+from hhvalues.ui.console import auth
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def _demo_png(bank_hash: str, item_id: str, demo: int, _bank: object) -> bytes:
+    bank = _bank
+    item = bank.item(item_id)  # type: ignore[attr-defined]
+    d = item.demos[demo]
+    return render_demo_png(bank.features, d.grid, d.path, horizon=bank.model.horizon)  # type: ignore[attr-defined]
+
+
+def render() -> None:
+    """The Browse page (truth is shown: researchers and admins only)."""
+    auth.require()
+    st.title("🔎 Browse items")
+    eng = backend.engine()
+    with read_session(eng) as session:
+        banks = list_banks(session)
+        if not banks:
+            st.info("No bank stored yet.")
+            return
+        info = st.selectbox("Bank", banks, key="browse-bank",
+                            format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})")
+        bank = get_bank(session, info.id)
+    item = st.selectbox("Item", bank.items, key="browse-item",
+                        format_func=lambda it: f"{it.id} ({it.split.value})")
+    ideal = dict(item.truth.ideal) if item.truth and item.truth.ideal else \
+        ideal_probabilities(bank, item)
+    for k, _ in enumerate(item.demos):
+        widgets.show_png(_demo_png(bank.content_hash, item.id, k, bank),
+                         caption=f"demonstration {k + 1}")
+    rows = []
+    for p in item.probes:
+        a, b = describe_probe(bank.features, p, horizon=bank.model.horizon)
+        truth = item.truth.answers.get(p.id) if item.truth else None
+        pa = ideal.get(p.id)
+        rows.append({"probe": p.id, "type": p.kind.value, "A": a, "B": b, "truth": truth,
+                     "ideal P(A)": None if pa is None else round(pa, 3),
+                     "ideal right": None if pa is None or truth is None
+                     else (pa >= 0.5) == (truth == "A")})
+    st.dataframe(rows, hide_index=True)
+    if item.truth:
+        st.markdown(f"True weights: {dict(item.truth.weights)}; rationality β = "
+                    f"{item.truth.rationality}")
+        right = [r["ideal right"] for r in rows if r["ideal right"] is not None]
+        if right:
+            st.metric("Ideal-observer ceiling on this item", f"{sum(right) / len(right):.0%}")
+
+
+if __name__ == "__main__":
+    render()

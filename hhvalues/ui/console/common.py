@@ -1,0 +1,48 @@
+"""Small shared pieces of console pages: the study picker, the actor name, the clock."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hhvalues.store.study import list_studies
+from hhvalues.store.views import StudyInfo
+from hhvalues.ui import backend
+from hhvalues.ui.console import auth
+
+STUDY = "console-study"
+"""Widget key of the study picker, shared by the study pages (the choice carries over)."""
+
+
+def actor() -> str:
+    """Who the audit log names for this session's actions."""
+    user = auth.current_user()
+    return f"console:{user.name}" if user else "console:?"
+
+
+def pick_study() -> StudyInfo | None:
+    """A select box of studies (newest first); None (with a hint) when there is none."""
+    studies = list_studies(backend.engine())
+    if not studies:
+        st.info("No study yet: create one on the Studies page.")
+        return None
+    by_slug = {s.slug: s for s in studies}
+    if st.session_state.get(STUDY) not in by_slug:
+        st.session_state[STUDY] = studies[0].slug
+    slug = st.selectbox("Study", list(by_slug), key=STUDY,
+                        format_func=lambda s: f"{s} ({by_slug[s].status})")
+    return by_slug[slug]
+
+
+def base_url() -> str:
+    """This site's address as the browser used it (for invite links)."""
+    try:
+        url = st.context.url or ""
+    except Exception:
+        url = ""
+    if "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://{rest.split('/', 1)[0]}"
+    return "http://localhost:8501"
+
+
+__all__ = ["STUDY", "actor", "base_url", "pick_study"]

@@ -1,0 +1,75 @@
+"""Exports: answers (JSONL, CSV, Parquet), scores, the item table and the study bundle.
+
+Each file is generated only when its button is clicked (``st.download_button(data=callable)``)
+on this role-gated page, written to a temporary file in streamed chunks, logged in the audit log
+with its SHA-256, and handed to the browser as an open file (no ``/media`` URL exists before).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+import streamlit as st
+from sqlalchemy import Engine
+
+from hhvalues.store.audit import record
+from hhvalues.store.exports import ConsoleExport, count_answers, write_export
+from hhvalues.ui import backend
+from hhvalues.ui.console import auth, common
+
+FILES = {
+    ConsoleExport.JSONL: ("Answers (JSON Lines)", "answers.jsonl", "application/jsonl"),
+    ConsoleExport.CSV: ("Answers (CSV)", "answers.csv", "text/csv"),
+    ConsoleExport.PARQUET: ("Answers (Parquet)", "answers.parquet", "application/vnd.apache.parquet"),
+    ConsoleExport.SCORES: ("Per-respondent scores (JSON)", "scores.json", "application/json"),
+    ConsoleExport.ITEMS: ("Per-item table (CSV)", "items.csv", "text/csv"),
+    ConsoleExport.BUNDLE: ("Study bundle (zip)", "bundle.zip", "application/zip"),
+}
+
+
+def make_export(engine: Engine, slug: str, fmt: ConsoleExport, actor: str,
+                now: Callable[[], object]) -> Callable[[], BinaryIO]:
+    """The on-click generator of one export file (audited, SHA-256 recorded)."""
+
+    def generate() -> BinaryIO:
+        fd, tmp = tempfile.mkstemp(prefix="hhvalues-export-")
+        os.close(fd)
+        path = Path(tmp)
+        try:
+            written = write_export(engine, slug, fmt, path)
+            record(engine, actor=actor, action="export", target=slug, now=now,  # type: ignore[arg-type]
+                   detail={"format": fmt.value, "rows": written.rows, "file": FILES[fmt][1]},
+                   sha256=written.sha256)
+            fh = path.open("rb")
+        finally:
+            path.unlink(missing_ok=True)  # the open handle keeps the data until it is read
+        return fh
+
+    return generate
+
+
+def render() -> None:
+    """The Exports page."""
+    auth.require()
+    st.title("⬇️ Exports")
+    study = common.pick_study()
+    if study is None:
+        return
+    eng = backend.engine()
+    st.caption(f"{count_answers(eng, study.slug)} answers (timed-out and empty ones included). "
+               "Every file is generated when you click and logged with its SHA-256.")
+    for fmt, (label, name, mime) in FILES.items():
+        st.download_button(label, data=make_export(eng, study.slug, fmt, common.actor(),
+                                                   backend.now),
+                           file_name=f"{study.slug}-{name}", mime=mime, key=f"export-{fmt.value}",
+                           on_click="ignore")
+    st.caption("The bundle re-scores to the Results page's numbers: unzip it and run the "
+               "command in its README.md (hhvalues score … --split test --group human).")
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,66 @@
+"""Invites: personal participant links (copy all, download CSV) and the open-enrolment link.
+
+Tokens are stored hashed: the links are shown once, right after they are made (kept in this
+browser session until it ends so the CSV download still has them).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import streamlit as st
+
+from hhvalues.errors import HHValuesError
+from hhvalues.store.audit import record
+from hhvalues.store.study import invite
+from hhvalues.ui import backend
+from hhvalues.ui.console import auth, common
+
+LINKS = "hhv.console.invite_links"
+"""Session-state key: (study slug, links) of the last batch made in this session."""
+
+
+def _csv(links: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["n", "link"])
+    w.writerows((n, link) for n, link in enumerate(links, 1))
+    return buf.getvalue()
+
+
+def render() -> None:
+    """The Invites page."""
+    auth.require()
+    st.title("✉️ Invites")
+    try:
+        study = common.pick_study()
+        if study is None:
+            return
+        base = st.text_input("Site address for the links", common.base_url(), key="invite-base")
+        base = base.rstrip("/")
+        st.subheader("Open enrolment")
+        st.caption("Anyone with this link starts a new anonymous session (Prolific's "
+                   "PROLIFIC_PID, STUDY_ID and SESSION_ID are recorded when appended).")
+        st.code(f"{base}/?study={study.slug}", language=None)
+        st.subheader("Personal links")
+        n = st.number_input("How many", 1, 10_000, 10, key="invite-count")
+        if st.button("Create links", key="invite-create", disabled=study.status != "open"):
+            tokens = invite(backend.engine(), study.slug, int(n), now=backend.now,
+                            actor=common.actor())
+            st.session_state[LINKS] = (study.slug, [f"{base}/?t={t}" for t in tokens])
+            record(backend.engine(), actor=common.actor(), action="invite", target=study.slug,
+                   now=backend.now, detail={"count": int(n)})
+        slug, links = st.session_state.get(LINKS, (None, []))
+        if links and slug == study.slug:
+            st.success(f"{len(links)} link(s); they are not stored and cannot be shown again "
+                       "after this session. Copy them with the button of the box below.")
+            st.code("\n".join(links), language=None)
+            st.download_button("Download CSV", data=lambda: _csv(links), key="invite-csv",
+                               file_name=f"{slug}-links.csv", mime="text/csv")
+    except HHValuesError as exc:
+        st.error(str(exc))
+
+
+if __name__ == "__main__":
+    render()

@@ -1,0 +1,74 @@
+"""Console sign-in (visitors) and the account page with sign-out (signed-in users).
+
+No default password exists: without an admin account the page says which command creates one.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from hhvalues.errors import HHValuesError
+from hhvalues.store.users import AuthError, has_admin, login, logout
+from hhvalues.ui import backend
+from hhvalues.ui.console import auth
+
+CREATE_ADMIN = "hhvalues user add NAME --role admin"
+"""The command the first-start message names."""
+
+
+def _sign_in() -> None:
+    st.title("🔐 Console sign-in")
+    eng = backend.engine()
+    if not has_admin(eng):
+        st.warning("No admin account exists yet. Create one on the server with:")
+        st.code(CREATE_ADMIN, language="bash")
+        st.caption("The password is asked for at the prompt (or read with --password-stdin); "
+                   "there is no default password.")
+    with st.form("login"):
+        name = st.text_input("User name", key="login-name")
+        password = st.text_input("Password", type="password", key="login-password")
+        submitted = st.form_submit_button("Sign in", key="login-submit")
+    if submitted:
+        try:
+            st.session_state[auth.TOKEN] = login(eng, name.strip(), password, now=backend.now)
+        except AuthError as exc:
+            st.error(str(exc))
+        else:
+            st.rerun()
+    if auth.sso_configured():
+        st.divider()
+        st.button("Sign in with single sign-on", key="login-sso", on_click=st.login)
+        if st.user.is_logged_in:
+            st.error(f"{st.user.get('email')} is not on the console's allow-list; ask an admin.")
+            st.button("Sign out of single sign-on", on_click=st.logout)
+
+
+def _account() -> None:
+    user = auth.current_user()
+    assert user is not None
+    st.title("🔐 Console")
+    st.markdown(f"Signed in as **{user.name}** ({user.role.value}); this session ends at "
+                f"{user.expires_at:%Y-%m-%d %H:%M} UTC or after an hour without activity.")
+    st.markdown("Use the menu on the left: studies, invites, live monitoring, results, exports "
+                "and banks" + (", users and the audit log." if user.role.value == "admin" else "."))
+    if st.button("Sign out", key="logout"):
+        logout(backend.engine(), st.session_state.pop(auth.TOKEN, None), now=backend.now)
+        st.session_state.pop(auth.USER, None)
+        if auth.sso_configured() and st.user.is_logged_in:
+            st.logout()
+        st.rerun()
+
+
+def render() -> None:
+    """Sign-in form, or the account page when a valid session is present."""
+    try:
+        if auth.current_user() is None:
+            _sign_in()
+        else:
+            _account()
+    except HHValuesError as exc:
+        st.error(str(exc))
+
+
+if __name__ == "__main__":
+    render()

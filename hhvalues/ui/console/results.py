@@ -1,0 +1,90 @@
+"""Results: humans, the human group, model conditions and reference agents in one table
+(computed by :func:`hhvalues.store.results.build_results`; this page only renders it)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import streamlit as st
+
+from hhvalues.errors import HHValuesError
+from hhvalues.store.monitor import answers_fingerprint, study_results
+from hhvalues.store.results import Results
+from hhvalues.ui import backend
+from hhvalues.ui.console import auth, charts, common
+
+TABLE = "results-table"
+PCT = st.column_config.NumberColumn(format="percent")
+NUM = st.column_config.NumberColumn(format="%.3f")
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring…")
+def _results(slug: str, fingerprint: tuple[int, str]) -> Results:
+    return study_results(backend.engine(), slug)
+
+
+def _table(results: Results) -> None:
+    rows = [{k: v for k, v in asdict(r).items() if k not in ("respondent",)} for r in results.rows]
+    st.dataframe(rows, hide_index=True, key=TABLE, column_config={
+        "accuracy": PCT, "ci_low": PCT, "ci_high": PCT, "ceiling": PCT, "normalized": NUM,
+        "accuracy_ok": PCT, "catch_accuracy": PCT, "catch_failures": NUM, "brier": NUM})
+    st.caption("Test items; 95% CI by bootstrap over items (group rows: over participants and "
+               "items). Non-ok answers count as wrong and are counted by status. Catch accuracy "
+               "is attention for humans, laziness for models; `excluded` marks respondents the "
+               "study's exclusion rule (catch failures ≥ threshold) leaves out of the second "
+               "group row.")
+
+
+def _comparisons(results: Results) -> None:
+    def rows(cs: tuple) -> list[dict]:
+        return [{"a": c.a, "b": c.b, "items": c.n_items, "acc a": c.accuracy_a,
+                 "acc b": c.accuracy_b, "diff": c.diff, "ci_low": c.ci_low, "ci_high": c.ci_high,
+                 "p": c.p_value, "p (Holm)": c.p_holm, "McNemar p": c.mcnemar.p_value,
+                 "error consistency κ": c.kappa, "κ low": c.kappa_low, "κ high": c.kappa_high}
+                for c in cs]
+
+    cfg = {"acc a": PCT, "acc b": PCT, "diff": NUM, "ci_low": NUM, "ci_high": NUM}
+    st.subheader("Humans vs each model condition (paired over items)")
+    if results.comparisons:
+        st.dataframe(rows(results.comparisons), hide_index=True, column_config=cfg)
+    else:
+        st.caption("Needs human and model answers.")
+    if results.ablations:
+        st.subheader(f"Model conditions vs the baseline {results.baseline} (Holm-corrected)")
+        st.dataframe(rows(results.ablations), hide_index=True, column_config=cfg)
+
+
+def render() -> None:
+    """The Results page."""
+    auth.require()
+    st.title("📊 Results")
+    study = common.pick_study()
+    if study is None:
+        return
+    try:
+        eng = backend.engine()
+        results = _results(study.slug, answers_fingerprint(eng, study.slug))
+    except HHValuesError as exc:
+        st.error(str(exc))
+        return
+    if not results.rows:
+        st.info("No answers on test items yet.")
+        return
+    _table(results)
+    st.altair_chart(charts.accuracy_chart(results), use_container_width=True)
+    _comparisons(results)
+    st.subheader("By probe type")
+    st.dataframe([asdict(r) for r in results.by_type], hide_index=True,
+                 column_config={"accuracy": PCT, "ci_low": PCT, "ci_high": PCT})
+    st.subheader("By item")
+    st.dataframe([asdict(r) for r in results.items], hide_index=True)
+    if results.points:
+        st.subheader("Per item: humans vs models")
+        st.altair_chart(charts.item_scatter(results), use_container_width=True)
+    if results.calibration:
+        st.subheader("Calibration (where confidence was asked)")
+        st.altair_chart(charts.calibration_chart(results), use_container_width=True)
+
+
+if __name__ == "__main__":
+    render()
