@@ -37,7 +37,7 @@ def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[Engine]:
+def app_engine(db_url: str) -> Iterator[Engine]:
     eng = make_engine(db_url)
     upgrade(eng)
     yield eng
@@ -51,19 +51,19 @@ def app_clock(clock, monkeypatch: pytest.MonkeyPatch):
 
 
 @pytest.fixture
-def accounts(engine: Engine, clock) -> dict[str, str]:
+def accounts(app_engine: Engine, clock) -> dict[str, str]:
     """An admin ``ada`` and a researcher ``rui`` (password :data:`PASSWORD`)."""
-    add_user(engine, "ada", "admin", PASSWORD, now=clock)
-    add_user(engine, "rui", "researcher", PASSWORD, now=clock)
+    add_user(app_engine, "ada", "admin", PASSWORD, now=clock)
+    add_user(app_engine, "rui", "researcher", PASSWORD, now=clock)
     return {"admin": "ada", "researcher": "rui"}
 
 
 @pytest.fixture
-def demo_study(engine: Engine, clock) -> str:
+def demo_study(app_engine: Engine, clock) -> str:
     """An open study ``s1`` on the demo bank (4 test, 1 train, 1 catch per participant)."""
-    with write_session(engine) as session:
+    with write_session(app_engine) as session:
         info = import_bank(session, load_valid_bank(DEMO), now=clock)
-    create_study(engine, slug="s1", bank_id=info.id,
+    create_study(app_engine, slug="s1", bank_id=info.id,
                  config=StudyConfig(items=4, train=1, catch=1), now=clock)
     return "s1"
 

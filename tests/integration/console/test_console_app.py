@@ -14,21 +14,21 @@ def _text(at) -> str:
                                             *at.warning, *at.success, *at.title])
 
 
-def test_first_start_without_an_admin_names_the_command(engine, open_app):
+def test_first_start_without_an_admin_names_the_command(app_engine, open_app):
     at = open_app()
     at.switch_page(page("login")).run()
     assert not at.exception
     assert "hhvalues user add NAME --role admin" in _text(at)
 
 
-def test_a_participant_link_never_reaches_a_console_page(engine, accounts, demo_study, open_app):
+def test_a_participant_link_never_reaches_a_console_page(app_engine, accounts, demo_study, open_app):
     at = open_app(study="s1")
     for name in ("login", "studies", "users", "results", "exports"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
             at.switch_page(page(name))
 
 
-def test_an_anonymous_visitor_gets_only_the_sign_in_page(engine, accounts, open_app):
+def test_an_anonymous_visitor_gets_only_the_sign_in_page(app_engine, accounts, open_app):
     at = open_app()
     at.switch_page(page("login")).run()
     for name in ("studies", "users", "audit", "results", "exports", "browse"):
@@ -36,7 +36,7 @@ def test_an_anonymous_visitor_gets_only_the_sign_in_page(engine, accounts, open_
             at.switch_page(page(name))
 
 
-def test_a_researcher_is_refused_admin_pages(engine, accounts, demo_study, open_app):
+def test_a_researcher_is_refused_admin_pages(app_engine, accounts, demo_study, open_app):
     at = sign_in(open_app(), "rui")
     assert "Signed in as **rui** (researcher)" in _text(at)
     for name in ("studies", "invites", "monitor", "results", "exports", "banks", "browse"):
@@ -47,20 +47,20 @@ def test_a_researcher_is_refused_admin_pages(engine, accounts, demo_study, open_
             at.switch_page(page(name))
 
 
-def test_an_admin_manages_users_and_reads_the_audit_log(engine, accounts, open_app):
+def test_an_admin_manages_users_and_reads_the_audit_log(app_engine, accounts, open_app):
     at = sign_in(open_app(), "ada")
     at.switch_page(page("users")).run()
     assert not at.exception
     at.text_input(key="user-name").input("newbie")
     at.text_input(key="user-password").input("another long password")
     at.button(key="user-add").click().run()
-    assert "newbie" in [u.name for u in list_users(engine)]
+    assert "newbie" in [u.name for u in list_users(app_engine)]
     at.switch_page(page("audit")).run()
     assert not at.exception
     assert "user_add" in at.dataframe[0].value["action"].tolist()
 
 
-def test_wrong_passwords_lock_the_account(engine, accounts, open_app, clock):
+def test_wrong_passwords_lock_the_account(app_engine, accounts, open_app, clock):
     at = open_app()
     for _ in range(MAX_FAILURES):
         at = sign_in(at, "rui", "wrong password!")
@@ -68,14 +68,14 @@ def test_wrong_passwords_lock_the_account(engine, accounts, open_app, clock):
     at = sign_in(at, "rui", PASSWORD)
     assert "locked" in _text(at)
     assert "Signed in as" not in _text(at)
-    actions = [e.action for e in list_audit(engine)]
+    actions = [e.action for e in list_audit(app_engine)]
     assert actions.count("login_failed") == MAX_FAILURES + 1 and "login_lockout" in actions
     clock.advance(16 * 60)
     at = sign_in(at, "rui", PASSWORD)
     assert "Signed in as **rui**" in _text(at)
 
 
-def test_an_expired_session_loses_the_console(engine, accounts, open_app, clock):
+def test_an_expired_session_loses_the_console(app_engine, accounts, open_app, clock):
     at = sign_in(open_app(), "rui")
     at.switch_page(page("studies")).run()
     clock.advance(2 * 3600)  # idle longer than IDLE_MINUTES
@@ -84,7 +84,7 @@ def test_an_expired_session_loses_the_console(engine, accounts, open_app, clock)
         at.switch_page(page("studies"))
 
 
-def test_create_study_and_invite_from_the_console(engine, accounts, demo_study, open_app):
+def test_create_study_and_invite_from_the_console(app_engine, accounts, demo_study, open_app):
     at = sign_in(open_app(), "rui")
     at.switch_page(page("studies")).run()
     at.text_input(key="new-slug").input("pilot")
@@ -99,5 +99,5 @@ def test_create_study_and_invite_from_the_console(engine, accounts, demo_study, 
     links = [c.value for c in at.code if "?t=" in c.value][0].splitlines()
     assert len(links) == 3 and all("/?t=" in x for x in links)
     assert any(c.value.endswith("/?study=pilot") for c in at.code)
-    actions = {(e.action, e.target) for e in list_audit(engine)}
+    actions = {(e.action, e.target) for e in list_audit(app_engine)}
     assert ("study_create", "pilot") in actions and ("invite", "pilot") in actions

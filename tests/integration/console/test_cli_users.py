@@ -1,0 +1,41 @@
+"""``hhvalues user``: passwords from stdin or a prompt, never from argv."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from hhvalues.store.engine import make_engine
+from hhvalues.store.users import login
+
+
+def _run(args, stdin: str, url: str):
+    return subprocess.run([sys.executable, "-m", "hhvalues.cli", *args, "--db", url],
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_user_add_list_disable_via_stdin(tmp_path, clock):
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    r = _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "a long secret pw\n", url)
+    assert r.returncode == 0, r.stderr
+    assert "a long secret pw" not in r.stdout + r.stderr
+    r = _run(["user", "list"], "", url)
+    assert r.stdout.startswith("ada\tadmin\tactive")
+    engine = make_engine(url)
+    assert login(engine, "ada", "a long secret pw", now=clock)
+    assert _run(["user", "disable", "ada"], "", url).returncode == 0
+    assert "disabled" in _run(["user", "list"], "", url).stdout
+    engine.dispose()
+
+
+def test_there_is_no_password_argument(tmp_path):
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    r = _run(["user", "add", "ada", "--role", "admin", "--password", "x" * 12], "", url)
+    assert r.returncode == 2 and "No such option" in r.stderr
+
+
+def test_short_passwords_and_empty_stdin_are_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    assert _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "short\n", url).returncode == 2
+    r = _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "", url)
+    assert r.returncode == 2 and "no password" in r.stderr

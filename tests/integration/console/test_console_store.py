@@ -1,0 +1,221 @@
+"""Console store on SQLite and PostgreSQL: accounts, sessions, lockout, audit, exports, bundle."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from datetime import timedelta
+
+import pyarrow.parquet as pq
+import pytest
+
+from hhvalues.cli import main
+from hhvalues.core.answers import Answer, Status
+from hhvalues.store.audit import list_audit
+from hhvalues.store.config import StudyConfig
+from hhvalues.store.engine import write_session
+from hhvalues.store.exports import (
+    ConsoleExport,
+    count_answers,
+    neutralise,
+    write_answers_csv,
+    write_export,
+)
+from hhvalues.store.monitor import monitor, study_results
+from hhvalues.store.participant import consent, start_session
+from hhvalues.store.queries import import_bank, record_answers
+from hhvalues.store.session import current_step, submit
+from hhvalues.store.study import create_study, get_study, invite
+from hhvalues.store.study_edit import edit_study_config
+from hhvalues.store.users import (
+    LOCKOUT_MINUTES,
+    MAX_FAILURES,
+    AuthError,
+    add_user,
+    allow_sso,
+    check_session,
+    login,
+    login_sso,
+    logout,
+    revoke_sso,
+    set_disabled,
+    verify_password,
+)
+from hhvalues.store.views import StepKind
+
+PW = "correct horse battery"
+
+
+def test_passwords_are_scrypt_hashed_and_checked(engine, clock):
+    add_user(engine, "ada", "admin", PW, now=clock)
+    from sqlmodel import select
+
+    from hhvalues.store.engine import read_session
+    from hhvalues.store.tables import UserRow
+    with read_session(engine) as s:
+        stored = s.exec(select(UserRow.password_hash)).one()
+    assert stored.startswith("scrypt$") and PW not in stored
+    assert verify_password(PW, stored) and not verify_password(PW + "x", stored)
+
+
+def test_lockout_after_failures_then_unlock_after_the_window(engine, clock):
+    add_user(engine, "rui", "researcher", PW, now=clock)
+    for _ in range(MAX_FAILURES):
+        with pytest.raises(AuthError, match="wrong user name or password"):
+            login(engine, "rui", "nope-nope-nope", now=clock)
+    with pytest.raises(AuthError, match="locked"):
+        login(engine, "rui", PW, now=clock)
+    clock.advance(LOCKOUT_MINUTES * 60 + 1)
+    assert check_session(engine, login(engine, "rui", PW, now=clock), now=clock).name == "rui"
+    assert [e.action for e in list_audit(engine)].count("login_failed") == MAX_FAILURES + 1
+
+
+def test_sessions_expire_are_revoked_and_follow_the_account(engine, clock):
+    add_user(engine, "rui", "researcher", PW, now=clock)
+    token = login(engine, "rui", PW, now=clock)
+    assert check_session(engine, token, now=clock).role.value == "researcher"
+    assert check_session(engine, "made-up", now=clock) is None
+    clock.advance(30 * 60)
+    assert check_session(engine, token, now=clock) is not None  # activity refreshes idle time
+    set_disabled(engine, "rui", True, now=clock)
+    assert check_session(engine, token, now=clock) is None
+    with pytest.raises(AuthError):
+        login(engine, "rui", PW, now=clock)
+    set_disabled(engine, "rui", False, now=clock)
+    token = login(engine, "rui", PW, now=clock)
+    logout(engine, token, now=clock)
+    assert check_session(engine, token, now=clock) is None
+    token = login(engine, "rui", PW, now=clock)
+    for _ in range(9):  # absolute expiry after SESSION_HOURS, however active
+        clock.advance(55 * 60)
+        check_session(engine, token, now=clock)
+    assert check_session(engine, token, now=clock) is None
+
+
+def test_sso_identities_need_the_allow_list(engine, clock):
+    assert login_sso(engine, "eve@lab.org", now=clock) is None
+    allow_sso(engine, "Eve@Lab.org", "admin", now=clock, actor="test")
+    token = login_sso(engine, "eve@lab.org", now=clock)
+    assert check_session(engine, token, now=clock).role.value == "admin"
+    revoke_sso(engine, "eve@lab.org", now=clock, actor="test")
+    assert check_session(engine, token, now=clock) is None
+
+
+def _study(engine, tiny_bank, clock, **cfg):
+    with write_session(engine) as session:
+        info = import_bank(session, tiny_bank, now=clock)
+    create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(**cfg), now=clock)
+    return info
+
+
+def _finish(engine, token, clock, choice="A"):
+    consent(engine, token, now=clock)
+    start_session(engine, token, now=clock)
+    for _ in range(20):
+        step = current_step(engine, token, now=clock)
+        if step.kind is not StepKind.ITEM:
+            return step
+        clock.advance(5)
+        submit(engine, token, step.item.item.id,
+               choices={p.id: choice for p in step.item.item.probes}, now=clock)
+    raise AssertionError("session did not finish")
+
+
+@pytest.fixture
+def collected(engine, tiny_bank, clock):
+    """Two finished participants, one timed out, one who never started, models, a nasty one."""
+    info = _study(engine, tiny_bank, clock)
+    tokens = invite(engine, "s", 4, now=clock)
+    _finish(engine, tokens[0], clock, "A")
+    _finish(engine, tokens[1], clock, "B")
+    consent(engine, tokens[2], now=clock)
+    start_session(engine, tokens[2], now=clock)
+    current_step(engine, tokens[2], now=clock)
+    clock.advance(3 * 3600)  # the session deadline passes: its items become timeouts
+    current_step(engine, tokens[2], now=clock)
+    models = [Answer(f"model:p/m/{c}", it.id, e, {p.id: "A" for p in it.probes},
+                     rationale="=HYPERLINK(\"http://evil\")" if c == "x" else "")
+              for c in ("x", "y") for e in range(2) for it in tiny_bank.items
+              if it.split.value in ("test", "catch")]
+    with write_session(engine) as session:
+        record_answers(session, models, bank_id=info.id, now=clock)
+        record_answers(session, [Answer("=cmd|x:-2+3", tiny_bank.items[0].id, 0,
+                                        {p.id: "A" for p in tiny_bank.items[0].probes},
+                                        status=Status.EMPTY, rationale="@SUM(A1)")],
+                       bank_id=info.id, study_id=get_study(engine, "s").id, now=clock)
+    return tokens
+
+
+def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(engine, collected, tmp_path):
+    n = count_answers(engine, "s")
+    written = write_answers_csv(engine, "s", tmp_path / "a.csv")
+    assert written.rows == n
+    rows = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text())))
+    assert len(rows) == n and any(r["status"] == "timeout" for r in rows)
+    nasty = [r for r in rows if r["rationale"].startswith("'")]
+    assert nasty and nasty[0]["respondent"] == "'=cmd|x:-2+3" and nasty[0]["rationale"] == "'@SUM(A1)"
+    for cell in (v for r in rows for v in r.values()):
+        assert cell[:1] not in ("=", "+", "-", "@")
+    assert neutralise("=1+1") == "'=1+1" and neutralise("ok") == "ok"
+    table = pq.read_table(write_export(engine, "s", ConsoleExport.PARQUET, tmp_path / "a.pq").path)
+    assert table.num_rows == n and "timeout" in table.column("status").to_pylist()
+    jsonl = write_export(engine, "s", ConsoleExport.JSONL, tmp_path / "a.jsonl")
+    assert len((tmp_path / "a.jsonl").read_text().splitlines()) == n == jsonl.rows
+
+
+def test_bundle_rescores_to_the_results_numbers(engine, collected, tmp_path, capsys, monkeypatch):
+    written = write_export(engine, "s", ConsoleExport.BUNDLE, tmp_path / "b.zip")
+    with zipfile.ZipFile(written.path) as zf:
+        zf.extractall(tmp_path / "b")
+        manifest = json.loads(zf.read("manifest.json"))
+        participants = list(csv.DictReader(io.StringIO(zf.read("participants.csv").decode())))
+    assert {p["state"] for p in participants} >= {"finished", "timed_out", "invited"}
+    assert [p["answers"] for p in participants if p["state"] == "invited"] == ["0"]
+    monkeypatch.chdir(tmp_path / "b")
+    assert main(manifest["rescore"].split()[1:]) == 0
+    rescored = json.loads(capsys.readouterr().out)
+    page = study_results(engine, "s")
+    from hhvalues.core.scoring import scores_to_json
+    assert rescored == scores_to_json(page.scores) == json.loads((tmp_path / "b" / "scores.json").read_text())
+    labels = {r.respondent for r in page.rows}
+    assert {"model:p/m/x", "agent:ideal", "agent:random", "agent:heuristic", "human:*"} <= labels
+
+
+def test_cli_exports_are_audited_with_their_sha256(engine, collected, tmp_path, db_url_of):
+    for fmt in ("jsonl", "csv", "parquet", "scores", "items", "bundle"):
+        out = tmp_path / f"x.{fmt}"
+        assert main(["export", "--study", "s", "--format", fmt, "--out", str(out),
+                     "--db", db_url_of(engine)]) == 0
+        import hashlib
+        digest = hashlib.sha256(out.read_bytes()).hexdigest()
+        assert any(e.sha256 == digest and e.detail["format"] == fmt
+                   for e in list_audit(engine, action="export"))
+
+
+def test_config_edits_freeze_once_a_participant_starts(engine, tiny_bank, clock):
+    _study(engine, tiny_bank, clock)
+    invite(engine, "s", 1, now=clock)
+    info, new = edit_study_config(engine, "s", StudyConfig(item_seconds=30), now=clock, actor="t")
+    assert (info.config_version, new) == (1, False)
+    token = invite(engine, "s", 1, now=clock)[0]
+    consent(engine, token, now=clock)
+    info, new = edit_study_config(engine, "s", StudyConfig(item_seconds=40), now=clock, actor="t")
+    assert (info.config_version, new) == (2, True)
+    start_session(engine, token, now=clock)
+    step = current_step(engine, token, now=clock)
+    assert (step.item.deadline_at - step.item.shown_at) == timedelta(seconds=30)
+
+
+def test_monitor_counts_states_and_rates(engine, collected, clock):
+    m = monitor(engine, "s", now=clock)
+    assert m.by_state["finished"] == 2 and m.by_state["invited"] == 1
+    assert sum(p.answered for p in m.participants) > 0
+
+
+@pytest.fixture
+def db_url_of():
+    def url(engine) -> str:
+        return engine.url.render_as_string(hide_password=False)
+    return url
