@@ -36,13 +36,20 @@ def _read_line(doc: object) -> Answer | LineAnswer:
 
 
 _STATUS_BY_VALUE: dict[object, Status] = {s.value: s for s in Status}
-_CHOICES = ("A", "B", None)
+_CHOICES = frozenset(("A", "B", None))
+_NUMBER_TYPES = frozenset((int, float))
 
 
 def _is_finite_map(m: object) -> bool:
-    return type(m) is dict and all(
-        type(v) is int or (type(v) is float and math.isfinite(v)) for v in m.values()
-    )
+    """A dict of int/float values that are all finite (C-level checks: no per-value Python)."""
+    if type(m) is not dict:
+        return False
+    values = m.values()
+    if not set(map(type, values)) <= _NUMBER_TYPES:
+        return False
+    # Any inf or nan makes the sum inf or nan; an overflowing sum only sends the line to the
+    # full parser, never lets a bad value through.
+    return math.isfinite(sum(values))
 
 
 class LineAnswer:
@@ -77,29 +84,36 @@ def read_answer_fast(doc: object) -> LineAnswer | None:
     test checks both). Anything unusual returns None, so the full parser decides and words the
     error. Numbers in ``hypothesis``/``confidence`` may stay ints; the grader converts them.
     """
-    if type(doc) is not dict:
+    try:
+        return _read_fast(doc) if type(doc) is dict else None
+    except (TypeError, OverflowError):  # an unhashable or huge value: the full parser words it
         return None
-    respondent, item = doc.get("respondent"), doc.get("item")
+
+
+def _read_fast(doc: dict[str, Any]) -> LineAnswer | None:
+    get = doc.get
+    respondent, item = get("respondent"), get("item")
     if type(respondent) is not str or type(item) is not str or not item:
         return None
     kind, sep, name = respondent.partition(":")
-    epoch = doc.get("epoch", 0)
+    epoch = get("epoch", 0)
     if not (sep and kind and name) or type(epoch) is not int or epoch < 0:
         return None
-    choices = doc.get("choices") or {}
-    if type(choices) is not dict or not all(c in _CHOICES for c in choices.values()):
+    choices = get("choices") or {}
+    if type(choices) is not dict or not set(choices.values()) <= _CHOICES:
         return None
-    hyp, conf = doc.get("hypothesis"), doc.get("confidence")
+    hyp, conf = get("hypothesis"), get("confidence")
     if hyp is not None and not _is_finite_map(hyp):
         return None
     if conf is not None and not (
-        _is_finite_map(conf) and all(0.5 <= v <= 1.0 for v in conf.values())
+        _is_finite_map(conf)
+        and (not conf or (min(conf.values()) >= 0.5 and max(conf.values()) <= 1.0))
     ):
         return None
-    status = _STATUS_BY_VALUE.get(doc.get("status", "ok"))
-    if status is None or type(doc.get("rationale") or "") is not str:
+    status = _STATUS_BY_VALUE.get(get("status", "ok"))
+    if status is None or type(get("rationale") or "") is not str:
         return None
-    stimulus = doc.get("stimulus")
+    stimulus = get("stimulus")
     if stimulus is not None and type(stimulus) is not str:
         return None
     return LineAnswer(respondent, item, epoch, choices, hyp, conf, status)

@@ -141,6 +141,9 @@ def _number_map(raw: object, name: str) -> dict[str, float] | None:
     return out
 
 
+_scan_json = json.JSONDecoder().scan_once
+
+
 def iter_answer_lines(
     paths: Iterable[str | os.PathLike[str]],
     parse: Callable[[object], Any] = parse_answer,
@@ -164,13 +167,21 @@ def iter_answer_lines(
             lineno = 0
             try:
                 for lineno, line in enumerate(fh, 1):
-                    if not line.strip():
-                        continue
                     where = f"{p}:{lineno}"
                     try:
-                        doc = json.loads(line)
-                    except json.JSONDecodeError as exc:
-                        raise AnswersError(f"not valid JSON ({exc.msg})", where=where) from None
+                        # The C scanner json.loads ends in, minus its per-call Python layers.
+                        doc, end = _scan_json(line, 0)
+                        plain = end == len(line) or line[end:] == "\n"
+                    except (StopIteration, ValueError):
+                        plain = False
+                    if not plain:
+                        # Blank, padded, trailing data or not JSON: json.loads decides and words it.
+                        if not line.strip():
+                            continue
+                        try:
+                            doc = json.loads(line)
+                        except json.JSONDecodeError as exc:
+                            raise AnswersError(f"not valid JSON ({exc.msg})", where=where) from None
                     try:
                         parsed = parse(doc)
                     except AnswersError as exc:
