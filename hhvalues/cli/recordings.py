@@ -22,7 +22,6 @@ from hhvalues.core.recorded import bank_from_recordings, compare_demonstrators, 
 from hhvalues.core.validate import validate_bank
 from hhvalues.core.walks import DEFAULT_LAPSE, Flag
 from hhvalues.errors import BankError
-from hhvalues.store.recordings import study_recordings
 
 
 @bank.command("from-recordings")
@@ -40,6 +39,8 @@ from hhvalues.store.recordings import study_recordings
 def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_per_item: int,
                     seed: int, name: str, out: Path, db_url: str | None) -> None:
     """Build a bank whose demonstrations are the recorded walks of a demonstration study."""
+    from hhvalues.store.recordings import study_recordings
+
     engine = _engine(db_url)
     try:
         rec = study_recordings(engine, slug)
@@ -84,6 +85,8 @@ def recordings() -> None:
 @_DB_OPTION
 def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
     """Human vs simulated demonstrator in the same worlds with the same weights (JSON)."""
+    from hhvalues.store.recordings import study_recordings
+
     engine = _engine(db_url)
     try:
         rec = study_recordings(engine, slug)

@@ -6,22 +6,52 @@ before it runs, so a new or older database just works.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import Engine
 
 from hhvalues.cli.app import cli
-from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
-from hhvalues.store.audit import record
-from hhvalues.store.config import Mode, StudyConfig, StudyKind
-from hhvalues.store.engine import make_engine, upgrade, write_session
-from hhvalues.store.export import ExportFormat
-from hhvalues.store.exports import ConsoleExport, write_export
-from hhvalues.store.queries import import_bank
-from hhvalues.store.study import create_study, invite, list_studies
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# The store (SQLAlchemy, Alembic) is imported inside the commands: every other command, and
+# `hhvalues --help`, starts without it.
+
+
+class _LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A click.Choice whose values come from the store's enums when first needed."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load: Callable[[], Sequence[str]] = load
+        self._values: tuple[str, ...] | None = None
+        super().__init__([])
+
+    @property  # type: ignore[override]
+    def choices(self) -> Sequence[str]:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        pass
+
+
+def _modes() -> list[str]:
+    from hhvalues.store.config import Mode
+
+    return [m.value for m in Mode]
+
+
+def _kinds() -> list[str]:
+    from hhvalues.store.config import StudyKind
+
+    return [k.value for k in StudyKind]
 
 
 def _now() -> datetime:
@@ -29,6 +59,8 @@ def _now() -> datetime:
 
 
 def _engine(url: str | None) -> Engine:
+    from hhvalues.store.engine import make_engine, upgrade
+
     engine = make_engine(url)
     upgrade(engine)
     return engine
@@ -53,10 +85,10 @@ def study() -> None:
 @click.option("--catch", type=click.IntRange(0), default=0, show_default=True)
 @click.option("--item-seconds", type=click.FloatRange(min=1), default=120.0, show_default=True)
 @click.option("--session-minutes", type=click.FloatRange(min=1), default=60.0, show_default=True)
-@click.option("--mode", type=click.Choice([m.value for m in Mode]), default=Mode.PROBES.value,
+@click.option("--mode", type=_LazyChoice(_modes), default="probes",
               show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True, help="Item order / A/B seed.")
-@click.option("--kind", type=click.Choice([k.value for k in StudyKind]), default=StudyKind.ANSWER.value,
+@click.option("--kind", type=_LazyChoice(_kinds), default="answer",
               show_default=True, help="answer: people answer items; demonstrate: people walk worlds "
               "under assigned values (issue 6; see --instruction, --practice, --worlds).")
 @click.option("--instruction", type=click.Choice(["do", "teach", "balanced"]), default="balanced",
@@ -74,6 +106,12 @@ def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch:
                instruction: str, practice: int, worlds: int, walk_seconds: float,
                db_url: str | None) -> None:
     """Import a bank and create an open study on it."""
+    from hhvalues.core.validate import load_valid_bank
+    from hhvalues.store.config import Mode, StudyConfig, StudyKind
+    from hhvalues.store.engine import write_session
+    from hhvalues.store.queries import import_bank
+    from hhvalues.store.study import create_study
+
     bank = load_valid_bank(bank_path)
     config = StudyConfig(items=items, train=train, catch=catch, item_seconds=item_seconds,
                          session_minutes=session_minutes, mode=Mode(mode), seed=seed)
@@ -103,6 +141,8 @@ def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None
     """Print one participant link per line (BASE/?t=TOKEN); tokens are stored hashed only."""
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    from hhvalues.store.study import invite
+
     engine = _engine(db_url)
     try:
         tokens = invite(engine, slug, count, now=_now, actor="cli")
@@ -116,6 +156,8 @@ def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None
 @_DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per study: name, status, bank, configuration version, participants by state."""
+    from hhvalues.store.study import list_studies
+
     engine = _engine(db_url)
     try:
         studies = list_studies(engine)
@@ -129,14 +171,18 @@ def list_cmd(db_url: str | None) -> None:
                    f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}")
 
 
-_EXPORT_FORMATS = [f.value for f in ExportFormat] + [
-    f.value for f in ConsoleExport if f.value not in {e.value for e in ExportFormat}]
+def _export_formats() -> list[str]:
+    from hhvalues.store.export import ExportFormat
+    from hhvalues.store.exports import ConsoleExport
+
+    return [f.value for f in ExportFormat] + [
+        f.value for f in ConsoleExport if f.value not in {e.value for e in ExportFormat}]
 
 
 @cli.command("export")
 @click.option("--study", "slug", required=True)
-@click.option("--format", "fmt", type=click.Choice(_EXPORT_FORMATS),
-              default=ExportFormat.JSONL.value, show_default=True,
+@click.option("--format", "fmt", type=_LazyChoice(_export_formats),
+              default="jsonl", show_default=True,
               help="jsonl/csv/parquet: answers; scores: per-respondent scores JSON; items: the "
               "per-item table (CSV); bundle: zip that re-scores with hhvalues score.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
@@ -146,6 +192,9 @@ def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
 
     Answers are streamed from the database; the file's SHA-256 goes to the audit log.
     """
+    from hhvalues.store.audit import record
+    from hhvalues.store.exports import ConsoleExport, write_export
+
     engine = _engine(db_url)
     try:
         written = write_export(engine, slug, ConsoleExport(fmt), out)

@@ -8,16 +8,14 @@ from datetime import UTC, datetime
 import click
 
 from hhvalues.cli.app import cli
-from hhvalues.cli.study import _DB_OPTION, _engine
+from hhvalues.cli.study import _DB_OPTION, _engine, _LazyChoice
 from hhvalues.errors import InputError
-from hhvalues.store.users import (
-    ConsoleRole,
-    add_user,
-    allow_sso,
-    list_users,
-    set_disabled,
-    set_password,
-)
+
+
+def _roles() -> list[str]:
+    from hhvalues.store.users import ConsoleRole  # the store loads only when a command runs
+
+    return [r.value for r in ConsoleRole]
 
 
 def _now() -> datetime:
@@ -45,11 +43,13 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice([r.value for r in ConsoleRole]), required=True)
+@click.option("--role", type=_LazyChoice(_roles), required=True)
 @_STDIN
 @_DB_OPTION
 def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
     """Create an account; the password is prompted for (or read with --password-stdin)."""
+    from hhvalues.store.users import add_user
+
     password = _read_password(from_stdin)
     engine = _engine(db_url)
     try:
@@ -63,6 +63,8 @@ def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
 @_DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per account: name, role, state, last login."""
+    from hhvalues.store.users import list_users
+
     engine = _engine(db_url)
     try:
         users = list_users(engine)
@@ -83,6 +85,8 @@ def list_cmd(db_url: str | None) -> None:
 @_DB_OPTION
 def disable_cmd(name: str, db_url: str | None) -> None:
     """Disable an account and end its sessions."""
+    from hhvalues.store.users import set_disabled
+
     engine = _engine(db_url)
     try:
         set_disabled(engine, name, True, now=_now, actor="cli")
@@ -96,6 +100,8 @@ def disable_cmd(name: str, db_url: str | None) -> None:
 @_DB_OPTION
 def enable_cmd(name: str, db_url: str | None) -> None:
     """Enable an account again (also lifts a lockout)."""
+    from hhvalues.store.users import set_disabled
+
     engine = _engine(db_url)
     try:
         set_disabled(engine, name, False, now=_now, actor="cli")
@@ -110,6 +116,8 @@ def enable_cmd(name: str, db_url: str | None) -> None:
 @_DB_OPTION
 def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
     """Set a new password (prompted, or --password-stdin); ends the account's sessions."""
+    from hhvalues.store.users import set_password
+
     password = _read_password(from_stdin)
     engine = _engine(db_url)
     try:
@@ -121,10 +129,12 @@ def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
 
 @user.command("allow-sso")
 @click.argument("email")
-@click.option("--role", type=click.Choice([r.value for r in ConsoleRole]), required=True)
+@click.option("--role", type=_LazyChoice(_roles), required=True)
 @_DB_OPTION
 def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
+    from hhvalues.store.users import allow_sso
+
     engine = _engine(db_url)
     try:
         allow_sso(engine, email, role, now=_now, actor="cli")
