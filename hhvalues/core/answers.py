@@ -141,7 +141,7 @@ def _number_map(raw: object, name: str) -> dict[str, float] | None:
     return out
 
 
-_scan_json = json.JSONDecoder().scan_once
+_scan_json = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # (C scanner, untyped)
 
 
 def iter_answer_lines(
