@@ -55,8 +55,9 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
                                          & (AnswerRow.study_key == 0)))
                  .order_by(AnswerRow.respondent, AnswerRow.epoch, AnswerRow.item_id))
         answers, seconds = [], []
+        status = {s.value: s for s in Status}
         for r in session.execute(query):
-            answers.append(Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], Status(r[6]), r[7], r[8]))
+            answers.append(Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8]))
             extra = r[10] or {}
             sec = r[9] if r[9] is not None else extra.get("seconds")
             seconds.append(float(sec) if isinstance(sec, int | float) else None)

@@ -18,7 +18,7 @@ PCT = st.column_config.NumberColumn(format="percent")
 NUM = st.column_config.NumberColumn(format="%.3f")
 
 
-@st.cache_data(max_entries=16, show_spinner="Scoring…")
+@st.cache_resource(max_entries=8, show_spinner="Scoring…")
 def _results(slug: str, fingerprint: tuple[int, str]) -> Results:
     return study_results(backend.engine(), slug)
 
@@ -71,7 +71,7 @@ def render() -> None:
         st.info("No answers on test items yet.")
         return
     _table(results)
-    st.altair_chart(charts.accuracy_chart(results), use_container_width=True)
+    st.altair_chart(charts.accuracy_chart(results), width="stretch")
     _comparisons(results)
     st.subheader("By probe type")
     st.dataframe([asdict(r) for r in results.by_type], hide_index=True,
@@ -80,10 +80,10 @@ def render() -> None:
     st.dataframe([asdict(r) for r in results.items], hide_index=True)
     if results.points:
         st.subheader("Per item: humans vs models")
-        st.altair_chart(charts.item_scatter(results), use_container_width=True)
+        st.altair_chart(charts.item_scatter(results), width="stretch")
     if results.calibration:
         st.subheader("Calibration (where confidence was asked)")
-        st.altair_chart(charts.calibration_chart(results), use_container_width=True)
+        st.altair_chart(charts.calibration_chart(results), width="stretch")
 
 
 if __name__ == "__main__":
