@@ -94,7 +94,8 @@ class _HashingZip:
     """Write members of a zip one by one, recording each member's SHA-256 and line count."""
 
     def __init__(self, zf: zipfile.ZipFile) -> None:
-        self.zf, self.hashes = zf, {}
+        self.zf = zf
+        self.hashes: dict[str, str] = {}
 
     def member(self, name: str, fill: Callable[[Callable[[str], None]], None]) -> None:
         h = hashlib.sha256()

@@ -346,12 +346,12 @@ def build_results(bank: Bank, answers: Sequence[Answer], *, seconds: Sequence[fl
     rows += [row(m, m) for m in models if m in by_resp]
     rows += [row(a, a) for a in agent_ids if a in by_resp]
     pooled = pool_humans(test, tested) if tested else test
-    comparisons = ()
+    comparisons: tuple[Comparison, ...] = ()
     if tested and models:
         comparisons = tuple(compare_many(pooled, HUMAN_POOL, [m for m in models if m in by_resp],
                                          seed=seed, n_boot=n_boot))
     base = baseline if baseline in models else (models[0] if models else None)
-    ablations = ()
+    ablations: tuple[Comparison, ...] = ()
     if base is not None and len(models) > 1:
         ablations = tuple(compare_many(test, base, [m for m in models if m != base], seed=seed,
                                        n_boot=n_boot))

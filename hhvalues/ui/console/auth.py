@@ -9,6 +9,7 @@ admins' allow-list, which gives the role.
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException, StreamlitSecretNotFoundError
 
 from hhvalues.store.users import ConsoleRole, ConsoleUser, check_session, login_sso
 from hhvalues.ui import backend
@@ -24,7 +25,7 @@ def sso_configured() -> bool:
     """Whether ``[auth]`` is present in the secrets (OIDC through ``st.login``)."""
     try:
         return "auth" in st.secrets
-    except Exception:  # no secrets file at all
+    except (StreamlitSecretNotFoundError, FileNotFoundError):  # no secrets file at all
         return False
 
 
@@ -35,7 +36,7 @@ def _sso_email() -> str | None:
         if not st.user.is_logged_in:
             return None
         email = st.user.get("email")
-    except Exception:
+    except (AttributeError, KeyError, StreamlitAPIException):
         return None
     return str(email) if email else None
 

@@ -53,7 +53,7 @@ def render() -> None:
     if item.truth:
         st.markdown(f"True weights: {dict(item.truth.weights)}; rationality β = "
                     f"{item.truth.rationality}")
-        right = [r["ideal right"] for r in rows if r["ideal right"] is not None]
+        right = [bool(r["ideal right"]) for r in rows if r["ideal right"] is not None]
         if right:
             st.metric("Ideal-observer ceiling on this item", f"{sum(right) / len(right):.0%}")
 

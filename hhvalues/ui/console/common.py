@@ -35,10 +35,7 @@ def pick_study() -> StudyInfo | None:
 
 def base_url() -> str:
     """This site's address as the browser used it (for invite links)."""
-    try:
-        url = st.context.url or ""
-    except Exception:
-        url = ""
+    url = st.context.url or ""
     if "://" in url:
         scheme, rest = url.split("://", 1)
         return f"{scheme}://{rest.split('/', 1)[0]}"

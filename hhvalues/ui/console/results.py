@@ -7,6 +7,7 @@ from dataclasses import asdict
 
 import streamlit as st
 
+from hhvalues.core.scoring import Comparison
 from hhvalues.errors import HHValuesError
 from hhvalues.store.monitor import answers_fingerprint, study_results
 from hhvalues.store.results import Results
@@ -36,7 +37,7 @@ def _table(results: Results) -> None:
 
 
 def _comparisons(results: Results) -> None:
-    def rows(cs: tuple) -> list[dict]:
+    def rows(cs: tuple[Comparison, ...]) -> list[dict[str, object]]:
         return [{"a": c.a, "b": c.b, "items": c.n_items, "acc a": c.accuracy_a,
                  "acc b": c.accuracy_b, "diff": c.diff, "ci_low": c.ci_low, "ci_high": c.ci_high,
                  "p": c.p_value, "p (Holm)": c.p_holm, "McNemar p": c.mcnemar.p_value,

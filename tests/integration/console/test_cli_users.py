@@ -11,7 +11,7 @@ from hhvalues.store.users import login
 
 def _run(args, stdin: str, url: str):
     return subprocess.run([sys.executable, "-m", "hhvalues.cli", *args, "--db", url],
-                          input=stdin, capture_output=True, text=True, timeout=120)
+                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
 
 
 def test_user_add_list_disable_via_stdin(tmp_path, clock):

@@ -96,7 +96,7 @@ def test_create_study_and_invite_from_the_console(app_engine, accounts, demo_stu
     at.selectbox(key="console-study").set_value("pilot").run()
     at.number_input(key="invite-count").set_value(3)
     at.button(key="invite-create").click().run()
-    links = [c.value for c in at.code if "?t=" in c.value][0].splitlines()
+    links = next(c.value for c in at.code if "?t=" in c.value).splitlines()
     assert len(links) == 3 and all("/?t=" in x for x in links)
     assert any(c.value.endswith("/?study=pilot") for c in at.code)
     actions = {(e.action, e.target) for e in list_audit(app_engine)}
