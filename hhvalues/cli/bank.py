@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def generate(seed: int, items: int, train: int, catch: int, features: int, size:
     except ValueError as exc:
         raise InputError(str(exc)) from None
     total = items + train + catch
-    with tqdm(total=total, desc="items", unit="item", file=click.get_text_stream("stderr"),
+    with tqdm(total=total, desc="items", unit="item", file=sys.stderr,
               disable=None) as bar:
         result = generate_bank(cfg, progress=lambda done, _total: bar.update(done - bar.n))
     write_bank(result, out)

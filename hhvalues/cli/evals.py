@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -103,7 +104,7 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
                        retry_errors=retry_errors, cache_dir=_cache_dir(cache_dir, no_cache),
                        price_in=price_in, price_out=price_out, progress=not no_progress)
     if dry_run:
-        do_dry_run(bank, conditions, config, click.get_text_stream("stdout"))
+        do_dry_run(bank, conditions, config, sys.stdout)
         return
     sinks = _sink_factory(bank, database_url, no_store)
     summary = asyncio.run(run_eval(bank, conditions, config, sink_factory=sinks))

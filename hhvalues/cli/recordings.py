@@ -8,6 +8,7 @@ it was used or left out: nothing is dropped silently.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_pe
     if not report.ok:
         raise BankError(report.errors[0], where="recorded bank")
     write_bank(result.bank, out)
-    err = click.get_text_stream("stderr")
+    err = sys.stderr
     for r in result.walks:
         q = r.quality
         status = f"item {r.item}" if r.item else f"left out: {r.reason}"

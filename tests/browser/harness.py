@@ -177,9 +177,13 @@ def servers(tmp_path: Path) -> Iterator[Callable[..., AppServer]]:
         s.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Debian Chromium for the whole run (Playwright cannot download browsers here)."""
+    """Headless Debian Chromium (Playwright cannot download browsers here), one per test module.
+
+    Not per session: while the sync API is alive it marks an event loop as running in the main
+    thread, so every later ``asyncio.run`` (the model harness tests) would fail.
+    """
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
