@@ -6,6 +6,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import TypedDict
 
 import click
 import numpy as np
@@ -95,7 +96,22 @@ def info(path: Path, as_json: bool) -> None:
                    f"{summary['ceiling_expected']:.1%} (test items)")
 
 
-def bank_summary(b: Bank) -> dict[str, object]:
+class BankSummary(TypedDict):
+    """What :func:`bank_summary` returns (``bank info --json`` prints it in this key order)."""
+
+    name: str
+    version: str
+    content_hash: str
+    items: dict[str, int]
+    features: list[str]
+    probe_types: dict[str, int]
+    difficulty: dict[str, int]
+    share_A: float | None
+    ceiling_realised: float | None
+    ceiling_expected: float | None
+
+
+def bank_summary(b: Bank) -> BankSummary:
     """The figures ``bank info`` prints."""
     probes = [(it, p) for it in b.items for p in it.probes]
     test = [(it, p) for it, p in probes if it.split is Split.TEST]

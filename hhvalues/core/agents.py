@@ -15,6 +15,7 @@ from hhvalues.core.answers import Answer, make_respondent
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.heuristics import visited_means_liked
 from hhvalues.core.observer import infer, item_matrix, predictive
+from hhvalues.core.probes import Choice
 from hhvalues.errors import BankError
 
 
@@ -41,7 +42,9 @@ def run_agent(
 
 def _answer(bank: Bank, item: Item, kind: AgentKind, respondent: str, rng: np.random.Generator) -> Answer:
     if kind is AgentKind.RANDOM:
-        choices = {p.id: ("A" if rng.random() < 0.5 else "B") for p in item.probes}
+        choices: dict[str, Choice] = {
+            p.id: ("A" if rng.random() < 0.5 else "B") for p in item.probes
+        }
         return Answer(respondent, item.id, choices=choices)
     if kind is AgentKind.ORACLE:
         assert item.truth is not None

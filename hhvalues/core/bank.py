@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from hhvalues.core.features import Feature, FeatureSet
 from hhvalues.core.probes import Choice, Margins, Probe, parse_probe
@@ -277,11 +277,12 @@ def parse_bank(doc: object) -> Bank:
             raise BankError("duplicate item id", where=f"item {item.id}")
         seen.add(item.id)
         items.append(item)
-    meta = doc.get("meta") if isinstance(doc.get("meta"), dict) else {}
+    meta_raw = doc.get("meta")
+    meta = meta_raw if isinstance(meta_raw, dict) else {}
     return Bank(doc["name"], doc["version"], seed, features, float(step_cost), model, tuple(items), meta)
 
 
-def _is_number(x: object) -> bool:
+def _is_number(x: object) -> TypeGuard[int | float]:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
@@ -341,7 +342,7 @@ def _parse_item(i: int, raw: object, features: FeatureSet) -> Item:
         raise BankError(f"item #{i + 1} must be an object with a string 'id'")
     where = f"item {raw['id']}"
     try:
-        split = Split(raw.get("split"))
+        split = Split(raw.get("split", ""))  # "" (absent) raises ValueError like None did
     except ValueError:
         raise BankError(f"split must be train, test or catch, got {raw.get('split')!r}", where=where) from None
     demos_raw, probes_raw = raw.get("demos"), raw.get("probes")

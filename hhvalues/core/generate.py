@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,7 +31,9 @@ from hhvalues.core.heuristics import visited_means_liked
 from hhvalues.core.observer import infer, item_matrix, predictive
 from hhvalues.core.planning import policy_sampler
 from hhvalues.core.prior import sample_truth
-from hhvalues.core.probes import Difficulty, Probe, ProbeKind, choices_from_values, difficulty_of, probe_values
+from hhvalues.core.probes import (
+    Choice, Difficulty, Probe, ProbeKind, choices_from_values, difficulty_of, probe_values,
+)
 from hhvalues.core.world import World, follow_path, is_complete, parse_world, reachable
 
 DEFAULT_STEP_COST = -2.5
@@ -194,7 +197,9 @@ def _make_item(item_id: str, split: Split, features: FeatureSet, cfg: GenerateCo
             chosen = pick_stratified(cands, q, bins)
         if not chosen:
             continue
-        probes, answers, ideal = [], {}, {}
+        probes: list[Probe] = []
+        answers: dict[str, Choice] = {}
+        ideal: dict[str, float] = {}
         for n, j in enumerate(chosen, 1):
             pid = f"p{n}"
             diff = difficulty_of(float(q[j]))
@@ -245,14 +250,15 @@ def balance_sides(items: list[Item]) -> list[Item]:
     for split in Split:
         idx = [i for i, it in enumerate(items) if it.split is split]
         probes = [(i, p) for i in idx for p in items[i].probes]
+        # Generated items always carry truth (the cast only tells the type checker so).
         fixed_a = sum(1 for i, p in probes if p.kind is ProbeKind.SIGN
-                      and items[i].truth.answers[p.id] == "A")  # type: ignore[union-attr]
+                      and cast(Truth, items[i].truth).answers[p.id] == "A")
         flippable = [(i, p) for i, p in probes if p.kind is not ProbeKind.SIGN]
         want_a = min(max(len(probes) // 2 - fixed_a, 0), len(flippable))
-        sides = {}
+        sides: dict[tuple[int, str], Choice] = {}
         given = 0
         for n, (i, p) in enumerate(flippable, 1):
-            side = "A" if given < want_a * n / len(flippable) else "B"
+            side: Choice = "A" if given < want_a * n / len(flippable) else "B"
             given += side == "A"
             sides[(i, p.id)] = side
         for i in idx:
@@ -260,7 +266,7 @@ def balance_sides(items: list[Item]) -> list[Item]:
     return out
 
 
-def _orient(item: Item, sides: dict[str, str]) -> Item:
+def _orient(item: Item, sides: dict[str, Choice]) -> Item:
     """Flip the probes whose correct side should change."""
     assert item.truth is not None
     probes, answers, ideal = [], dict(item.truth.answers), dict(item.truth.ideal)

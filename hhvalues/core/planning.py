@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 from hhvalues.core.world import MOVES, World, WALL
 
 Array = NDArray[np.float64]
+_Floats = NDArray[np.floating]  # float64, or float32 when planning in single precision
 _NEG = -np.inf
 
 
@@ -45,7 +46,7 @@ def at_states(u: NDArray[np.floating], states: NDArray[np.integer]) -> NDArray[n
     return u[rows, cols]
 
 
-def _neighbour_views(padded: Array) -> tuple[Array, Array, Array, Array]:
+def _neighbour_views(padded: _Floats) -> tuple[_Floats, _Floats, _Floats, _Floats]:
     """Values of the cell above, below, left and right of every interior cell (MOVES order)."""
     return padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]
 
@@ -67,17 +68,17 @@ def iter_entry_values(
     hypotheses. Read q-values with :func:`at_states`. The yielded array is a view reused on the
     next step: copy it to keep it.
     """
-    r = rewards(world, weights, step_cost=step_cost).astype(dtype)
+    r: _Floats = rewards(world, weights, step_cost=step_cost).astype(dtype)
     n_h = r.shape[1]
     h, w = world.height, world.width
     terminal = np.flatnonzero(world.terminal)
-    pad = np.full((h + 2, w + 2, n_h), _NEG, dtype=dtype)
+    pad: _Floats = np.full((h + 2, w + 2, n_h), _NEG, dtype=dtype)
     inner = pad[1:-1, 1:-1]  # a view: writing it fills the pad
     r3 = r.reshape(h, w, n_h)
-    v = np.zeros((h * w, n_h), dtype=dtype)
+    v: _Floats = np.zeros((h * w, n_h), dtype=dtype)
     v3 = v.reshape(h, w, n_h)
-    tmp = np.empty((h, w, n_h), dtype=dtype)
-    beta = np.asarray(betas, dtype=dtype).reshape(1, 1, -1)
+    tmp: _Floats = np.empty((h, w, n_h), dtype=dtype)
+    beta: _Floats = np.asarray(betas, dtype=dtype).reshape(1, 1, -1)
     for k in range(1, horizon + 1):
         np.add(r3, v3, out=inner)
         yield k, inner
@@ -288,8 +289,8 @@ def reference_log_likelihood(
         total = 0.0
         for t, a in enumerate(actions):
             legal = [i for i, x in enumerate(world.next_state[states[t]]) if x >= 0]
-            qs = np.array(q_at[t]) * beta
-            p = np.exp(qs - qs.max())
+            bq = np.array(q_at[t]) * beta
+            p = np.exp(bq - bq.max())
             p /= p.sum()
             p = (1 - lapse) * p + lapse / len(legal)
             total += float(np.log(p[legal.index(a)]))

@@ -194,7 +194,7 @@ def parse_probe(raw: object) -> Probe:
         raise BankError("probe lacks a string id")
     where = f"probe {pid}"
     try:
-        kind = ProbeKind(raw.get("type"))
+        kind = ProbeKind(raw.get("type", ""))  # "" (absent) raises ValueError like None did
     except ValueError:
         raise BankError(f"unknown probe type {raw.get('type')!r}", where=where) from None
     difficulty = raw.get("difficulty")
