@@ -9,20 +9,15 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import click
-import numpy as np
 
 from hhvalues.cli.app import cli
 from hhvalues.cli.bank import bank
 from hhvalues.cli.study import _DB_OPTION, _engine
 from hhvalues.core.bank import write_bank
-from hhvalues.core.recorded import bank_from_recordings, compare_demonstrators, summarise_comparison
-from hhvalues.core.validate import validate_bank
-from hhvalues.core.walks import DEFAULT_LAPSE, Flag
-from hhvalues.errors import BankError
+from hhvalues.core.walks import DEFAULT_LAPSE
 
 
 @bank.command("from-recordings")
@@ -40,27 +35,15 @@ from hhvalues.errors import BankError
 def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_per_item: int,
                     seed: int, name: str, out: Path, db_url: str | None) -> None:
     """Build a bank whose demonstrations are the recorded walks of a demonstration study."""
-    from hhvalues.store.recordings import study_recordings
+    from hhvalues.store.recorded import recorded_bank
 
     engine = _engine(db_url)
     try:
-        rec = study_recordings(engine, slug)
+        made = recorded_bank(engine, slug, min_quality=min_quality, lapse=lapse,
+                             demos_per_item=demos_per_item, seed=seed, name=name)
     finally:
         engine.dispose()
-    rule = rec.rule
-    if min_quality is not None:
-        exclude = rule.exclude if Flag.FAR_BELOW_OPTIMAL in rule.exclude else (
-            *rule.exclude, Flag.FAR_BELOW_OPTIMAL)
-        rule = replace(rule, min_score=min_quality, exclude=exclude)
-    walks = [w for w in rec.walks if rec.ended[w.id]]  # walks still in progress are not recordings yet
-    open_walks = len(rec.walks) - len(walks)
-    result = bank_from_recordings(
-        rec.bank, walks, name=name or f"recorded-{slug}", seed=seed, rule=rule, lapse=lapse,
-        demos_per_item=demos_per_item,
-        meta={"study": slug, "source_bank": rec.bank.content_hash, "walks_in_progress": open_walks})
-    report = validate_bank(result.bank)
-    if not report.ok:
-        raise BankError(report.errors[0], where="recorded bank")
+    result, open_walks = made.built, made.in_progress
     write_bank(result.bank, out)
     err = sys.stderr
     for r in result.walks:
@@ -70,7 +53,7 @@ def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_pe
                    f"(optimal {q.optimal:g}, random {q.random:.3g}, score {q.score:.2f})\t{status}",
                    file=err)
     used = sum(1 for r in result.walks if r.item)
-    click.echo(f"wrote {out}: {len(result.bank.items)} items from {used} of {len(rec.walks)} walks "
+    click.echo(f"wrote {out}: {len(result.bank.items)} items from {used} of {len(result.walks) + open_walks} walks "
                f"({open_walks} still in progress), hash {result.bank.content_hash[:16]}", err=True)
 
 
@@ -86,6 +69,7 @@ def recordings() -> None:
 @_DB_OPTION
 def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
     """Human vs simulated demonstrator in the same worlds with the same weights (JSON)."""
+    from hhvalues.store.recorded import compare_recordings
     from hhvalues.store.recordings import study_recordings
 
     engine = _engine(db_url)
@@ -93,7 +77,6 @@ def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
         rec = study_recordings(engine, slug)
     finally:
         engine.dispose()
-    walks = [w for w in rec.walks if rec.ended[w.id]]
-    rows = compare_demonstrators(rec.bank, walks, rng=np.random.default_rng(seed), samples=samples)
+    rows, summary = compare_recordings(rec, samples=samples, seed=seed)
     click.echo(json.dumps({"walks": [r._asdict() for r in rows],
-                           "summary": [s._asdict() for s in summarise_comparison(rows)]}, indent=1))
+                           "summary": [s._asdict() for s in summary]}, indent=1))

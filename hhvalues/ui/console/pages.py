@@ -32,7 +32,7 @@ def researcher_pages() -> dict[str, list[st.Page]]:
     return {
         "Studies": [_page("studies", "Studies", "🧪"), _page("invites", "Invites", "✉️"),
                     _page("monitor", "Live monitoring", "📡"), _page("results", "Results", "📊"),
-                    _page("exports", "Exports", "⬇️")],
+                    _page("exports", "Exports", "⬇️"), _page("recordings", "Recorded walks", "🚶")],
         "Banks": [_page("banks", "Upload / generate", "🗂️"), _page("browse", "Browse items", "🔎")],
         "Account": [account_page()],
     }

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from hhvalues.errors import HHValuesError
 from hhvalues.store.audit import record
-from hhvalues.store.config import Mode, StudyConfig, StudyStatus
+from hhvalues.store.config import Mode, StudyConfig, StudyKind, StudyStatus
 from hhvalues.store.engine import read_session
 from hhvalues.store.queries import list_banks
+from hhvalues.store.recordings import INSTRUCTIONS, DemoConfig, demonstrate_config
 from hhvalues.store.study import create_study
 from hhvalues.store.study_edit import edit_study_config, is_frozen, set_status
 from hhvalues.ui import backend
@@ -49,6 +52,25 @@ def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
         redirect_url=redirect.strip() or None)
 
 
+def demo_fields(demo: DemoConfig, prefix: str) -> DemoConfig:
+    """Demonstration settings (inside a form): instruction, practice, worlds, walk time, rule."""
+    c1, c2, c3 = st.columns(3)
+    choices = [*INSTRUCTIONS, "balanced"]
+    instruction = c1.selectbox("Instruction", choices, choices.index(demo.instruction),
+                               key=f"{prefix}-instruction", help="do: collect as many points as "
+                               "you can; teach: show an observer what you value; balanced: "
+                               "alternate across participants")
+    practice = c2.number_input("Practice worlds", 0, 20, demo.practice, key=f"{prefix}-practice")
+    worlds = c3.number_input("Recorded worlds", 1, 100, demo.worlds, key=f"{prefix}-worlds")
+    walk_s = c1.number_input("Seconds per walk", 5.0, 3600.0, float(demo.walk_seconds),
+                             key=f"{prefix}-walk-seconds")
+    floor = c2.number_input("Exclude walks scoring below (0 random, 1 optimal)", -5.0, 1.0,
+                            float(demo.quality.min_score), key=f"{prefix}-min-score")
+    quality = replace(demo.quality, min_score=float(floor))
+    return replace(demo, instruction=instruction, practice=int(practice), worlds=int(worlds),
+                   walk_seconds=float(walk_s), quality=quality)
+
+
 def _create() -> None:
     with read_session(backend.engine()) as session:
         banks = list_banks(session)
@@ -61,14 +83,24 @@ def _create() -> None:
                             format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]}) "
                             f"— {b.items['test']} test, {b.items['train']} train, "
                             f"{b.items['catch']} catch")
+        kinds = [k.value for k in StudyKind]
+        kind = st.selectbox("Kind", kinds, key="new-kind",
+                            help="answer: people answer the bank's items; demonstrate: people walk "
+                            "the bank's worlds under assigned values and their walks become items "
+                            "(Recorded walks page)")
         cfg = config_fields(StudyConfig(), "new")
+        with st.expander("Demonstration studies only"):
+            demo = demo_fields(DemoConfig(), "new")
         go = st.form_submit_button("Create study", key="create-study-submit")
     if go:
         who = common.actor()
+        if kind == StudyKind.DEMONSTRATE.value:
+            cfg = demonstrate_config(cfg, demo)
         info = create_study(backend.engine(), slug=slug.strip(), bank_id=bank.id, config=cfg,
-                            now=backend.now, actor=who)
+                            now=backend.now, kind=StudyKind(kind), actor=who)
         record(backend.engine(), actor=who, action="study_create", target=info.slug,
-               now=backend.now, detail={"bank": bank.content_hash, "config_version": 1})
+               now=backend.now, detail={"bank": bank.content_hash, "config_version": 1,
+                                        "kind": kind})
         st.session_state[common.STUDY] = info.slug
         st.success(f"Created study {info.slug}; invite participants on the Invites page.")
 
