@@ -14,9 +14,7 @@ from the database on every call, so a refresh or a server restart resumes mid-wa
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -359,25 +357,6 @@ def _world(grid: tuple[str, ...], features: FeatureSet) -> World:
     return world
 
 
-_SQLITE_WRITERS = threading.Lock()
-
-
-@contextmanager
-def _writer_queue(engine: Engine) -> Iterator[None]:
-    """On SQLite, queue this process's move writers on a lock before ``BEGIN IMMEDIATE``.
-
-    SQLite has one writer at a time anyway; its busy handler makes waiters poll with sleeps of up
-    to 100 ms, so under 20 concurrent walkers a move could wait far longer than the writes ahead
-    of it took. A process lock wakes the next writer at once (other processes still meet the
-    busy timeout). PostgreSQL needs no queue: rows are locked, not the database.
-    """
-    if engine.dialect.name != "sqlite":
-        yield
-        return
-    with _SQLITE_WRITERS:
-        yield
-
-
 def _current(world: World, path: str) -> int:
     s = world.start
     for move in path:
@@ -410,7 +389,7 @@ def record_move(engine: Engine, token: object, walk_id: object, index: object, d
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
         raise InputError(f"move index must be a non-negative integer, got {index!r}")
     try:
-        with _writer_queue(engine), write_session(engine) as session:
+        with write_session(engine) as session:
             loaded = load(session, token)
             p = loaded.participant
             if loaded.study.status != StudyStatus.OPEN.value:
