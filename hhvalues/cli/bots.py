@@ -43,7 +43,7 @@ _CLOCK = re.compile(r"(\d+):(\d{2})")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 _WIDGETS = ("button", "checkbox", "radio", "slider", "selectbox", "button_group", "text_input",
             "text_area", "number_input", "multiselect")
-_DONE = (0, 1)  # FINISHED_SUCCESSFULLY, FINISHED_WITH_COMPILE_ERROR (2: early for rerun)
+_DONE = (0, 1, 3)  # FINISHED_SUCCESSFULLY, _WITH_COMPILE_ERROR, _FRAGMENT_RUN_SUCCESSFULLY (2: early)
 
 
 class BotError(HHValuesError):
@@ -86,6 +86,26 @@ class Page:
     query_string: str = ""
     status: int | None = None
     exceptions: list[str] = field(default_factory=list)
+    fragment_of: dict[tuple[int, ...], str] = field(default_factory=dict)
+    """Delta path → id of the fragment that wrote it (elements and blocks written in one)."""
+
+    def fragment_of_widget(self, widget_id: str) -> str | None:
+        """The fragment a widget belongs to: a change to it reruns only that fragment."""
+        for path, el in self.elements.items():
+            kind = el.WhichOneof("type")
+            if kind in _WIDGETS and getattr(el, kind).id == widget_id:
+                return self.fragment_of.get(path)
+        return None
+
+    def without_fragment(self, fragment_id: str) -> Page:
+        """A copy without what ``fragment_id`` wrote: the base its rerun writes into."""
+        keep = {p for p, f in self.fragment_of.items() if f != fragment_id}
+        return Page({p: e for p, e in self.elements.items()
+                     if p not in self.fragment_of or p in keep},
+                    {p: b for p, b in self.blocks.items()
+                     if p not in self.fragment_of or p in keep},
+                    self.query_string, None, [], {p: f for p, f in self.fragment_of.items()
+                                                  if p in keep})
 
     def widgets(self) -> dict[str, tuple[str, Any]]:
         """User key → (widget type, proto) of every keyed widget."""
@@ -160,6 +180,10 @@ class StreamlitClient:
         self.widget_states: dict[str, Any] = {}
         self._ws: Any = None
         self._building = Page()
+        self._fragment_run: str | None = None
+        """The fragment the rerun in flight is limited to (None: the whole page)."""
+        self.fragment_reruns = 0
+        """Reruns limited to one fragment (a change to a widget inside one)."""
         self._finished: asyncio.Queue[Page] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self.frames: list[bytes] | None = None
@@ -212,7 +236,10 @@ class StreamlitClient:
     def _handle(self, msg: Any) -> None:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
-            self._building = Page(query_string=self.query_string)
+            if self._fragment_run:  # only that fragment is rewritten; the rest of the page stays
+                self._building = self.page.without_fragment(self._fragment_run)
+            else:
+                self._building = Page(query_string=self.query_string)
             ph = msg.new_session.page_script_hash
             if ph:
                 self.page_script_hash = ph
@@ -220,10 +247,9 @@ class StreamlitClient:
             path = tuple(msg.metadata.delta_path)
             delta = msg.delta
             dkind = delta.WhichOneof("type")
-            if delta.fragment_id:  # a fragment rerun (countdown): patch the current page
-                target = self.page
-            else:
-                target = self._building
+            target = self._building
+            if delta.fragment_id:  # written inside a fragment, in a full run or a fragment run
+                target.fragment_of[path] = delta.fragment_id
             if dkind == "new_element":
                 el = delta.new_element
                 target.elements[path] = el
@@ -257,10 +283,17 @@ class StreamlitClient:
             self._finished.get_nowait()
         for wid, value in (set_values or {}).items():
             self.widget_states[wid] = value
+        # As the browser does: a change to a widget inside a fragment reruns only that fragment.
+        changed = [*(set_values or {}), *([trigger] if trigger else [])]
+        owners = {self.page.fragment_of_widget(w) for w in changed}
+        self._fragment_run = owners.pop() if len(owners) == 1 else None
         back = BackMsg()
         cs = back.rerun_script
         cs.query_string = self.query_string
         cs.page_script_hash = self.page_script_hash
+        if self._fragment_run:
+            cs.fragment_id = self._fragment_run
+            self.fragment_reruns += 1
         for wid, value in self.widget_states.items():
             _fill(cs.widget_states.widgets.add(), wid, value)
         if trigger is not None:
@@ -368,6 +401,8 @@ class BotResult:
     """Seconds from sending each submit rerun to the end of the run that shows the next page."""
     error: str | None = None
     pages: int = 0
+    fragment_reruns: int = 0
+    """Of ``pages``, how many reran only a fragment (answer changes, replays), not the page."""
 
 
 def _token_of(query_string: str) -> str | None:
@@ -408,6 +443,7 @@ class Bot:
             self.result.error = str(exc)
         except Exception as exc:  # a bot must report, never crash the others
             self.result.error = f"{type(exc).__name__}: {exc}"
+        self.result.fragment_reruns = self.client.fragment_reruns
         return self.result
 
     async def _page(self, **kw: Any) -> Page:
@@ -582,7 +618,9 @@ def bots_cmd(slug: str, count: int, answer: str, base_url: str, timeout: float, 
     click.echo(f"{len(done)}/{count} bots reached the completion code in {wall:.1f} s; "
                f"{len(lat)} submits, server time submit→next page "
                f"p50 {percentile(lat, 50) * 1000:.0f} ms, p95 {percentile(lat, 95) * 1000:.0f} ms"
-               + (f", mean {statistics.fmean(lat) * 1000:.0f} ms" if lat else ""))
+               + (f", mean {statistics.fmean(lat) * 1000:.0f} ms" if lat else "")
+               + f"; {sum(r.fragment_reruns for r in results)} of "
+               f"{sum(r.pages for r in results)} runs were fragment reruns")
     failed = [r for r in results if r not in done]
     if failed:
         first = failed[0]

@@ -68,6 +68,11 @@ def set_notice(level: str, text: str) -> None:
     st.session_state[NOTICE] = (level, text)
 
 
+def has_notice() -> bool:
+    """Whether a callback left a message the page has not shown yet."""
+    return NOTICE in st.session_state
+
+
 def pop_notice() -> tuple[str, str] | None:
     """The pending one-shot message, removed."""
     value: Any = st.session_state.pop(NOTICE, None)
@@ -77,5 +82,5 @@ def pop_notice() -> tuple[str, str] | None:
 __all__ = [
     "CONSENT", "COUNTDOWN", "DECLINE", "DECLINED", "INTAKE_FORM", "NEXT", "NOTICE", "RATIONALE",
     "SEEDED_ITEM", "START", "SUBMIT", "confidence_key", "hypothesis_key", "intake_key",
-    "pop_notice", "probe_key", "replay_key", "set_notice",
+    "has_notice", "pop_notice", "probe_key", "replay_key", "set_notice",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,9 @@ def test_three_bots_reach_completion_and_store_exactly_their_answers(
     assert code == 0, out.err + app.log_tail()
     assert out.out.startswith("3/3 bots reached the completion code")
     assert "p95" in out.out
+    # answer changes rerun only the answers fragment, never the page with its images
+    m = re.search(r"; (\d+) of (\d+) runs were fragment reruns", out.out)
+    assert m and int(m.group(1)) >= 3 * 5, out.out
 
     people = _store_answers(sqlite_db_url)
     assert len(people) == 3, "bots must enrol exactly one participant each"

@@ -31,19 +31,20 @@ def header(step: Step, view: ItemView) -> None:
         widgets.countdown(view.deadline_at, step.session_deadline_at)
 
 
-def _demos(view: ItemView, stim: ItemStimulus) -> None:
+@st.fragment
+def _demo(view: ItemView, stim: ItemStimulus, d: int) -> None:
+    """One walk with its replay slider; moving the slider reruns only this fragment."""
     n = len(view.item.demos)
-    for d, demo in enumerate(view.item.demos):
-        title = "How this person walked" + (f" — walk {d + 1} of {n}" if n > 1 else "")
-        st.markdown(f"**{title}**")
-        steps = len(demo.path)
-        upto = steps
-        if steps:
-            upto = st.slider("Replay the walk step by step", 0, steps, value=steps,
-                             key=state.replay_key(view.item.id, d),
-                             help="Drag to see where the person was after each step.")
-        png = stim.images[d] if upto == steps else widgets.replay_png(view, d, upto)
-        widgets.show_png(png, caption=f"Step {upto} of {steps}" if upto != steps else None)
+    title = "How this person walked" + (f" — walk {d + 1} of {n}" if n > 1 else "")
+    st.markdown(f"**{title}**")
+    steps = len(view.item.demos[d].path)
+    upto = steps
+    if steps:
+        upto = st.slider("Replay the walk step by step", 0, steps, value=steps,
+                         key=state.replay_key(view.item.id, d),
+                         help="Drag to see where the person was after each step.")
+    png = stim.images[d] if upto == steps else widgets.replay_png(view, d, upto)
+    widgets.show_png(png, caption=f"Step {upto} of {steps}" if upto != steps else None)
 
 
 def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
@@ -71,6 +72,17 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
                           key=state.confidence_key(probe.id), on_change=answer.save, args=args)
 
 
+@st.fragment
+def _answers(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
+    """Every answer widget. A change saves the draft (its on_change) and reruns only this
+    fragment, not the page with its images; ``submit`` (outside) reruns the whole page."""
+    if state.has_notice():  # a draft could not be saved (e.g. time ran out): show the page anew
+        st.rerun(scope="app")
+    if view.asks_choices:
+        _probes(engine, token, view, stim)
+    answer.widgets(engine, token, view)
+
+
 def render(engine: Engine, token: str, step: Step) -> None:
     """The item page of ``step.item``."""
     view = step.item
@@ -78,10 +90,9 @@ def render(engine: Engine, token: str, step: Step) -> None:
     header(step, view)
     answer.seed(view)
     stim = widgets.stimulus(view)
-    _demos(view, stim)
-    if view.asks_choices:
-        _probes(engine, token, view, stim)
-    answer.widgets(engine, token, view)
+    for d in range(len(view.item.demos)):
+        _demo(view, stim, d)
+    _answers(engine, token, view, stim)
     st.button("Submit answer", key=state.SUBMIT, type="primary", on_click=answer.do_submit,
               args=(engine, token, view, widgets.shown_hash(view, stim)))
 
