@@ -195,18 +195,25 @@ def _require(cond: bool, message: str) -> None:
 @click.option("--answers", "answer_paths", type=click.Path(dir_okay=False, path_type=Path),
               multiple=True, required=True, help="Answers JSONL (repeatable).")
 @click.option("--baseline", required=True, help="Condition every other condition is compared with.")
+@click.option("--split", "splits", multiple=True, default=("test",), show_default=True,
+              type=click.Choice(["train", "test", "catch"]),
+              help="Compare on items of this split (repeatable); headline accuracy is on test.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n-boot", type=click.IntRange(100), default=2000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def ablations(bank_path: Path, answer_paths: tuple[Path, ...], baseline: str, seed: int, n_boot: int,
-              as_json: bool) -> None:
-    """Every condition against the baseline: paired, McNemar, Holm; power by epochs."""
+def ablations(bank_path: Path, answer_paths: tuple[Path, ...], baseline: str,
+              splits: tuple[str, ...], seed: int, n_boot: int, as_json: bool) -> None:
+    """Every condition against the baseline: paired, McNemar, Holm; power by epochs.
+
+    On the test split by default, so the numbers equal the console's Results page.
+    """
+    from hhvalues.core.ablations import ablation_reports, format_reports, reports_to_json
     from hhvalues.core.scoring import grade_files
-    from hhvalues.evals.ablations import ablation_reports, format_reports, reports_to_json
 
     bank = load_bank(bank_path)
     _require(bank.has_truth, f"{bank_path}: ablations need the full bank with truth")
-    reports = ablation_reports(grade_files(bank, list(answer_paths)), baseline, seed=seed, n_boot=n_boot)
+    graded = grade_files(bank, list(answer_paths)).select(splits=list(splits))
+    reports = ablation_reports(graded, baseline, seed=seed, n_boot=n_boot)
     if as_json:
         click.echo(json.dumps(reports_to_json(reports), indent=1))
     else:

@@ -108,7 +108,8 @@ def epoch_correlation(graded: Graded, respondent: str) -> tuple[float, int]:
     return rho, int(probes.size)
 
 
-def power_table(n_probes: int, rho: float, epochs: Sequence[int] = DEFAULT_EPOCHS) -> tuple[PowerRow, ...]:
+def power_table(n_probes: int, rho: float,
+                epochs: Sequence[int] = DEFAULT_EPOCHS) -> tuple[PowerRow, ...]:
     """MDE at 80% power for each number of epochs (see the module docstring)."""
     rows = []
     r = 1.0 if not math.isfinite(rho) else rho
@@ -125,7 +126,8 @@ def reports_to_json(reports: Sequence[AblationReport]) -> dict[str, Any]:
         return round(x, 6) if math.isfinite(x) else None
 
     return {"reports": [{
-        "model": rep.model, "baseline": rep.baseline, "rho": num(rep.rho), "n_probes": rep.n_probes,
+        "model": rep.model, "baseline": rep.baseline, "rho": num(rep.rho),
+        "n_probes": rep.n_probes,
         "comparisons": [comparison_to_json(c) for c in rep.comparisons],
         "power": [{"epochs": p.epochs, "n_effective": num(p.n_effective),
                    "mde_vs_chance": num(p.mde_vs_chance), "mde_paired": num(p.mde_paired)}
@@ -144,17 +146,19 @@ def format_reports(reports: Sequence[AblationReport]) -> str:
 
     out = []
     for rep in reports:
-        out += [f"{rep.model}: conditions vs baseline {rep.baseline!r}", (f"{'condition':<24} {'acc':>7} "
-                f"{'base':>7} {'diff':>7} {'95% CI':>17} {'p':>6} {'p Holm':>6} {'McNemar':>7} items")]
+        out += [f"{rep.model}: conditions vs baseline {rep.baseline!r}",
+                (f"{'condition':<24} {'acc':>7} {'base':>7} {'diff':>7} {'95% CI':>17} {'p':>6} "
+                 f"{'p Holm':>6} {'McNemar':>7} items")]
         for c in rep.comparisons:
             ci = f"[{pct(c.ci_low, True)},{pct(c.ci_high, True)}]"
             out.append(f"{condition_of(c.a)[1]:<24} {pct(c.accuracy_a)} {pct(c.accuracy_b)} "
                        f"{pct(c.diff, True)} {ci:>17} {p(c.p_value)} {p(c.p_holm)} "
                        f"{p(c.mcnemar.p_value):>7} {c.n_items}")
-        out += ["", f"power (80%, α 0.05; {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}):",
+        out += ["", (f"power (80%, α 0.05; {rep.n_probes} probes, "
+                     f"between-epoch ρ = {rep.rho:.2f}):"),
                 f"{'epochs':>6} {'n eff':>8} {'MDE vs chance':>14} {'MDE paired':>11}"]
-        out += [f"{r.epochs:>6} {r.n_effective:8.1f} {pct(r.mde_vs_chance):>14} {pct(r.mde_paired):>11}"
-                for r in rep.power]
+        out += [f"{r.epochs:>6} {r.n_effective:8.1f} {pct(r.mde_vs_chance):>14} "
+                f"{pct(r.mde_paired):>11}" for r in rep.power]
         out.append("")
     return "\n".join(out)
 

@@ -11,7 +11,6 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "AblationReport": "ablations", "ablation_reports": "ablations",
     "AnswerSink": "log", "JsonlSink": "log", "ResponseCache": "log",
     "Condition": "conditions", "Modality": "conditions", "PromptVariant": "conditions",
     "load_conditions": "conditions", "select_conditions": "conditions",
@@ -26,7 +25,6 @@ _EXPORTS = {
 
 __all__ = [
     "PROVIDERS",
-    "AblationReport",
     "AnswerSink",
     "Condition",
     "JsonlSink",
@@ -39,7 +37,6 @@ __all__ = [
     "RunSummary",
     "StoreSink",
     "TeeSink",
-    "ablation_reports",
     "build_prompt",
     "dry_run",
     "load_conditions",

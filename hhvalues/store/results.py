@@ -20,12 +20,13 @@ Human pool
 from __future__ import annotations
 
 import statistics
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from hhvalues.core.ablations import AblationReport, ablation_reports, condition_of
 from hhvalues.core.agents import AgentKind, run_agent
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
@@ -43,6 +44,7 @@ from hhvalues.core.scoring import (
     score,
 )
 from hhvalues.core.stats import calibration_bins
+from hhvalues.errors import AnswersError
 
 HUMAN_GROUP = "human:*"
 """Name of the human group row (the name ``hhvalues score --group human`` gives it)."""
@@ -147,9 +149,13 @@ class Results:
     points: tuple[ItemPoint, ...]
     comparisons: tuple[Comparison, ...]
     """Each model condition against the human pool (paired over items, Holm-adjusted)."""
-    ablations: tuple[Comparison, ...]
-    """Each model condition against the baseline condition (empty with fewer than two)."""
+    ablations: tuple[AblationReport, ...]
+    """Per model, its conditions against ``baseline`` on the test split (``hhvalues ablations``);
+    empty when no model has two conditions or none has the baseline."""
     baseline: str | None
+    """The baseline condition (``<condition>`` of ``model:<provider>/<model>/<condition>``)."""
+    conditions: tuple[str, ...]
+    """Every model condition, by name: the baselines one may choose."""
     calibration: tuple[CalibrationPoint, ...]
     excluded: tuple[str, ...]
     agent_answers: tuple[Answer, ...]
@@ -305,14 +311,37 @@ def _calibration(graded: Graded, who: Mapping[str, Sequence[str]]) -> tuple[Cali
     return tuple(out)
 
 
+def _pick_baseline(models: Sequence[str], wanted: str | None
+                   ) -> tuple[tuple[str, ...], str | None]:
+    """(every condition by name, the baseline: ``wanted`` if a condition, else the commonest)."""
+    counts = Counter(cond for _, cond in map(condition_of, models) if cond)
+    conditions = tuple(sorted(counts))
+    if wanted in counts:
+        return conditions, wanted
+    # sorted first, so max() keeps the first name among equally common conditions
+    return conditions, max(conditions, key=lambda c: counts[c], default=None)
+
+
+def _ablations(test: Graded, models: Sequence[str], baseline: str | None, *, seed: int,
+               n_boot: int) -> tuple[AblationReport, ...]:
+    """The ablation reports of the test split; empty when there is nothing to compare."""
+    per_model = Counter(model for model, _ in map(condition_of, models) if model)
+    if baseline is None or max(per_model.values(), default=0) < 2:
+        return ()
+    try:
+        return tuple(ablation_reports(test, baseline, seed=seed, n_boot=n_boot))
+    except AnswersError:  # no model ran the baseline (e.g. none answered a test item under it)
+        return ()
+
+
 def build_results(bank: Bank, answers: Sequence[Answer], *, seconds: Sequence[float | None] | None = None,
                   catch_exclude: int = 2, seed: int = 0, n_boot: int = 2000,
                   agents: bool = True, baseline: str | None = None) -> Results:
     """The whole Results page of a study from its bank and answers (pure; deterministic).
 
     ``seconds[k]`` is the time of ``answers[k]`` (None when unknown). Reference agents answer the
-    bank's test and catch items. ``baseline`` (a model respondent) anchors the ablation
-    comparisons; default: the first model condition by name.
+    bank's test and catch items. ``baseline`` (a condition name) anchors the ablation reports;
+    default (also when it is not a model condition): the condition most models ran, ties by name.
     """
     extra = reference_answers(bank, seed=seed) if agents else ()
     secs = list(seconds) if seconds is not None else [None] * len(answers)
@@ -350,18 +379,15 @@ def build_results(bank: Bank, answers: Sequence[Answer], *, seconds: Sequence[fl
     if tested and models:
         comparisons = tuple(compare_many(pooled, HUMAN_POOL, [m for m in models if m in by_resp],
                                          seed=seed, n_boot=n_boot))
-    base = baseline if baseline in models else (models[0] if models else None)
-    ablations: tuple[Comparison, ...] = ()
-    if base is not None and len(models) > 1:
-        ablations = tuple(compare_many(test, base, [m for m in models if m != base], seed=seed,
-                                       n_boot=n_boot))
+    conditions, base = _pick_baseline(models, baseline)
+    ablations = _ablations(test, models, base, seed=seed, n_boot=n_boot)
     type_scores = score(pooled, by="type", seed=seed, n_boot=n_boot)
     keep = {HUMAN_POOL, *models, *agent_ids}
     by_type = tuple(TypeRow(s.respondent, s.group or "", s.accuracy, s.ci_low, s.ci_high,
                             s.n_probes) for s in type_scores.rows if s.respondent in keep)
     items = item_table(graded.select(splits=[Split.TEST, Split.CATCH]), answers, secs, humans, models)
     return Results(tuple(rows), scores, by_type, items, _points(test, tested, models),
-                   comparisons, ablations, base,
+                   comparisons, ablations, base, conditions,
                    _calibration(test, {HUMAN_POOL: tested, **{m: [m] for m in models}}),
                    excluded, tuple(extra))
 

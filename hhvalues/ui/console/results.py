@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 
 import streamlit as st
 
+from hhvalues.core.ablations import AblationReport, condition_of
 from hhvalues.core.scoring import Comparison
 from hhvalues.errors import HHValuesError
 from hhvalues.store.monitor import answers_fingerprint, study_results
@@ -15,13 +17,14 @@ from hhvalues.ui import backend
 from hhvalues.ui.console import auth, charts, common
 
 TABLE = "results-table"
+BASELINE = "ablation-baseline"
 PCT = st.column_config.NumberColumn(format="percent")
 NUM = st.column_config.NumberColumn(format="%.3f")
 
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring…")
-def _results(slug: str, fingerprint: tuple[int, str]) -> Results:
-    return study_results(backend.engine(), slug)
+def _results(slug: str, fingerprint: tuple[int, str], baseline: str | None) -> Results:
+    return study_results(backend.engine(), slug, baseline=baseline)
 
 
 def _table(results: Results) -> None:
@@ -50,9 +53,43 @@ def _comparisons(results: Results) -> None:
         st.dataframe(rows(results.comparisons), hide_index=True, column_config=cfg)
     else:
         st.caption("Needs human and model answers.")
-    if results.ablations:
-        st.subheader(f"Model conditions vs the baseline {results.baseline} (Holm-corrected)")
-        st.dataframe(rows(results.ablations), hide_index=True, column_config=cfg)
+
+
+def _ci(low: float | None, high: float | None) -> str:
+    if low is None or high is None or not (math.isfinite(low) and math.isfinite(high)):
+        return "–"
+    return f"[{100 * low:+.1f}%, {100 * high:+.1f}%]"
+
+
+def _report(rep: AblationReport) -> None:
+    st.markdown(f"**{rep.model}** — conditions vs `{rep.baseline}`")
+    st.dataframe([{"condition": condition_of(c.a)[1], "acc": c.accuracy_a,
+                   "baseline acc": c.accuracy_b, "diff": c.diff, "95% CI": _ci(c.ci_low, c.ci_high),
+                   "p": c.p_value, "p Holm": c.p_holm, "McNemar p": c.mcnemar.p_value,
+                   "items": c.n_items} for c in rep.comparisons], hide_index=True,
+                 column_config={"acc": PCT, "baseline acc": PCT, "diff": PCT, "p": NUM,
+                                "p Holm": NUM, "McNemar p": NUM})
+    st.dataframe([{"epochs": r.epochs, "n effective": r.n_effective,
+                   "MDE vs chance": r.mde_vs_chance, "MDE paired": r.mde_paired}
+                  for r in rep.power], hide_index=True,
+                 column_config={"n effective": st.column_config.NumberColumn(format="%.1f"),
+                                "MDE vs chance": PCT, "MDE paired": PCT})
+    st.caption(f"Power at 80%, α 0.05: {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}.")
+
+
+def _ablations(results: Results) -> None:
+    st.subheader("Ablations: each model's conditions vs a baseline (test items, Holm-corrected)")
+    if not results.conditions:
+        st.caption("Needs model answers.")
+        return
+    if st.session_state.get(BASELINE) not in results.conditions:  # first visit, other study
+        st.session_state[BASELINE] = results.baseline
+    st.selectbox("Baseline condition", results.conditions, key=BASELINE)
+    if not results.ablations:
+        st.caption("Needs a model with answers under two conditions, one of them the baseline.")
+    for rep in results.ablations:
+        _report(rep)
+    st.caption("The numbers of `hhvalues ablations --baseline <condition>` on the study's answers.")
 
 
 def render() -> None:
@@ -64,7 +101,8 @@ def render() -> None:
         return
     try:
         eng = backend.engine()
-        results = _results(study.slug, answers_fingerprint(eng, study.slug))
+        baseline = st.session_state.get(BASELINE)
+        results = _results(study.slug, answers_fingerprint(eng, study.slug), baseline)
     except HHValuesError as exc:
         st.error(str(exc))
         return
@@ -74,6 +112,7 @@ def render() -> None:
     _table(results)
     st.altair_chart(charts.accuracy_chart(results), width="stretch")
     _comparisons(results)
+    _ablations(results)
     st.subheader("By probe type")
     st.dataframe([asdict(r) for r in results.by_type], hide_index=True,
                  column_config={"accuracy": PCT, "ci_low": PCT, "ci_high": PCT})

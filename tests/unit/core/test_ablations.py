@@ -9,15 +9,16 @@ from pathlib import Path
 import numpy as np
 
 from hhvalues.cli import main
+from hhvalues.core.ablations import ablation_reports, epoch_correlation, power_table
 from hhvalues.core.answers import Answer, write_answers
 from hhvalues.core.bank import load_bank
 from hhvalues.core.scoring import grade
-from hhvalues.evals.ablations import ablation_reports, epoch_correlation, power_table
 
 BANK = Path(__file__).resolve().parents[2] / "data" / "examples" / "tiny_bank.json"
 
 
-def _answers(bank, cond: str, p_right: float, epochs: int, rng: np.random.Generator) -> list[Answer]:
+def _answers(bank, cond: str, p_right: float, epochs: int,
+             rng: np.random.Generator) -> list[Answer]:
     out = []
     for it in bank.items:
         for e in range(epochs):
@@ -45,7 +46,8 @@ def test_report_pairs_conditions_with_their_baseline(tmp_path: Path) -> None:
     write_answers(answers, path)
     assert main(["ablations", "--bank", str(BANK), "--answers", str(path), "--baseline", "baseline",
                  "--n-boot", "200", "--json"]) == 0
-    assert main(["ablations", "--bank", str(BANK), "--answers", str(path), "--baseline", "nope"]) == 2
+    assert main(["ablations", "--bank", str(BANK), "--answers", str(path),
+                 "--baseline", "nope"]) == 2
 
 
 def test_epoch_correlation_and_power() -> None:
