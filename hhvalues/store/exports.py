@@ -17,26 +17,30 @@ import csv
 import io
 import json
 import os
+import queue
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, func, select, type_coerce
 
 from hhvalues.core.answers import Answer, Status, dumps_answer
 from hhvalues.core.scoring import scores_to_json
 from hhvalues.errors import StoreError
 from hhvalues.store.audit import sha256_file
-from hhvalues.store.engine import read_session
+from hhvalues.store.engine import as_utc, read_session
 from hhvalues.store.export import CSV_COLUMNS
 from hhvalues.store.monitor import StudyAnswers, load_study_answers
 from hhvalues.store.results import Results, build_results
 from hhvalues.store.study import study_row
 from hhvalues.store.tables import AnswerRow, ItemRow
 
+T = TypeVar("T")
 CHUNK = 20_000
 """Rows read from the database (and written as one Parquet row group) at a time."""
 
@@ -66,10 +70,14 @@ def neutralise(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+# JSON and time columns come back as the stored text (SQLite) or as decoded values (psycopg
+# decodes them itself): decoding every row just to re-encode it was half of a million-row export.
 _COLS = (AnswerRow.respondent, AnswerRow.item_id, ItemRow.split, AnswerRow.epoch, AnswerRow.status,
-         AnswerRow.choices, AnswerRow.hypothesis, AnswerRow.confidence, AnswerRow.rationale,
+         type_coerce(AnswerRow.choices, Text), type_coerce(AnswerRow.hypothesis, Text),
+         type_coerce(AnswerRow.confidence, Text), AnswerRow.rationale,
          AnswerRow.stimulus, AnswerRow.participant_id, AnswerRow.config_version,
-         AnswerRow.started_at, AnswerRow.submitted_at, AnswerRow.seconds, AnswerRow.fast)
+         type_coerce(AnswerRow.started_at, Text), type_coerce(AnswerRow.submitted_at, Text),
+         AnswerRow.seconds, AnswerRow.fast)
 
 
 def _where(study_id: int) -> Any:
@@ -79,17 +87,122 @@ def _where(study_id: int) -> Any:
 def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
     """The study's final answers in chunks of tuples (columns of :data:`CSV_COLUMNS`).
 
-    The order is the one of ``hhvalues export`` (respondent, epoch, item position).
+    The order is the one of ``hhvalues export`` (respondent, epoch, item position). The JSON
+    columns (choices, hypothesis, confidence) may be JSON text, read them with :func:`json_value`
+    or :class:`JsonCells`; the times may be stored text, read them with :func:`iso_time`. Rows
+    are read through SQLAlchemy Core, without ORM row processing.
     """
     with read_session(engine) as session:
         study = study_row(session, slug)
         query = (select(*_COLS)
                  .join(ItemRow, (ItemRow.bank_id == AnswerRow.bank_id) & (ItemRow.item_id == AnswerRow.item_id))
                  .where(_where(study.id or 0))
-                 .order_by(AnswerRow.respondent, AnswerRow.epoch, ItemRow.position)
-                 .execution_options(stream_results=True, yield_per=chunk))
-        for part in session.execute(query).partitions(chunk):
+                 .order_by(AnswerRow.respondent, AnswerRow.epoch, ItemRow.position))
+        conn = session.connection()
+        if engine.dialect.name == "sqlite":  # the DBAPI cursor: its rows are plain tuples already
+            sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(sql)
+                while part := cursor.fetchmany(chunk):
+                    yield part
+            finally:
+                cursor.close()
+            return
+        result = conn.execution_options(stream_results=True).execute(query)
+        for part in result.partitions(chunk):
             yield [tuple(r) for r in part]
+
+
+def prefetched(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """``chunks`` read ahead by a thread, so the database read overlaps the formatting and writing
+    of the previous chunk (SQLite and psycopg release the GIL while they work). Closing this
+    iterator early stops the reader, which closes ``chunks`` in its own thread."""
+    q: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop, done = threading.Event(), object()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def read() -> None:
+        try:
+            for c in chunks:
+                if not put(c):
+                    break
+            else:
+                put(done)
+        except BaseException as exc:  # handed to the consumer, which raises it
+            put(exc)
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+
+    reader = threading.Thread(target=read, name="hhvalues-export-reader", daemon=True)
+    reader.start()
+    try:
+        while (item := q.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        reader.join()
+
+
+def iso_time(v: Any) -> str:
+    """A time column as read by :func:`iter_answer_rows` → ISO 8601 in UTC ("" when None).
+
+    SQLite holds UTC as ``YYYY-MM-DD HH:MM:SS.ffffff`` (SQLAlchemy's storage format); the result
+    is what ``datetime.isoformat()`` gives for the same aware UTC time.
+    """
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        if len(v) != 26 or v[10] != " ":
+            return as_utc(datetime.fromisoformat(v)).isoformat()  # type: ignore[union-attr]
+        return (v[:10] + "T" + (v[11:19] if v.endswith(".000000") else v[11:])) + "+00:00"
+    return as_utc(v).isoformat()  # type: ignore[union-attr]
+
+
+def to_datetime(v: Any) -> datetime | None:
+    """A time column as read by :func:`iter_answer_rows` → an aware UTC datetime."""
+    return as_utc(datetime.fromisoformat(v) if isinstance(v, str) else v)
+
+
+def json_value(v: Any) -> Any:
+    """A JSON column's value as read by :func:`iter_answer_rows` (text or decoded), decoded."""
+    return json.loads(v) if isinstance(v, str) else v
+
+
+class JsonCells:
+    """A JSON column's value as a CSV/Parquet cell (sorted keys, "" for null), memoised by the
+    stored text: a study repeats the same choice patterns across many rows."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self._seen: dict[str, str] = {}
+        self._limit = limit
+
+    def column(self, values: Iterable[Any]) -> list[str]:
+        """The cells of a column (a dict lookup per already seen text)."""
+        get = self._seen.get
+        return [get(v) or self(v) if isinstance(v, str) else _dump(v) for v in values]
+
+    def __call__(self, v: Any) -> str:
+        if not isinstance(v, str):
+            return _dump(v)
+        out = self._seen.get(v)
+        if out is None:
+            out = _dump(json.loads(v))
+            if len(self._seen) < self._limit:
+                self._seen[v] = out
+        return out
 
 
 def count_answers(engine: Engine, slug: str) -> int:
@@ -104,16 +217,22 @@ def _dump(v: Any) -> str:
     return "" if v is None else json.dumps(v, sort_keys=True, ensure_ascii=False)
 
 
-def _csv_cells(r: tuple[Any, ...]) -> list[Any]:
-    resp, item, split, epoch, status, ch, hyp, conf, rat, stim, pid, ver, st, sub, sec, fast = r
-    return [neutralise(resp), neutralise(item), split, epoch, status, _dump(ch), _dump(hyp),
-            _dump(conf), neutralise(rat or ""), stim or "", "" if pid is None else pid,
-            "" if ver is None else ver, st.isoformat() if st else "", sub.isoformat() if sub else "",
-            "" if sec is None else f"{sec:.3f}", int(bool(fast))]
+def _csv_rows(part: list[tuple[Any, ...]], cell: JsonCells) -> Iterator[tuple[Any, ...]]:
+    """The CSV rows of a chunk, built column by column (a function call per row was the cost)."""
+    resp, item, split, epoch, status, ch, hyp, conf, rat, stim, pid, ver, st, sub, sec, fast = (
+        zip(*part, strict=True))
+    return zip([neutralise(v) for v in resp], [neutralise(v) for v in item], split, epoch, status,
+               cell.column(ch), cell.column(hyp), cell.column(conf),
+               [neutralise(v) if v else "" for v in rat], [v or "" for v in stim],
+               ["" if v is None else v for v in pid], ["" if v is None else v for v in ver],
+               [iso_time(v) for v in st], [iso_time(v) for v in sub],
+               ["" if v is None else f"{v:.3f}" for v in sec], [int(bool(v)) for v in fast],
+               strict=True)
 
 
 def _answer(r: tuple[Any, ...]) -> Answer:
-    return Answer(r[0], r[1], r[3], dict(r[5]), r[6], r[7], Status(r[4]), r[8] or "", r[9])
+    return Answer(r[0], r[1], r[3], dict(json_value(r[5]) or {}), json_value(r[6]),
+                  json_value(r[7]), Status(r[4]), r[8] or "", r[9])
 
 
 def _atomic(out: Path, write: Any, *, binary: bool) -> str:
@@ -146,10 +265,10 @@ def write_answers_csv(engine: Engine, slug: str, out: str | os.PathLike[str]) ->
 
     def write(fh: Any) -> None:
         nonlocal n
-        w = csv.writer(fh, lineterminator="\n")
+        w, cell = csv.writer(fh, lineterminator="\n"), JsonCells()
         w.writerow(CSV_COLUMNS)
-        for part in iter_answer_rows(engine, slug):
-            w.writerows(_csv_cells(r) for r in part)
+        for part in prefetched(iter_answer_rows(engine, slug)):
+            w.writerows(_csv_rows(part, cell))
             n += len(part)
 
     digest = _atomic(Path(out), write, binary=False)
@@ -163,7 +282,7 @@ def write_answers_jsonl(engine: Engine, slug: str, out: str | os.PathLike[str]) 
 
     def write(fh: Any) -> None:
         nonlocal n
-        for part in iter_answer_rows(engine, slug):
+        for part in prefetched(iter_answer_rows(engine, slug)):
             fh.write("".join(dumps_answer(_answer(r)) + "\n" for r in part))
             n += len(part)
 
@@ -187,13 +306,16 @@ def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]
                         ("fast", pa.bool_())])
     json_cols = {5, 6, 7}
     n = 0
+    cell = JsonCells()
 
     def write(fh: Any) -> None:
         nonlocal n
         with pq.ParquetWriter(fh, schema, compression="zstd") as pw:
-            for part in iter_answer_rows(engine, slug):
+            for part in prefetched(iter_answer_rows(engine, slug)):
                 cols = list(zip(*part, strict=True))
-                arrays = [pa.array([(_dump(v) or None) if c in json_cols else v for v in col],
+                cols[15] = [None if v is None else bool(v) for v in cols[15]]  # SQLite: 0/1
+                arrays = [_times(col, ts) if c in (12, 13) else
+                          pa.array([v or None for v in cell.column(col)] if c in json_cols else col,
                                    type=schema.field(c).type) for c, col in enumerate(cols)]
                 pw.write_table(pa.Table.from_arrays(arrays, schema=schema))
                 n += len(part)
@@ -203,6 +325,15 @@ def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]
     digest = _atomic(Path(out), write, binary=True)
     _check(engine, slug, n)
     return Written(Path(out), n, digest)
+
+
+def _times(col: Sequence[Any], ts: Any) -> Any:
+    """A time column as an Arrow array: SQLite's stored UTC text is parsed by Arrow itself."""
+    import pyarrow as pa
+
+    if any(isinstance(v, str) for v in col):
+        return pa.array(col, pa.string()).cast(pa.timestamp("us")).cast(ts)
+    return pa.array([to_datetime(v) for v in col], type=ts)
 
 
 def results_of(data: StudyAnswers, *, seed: int = 0, n_boot: int = 2000) -> Results:
@@ -260,6 +391,7 @@ def write_export(engine: Engine, slug: str, fmt: ConsoleExport, out: str | os.Pa
     return writers[ConsoleExport(fmt)](engine, slug, out)
 
 
-__all__ = ["CHUNK", "ITEM_COLUMNS", "ConsoleExport", "Written", "count_answers", "iter_answer_rows",
+__all__ = ["CHUNK", "ITEM_COLUMNS", "ConsoleExport", "JsonCells", "Written", "count_answers",
+           "iso_time", "iter_answer_rows", "json_value", "prefetched", "to_datetime",
            "neutralise", "results_of", "write_answers_csv", "write_answers_jsonl",
            "write_answers_parquet", "write_export", "write_items", "write_scores"]

@@ -219,3 +219,67 @@ def db_url_of():
     def url(engine) -> str:
         return engine.url.render_as_string(hide_password=False)
     return url
+
+
+def test_export_cells_equal_the_stored_values_on_each_backend(engine, collected, tiny_bank, clock,
+                                                              tmp_path):
+    """The fast read path (stored JSON text and times, no ORM) writes what the ORM reads."""
+    from sqlmodel import select
+
+    from hhvalues.store.engine import read_session
+    from hhvalues.store.tables import AnswerRow
+
+    item = tiny_bank.items[0]
+    weights = {f: (-1.5 if k % 2 else 2.0) for k, f in enumerate(reversed(tiny_bank.features.ids))}
+    with write_session(engine) as session:  # unsorted keys: the cells must come out sorted
+        record_answers(session, [Answer("human:s/extra", item.id, 0,
+                                        {p.id: "B" for p in reversed(item.probes)}, weights,
+                                        {p.id: 0.75 for p in item.probes}, rationale="naïve")],
+                       bank_id=get_study(engine, "s").bank.id, study_id=get_study(engine, "s").id,
+                       now=clock)
+
+    with read_session(engine) as session:
+        stored = {(a.respondent, a.item_id, a.epoch): a for a in session.exec(
+            select(AnswerRow).where(AnswerRow.study_id == get_study(engine, "s").id,
+                                    AnswerRow.draft.is_(False))).all()}  # type: ignore[attr-defined]
+    rows = list(csv.DictReader(io.StringIO(
+        write_answers_csv(engine, "s", tmp_path / "a.csv").path.read_text())))
+    table = pq.read_table(write_export(engine, "s", ConsoleExport.PARQUET, tmp_path / "a.pq").path)
+    assert len(rows) == len(stored) == table.num_rows
+    assert any(r["started_at"] for r in rows) and any(r["hypothesis"] for r in rows)
+
+    def js(v):
+        return "" if v is None else json.dumps(v, sort_keys=True, ensure_ascii=False)
+
+    for r, p in zip(rows, table.to_pylist(), strict=True):
+        a = stored[(r["respondent"].removeprefix("'"), r["item"], int(r["epoch"]))]
+        for col in ("choices", "hypothesis", "confidence"):
+            assert r[col] == js(getattr(a, col)) == (p[col] or "")
+        for col in ("started_at", "submitted_at"):
+            t = getattr(a, col)
+            assert r[col] == (t.isoformat() if t else "")
+            assert p[col] == t
+        assert p["fast"] is bool(a.fast) and r["fast"] == str(int(bool(a.fast)))
+
+
+def test_prefetched_reads_ahead_raises_and_stops_its_reader():
+    from hhvalues.store.exports import prefetched
+
+    closed = []
+
+    def chunks(n, fail_at=None):
+        try:
+            for k in range(n):
+                if k == fail_at:
+                    raise ValueError("broken chunk")
+                yield k
+        finally:
+            closed.append(n)
+
+    assert list(prefetched(chunks(5))) == [0, 1, 2, 3, 4] and closed == [5]
+    with pytest.raises(ValueError, match="broken chunk"):
+        list(prefetched(chunks(6, fail_at=3)))
+    it = prefetched(chunks(1000))
+    assert next(it) == 0
+    it.close()  # the consumer gives up: the reader stops and closes the source in its thread
+    assert closed[-1] == 1000
