@@ -26,8 +26,15 @@ def source_bank() -> Bank:
 
 
 @pytest.fixture
-def demo_study(sqlite_engine: Engine, source_bank: Bank, clock) -> Callable[..., str]:
+def study_engine(request: pytest.FixtureRequest) -> Engine:
+    """The test's database: ``engine`` (SQLite and PostgreSQL) when it asks for it, else SQLite."""
+    return request.getfixturevalue("engine" if "engine" in request.fixturenames else "sqlite_engine")
+
+
+@pytest.fixture
+def demo_study(study_engine: Engine, source_bank: Bank, clock) -> Callable[..., str]:
     """``demo_study(slug="d", **demo)`` → slug of an open demonstration study."""
+    sqlite_engine = study_engine
 
     def make(slug: str = "d", *, session_minutes: float = 60.0, **demo: Any) -> str:
         with write_session(sqlite_engine) as session:

@@ -44,27 +44,27 @@ def _legal_and_bump(grid, features, path):
     return legal, bump
 
 
-def test_profile_instruction_and_worlds_are_seeded_per_participant(sqlite_engine, demo_study, clock,
+def test_profile_instruction_and_worlds_are_seeded_per_participant(engine, demo_study, clock,
                                                                    source_bank):
     slug = demo_study(practice=1, worlds=2)
-    t1, t2 = _begin(sqlite_engine, slug, clock, 2)
-    s1, s2 = demo_step(sqlite_engine, t1, now=clock), demo_step(sqlite_engine, t2, now=clock)
+    t1, t2 = _begin(engine, slug, clock, 2)
+    s1, s2 = demo_step(engine, t1, now=clock), demo_step(engine, t2, now=clock)
     assert s1.kind is DemoStepKind.WALK and s1.walk.practice and s1.walks_total == 3
     assert {s1.instruction, s2.instruction} == {"do", "teach"}  # balanced by default
     assert set(s1.weights) == set(source_bank.features.ids)
     assert set(s1.weights.values()) <= set(source_bank.model.weight_levels)
     lines = profile_lines(source_bank.features, s1.weights, source_bank.step_cost)
     assert lines[-1] == "each step −2.5 points" and len(lines) == len(source_bank.features) + 1
-    assert demo_step(sqlite_engine, t1, now=clock).walk == s1.walk  # stable across calls
-    assert token_study_kind(sqlite_engine, t1) == "demonstrate"
-    assert token_study_kind(sqlite_engine, "x" * 27) is None
+    assert demo_step(engine, t1, now=clock).walk == s1.walk  # stable across calls
+    assert token_study_kind(engine, t1) == "demonstrate"
+    assert token_study_kind(engine, "x" * 27) is None
 
 
-def test_moves_are_stored_once_bumps_do_not_move_and_the_path_replays(sqlite_engine, demo_study,
+def test_moves_are_stored_once_bumps_do_not_move_and_the_path_replays(engine, demo_study,
                                                                        clock, source_bank):
     slug = demo_study(practice=0, worlds=1)
-    [token] = _begin(sqlite_engine, slug, clock)
-    walk = demo_step(sqlite_engine, token, now=clock).walk
+    [token] = _begin(engine, slug, clock)
+    walk = demo_step(engine, token, now=clock).walk
     rng = np.random.default_rng(0)
     presses, bumps = [], 0
     while not walk.ended:
@@ -76,31 +76,31 @@ def test_moves_are_stored_once_bumps_do_not_move_and_the_path_replays(sqlite_eng
             d = legal[int(rng.integers(len(legal)))]
         before = walk.path
         clock.advance(1)
-        result = record_move(sqlite_engine, token, walk.id, walk.n_moves, d, now=clock)
+        result = record_move(engine, token, walk.id, walk.n_moves, d, now=clock)
         assert result.stored
         if result.bumped:
             assert result.walk.path == before
         presses.append(d)
         walk = result.walk
-    stored = walk_moves(sqlite_engine, walk.id)
+    stored = walk_moves(engine, walk.id)
     assert [m.direction for m in stored] == presses
     assert "".join(m.direction for m in stored if not m.bumped) == walk.path
     assert sum(m.bumped for m in stored) == walk.n_bumps == min(bumps, 2)
     assert all(m.from_state == m.to_state for m in stored if m.bumped)
     assert walk.end_reason in ("destination", "horizon")
-    assert demo_step(sqlite_engine, token, now=clock).kind is DemoStepKind.DONE
+    assert demo_step(engine, token, now=clock).kind is DemoStepKind.DONE
 
 
-def test_a_refresh_or_restart_resumes_mid_walk(sqlite_engine, demo_study, clock, source_bank,
-                                                sqlite_url):
+def test_a_refresh_or_restart_resumes_mid_walk(engine, demo_study, clock, source_bank):
     from hhvalues.store.engine import make_engine
 
     slug = demo_study(practice=0, worlds=1)
-    [token] = _begin(sqlite_engine, slug, clock)
-    walk = demo_step(sqlite_engine, token, now=clock).walk
+    [token] = _begin(engine, slug, clock)
+    walk = demo_step(engine, token, now=clock).walk
     legal, _ = _legal_and_bump(walk.grid, source_bank.features, "")
-    after = record_move(sqlite_engine, token, walk.id, 0, legal[0], now=clock).walk
-    other = make_engine(sqlite_url)  # a new process: nothing but the database
+    after = record_move(engine, token, walk.id, 0, legal[0], now=clock).walk
+    # a new process: nothing but the database
+    other = make_engine(engine.url.render_as_string(hide_password=False))
     try:
         again = demo_step(other, token, now=clock).walk
     finally:
@@ -114,14 +114,14 @@ def _table_counts(engine):
                 for t in ("moves", "walks", "events")}
 
 
-def test_tampered_moves_are_rejected_and_write_nothing(sqlite_engine, demo_study, clock, source_bank):
+def test_tampered_moves_are_rejected_and_write_nothing(engine, demo_study, clock, source_bank):
     slug = demo_study(practice=0, worlds=1)
-    t1, t2 = _begin(sqlite_engine, slug, clock, 2)
-    w1 = demo_step(sqlite_engine, t1, now=clock).walk
-    w2 = demo_step(sqlite_engine, t2, now=clock).walk
+    t1, t2 = _begin(engine, slug, clock, 2)
+    w1 = demo_step(engine, t1, now=clock).walk
+    w2 = demo_step(engine, t2, now=clock).walk
     legal, _ = _legal_and_bump(w1.grid, source_bank.features, "")
-    record_move(sqlite_engine, t1, w1.id, 0, legal[0], now=clock)
-    before = _table_counts(sqlite_engine)
+    record_move(engine, t1, w1.id, 0, legal[0], now=clock)
+    before = _table_counts(engine)
     cases = [
         (InputError, "already stored", (t1, w1.id, 0, legal[0])),
         (InputError, "skips ahead", (t1, w1.id, 5, "U")),
@@ -134,20 +134,20 @@ def test_tampered_moves_are_rejected_and_write_nothing(sqlite_engine, demo_study
     ]
     for error, words, args in cases:
         with pytest.raises(error, match=words):
-            record_move(sqlite_engine, *args, now=clock)
-    assert _table_counts(sqlite_engine) == before
+            record_move(engine, *args, now=clock)
+    assert _table_counts(engine) == before
 
 
-def test_a_double_press_from_many_threads_stores_one_move(sqlite_engine, demo_study, clock, source_bank):
+def test_a_double_press_from_many_threads_stores_one_move(engine, demo_study, clock, source_bank):
     slug = demo_study(practice=0, worlds=1)
-    [token] = _begin(sqlite_engine, slug, clock)
-    walk = demo_step(sqlite_engine, token, now=clock).walk
+    [token] = _begin(engine, slug, clock)
+    walk = demo_step(engine, token, now=clock).walk
     legal, _ = _legal_and_bump(walk.grid, source_bank.features, "")
     outcomes: list[str] = []
 
     def press() -> None:
         try:
-            record_move(sqlite_engine, token, walk.id, 0, legal[0], now=clock)
+            record_move(engine, token, walk.id, 0, legal[0], now=clock)
             outcomes.append("stored")
         except InputError:
             outcomes.append("rejected")
@@ -158,40 +158,40 @@ def test_a_double_press_from_many_threads_stores_one_move(sqlite_engine, demo_st
     for th in threads:
         th.join()
     assert sorted(outcomes) == ["rejected"] * 5 + ["stored"]
-    assert len(walk_moves(sqlite_engine, walk.id)) == 1
+    assert len(walk_moves(engine, walk.id)) == 1
 
 
-def test_practice_feedback_then_recorded_worlds_then_done(sqlite_engine, demo_study, clock, source_bank):
+def test_practice_feedback_then_recorded_worlds_then_done(engine, demo_study, clock, source_bank):
     slug = demo_study(practice=1, worlds=1)
-    [token] = _begin(sqlite_engine, slug, clock)
+    [token] = _begin(engine, slug, clock)
     for phase in ("practice", "recorded"):
-        step = demo_step(sqlite_engine, token, now=clock)
+        step = demo_step(engine, token, now=clock)
         assert step.kind is DemoStepKind.WALK and step.walk.practice == (phase == "practice")
         walk = step.walk
         with pytest.raises(LinkError):
-            acknowledge_practice(sqlite_engine, token, walk.id, now=clock)
+            acknowledge_practice(engine, token, walk.id, now=clock)
         while not walk.ended:
             legal, _ = _legal_and_bump(walk.grid, source_bank.features, walk.path)
-            walk = record_move(sqlite_engine, token, walk.id, walk.n_moves, legal[0], now=clock).walk
+            walk = record_move(engine, token, walk.id, walk.n_moves, legal[0], now=clock).walk
         if phase == "practice":
-            fb = demo_step(sqlite_engine, token, now=clock)
+            fb = demo_step(engine, token, now=clock)
             assert fb.kind is DemoStepKind.PRACTICE_DONE and fb.optimal >= fb.walk.score - 1e-9
-            acknowledge_practice(sqlite_engine, token, walk.id, now=clock)
-    assert demo_step(sqlite_engine, token, now=clock).kind is DemoStepKind.DONE
-    rec = study_recordings(sqlite_engine, slug)
+            acknowledge_practice(engine, token, walk.id, now=clock)
+    assert demo_step(engine, token, now=clock).kind is DemoStepKind.DONE
+    rec = study_recordings(engine, slug)
     assert [w.practice for w in rec.walks] == [True, False]
     assert all(rec.ended[w.id] in ("destination", "horizon") for w in rec.walks)
 
 
-def test_a_walk_that_runs_out_of_time_ends_as_timeout(sqlite_engine, demo_study, clock):
+def test_a_walk_that_runs_out_of_time_ends_as_timeout(engine, demo_study, clock):
     slug = demo_study(practice=0, worlds=2, walk_seconds=30)
-    [token] = _begin(sqlite_engine, slug, clock)
-    walk = demo_step(sqlite_engine, token, now=clock).walk
+    [token] = _begin(engine, slug, clock)
+    walk = demo_step(engine, token, now=clock).walk
     clock.advance(40)
-    result = record_move(sqlite_engine, token, walk.id, 0, "U", now=clock)
+    result = record_move(engine, token, walk.id, 0, "U", now=clock)
     assert not result.stored and result.walk.ended and result.walk.end_reason == "timeout"
-    assert walk_moves(sqlite_engine, walk.id) == []
-    nxt = demo_step(sqlite_engine, token, now=clock).walk
+    assert walk_moves(engine, walk.id) == []
+    nxt = demo_step(engine, token, now=clock).walk
     assert nxt.id != walk.id and nxt.number == 2
-    views = participant_walks(sqlite_engine, token)
+    views = participant_walks(engine, token)
     assert [v.end_reason for v in views] == ["timeout", ""]
