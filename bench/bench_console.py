@@ -96,6 +96,15 @@ def bench_results_page(repeat: int) -> dict[str, float]:
     at.text_input(key="login-password").input("benchmark-password")
     at.button(key="login-submit").click().run()
     at.switch_page("hhvalues/ui/console/results.py")
+    # A restarted server: nothing memoised in the process (the reference agents come from the
+    # database, stored at import). The one-off import of the page's Altair/pandas modules is
+    # timed apart: it happens once per server process, not per render.
+    from hhvalues.store import results as store_results
+
+    store_results._AGENT_CACHE.clear()
+    t0 = time.perf_counter()
+    import hhvalues.ui.console.charts  # noqa: F401
+    imports = time.perf_counter() - t0
     t0 = time.perf_counter()
     at.run()
     cold = time.perf_counter() - t0
@@ -106,7 +115,7 @@ def bench_results_page(repeat: int) -> dict[str, float]:
         t0 = time.perf_counter()
         at.run()
         warm.append(time.perf_counter() - t0)
-    return {"cold_s": cold, "warm_median_s": statistics.median(warm)}
+    return {"imports_s": imports, "cold_s": cold, "warm_median_s": statistics.median(warm)}
 
 
 def fill_rows(url: str, n_rows: int) -> None:

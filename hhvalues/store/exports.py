@@ -339,7 +339,8 @@ def _times(col: Sequence[Any], ts: Any) -> Any:
 def results_of(data: StudyAnswers, *, seed: int = 0, n_boot: int = 2000) -> Results:
     """The Results of loaded study answers (the numbers the page and the bundle show)."""
     return build_results(data.bank, data.answers, seconds=data.seconds,
-                         catch_exclude=data.config.catch_exclude, seed=seed, n_boot=n_boot)
+                         catch_exclude=data.config.catch_exclude, seed=seed, n_boot=n_boot,
+                         agent_answers=data.agents if seed == 0 else None)
 
 
 def _scores_text(results: Results) -> str:

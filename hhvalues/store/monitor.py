@@ -37,6 +37,8 @@ class StudyAnswers:
     answers: tuple[Answer, ...]
     seconds: tuple[float | None, ...]
     """Seconds per answer (participants' item time, or the model call's ``extra.seconds``)."""
+    agents: tuple[Answer, ...] | None = None
+    """The reference agents' answers stored when the bank was imported (None: not stored)."""
 
 
 def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
@@ -61,7 +63,14 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
             extra = r[10] or {}
             sec = r[9] if r[9] is not None else extra.get("seconds")
             seconds.append(float(sec) if isinstance(sec, int | float) else None)
-    return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds))
+        agents = [Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8])
+                  for r in session.execute(
+                      select(*cols[:9]).where(AnswerRow.bank_id == study.bank_id,
+                                              AnswerRow.respondent_kind == "agent",
+                                              AnswerRow.study_key == 0,
+                                              AnswerRow.draft.is_(False))  # type: ignore[attr-defined]
+                      .order_by(AnswerRow.id))]  # the order they were computed in
+    return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None)
 
 
 def study_results(engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 2000,
@@ -70,7 +79,7 @@ def study_results(engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 200
     data = load_study_answers(engine, slug)
     return build_results(data.bank, data.answers, seconds=data.seconds,
                          catch_exclude=data.config.catch_exclude, seed=seed, n_boot=n_boot,
-                         baseline=baseline)
+                         baseline=baseline, agent_answers=data.agents if seed == 0 else None)
 
 
 @dataclass(frozen=True, slots=True)

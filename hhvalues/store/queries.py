@@ -68,6 +68,11 @@ def import_bank(session: Session, bank: Bank, *, now: Callable[[], datetime]) ->
         session.add(ItemRow(bank_id=row.id, item_id=item.id, split=item.split.value,
                             position=position, public=public, truth=truth))
     session.flush()
+    # The reference agents' answers (the ideal observer on every item) are stored once here, so
+    # a Results page never computes them on a request.
+    from hhvalues.store.results import reference_answers
+
+    record_answers(session, reference_answers(bank), bank_id=row.id, now=now)
     return _bank_info(row, _split_counts(session, row.id))
 
 

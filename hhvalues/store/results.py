@@ -336,14 +336,18 @@ def _ablations(test: Graded, models: Sequence[str], baseline: str | None, *, see
 
 def build_results(bank: Bank, answers: Sequence[Answer], *, seconds: Sequence[float | None] | None = None,
                   catch_exclude: int = 2, seed: int = 0, n_boot: int = 2000,
-                  agents: bool = True, baseline: str | None = None) -> Results:
+                  agents: bool = True, baseline: str | None = None,
+                  agent_answers: Sequence[Answer] | None = None) -> Results:
     """The whole Results page of a study from its bank and answers (pure; deterministic).
 
     ``seconds[k]`` is the time of ``answers[k]`` (None when unknown). Reference agents answer the
-    bank's test and catch items. ``baseline`` (a condition name) anchors the ablation reports;
+    bank's test and catch items (``agent_answers`` when given: those stored at import). ``baseline`` (a condition name) anchors the ablation reports;
     default (also when it is not a model condition): the condition most models ran, ties by name.
     """
-    extra = reference_answers(bank, seed=seed) if agents else ()
+    if agent_answers is not None:  # stored when the bank was imported (seed 0)
+        extra: tuple[Answer, ...] = tuple(agent_answers)
+    else:
+        extra = reference_answers(bank, seed=seed) if agents else ()
     secs = list(seconds) if seconds is not None else [None] * len(answers)
     graded = grade(bank, [*answers, *extra])
     test = graded.select(splits=[Split.TEST])

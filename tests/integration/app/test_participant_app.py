@@ -131,7 +131,7 @@ def test_decline_stores_only_the_refusal(engine, make_study, open_app, clock):
     assert intake is None and json.loads(assignment) == []
     assert [k for (k,) in rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")] \
         == ["decline"]
-    assert rows(engine, "SELECT count(*) FROM answers")[0][0] == 0
+    assert rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human'")[0][0] == 0
     assert "cannot be used" in texts(open_app(t=token))
 
 
@@ -177,7 +177,7 @@ def test_whole_session_to_the_completion_code(engine, make_study, open_app, cloc
         assert not at.exception
     assert seen_feedback
     assert "DONE-7Q4Z" in texts(at) and "Thank you" in texts(at)
-    statuses = rows(engine, "SELECT status, draft FROM answers")
+    statuses = rows(engine, "SELECT status, draft FROM answers WHERE respondent_kind = 'human'")
     assert len(statuses) == 4 and all(s == "ok" and not d for s, d in statuses)
 
 
@@ -210,7 +210,7 @@ def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(engine, make_
         view.bank.features, demo.grid, demo.path, horizon=view.bank.model.horizon, upto=1)
     at = answer(at)
     at.button(key="submit").click().run()
-    [(stimulus,)] = rows(engine, "SELECT stimulus FROM answers")
+    [(stimulus,)] = rows(engine, "SELECT stimulus FROM answers WHERE respondent_kind = 'human'")
     assert stimulus == stimulus_hash(stim.images, stim.texts)
 
 
@@ -222,7 +222,7 @@ def test_hypothesis_confidence_and_rationale_are_saved_as_drafts(engine, make_st
     at.slider(key="confidence-p1").set_value(90).run()
     at.text_area(key="rationale").input("went around the puddle").run()
     at = answer(at, "B")
-    [(hyp, conf, why, draft)] = rows(engine, "SELECT hypothesis, confidence, rationale, draft FROM answers")
+    [(hyp, conf, why, draft)] = rows(engine, "SELECT hypothesis, confidence, rationale, draft FROM answers WHERE respondent_kind = 'human'")
     assert json.loads(hyp)["flowers"] == 2.0 and json.loads(conf)["p1"] == 0.9
     assert why == "went around the puddle" and draft
     resumed = open_app(t=token)  # a new session shows what was stored
@@ -266,7 +266,7 @@ def test_an_answer_after_the_deadline_is_a_timeout_with_what_was_selected(engine
     at.run()
     clock.advance(40)
     at.button(key="submit").click().run()
-    [(status, choices)] = rows(engine, "SELECT status, choices FROM answers WHERE item_id = :i", i=item)
+    [(status, choices)] = rows(engine, "SELECT status, choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=item)
     assert status == "timeout" and len(json.loads(choices)) == 1
     assert "Time was up" in texts(at)
     assert item_of(engine, token, clock)[1] != item
@@ -278,7 +278,7 @@ def test_an_item_left_to_expire_is_recorded_on_the_next_run(engine, make_study, 
     _, item = item_of(engine, token, clock)
     clock.advance(33)
     at.run()  # what the countdown fragment's rerun does when it reaches zero
-    [(status,)] = rows(engine, "SELECT status FROM answers WHERE item_id = :i", i=item)
+    [(status,)] = rows(engine, "SELECT status FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=item)
     assert status == "timeout" and countdown(at) == 30
 
 
@@ -291,8 +291,8 @@ def test_two_tabs_submitting_the_same_item_store_one_answer(engine, make_study, 
     one.button(key="submit").click().run()
     two.button(key="submit").click().run()
     assert not one.exception and not two.exception
-    [(choices,)] = rows(engine, "SELECT choices FROM answers WHERE item_id = :i AND NOT draft", i=item)
-    assert rows(engine, "SELECT count(*) FROM answers WHERE item_id = :i", i=item)[0][0] == 1
+    [(choices,)] = rows(engine, "SELECT choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i AND NOT draft", i=item)
+    assert rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=item)[0][0] == 1
     shown_a = {pid: sides[0] for pid, sides in step.item.order.items()}  # what "A" means per probe
     assert json.loads(choices) == shown_a  # the first tab's answer, mapped back to the bank's letters
 

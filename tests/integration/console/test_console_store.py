@@ -283,3 +283,19 @@ def test_prefetched_reads_ahead_raises_and_stops_its_reader():
     assert next(it) == 0
     it.close()  # the consumer gives up: the reader stops and closes the source in its thread
     assert closed[-1] == 1000
+
+
+def test_reference_agents_are_stored_at_import_and_give_the_same_results(engine, collected,
+                                                                        tiny_bank):
+    from hhvalues.store.monitor import load_study_answers
+    from hhvalues.store.results import build_results, reference_answers
+
+    data = load_study_answers(engine, "s")
+    assert data.agents == reference_answers(tiny_bank)  # stored once, read back exactly
+    kinds = {a.respondent for a in data.agents}
+    assert kinds == {"agent:random", "agent:heuristic", "agent:ideal"}
+    assert not any(a.respondent.startswith("agent:") for a in data.answers)
+    stored = study_results(engine, "s")
+    fresh = build_results(data.bank, data.answers, seconds=data.seconds,
+                          catch_exclude=data.config.catch_exclude)
+    assert stored.rows == fresh.rows and stored.agent_answers == fresh.agent_answers

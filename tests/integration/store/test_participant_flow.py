@@ -90,7 +90,7 @@ def test_ab_sides_are_mapped_back_before_storing(engine, make_study, clock):
     shown = {pid: order for pid, order in view.order.items()}
     # Pick the displayed "A" everywhere: stored is the bank option shown on the A side.
     submit(engine, token, view.item.id, choices={pid: "A" for pid in shown}, now=clock)
-    [(choices,)] = _rows(engine, "SELECT choices FROM answers")
+    [(choices,)] = _rows(engine, "SELECT choices FROM answers WHERE respondent_kind = 'human'")
     stored = choices if isinstance(choices, dict) else __import__("json").loads(choices)
     assert stored == {pid: order[0] for pid, order in shown.items()}
 
@@ -114,7 +114,7 @@ def test_draft_is_saved_and_comes_back_in_displayed_letters(engine, make_study, 
     assert save_draft(engine, token, view.item.id, rationale="because", now=clock)
     again = current_step(engine, token, now=clock).item
     assert again.draft.choices == {pid: "B"} and again.draft.rationale == "because"
-    assert _rows(engine, "SELECT draft FROM answers")[0][0] in (True, 1)
+    assert _rows(engine, "SELECT draft FROM answers WHERE respondent_kind = 'human'")[0][0] in (True, 1)
 
 
 def test_concurrent_submits_store_exactly_one_answer(engine, make_study, clock):
@@ -139,7 +139,7 @@ def test_concurrent_submits_store_exactly_one_answer(engine, make_study, clock):
         t.join()
     assert errors == []
     assert Counter(r.duplicate for r in results) == {True: 7, False: 1}
-    assert _rows(engine, "SELECT count(*) FROM answers WHERE item_id = :i", i=view.item.id)[0][0] == 1
+    assert _rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=view.item.id)[0][0] == 1
     assert _rows(engine, "SELECT count(*) FROM events WHERE kind = 'submit'")[0][0] == 1
 
 
@@ -169,7 +169,7 @@ def test_late_submit_is_a_timeout_that_keeps_the_selection(engine, make_study, c
     clock.advance(45)
     result = submit(engine, token, view.item.id, choices={pid: "A"}, now=clock)
     assert result.status == Status.TIMEOUT.value and not result.fast
-    [(status, choices)] = _rows(engine, "SELECT status, choices FROM answers")
+    [(status, choices)] = _rows(engine, "SELECT status, choices FROM answers WHERE respondent_kind = 'human'")
     assert status == "timeout" and pid in str(choices)
     nxt = current_step(engine, token, now=clock)
     assert nxt.kind is StepKind.ITEM and nxt.item.item.id != view.item.id  # the session moves on
@@ -186,7 +186,7 @@ def test_sweep_records_items_abandoned_past_their_deadline(engine, make_study, c
     clock.advance(2)
     assert sweep_timeouts(engine, now=clock) == 2  # the third never saw an item
     assert sweep_timeouts(engine, now=clock) == 0
-    rows = _rows(engine, "SELECT status, draft, choices FROM answers ORDER BY id")
+    rows = _rows(engine, "SELECT status, draft, choices FROM answers WHERE respondent_kind = 'human' ORDER BY id")
     assert [(r[0], bool(r[1])) for r in rows] == [("timeout", False)] * 2
     assert all('"p1"' in str(r[2]).replace("'", '"') for r in rows)  # the draft choice is kept
 
@@ -198,7 +198,7 @@ def test_session_deadline_times_out_everything_left(engine, make_study, clock):
     clock.advance(120)
     step = current_step(engine, token, now=clock)
     assert step.kind is StepKind.DONE and step.timed_out
-    statuses = [r[0] for r in _rows(engine, "SELECT status FROM answers")]
+    statuses = [r[0] for r in _rows(engine, "SELECT status FROM answers WHERE respondent_kind = 'human'")]
     assert statuses == ["timeout", "timeout"]  # both test items of the tiny bank
 
 
@@ -235,7 +235,7 @@ def test_decline_stores_nothing_but_the_refusal(engine, make_study, clock):
     assert state == "declined" and pid is None and intake is None
     assert str(external) in ("{}", "{}") and str(assignment) in ("[]",)
     assert [r[0] for r in _rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")] == ["decline"]
-    assert _rows(engine, "SELECT count(*) FROM answers")[0][0] == 0
+    assert _rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human'")[0][0] == 0
     assert current_step(engine, token, now=clock).kind is StepKind.INVALID
     with pytest.raises(LinkError):
         consent(engine, token, now=clock)
@@ -331,7 +331,7 @@ def test_hypothesis_mode_stores_weights_and_no_choices(engine, make_study, clock
     clock.advance(10)
     submit(engine, token, view.item.id, hypothesis={"flowers": 2, "puddle": -1, "cafe": 0, "library": 1},
            now=clock)
-    [(hyp,)] = _rows(engine, "SELECT hypothesis FROM answers")
+    [(hyp,)] = _rows(engine, "SELECT hypothesis FROM answers WHERE respondent_kind = 'human'")
     assert "flowers" in str(hyp)
 
 
