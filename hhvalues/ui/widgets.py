@@ -91,8 +91,10 @@ def _seconds(until: datetime, at: datetime) -> int:
 
 
 @st.fragment(run_every="1s")
-def countdown(deadline_at: datetime | None, session_deadline_at: datetime | None) -> None:
-    """The one top-level timer: item seconds left (keyed ``countdown``) and session minutes left.
+def countdown(deadline_at: datetime | None, session_deadline_at: datetime | None,
+              what: str = "this item") -> None:
+    """The one top-level timer: seconds left for ``what`` (keyed ``countdown``; an item, or a
+    walk) and session minutes left.
 
     Display only: the deadlines come from the database and the store enforces them. When one
     has passed (plus the store's grace) the whole app reruns, so the server records the timeout
@@ -105,7 +107,7 @@ def countdown(deadline_at: datetime | None, session_deadline_at: datetime | None
     left, right = st.columns([3, 2], vertical_alignment="center")
     if deadline_at is not None:
         with left:
-            st.markdown(":material/timer: Seconds left for this item:")
+            st.markdown(f":material/timer: Seconds left for {what}:")
             with st.container(key=state.COUNTDOWN):
                 st.markdown(f"**{_seconds(deadline_at, at)}**")
     if session_deadline_at is not None:

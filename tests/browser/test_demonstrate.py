@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.harness import DEMO_BANK, click_key, keys, open_link, settle
+from tests.browser.harness import DEMO_BANK, click_key, countdown, keys, open_link, settle
 
 pytestmark = pytest.mark.browser
 ARROW = {"U": "ArrowUp", "D": "ArrowDown", "L": "ArrowLeft", "R": "ArrowRight"}
@@ -109,6 +109,8 @@ def test_walk_with_the_keyboard_bump_refresh_and_finish(tab: Any, servers: Any, 
     assert "each step −2.5 points" in page.inner_text("body")
     click_key(page, "start")
     assert {"move-U", "move-D", "move-L", "move-R"} <= keys(page)
+    assert 0 < countdown(page) <= 300  # the walk's own time limit (DemoConfig.walk_seconds)
+    assert "Seconds left for this walk" in page.inner_text("body")
     [walk] = _walks(sqlite_db_url, token)
     path, bump_at, bump = _plan(walk.grid)
     half = max(1, len(path) // 2)

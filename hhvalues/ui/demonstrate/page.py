@@ -62,6 +62,8 @@ def _walk(engine: Engine, token: str, step: DemoStep) -> None:
     if step.walks_total:
         st.progress(step.walks_done / step.walks_total,
                     text=f"{step.walks_done} of {step.walks_total} worlds done")
+    if not walk.ended and (walk.deadline_at is not None or step.session_deadline_at is not None):
+        widgets.countdown(walk.deadline_at, step.session_deadline_at, what="this walk")
     with st.expander("Your values", expanded=True):
         _profile(step)
     board(engine, token, step.features)
