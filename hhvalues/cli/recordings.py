@@ -15,7 +15,7 @@ import click
 
 from hhvalues.cli.app import cli
 from hhvalues.cli.bank import bank
-from hhvalues.cli.study import _DB_OPTION, _engine
+from hhvalues.cli.study import _DB_OPTION, database
 from hhvalues.core.bank import write_bank
 from hhvalues.core.walks import DEFAULT_LAPSE
 
@@ -37,12 +37,9 @@ def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_pe
     """Build a bank whose demonstrations are the recorded walks of a demonstration study."""
     from hhvalues.store.recorded import recorded_bank
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         made = recorded_bank(engine, slug, min_quality=min_quality, lapse=lapse,
                              demos_per_item=demos_per_item, seed=seed, name=name)
-    finally:
-        engine.dispose()
     result, open_walks = made.built, made.in_progress
     write_bank(result.bank, out)
     err = sys.stderr
@@ -72,11 +69,8 @@ def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
     from hhvalues.store.recorded import compare_recordings
     from hhvalues.store.recordings import study_recordings
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         rec = study_recordings(engine, slug)
-    finally:
-        engine.dispose()
     rows, summary = compare_recordings(rec, samples=samples, seed=seed)
     click.echo(json.dumps({"walks": [r._asdict() for r in rows],
                            "summary": [s._asdict() for s in summary]}, indent=1))

@@ -6,7 +6,8 @@ before it runs, so a new or older database just works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -66,6 +67,16 @@ def _engine(url: str | None) -> Engine:
     return engine
 
 
+@contextmanager
+def database(url: str | None) -> Iterator[Engine]:
+    """The upgraded engine of one command, disposed when it is done."""
+    engine = _engine(url)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 _DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
                           help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
 
@@ -119,14 +130,11 @@ def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch:
         from hhvalues.store.recordings import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         with write_session(engine) as session:
             info = import_bank(session, bank, now=_now)
         created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=_now,
                                kind=StudyKind(kind), actor="cli")
-    finally:
-        engine.dispose()
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
     click.echo(f"created {what} {created.slug} on bank {info.name} v{info.version} "
                f"({info.content_hash[:12]}); completion code {created.config.completion_code}")
@@ -143,11 +151,8 @@ def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None
         raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
     from hhvalues.store.study import invite
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         tokens = invite(engine, slug, count, now=_now, actor="cli")
-    finally:
-        engine.dispose()
     base = base_url.rstrip("/")
     click.echo("\n".join(f"{base}/?t={t}" for t in tokens))
 
@@ -158,11 +163,8 @@ def list_cmd(db_url: str | None) -> None:
     """One line per study: name, status, bank, configuration version, participants by state."""
     from hhvalues.store.study import list_studies
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         studies = list_studies(engine)
-    finally:
-        engine.dispose()
     if not studies:
         click.echo("no studies (create one with: hhvalues study create --bank PATH --name NAME)")
     for s in studies:
@@ -195,14 +197,11 @@ def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
     from hhvalues.store.audit import record
     from hhvalues.store.exports import ConsoleExport, write_export
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         written = write_export(engine, slug, ConsoleExport(fmt), out)
         record(engine, actor="cli", action="export", target=slug, now=_now,
                detail={"format": fmt, "rows": written.rows, "file": out.name},
                sha256=written.sha256)
-    finally:
-        engine.dispose()
     what = "answers" if fmt in ("jsonl", "csv", "parquet", "bundle") else "rows"
     click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
                err=True)

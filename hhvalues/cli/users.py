@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import click
 
 from hhvalues.cli.app import cli
-from hhvalues.cli.study import _DB_OPTION, _engine, _LazyChoice
+from hhvalues.cli.study import _DB_OPTION, _LazyChoice, database
 from hhvalues.errors import InputError
 
 
@@ -51,11 +51,8 @@ def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
     from hhvalues.store.users import add_user
 
     password = _read_password(from_stdin)
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         info = add_user(engine, name, role, password, now=_now, actor="cli")
-    finally:
-        engine.dispose()
     click.echo(f"created {info.role.value} {info.name}", err=True)
 
 
@@ -65,11 +62,8 @@ def list_cmd(db_url: str | None) -> None:
     """One line per account: name, role, state, last login."""
     from hhvalues.store.users import list_users
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         users = list_users(engine)
-    finally:
-        engine.dispose()
     if not users:
         click.echo("no users (create an admin with: hhvalues user add NAME --role admin)")
     for u in users:
@@ -87,11 +81,8 @@ def disable_cmd(name: str, db_url: str | None) -> None:
     """Disable an account and end its sessions."""
     from hhvalues.store.users import set_disabled
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         set_disabled(engine, name, True, now=_now, actor="cli")
-    finally:
-        engine.dispose()
     click.echo(f"disabled {name}", err=True)
 
 
@@ -102,11 +93,8 @@ def enable_cmd(name: str, db_url: str | None) -> None:
     """Enable an account again (also lifts a lockout)."""
     from hhvalues.store.users import set_disabled
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         set_disabled(engine, name, False, now=_now, actor="cli")
-    finally:
-        engine.dispose()
     click.echo(f"enabled {name}", err=True)
 
 
@@ -119,11 +107,8 @@ def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
     from hhvalues.store.users import set_password
 
     password = _read_password(from_stdin)
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         set_password(engine, name, password, now=_now, actor="cli")
-    finally:
-        engine.dispose()
     click.echo(f"password of {name} changed", err=True)
 
 
@@ -135,9 +120,6 @@ def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
     from hhvalues.store.users import allow_sso
 
-    engine = _engine(db_url)
-    try:
+    with database(db_url) as engine:
         allow_sso(engine, email, role, now=_now, actor="cli")
-    finally:
-        engine.dispose()
     click.echo(f"{email} may sign in as {role}", err=True)
