@@ -2,7 +2,8 @@
 
 Answers are read from the database in chunks (:data:`CHUNK` rows) and written as they come:
 CSV and JSONL line by line, Parquet one row group per chunk, so a million rows never sit in
-memory at once. Every export counts what it wrote against the database's count of the same
+memory at once; from :data:`SPLIT_ROWS` answers on, a second process writes the later half of
+the respondents of a CSV or JSONL export. Every export counts what it wrote against the database's count of the same
 rows and raises :class:`~hhvalues.errors.StoreError` on a mismatch (no row is dropped
 silently); timed-out and empty answers are ordinary rows. CSV text cells that a spreadsheet would
 run as a formula (starting with ``= + - @``, tab or carriage return) get a leading ``'``.
@@ -41,8 +42,13 @@ from hhvalues.store.study import study_row
 from hhvalues.store.tables import AnswerRow, ItemRow
 
 T = TypeVar("T")
+Span = tuple[str | None, str | None]
 CHUNK = 20_000
 """Rows read from the database (and written as one Parquet row group) at a time."""
+SPLIT_ROWS = 200_000
+"""From this many answers on, a CSV or JSONL export writes the later half of the respondents in
+a second process and appends it (:mod:`hhvalues.store.export_worker`): formatting a row is
+CPU-bound Python, and a reader thread cannot overlap it because ``sqlite3`` holds the GIL."""
 
 
 class ConsoleExport(StrEnum):
@@ -84,19 +90,27 @@ def _where(study_id: int) -> Any:
     return (AnswerRow.study_id == study_id) & AnswerRow.draft.is_(False)  # type: ignore[attr-defined]
 
 
-def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK) -> Iterator[list[tuple[Any, ...]]]:
+def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
+                     respondents: Span = (None, None)) -> Iterator[list[tuple[Any, ...]]]:
     """The study's final answers in chunks of tuples (columns of :data:`CSV_COLUMNS`).
 
-    The order is the one of ``hhvalues export`` (respondent, epoch, item position). The JSON
-    columns (choices, hypothesis, confidence) may be JSON text, read them with :func:`json_value`
-    or :class:`JsonCells`; the times may be stored text, read them with :func:`iso_time`. Rows
-    are read through SQLAlchemy Core, without ORM row processing.
+    The order is the one of ``hhvalues export`` (respondent, epoch, item position);
+    ``respondents`` = (first, stop) keeps those with ``first <= respondent < stop`` (None: open).
+    The JSON columns (choices, hypothesis, confidence) may be JSON text, read them with
+    :func:`json_value` or :class:`JsonCells`; the times may be stored text, read them with
+    :func:`iso_time`. Rows are read through SQLAlchemy Core, without ORM row processing.
     """
+    first, stop = respondents
     with read_session(engine) as session:
         study = study_row(session, slug)
+        where = _where(study.id or 0)
+        if first is not None:
+            where &= AnswerRow.respondent >= first
+        if stop is not None:
+            where &= AnswerRow.respondent < stop
         query = (select(*_COLS)
                  .join(ItemRow, (ItemRow.bank_id == AnswerRow.bank_id) & (ItemRow.item_id == AnswerRow.item_id))
-                 .where(_where(study.id or 0))
+                 .where(where)
                  .order_by(AnswerRow.respondent, AnswerRow.epoch, ItemRow.position))
         conn = session.connection()
         if engine.dialect.name == "sqlite":  # the DBAPI cursor: its rows are plain tuples already
@@ -259,17 +273,75 @@ def _check(engine: Engine, slug: str, written: int) -> None:
                          f"holds {expected}; the file is incomplete")
 
 
+def csv_body(engine: Engine, slug: str, fh: Any, respondents: Span = (None, None)) -> int:
+    """Write the CSV rows (no header) of the study's answers by ``respondents``; how many."""
+    w, cell, n = csv.writer(fh, lineterminator="\n"), JsonCells(), 0
+    for part in prefetched(iter_answer_rows(engine, slug, respondents=respondents)):
+        w.writerows(_csv_rows(part, cell))
+        n += len(part)
+    return n
+
+
+def jsonl_body(engine: Engine, slug: str, fh: Any, respondents: Span = (None, None)) -> int:
+    """Write the JSON Lines of the study's answers by ``respondents``; how many."""
+    n = 0
+    for part in prefetched(iter_answer_rows(engine, slug, respondents=respondents)):
+        fh.write("".join(dumps_answer(_answer(r)) + "\n" for r in part))
+        n += len(part)
+    return n
+
+
+BODIES = {"csv": csv_body, "jsonl": jsonl_body}
+"""The line formats, which a second process can write half of (see :data:`SPLIT_ROWS`)."""
+
+
+def split_point(engine: Engine, slug: str) -> str | None:
+    """The first respondent of the later half of a big study's answers, or None to write it in
+    one process (fewer than :data:`SPLIT_ROWS` answers, one respondent, or one CPU).
+
+    The counts come from the answers' unique index alone (drafts included): the halves only
+    need to be roughly even, and together they cover every respondent whatever the split.
+    """
+    if _cpus() < 2 or count_answers(engine, slug) < SPLIT_ROWS:
+        return None
+    with read_session(engine) as session:
+        study = study_row(session, slug)
+        counts = session.execute(select(AnswerRow.respondent, func.count())
+                                 .where(AnswerRow.study_key == study.id)
+                                 .group_by(AnswerRow.respondent)
+                                 .order_by(AnswerRow.respondent)).all()
+    half, seen = sum(c for _, c in counts) / 2, 0
+    for k, (respondent, c) in enumerate(counts):
+        if seen >= half:
+            return str(respondent) if k else None
+        seen += c
+    return None
+
+
+def _cpus() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux: the CPUs this process may use
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
+def _lines(engine: Engine, slug: str, kind: str, fh: Any, directory: Path) -> int:
+    first_of_rest = split_point(engine, slug)
+    if first_of_rest is None:
+        return BODIES[kind](engine, slug, fh)
+    from hhvalues.store.export_worker import second_half
+
+    with second_half(engine, slug, kind, first_of_rest, directory) as rest:
+        n = BODIES[kind](engine, slug, fh, (None, first_of_rest))
+        return n + rest.append_to(fh)
+
+
 def write_answers_csv(engine: Engine, slug: str, out: str | os.PathLike[str]) -> Written:
     """Answers as CSV (the columns of ``hhvalues export --format csv``), streamed."""
     n = 0
 
     def write(fh: Any) -> None:
         nonlocal n
-        w, cell = csv.writer(fh, lineterminator="\n"), JsonCells()
-        w.writerow(CSV_COLUMNS)
-        for part in prefetched(iter_answer_rows(engine, slug)):
-            w.writerows(_csv_rows(part, cell))
-            n += len(part)
+        csv.writer(fh, lineterminator="\n").writerow(CSV_COLUMNS)
+        n = _lines(engine, slug, "csv", fh, Path(out).parent)
 
     digest = _atomic(Path(out), write, binary=False)
     _check(engine, slug, n)
@@ -282,9 +354,7 @@ def write_answers_jsonl(engine: Engine, slug: str, out: str | os.PathLike[str]) 
 
     def write(fh: Any) -> None:
         nonlocal n
-        for part in prefetched(iter_answer_rows(engine, slug)):
-            fh.write("".join(dumps_answer(_answer(r)) + "\n" for r in part))
-            n += len(part)
+        n = _lines(engine, slug, "jsonl", fh, Path(out).parent)
 
     digest = _atomic(Path(out), write, binary=False)
     _check(engine, slug, n)
@@ -392,7 +462,30 @@ def write_export(engine: Engine, slug: str, fmt: ConsoleExport, out: str | os.Pa
     return writers[ConsoleExport(fmt)](engine, slug, out)
 
 
-__all__ = ["CHUNK", "ITEM_COLUMNS", "ConsoleExport", "JsonCells", "Written", "count_answers",
-           "iso_time", "iter_answer_rows", "json_value", "prefetched", "to_datetime",
-           "neutralise", "results_of", "write_answers_csv", "write_answers_jsonl",
-           "write_answers_parquet", "write_export", "write_items", "write_scores"]
+__all__ = [
+    "BODIES",
+    "CHUNK",
+    "ITEM_COLUMNS",
+    "SPLIT_ROWS",
+    "ConsoleExport",
+    "JsonCells",
+    "Span",
+    "Written",
+    "count_answers",
+    "csv_body",
+    "iso_time",
+    "iter_answer_rows",
+    "json_value",
+    "jsonl_body",
+    "neutralise",
+    "prefetched",
+    "results_of",
+    "split_point",
+    "to_datetime",
+    "write_answers_csv",
+    "write_answers_jsonl",
+    "write_answers_parquet",
+    "write_export",
+    "write_items",
+    "write_scores",
+]

@@ -299,3 +299,48 @@ def test_reference_agents_are_stored_at_import_and_give_the_same_results(engine,
     fresh = build_results(data.bank, data.answers, seconds=data.seconds,
                           catch_exclude=data.config.catch_exclude)
     assert stored.rows == fresh.rows and stored.agent_answers == fresh.agent_answers
+
+
+def test_big_line_exports_split_across_two_processes_write_the_same_bytes(engine, collected,
+                                                                          tmp_path, monkeypatch):
+    """Above SPLIT_ROWS the later respondents come from a second process, byte for byte."""
+    from hhvalues.store import exports
+
+    tmp_path = tmp_path / "out"  # beside nothing else (a SQLite database lives in tmp_path)
+    tmp_path.mkdir()
+    whole = {fmt: write_export(engine, "s", fmt, tmp_path / f"whole.{fmt}").path.read_bytes()
+             for fmt in (ConsoleExport.CSV, ConsoleExport.JSONL)}
+    monkeypatch.setattr(exports, "SPLIT_ROWS", 1)
+    monkeypatch.setattr(exports, "_cpus", lambda: 2)
+    first = exports.split_point(engine, "s")
+    rows = list(csv.DictReader(io.StringIO(whole[ConsoleExport.CSV].decode())))
+    respondents = sorted({r["respondent"].removeprefix("'") for r in rows})
+    assert first is not None and respondents[0] < first <= respondents[-1]
+    for fmt, expected in whole.items():
+        written = write_export(engine, "s", fmt, tmp_path / f"split.{fmt}")
+        assert written.path.read_bytes() == expected and written.rows == count_answers(engine, "s")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [f"whole.{f}" for f in whole] + [f"split.{f}" for f in whole])  # no part file left
+
+
+def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, monkeypatch):
+    from hhvalues.errors import StoreError
+    from hhvalues.store import exports
+    from hhvalues.store.export_worker import second_half
+
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    with (second_half(engine, "no-such-study", "csv", "m", tmp_path) as rest,
+          pytest.raises(StoreError, match="second export process failed: .*no-such-study")):
+        rest.append_to(io.StringIO())
+    assert list(tmp_path.iterdir()) == []
+
+    def broken(*args, **kwargs):
+        raise StoreError("disk full")
+
+    monkeypatch.setattr(exports, "SPLIT_ROWS", 1)
+    monkeypatch.setattr(exports, "_cpus", lambda: 2)
+    monkeypatch.setitem(exports.BODIES, "csv", broken)  # this process's half fails
+    with pytest.raises(StoreError, match="disk full"):
+        write_answers_csv(engine, "s", tmp_path / "a.csv")
+    assert list(tmp_path.iterdir()) == []  # nor the output, nor its temp file, nor the part
