@@ -200,14 +200,22 @@ def upsert_answer(session: Session, values: Mapping[str, Any], *, over_drafts_on
     a second click or a second tab writes nothing).
     """
     dialect = session.get_bind().dialect.name
-    insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect]
-    stmt = insert(AnswerRow).values(**values)
-    update = {k: stmt.excluded[k] for k in values if k not in (*_KEY, "id")}
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(_KEY), set_=update,
-        where=(AnswerRow.draft.is_(True)) if over_drafts_only else None,  # type: ignore[attr-defined]
-    ).returning(AnswerRow.id)
-    return session.execute(stmt).first() is not None
+    key = (dialect, tuple(values), over_drafts_only)
+    stmt = _UPSERTS.get(key)
+    if stmt is None:
+        # Built once per column set: the ``excluded`` columns cost ~2 ms to set up every time,
+        # a fifth of a participant's draft save.
+        table = AnswerRow.__table__  # type: ignore[attr-defined]
+        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table)
+        stmt = _UPSERTS.setdefault(key, insert.on_conflict_do_update(
+            index_elements=list(_KEY),
+            set_={k: insert.excluded[k] for k in values if k not in (*_KEY, "id")},
+            where=table.c.draft.is_(True) if over_drafts_only else None,
+        ).returning(table.c.id))
+    return session.connection().execute(stmt, dict(values)).first() is not None
+
+
+_UPSERTS: dict[tuple[str, tuple[str, ...], bool], Any] = {}
 
 
 def answer_values(answer: Answer, *, bank_id: int, now: datetime, study_id: int | None = None,

@@ -103,7 +103,10 @@ def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
         if p.state not in (S.FINISHED, S.TIMED_OUT):
             if loaded.study.status != StudyStatus.OPEN.value:
                 return Step(StepKind.CLOSED, message=f"study {loaded.study.slug!r} is closed", **common)
-            expire(session, loaded, at)
+            if p.state == S.IN_PROGRESS:
+                rows = _answers(session, loaded), _presentations(session, loaded)
+                if not expire(session, loaded, at, rows=rows):
+                    common["rows"] = rows  # nothing expired: _step reads the same rows
             if p.last_seen_at is not None and at - p.last_seen_at > RESUME_GAP:
                 log(session, loaded, "resume", at, away_seconds=round((at - p.last_seen_at).total_seconds()))
             p.last_seen_at = at
@@ -112,18 +115,19 @@ def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
 
 def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]) -> Step:
     p, cfg = loaded.participant, loaded.config
+    rows = common.pop("rows", None)
     if p.state == S.INVITED:
         return Step(StepKind.CONSENT, consent_text=cfg.consent_text, **common)
     if p.state == S.CONSENTED:
         if cfg.intake and p.intake is None:
             return Step(StepKind.INTAKE, intake=cfg.intake, **common)
         return Step(StepKind.INSTRUCTIONS, **common)
-    answers = _answers(session, loaded)
+    answers = rows[0] if rows else _answers(session, loaded)
     progress = _progress(loaded, answers)
     common |= {"progress": progress, "session_deadline_at": p.session_deadline_at,
                "catch_flag": p.catch_flag}
     if p.state == S.IN_PROGRESS:
-        shown = _presentations(session, loaded)
+        shown = rows[1] if rows else _presentations(session, loaded)
         for entry in p.assignment:
             item_id = entry["item"]
             if entry["split"] == Split.TRAIN.value and item_id in answers and not answers[item_id].draft \
@@ -215,10 +219,13 @@ def _open_item(session: Session, token: object, item_id: object, at: datetime
                ) -> tuple[Loaded, dict[str, Any], PresentationRow, AnswerRow | None]:
     loaded = load_active(session, token)
     _, entry = _entry(loaded, item_id)
-    shown = _presentations(session, loaded).get(entry["item"])
+    pid = loaded.participant.id
+    shown = session.exec(select(PresentationRow).where(PresentationRow.participant_id == pid,
+                                                       PresentationRow.item_id == entry["item"])).first()
     if shown is None:
         raise LinkError("this item has not been shown to this participant yet")
-    existing = _answers(session, loaded).get(entry["item"])
+    existing = session.exec(select(AnswerRow).where(AnswerRow.participant_id == pid,
+                                                    AnswerRow.item_id == entry["item"])).first()
     return loaded, entry, shown, existing
 
 
@@ -330,7 +337,8 @@ def _after_final(session: Session, loaded: Loaded, entry: Mapping[str, Any],
 # --- timeouts ----------------------------------------------------------------------------------
 
 
-def expire(session: Session, loaded: Loaded, at: datetime) -> int:
+def expire(session: Session, loaded: Loaded, at: datetime, *,
+           rows: tuple[dict[str, AnswerRow], dict[str, PresentationRow]] | None = None) -> int:
     """Record ``timeout`` answers for items whose deadline passed (keeping any draft).
 
     When the session deadline has passed, every remaining item is recorded as ``timeout``
@@ -341,7 +349,7 @@ def expire(session: Session, loaded: Loaded, at: datetime) -> int:
     if p.state != S.IN_PROGRESS:
         return 0
     session_over = p.session_deadline_at is not None and at > p.session_deadline_at + GRACE
-    answers, shown = _answers(session, loaded), _presentations(session, loaded)
+    answers, shown = rows or (_answers(session, loaded), _presentations(session, loaded))
     written = 0
     for entry in p.assignment:
         item_id = entry["item"]
