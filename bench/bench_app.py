@@ -132,14 +132,19 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     study = make_study(db, slug="bench", train=0, items=args.items, catch=0, item_seconds=600,
                        session_minutes=600, min_answer_seconds=0)
     bare_dir = tmp / "bare"
-    bare_dir.mkdir()
+    (bare_dir / ".streamlit").mkdir(parents=True)
     (bare_dir / "app.py").write_text(BARE_APP)
-    app = AppServer(db, log_dir=tmp).start()
-    bare = AppServer(db, log_dir=tmp, app=bare_dir / "app.py").start()
+    # The bare page runs under the app's own Streamlit settings (postScriptGC off, ...), so the
+    # ratio compares pages, not configurations.
+    (bare_dir / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
+    n = args.processes
+    apps = [AppServer(db, log_dir=tmp).start() for _ in range(n)]
+    bares = [AppServer(db, log_dir=tmp, app=bare_dir / "app.py").start() for _ in range(n)]
+    app = apps[0]
     try:
-        # warm both servers (imports, caches) with one session each
-        await run_bots(app.url, study.slug, 1, completion_code=study.completion_code)
-        await bare_latencies(bare.url, 1, 3)
+        for a, b in zip(apps, bares, strict=True):  # warm every server (imports, caches)
+            await run_bots(a.url, study.slug, 1, completion_code=study.completion_code)
+            await bare_latencies(b.url, 1, 3)
         rss0 = rss_kib(app.proc.pid)  # type: ignore[union-attr]
         clients = await idle_sessions(app.url, study.slug, args.idle)
         await asyncio.sleep(2)
@@ -148,17 +153,22 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             await c.close()
 
         t0 = time.perf_counter()
-        results = await run_bots(app.url, study.slug, args.bots, think=args.think,
-                                 completion_code=study.completion_code, timeout=120, seed=1)
+        shares = [args.bots // n + (k < args.bots % n) for k in range(n)]  # bots per process
+        groups = await asyncio.gather(*(
+            run_bots(a.url, study.slug, m, think=args.think, completion_code=study.completion_code,
+                     timeout=120, seed=1 + k) for k, (a, m) in enumerate(zip(apps, shares, strict=True))))
+        results = [r for g in groups for r in g]
         wall = time.perf_counter() - t0
         failed = [r for r in results if r.error or not r.completion_code]
         lat = [x for r in results for x in r.latencies]
-        bare_lat = await bare_latencies(bare.url, args.bots, args.items * 5, think=args.think)
+        bare_lat = [x for g in await asyncio.gather(*(
+            bare_latencies(b.url, m, args.items * 5, think=args.think)
+            for b, m in zip(bares, shares, strict=True))) for x in g]
     finally:
-        app.stop()
-        bare.stop()
+        for server in (*apps, *bares):
+            server.stop()
     return {
-        "bots": args.bots, "items": args.items, "think": args.think, "failed": len(failed),
+        "processes": n, "bots": args.bots, "items": args.items, "think": args.think, "failed": len(failed),
         "first_error": failed[0].error if failed else None, "wall_s": wall, "submits": len(lat),
         "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
         "bare_p50_ms": percentile(bare_lat, 50) * 1000, "bare_p95_ms": percentile(bare_lat, 95) * 1000,
@@ -187,6 +197,10 @@ def main() -> int:
     ap.add_argument("--bots", type=int, default=50)
     ap.add_argument("--items", type=int, default=6)
     ap.add_argument("--idle", type=int, default=50)
+    ap.add_argument("--processes", type=int, default=1,
+                    help="App processes on the same database, bots split between them (and as "
+                         "many bare-page processes); a real deployment puts them behind a proxy "
+                         "with sticky sessions.")
     ap.add_argument("--think", type=float, default=2.0,
                     help="Mean seconds each bot pauses before a click (0: flat out).")
     ap.add_argument("--results", type=Path, default=None, help="Update this RESULTS.md section.")
@@ -205,8 +219,10 @@ def main() -> int:
 def write_results(path: Path, table: str, f: dict[str, Any]) -> None:
     text = path.read_text() if path.exists() else "# Benchmark results\n"
     today = dt.date.today().isoformat()
+    procs = "one `streamlit run app.py` process" if f["processes"] == 1 else \
+        f"{f['processes']} `streamlit run app.py` processes (bots split between them)"
     section = (f"{HEADING}, {today})\n\n{f['bots']} concurrent `hhvalues bots` participants, "
-               f"{f['items']} probe items each, pausing {f['think']:g} s (±50%) before every click, SQLite, one `streamlit run app.py` process on this "
+               f"{f['items']} probe items each, pausing {f['think']:g} s (±50%) before every click, SQLite, {procs} on this "
                "2-core machine; latencies are client-side (send → `script_finished` of the run "
                "that shows the next page), so they include one localhost round trip.\n\n"
                f"{table}")

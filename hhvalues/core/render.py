@@ -402,13 +402,26 @@ def item_stimulus(bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] |
                   cell: int = 56) -> ItemStimulus:
     """Collect an item's canonical images and option texts as displayed (for stimulus_hash)."""
     fs, horizon = bank.features, bank.model.horizon
-    images = [render_demo_png(fs, d.grid, d.path, horizon=horizon, cell=cell) for d in item.demos]
+    images = [_demo_png(fs, tuple(d.grid), d.path, horizon, cell) for d in item.demos]
     texts: list[str] = []
     for probe in item.probes:
         a, b = option_sides(order, probe)
         opts = describe_probe(fs, probe, horizon=horizon)
         texts += [opts[a], opts[b]]
         if probe.kind is ProbeKind.PREDICT:
-            images.append(render_predict_png(fs, probe.grid, (probe.options[a], probe.options[b]),
-                                             horizon=horizon, cell=cell))
+            images.append(_predict_png(fs, tuple(probe.grid), (probe.options[a], probe.options[b]),
+                                       horizon, cell))
     return ItemStimulus(tuple(images), tuple(texts))
+
+
+# Each participant sees an item in one of 2^(probes) A/B orders, but its walks look the same in
+# all of them and a predict picture has only two: the images are kept apart from the orders.
+@lru_cache(maxsize=512)
+def _demo_png(features: FeatureSet, grid: tuple[str, ...], path: str, horizon: int, cell: int) -> bytes:
+    return render_demo_png(features, grid, path, horizon=horizon, cell=cell)
+
+
+@lru_cache(maxsize=512)
+def _predict_png(features: FeatureSet, grid: tuple[str, ...], options: tuple[str, str],
+                 horizon: int, cell: int) -> bytes:
+    return render_predict_png(features, grid, options, horizon=horizon, cell=cell)

@@ -112,12 +112,14 @@ def get_bank(session: Session, bank_id: int) -> Bank:
     return cached
 
 
-def public_item(session: Session, bank_id: int, item_id: str) -> Bank:
+def public_item(session: Session, bank_id: int, item_id: str, *, digest: str | None = None) -> Bank:
     """A public bank holding only this item (``truth`` None): features, model and the item.
 
-    Cached by (bank content hash, item id): banks never change once imported.
+    Cached by (bank content hash, item id): banks never change once imported. ``digest`` is
+    the bank's content hash when the caller has read it already.
     """
-    digest = session.exec(select(BankRow.content_hash).where(BankRow.id == bank_id)).first()
+    if digest is None:
+        digest = session.exec(select(BankRow.content_hash).where(BankRow.id == bank_id)).first()
     if digest is None:
         raise NotFoundError(f"no bank with id {bank_id}")
     cached = _CACHE.get((digest, item_id))

@@ -158,7 +158,7 @@ def _show(session: Session, loaded: Loaded, entry: Mapping[str, Any],
         session.add(shown)
         log(session, loaded, "item_start", at, item=entry["item"])
         session.flush()
-    bank = public_item(session, loaded.study.bank_id, entry["item"])
+    bank = public_item(session, loaded.study.bank_id, entry["item"], digest=loaded.bank_hash)
     item = bank.items[0]
     flipped = set(entry["flip"])
     order = {pr.id: (("B", "A") if pr.id in flipped else ("A", "B")) for pr in item.probes}
@@ -186,7 +186,7 @@ def _draft_view(row: AnswerRow | None, flipped: set[str]) -> Draft:
 def _clean(loaded: Loaded, entry: Mapping[str, Any], session: Session, *, choices: Any,
            hypothesis: Any, confidence: Any, rationale: Any) -> dict[str, Any]:
     """Validate a participant's input and map displayed letters back to the bank's."""
-    bank = public_item(session, loaded.study.bank_id, entry["item"])
+    bank = public_item(session, loaded.study.bank_id, entry["item"], digest=loaded.bank_hash)
     item, features = bank.items[0], bank.features.ids
     probe_ids, flipped = {pr.id for pr in item.probes}, set(entry["flip"])
     out: dict[str, Any] = {}
@@ -309,7 +309,7 @@ def _draft_values(row: AnswerRow | None) -> dict[str, Any]:
 def _stimulus(session: Session, loaded: Loaded, entry: Mapping[str, Any]) -> str:
     from hhvalues.core.render import item_stimulus, stimulus_hash
 
-    bank = public_item(session, loaded.study.bank_id, entry["item"])
+    bank = public_item(session, loaded.study.bank_id, entry["item"], digest=loaded.bank_hash)
     order = {pid: ("B", "A") for pid in entry["flip"]}
     stim = item_stimulus(bank, bank.items[0], order=order)  # type: ignore[arg-type]
     return stimulus_hash(stim.images, stim.texts)

@@ -61,6 +61,8 @@ NOTICE = "hhv.notice"
 """A one-shot message for the next run, as (level, text)."""
 DECLINED = "hhv.declined"
 """Set when this session just declined, to thank instead of calling the link used up."""
+STUDY_KIND = "hhv.study_kind"
+"""(token, kind of its study): fixed when the study is created, so read once per session."""
 
 
 def set_notice(level: str, text: str) -> None:

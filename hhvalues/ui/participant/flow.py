@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
+from sqlalchemy import Engine
 
 from hhvalues.errors import HHValuesError, LinkError, StoreError
 from hhvalues.store.config import StudyKind
@@ -64,6 +65,17 @@ def _token_from_link() -> str | None:
     return result.token
 
 
+def _study_kind(engine: Engine, token: str) -> str | None:
+    """The kind of the token's study, looked up once per browser session."""
+    known = st.session_state.get(state.STUDY_KIND)
+    if known is not None and known[0] == token:
+        return str(known[1])
+    kind = token_study_kind(engine, token)
+    if kind is not None:
+        st.session_state[state.STUDY_KIND] = (token, kind)
+    return kind
+
+
 def render() -> None:
     """Run the participant page for this request."""
     if st.session_state.get(state.DECLINED):
@@ -75,7 +87,7 @@ def render() -> None:
             landing.render(backend.engine())
             return
         eng = backend.engine()
-        if token_study_kind(eng, token) == StudyKind.DEMONSTRATE.value:  # issue 6 hook
+        if _study_kind(eng, token) == StudyKind.DEMONSTRATE.value:  # issue 6 hook
             demonstrate_page.render(eng, token)
             return
         step = current_step(eng, token, now=backend.now)
