@@ -73,3 +73,28 @@ def test_bots_exit_2_with_one_line_when_they_cannot_finish(
     assert code == 2 and len(err) == 1 and err[0].startswith("error: 2 of 2 bots did not finish")
     assert main(["bots", "--study", "nosuch", "--url", "http://127.0.0.1:1",
                  "--db", sqlite_db_url]) == 2
+
+
+def test_two_app_processes_share_one_sqlite_file(servers: Any, sqlite_db_url: str) -> None:
+    """Replicas on one machine (README, "Beyond one machine"): bots on two app processes at once
+    write to one SQLite file — SQLite arbitrates between the processes' writers."""
+    import asyncio
+
+    from hhvalues.cli.bots import run_bots
+
+    study = make_study(sqlite_db_url, train=0, items=3, catch=1, min_answer_seconds=0)
+    a, b = servers(sqlite_db_url), servers(sqlite_db_url)
+
+    async def both() -> list[Any]:
+        groups = await asyncio.gather(*(run_bots(s.url, study.slug, 4, completion_code=study.completion_code,
+                                                 timeout=90, seed=k) for k, s in enumerate((a, b))))
+        return [r for g in groups for r in g]
+
+    results = asyncio.run(both())
+    assert [r.error for r in results if r.error] == [], a.log_tail() + b.log_tail()
+    assert all(r.completion_code == study.completion_code for r in results)
+    people = _store_answers(sqlite_db_url)
+    assert len(people) == 8 and {p["state"] for p in people.values()} == {"finished"}
+    for p in people.values():
+        assert sorted(x[0] for x in p["answers"]) == sorted(p["assigned"])  # one row per item
+        assert not any(draft for _, draft, *_ in p["answers"])
