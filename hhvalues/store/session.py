@@ -55,7 +55,11 @@ _FLIP = {"A": "B", "B": "A", None: None}
 
 
 def _answers(session: Session, loaded: Loaded) -> dict[str, AnswerRow]:
-    rows = session.exec(select(AnswerRow).where(AnswerRow.participant_id == loaded.participant.id)).all()
+    # Answers are written by upsert statements, which the ORM does not see: without
+    # populate_existing a second read in one transaction returned the rows as first loaded
+    # (a just-submitted item still a draft, so the last submit did not finish the participant).
+    rows = session.exec(select(AnswerRow).where(AnswerRow.participant_id == loaded.participant.id)
+                        .execution_options(populate_existing=True)).all()
     return {r.item_id: r for r in rows}
 
 

@@ -344,3 +344,27 @@ def test_last_seen_is_updated_on_each_request(engine, make_study, clock):
     [(seen,)] = _rows(engine, "SELECT last_seen_at FROM participants")
     assert str(clock().replace(tzinfo=None))[:19] in str(seen)
     assert _rows(engine, "SELECT count(*) FROM events WHERE kind = 'resume'")[0][0] == 1
+
+
+def test_the_last_submit_finishes_the_participant_in_its_own_transaction(engine, make_study, clock):
+    """Drafts first, as the app saves them: the submit must see its own upsert, not the draft."""
+    make_study(items=2, catch=0)
+    token = _begin(engine, "s", clock)
+    for _ in range(2):
+        view = current_step(engine, token, now=clock).item
+        save_draft(engine, token, view.item.id, choices={view.item.probes[0].id: "A"}, now=clock)
+        clock.advance(5)
+        submit(engine, token, view.item.id, choices={p.id: "A" for p in view.item.probes}, now=clock)
+    [(state, finished_at)] = _rows(engine, "SELECT state, finished_at FROM participants")
+    assert state == "finished" and finished_at is not None  # before any further request
+
+
+def test_an_item_that_expired_with_a_draft_is_not_shown_again(engine, make_study, clock):
+    make_study(item_seconds=30)
+    token = _begin(engine, "s", clock)
+    view = current_step(engine, token, now=clock).item
+    save_draft(engine, token, view.item.id, choices={view.item.probes[0].id: "B"}, now=clock)
+    clock.advance(60)  # away past the deadline: this request records the timeout and moves on
+    step = current_step(engine, token, now=clock)
+    assert step.kind is StepKind.ITEM and step.item.item.id != view.item.id
+    assert step.progress.answered == 1
