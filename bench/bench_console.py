@@ -5,7 +5,8 @@
 Targets (issue 4): the Results page for 200 participants × 40 items plus 10 model conditions ×
 3 epochs renders in ≤ 2 s server time (timed: the pure table function ``build_results``, and an
 AppTest run of the Results page); exporting 1,000,000 answer rows to CSV and to Parquet takes
-≤ 15 s and ≤ 1 GB peak memory (each export in its own process, wall time and ru_maxrss).
+≤ 15 s and ≤ 1 GB peak memory (each export in its own process: wall time of `write_export`,
+VmHWM of that process and the sampled sum with its second export process).
 """
 
 from __future__ import annotations
