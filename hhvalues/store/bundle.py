@@ -36,7 +36,6 @@ from hhvalues.store.exports import (
     Written,
     _answer,
     _atomic,
-    _check,
     _items_csv,
     _scores_text,
     iter_answer_rows,
@@ -176,7 +175,6 @@ def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed
             zf.writestr("manifest.json", json.dumps(manifest, indent=1) + "\n")
 
     digest = _atomic(Path(out), write, binary=True)
-    _check(engine, slug, n)
     return Written(Path(out), n, digest)
 
 

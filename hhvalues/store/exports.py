@@ -3,9 +3,10 @@
 Answers are read from the database in chunks (:data:`CHUNK` rows) and written as they come:
 CSV and JSONL line by line, Parquet one row group per chunk, so a million rows never sit in
 memory at once; from :data:`SPLIT_ROWS` answers on, a second process writes the later half of
-the respondents of a CSV or JSONL export. Every export counts what it wrote against the database's count of the same
-rows and raises :class:`~hhvalues.errors.StoreError` on a mismatch (no row is dropped
-silently); timed-out and empty answers are ordinary rows. CSV text cells that a spreadsheet would
+the respondents of a CSV or JSONL export. Every read of answers checks the rows against a count
+taken in the same database snapshot and raises :class:`~hhvalues.errors.StoreError` on a
+mismatch (no row is dropped silently, and answers arriving during the export of a live study
+do not fail it); timed-out and empty answers are ordinary rows. CSV text cells that a spreadsheet would
 run as a formula (starting with ``= + - @``, tab or carriage return) get a leading ``'``.
 
 Files are written to a temporary name and moved into place; the return value carries the
@@ -98,34 +99,46 @@ def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
     ``respondents`` = (first, stop) keeps those with ``first <= respondent < stop`` (None: open).
     The JSON columns (choices, hypothesis, confidence) may be JSON text, read them with
     :func:`json_value` or :class:`JsonCells`; the times may be stored text, read them with
-    :func:`iso_time`. Rows are read through SQLAlchemy Core, without ORM row processing.
+    :func:`iso_time`. Rows are read through SQLAlchemy Core, without ORM row processing. The
+    rows are checked against a count in the same snapshot: StoreError if any went missing.
     """
     first, stop = respondents
+    sqlite = engine.dialect.name == "sqlite"
     with read_session(engine) as session:
+        # One snapshot for the count and the rows (SQLite: its read transaction; PostgreSQL:
+        # REPEATABLE READ), so answers arriving during a live study's export neither go missing
+        # unnoticed nor make a complete export look incomplete.
+        conn = session.connection(None if sqlite else {"isolation_level": "REPEATABLE READ"})
         study = study_row(session, slug)
         where = _where(study.id or 0)
         if first is not None:
             where &= AnswerRow.respondent >= first
         if stop is not None:
             where &= AnswerRow.respondent < stop
+        expected = int(conn.execute(select(func.count()).select_from(AnswerRow).where(where)).scalar_one())
         query = (select(*_COLS)
                  .join(ItemRow, (ItemRow.bank_id == AnswerRow.bank_id) & (ItemRow.item_id == AnswerRow.item_id))
                  .where(where)
                  .order_by(AnswerRow.respondent, AnswerRow.epoch, ItemRow.position))
-        conn = session.connection()
-        if engine.dialect.name == "sqlite":  # the DBAPI cursor: its rows are plain tuples already
+        read = 0
+        if sqlite:  # the DBAPI cursor: its rows are plain tuples already
             sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(sql)
                 while part := cursor.fetchmany(chunk):
+                    read += len(part)
                     yield part
             finally:
                 cursor.close()
-            return
-        result = conn.execution_options(stream_results=True).execute(query)
-        for part in result.partitions(chunk):
-            yield [tuple(r) for r in part]
+        else:
+            result = conn.execution_options(stream_results=True).execute(query)
+            for rows in result.partitions(chunk):
+                read += len(rows)
+                yield [tuple(r) for r in rows]
+        if read != expected:
+            raise StoreError(f"export of study {slug!r} read {read} answers but the database "
+                             f"holds {expected}; the file is incomplete")
 
 
 def prefetched(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
@@ -266,13 +279,6 @@ def _atomic(out: Path, write: Any, *, binary: bool) -> str:
     return sha256_file(out)
 
 
-def _check(engine: Engine, slug: str, written: int) -> None:
-    expected = count_answers(engine, slug)
-    if written != expected:
-        raise StoreError(f"export of study {slug!r} wrote {written} answers but the database "
-                         f"holds {expected}; the file is incomplete")
-
-
 def csv_body(engine: Engine, slug: str, fh: Any, respondents: Span = (None, None)) -> int:
     """Write the CSV rows (no header) of the study's answers by ``respondents``; how many."""
     w, cell, n = csv.writer(fh, lineterminator="\n"), JsonCells(), 0
@@ -344,7 +350,6 @@ def write_answers_csv(engine: Engine, slug: str, out: str | os.PathLike[str]) ->
         n = _lines(engine, slug, "csv", fh, Path(out).parent)
 
     digest = _atomic(Path(out), write, binary=False)
-    _check(engine, slug, n)
     return Written(Path(out), n, digest)
 
 
@@ -357,7 +362,6 @@ def write_answers_jsonl(engine: Engine, slug: str, out: str | os.PathLike[str]) 
         n = _lines(engine, slug, "jsonl", fh, Path(out).parent)
 
     digest = _atomic(Path(out), write, binary=False)
-    _check(engine, slug, n)
     return Written(Path(out), n, digest)
 
 
@@ -393,7 +397,6 @@ def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]
                 pw.write_table(schema.empty_table())
 
     digest = _atomic(Path(out), write, binary=True)
-    _check(engine, slug, n)
     return Written(Path(out), n, digest)
 
 

@@ -344,3 +344,30 @@ def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, mo
     with pytest.raises(StoreError, match="disk full"):
         write_answers_csv(engine, "s", tmp_path / "a.csv")
     assert list(tmp_path.iterdir()) == []  # nor the output, nor its temp file, nor the part
+
+
+def test_answers_arriving_during_an_export_do_not_fail_it(engine, collected, tiny_bank, clock,
+                                                          tmp_path, monkeypatch):
+    """A live study: the export holds one snapshot, so it is complete without the late answer."""
+    from hhvalues.store import exports
+
+    original, item, study = exports.iter_answer_rows, tiny_bank.items[0], get_study(engine, "s")
+
+    def with_a_late_answer(engine_, slug, **kw):
+        for k, part in enumerate(original(engine_, slug, **(kw | {"chunk": 2}))):
+            if k == 0:  # a participant submits while the export is being written
+                with write_session(engine) as session:
+                    record_answers(session, [Answer(f"human:s/late{count_answers(engine, 's')}",
+                                                    item.id, 0, {p.id: "A" for p in item.probes})],
+                                   bank_id=study.bank.id, study_id=study.id, now=clock)
+            yield part
+
+    monkeypatch.setattr(exports, "iter_answer_rows", with_a_late_answer)
+    for fmt in (ConsoleExport.CSV, ConsoleExport.JSONL, ConsoleExport.PARQUET):
+        before = count_answers(engine, "s")
+        written = write_export(engine, "s", fmt, tmp_path / f"live.{fmt}")
+        assert written.rows == before and count_answers(engine, "s") == before + 1
+        if fmt is ConsoleExport.PARQUET:
+            assert pq.read_table(written.path).num_rows == before
+        else:
+            assert len(written.path.read_text().splitlines()) == before + (fmt is ConsoleExport.CSV)
