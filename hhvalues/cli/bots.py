@@ -43,7 +43,8 @@ _CLOCK = re.compile(r"(\d+):(\d{2})")
 _NUMBER = re.compile(r"(\d+(?:\.\d+)?)")
 _WIDGETS = ("button", "checkbox", "radio", "slider", "selectbox", "button_group", "text_input",
             "text_area", "number_input", "multiselect")
-_DONE = (0, 1, 3)  # FINISHED_SUCCESSFULLY, _WITH_COMPILE_ERROR, _FRAGMENT_RUN_SUCCESSFULLY (2: early)
+_DONE = (0, 1, 3)  # FINISHED_SUCCESSFULLY, _WITH_COMPILE_ERROR, _FRAGMENT_RUN_SUCCESSFULLY
+_EARLY = 2  # FINISHED_EARLY_FOR_RERUN
 
 
 class BotError(HHValuesError):
@@ -184,6 +185,10 @@ class StreamlitClient:
         """The fragment the rerun in flight is limited to (None: the whole page)."""
         self.fragment_reruns = 0
         """Reruns limited to one fragment (a change to a widget inside one)."""
+        self.auto_reruns: dict[str, float] = {}
+        """Fragment id → seconds between the reruns the page asks the browser for (``run_every``)."""
+        self.auto_rerun_count = 0
+        """Timer reruns sent (see :meth:`tick`)."""
         self._finished: asyncio.Queue[Page] = asyncio.Queue()
         self._reader: asyncio.Task[None] | None = None
         self.frames: list[bytes] | None = None
@@ -240,6 +245,7 @@ class StreamlitClient:
                 self._building = self.page.without_fragment(self._fragment_run)
             else:
                 self._building = Page(query_string=self.query_string)
+                self.auto_reruns = {}  # a whole new page sets its own timers
             ph = msg.new_session.page_script_hash
             if ph:
                 self.page_script_hash = ph
@@ -260,22 +266,32 @@ class StreamlitClient:
                 n = len(path)
                 for p in [p for p in target.elements if p[:n] == path]:
                     del target.elements[p]
+        elif kind == "auto_rerun":
+            self.auto_reruns[msg.auto_rerun.fragment_id] = float(msg.auto_rerun.interval)
         elif kind == "page_info_changed":
             self.query_string = msg.page_info_changed.query_string
             self._building.query_string = self.query_string
         elif kind == "script_finished":
-            if msg.script_finished in _DONE:
+            if msg.script_finished == _EARLY:  # st.rerun(scope="app"): the whole page follows
+                self._fragment_run = None
+            elif msg.script_finished in _DONE:
                 self._building.status = msg.script_finished
                 self._building.query_string = self.query_string
                 self.page = self._building
                 self._finished.put_nowait(self.page)
 
-    async def rerun(self, *, trigger: str | None = None, set_values: Mapping[str, Any] | None = None
-                    ) -> Page:
+    async def tick(self, fragment_id: str) -> Page:
+        """Rerun a ``run_every`` fragment, as the browser's timer does, and wait for its page."""
+        self.auto_rerun_count += 1
+        return await self.rerun(auto_fragment=fragment_id)
+
+    async def rerun(self, *, trigger: str | None = None, set_values: Mapping[str, Any] | None = None,
+                    auto_fragment: str | None = None) -> Page:
         """Send one rerun (as a browser does after a widget changes) and wait for its page.
 
         ``set_values`` maps widget ids to new values (already in proto form, see
-        :meth:`set_widget`); ``trigger`` is the id of a button clicked in this rerun.
+        :meth:`set_widget`); ``trigger`` is the id of a button clicked in this rerun;
+        ``auto_fragment`` makes it a timer rerun of that fragment (see :meth:`tick`).
         """
         from streamlit.proto.BackMsg_pb2 import BackMsg
 
@@ -286,12 +302,15 @@ class StreamlitClient:
         # As the browser does: a change to a widget inside a fragment reruns only that fragment.
         changed = [*(set_values or {}), *([trigger] if trigger else [])]
         owners = {self.page.fragment_of_widget(w) for w in changed}
-        self._fragment_run = owners.pop() if len(owners) == 1 else None
+        self._fragment_run = auto_fragment or (owners.pop() if len(owners) == 1 else None)
         back = BackMsg()
         cs = back.rerun_script
         cs.query_string = self.query_string
         cs.page_script_hash = self.page_script_hash
-        if self._fragment_run:
+        if auto_fragment:
+            cs.fragment_id = auto_fragment
+            cs.is_auto_rerun = True
+        elif self._fragment_run:
             cs.fragment_id = self._fragment_run
             self.fragment_reruns += 1
         for wid, value in self.widget_states.items():
@@ -311,10 +330,19 @@ class StreamlitClient:
         return page
 
     def _register_defaults(self, page: Page) -> None:
-        """Keep the states of widgets on this page; forget the others (as the frontend does)."""
+        """Keep the states of widgets on this page, forget the others, and take the values the
+        script set (a widget keyed like one on the last item, reset for this one), as the
+        frontend does."""
         present: dict[str, tuple[str, Any]] = {p.id: (k, p) for k, p in page.all_widget_protos()}
         self.widget_states = {k: v for k, v in self.widget_states.items() if k in present}
         for wid, (kind, proto) in present.items():
+            if getattr(proto, "set_value", False):  # set by the script (session_state): take it
+                value = _default(kind, proto)
+                if value is None:
+                    self.widget_states.pop(wid, None)
+                else:
+                    self.widget_states[wid] = value
+                continue
             if wid in self.widget_states:
                 continue
             default = _default(kind, proto)
@@ -403,6 +431,8 @@ class BotResult:
     pages: int = 0
     fragment_reruns: int = 0
     """Of ``pages``, how many reran only a fragment (answer changes, replays), not the page."""
+    ticks: int = 0
+    """Timer reruns (the countdown's ``run_every``) sent while pausing; not in ``pages``."""
 
 
 def _token_of(query_string: str) -> str | None:
@@ -448,8 +478,31 @@ class Bot:
 
     async def _page(self, **kw: Any) -> Page:
         if self.think and kw:  # a human's pause before each click or change
-            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+            await self._pause()
         return self._after(await self.client.rerun(**kw))
+
+    async def _pause(self) -> None:
+        """Think for ``think`` ± 50% seconds; meanwhile the page's timers fire as in a browser
+        (the countdown fragment reruns every second)."""
+        end = time.monotonic() + self.think * self.rng.uniform(0.5, 1.5)
+        due = {f: time.monotonic() + every for f, every in self.client.auto_reruns.items()}
+        while due:
+            fragment, at = min(due.items(), key=lambda kv: kv[1])
+            if at >= end:
+                break
+            await asyncio.sleep(max(0.0, at - time.monotonic()))
+            page = await self.client.tick(fragment)
+            self.result.ticks += 1
+            if self.on_page is not None:
+                self.on_page(page)
+            if page.exceptions:
+                raise BotError(f"the app raised: {page.exceptions[0]}")
+            every = self.client.auto_reruns.get(fragment)
+            if every is None:  # the timer went away with the page
+                due.pop(fragment)
+            else:
+                due[fragment] = at + every
+        await asyncio.sleep(max(0.0, end - time.monotonic()))
 
     def _after(self, page: Page) -> Page:
         self.result.pages += 1
@@ -538,7 +591,7 @@ class Bot:
         if "submit" not in widgets:
             raise BotError(f"an item page without a 'submit' button: {page.text()[:200]!r}")
         if self.think:
-            await asyncio.sleep(self.think * self.rng.uniform(0.5, 1.5))
+            await self._pause()
         t0 = time.perf_counter()
         page = await self.client.rerun(trigger=widgets["submit"][1].id)
         self.result.latencies.append(time.perf_counter() - t0)
@@ -620,7 +673,8 @@ def bots_cmd(slug: str, count: int, answer: str, base_url: str, timeout: float, 
                f"p50 {percentile(lat, 50) * 1000:.0f} ms, p95 {percentile(lat, 95) * 1000:.0f} ms"
                + (f", mean {statistics.fmean(lat) * 1000:.0f} ms" if lat else "")
                + f"; {sum(r.fragment_reruns for r in results)} of "
-               f"{sum(r.pages for r in results)} runs were fragment reruns")
+               f"{sum(r.pages for r in results)} runs were fragment reruns"
+               + (f", plus {sum(r.ticks for r in results)} countdown timer reruns" if think else ""))
     failed = [r for r in results if r not in done]
     if failed:
         first = failed[0]

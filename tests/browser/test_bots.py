@@ -98,3 +98,24 @@ def test_two_app_processes_share_one_sqlite_file(servers: Any, sqlite_db_url: st
     for p in people.values():
         assert sorted(x[0] for x in p["answers"]) == sorted(p["assigned"])  # one row per item
         assert not any(draft for _, draft, *_ in p["answers"])
+
+
+def test_thinking_bots_let_the_countdown_tick_as_a_browser_does(servers: Any, sqlite_db_url: str) -> None:
+    """While a bot pauses, the countdown fragment's run_every timer reruns it; widgets keyed
+    like the last item's (probe-p1 on every item) take the values the page resets them to, so a
+    timer rerun never re-sends the last item's answer (which the app would refuse to save)."""
+    import asyncio
+
+    from hhvalues.cli.bots import Bot
+
+    study = make_study(sqlite_db_url, train=1, items=2, catch=0, item_seconds=120, min_answer_seconds=0)
+    app = servers(sqlite_db_url)
+    seen: list[str] = []
+    bot = Bot(0, app.url, study.slug, completion_code=study.completion_code, think=1.2, seed=3,
+              on_page=lambda page: seen.append(page.text()))
+    result = asyncio.run(bot.run())
+    assert result.error is None and result.completion_code == study.completion_code, app.log_tail()
+    assert result.ticks >= 3 and bot.client.auto_rerun_count == result.ticks
+    assert not [t for t in seen if "could not be saved" in t]
+    (person,) = _store_answers(sqlite_db_url).values()
+    assert person["state"] == "finished" and not any(a[1] for a in person["answers"])
