@@ -474,6 +474,7 @@ class Bot:
         except Exception as exc:  # a bot must report, never crash the others
             self.result.error = f"{type(exc).__name__}: {exc}"
         self.result.fragment_reruns = self.client.fragment_reruns
+        self.result.ticks = self.client.auto_rerun_count
         return self.result
 
     async def _page(self, **kw: Any) -> Page:
@@ -492,7 +493,6 @@ class Bot:
                 break
             await asyncio.sleep(max(0.0, at - time.monotonic()))
             page = await self.client.tick(fragment)
-            self.result.ticks += 1
             if self.on_page is not None:
                 self.on_page(page)
             if page.exceptions:

@@ -43,7 +43,7 @@ class SecondHalf:
         rows = int(json.loads(out)["rows"])
         fh.flush()
         with self.part.open("rb") as src:
-            shutil.copyfileobj(src, fh.buffer if hasattr(fh, "buffer") else fh, 1 << 20)
+            shutil.copyfileobj(src, fh.buffer, 1 << 20)
         return rows
 
 

@@ -308,7 +308,7 @@ def split_point(engine: Engine, slug: str) -> str | None:
     The counts come from the answers' unique index alone (drafts included): the halves only
     need to be roughly even, and together they cover every respondent whatever the split.
     """
-    if _cpus() < 2 or count_answers(engine, slug) < SPLIT_ROWS:
+    if _cpus() < 2:
         return None
     with read_session(engine) as session:
         study = study_row(session, slug)
@@ -316,7 +316,10 @@ def split_point(engine: Engine, slug: str) -> str | None:
                                  .where(AnswerRow.study_key == study.id)
                                  .group_by(AnswerRow.respondent)
                                  .order_by(AnswerRow.respondent)).all()
-    half, seen = sum(c for _, c in counts) / 2, 0
+    total = sum(c for _, c in counts)
+    if total < SPLIT_ROWS:
+        return None
+    half, seen = total / 2, 0
     for k, (respondent, c) in enumerate(counts):
         if seen >= half:
             return str(respondent) if k else None

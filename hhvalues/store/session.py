@@ -49,6 +49,8 @@ GRACE = timedelta(seconds=2)
 RESUME_GAP = timedelta(seconds=60)
 S = ParticipantState
 _FLIP = {"A": "B", "B": "A", None: None}
+_Rows = tuple[dict[str, AnswerRow], dict[str, PresentationRow]]
+"""A participant's answers and presentations by item id, as read once for one request."""
 
 
 # --- reading the state -------------------------------------------------------------------------
@@ -104,22 +106,23 @@ def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
             return Step(StepKind.INVALID, message="this link has been used up: participation was declined")
         common: dict[str, Any] = {"study": loaded.study.slug,
                                   "respondent": respondent_of(loaded.study.slug, p.id or 0)}
+        rows: _Rows | None = None
         if p.state not in (S.FINISHED, S.TIMED_OUT):
             if loaded.study.status != StudyStatus.OPEN.value:
                 return Step(StepKind.CLOSED, message=f"study {loaded.study.slug!r} is closed", **common)
             if p.state == S.IN_PROGRESS:
-                rows = _answers(session, loaded), _presentations(session, loaded)
-                if not expire(session, loaded, at, rows=rows):
-                    common["rows"] = rows  # nothing expired: _step reads the same rows
+                read = _answers(session, loaded), _presentations(session, loaded)
+                if not expire(session, loaded, at, rows=read):
+                    rows = read  # nothing expired: _step uses the same rows
             if p.last_seen_at is not None and at - p.last_seen_at > RESUME_GAP:
                 log(session, loaded, "resume", at, away_seconds=round((at - p.last_seen_at).total_seconds()))
             p.last_seen_at = at
-        return _step(session, loaded, at, common)
+        return _step(session, loaded, at, common, rows=rows)
 
 
-def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]) -> Step:
+def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any], *,
+          rows: _Rows | None = None) -> Step:
     p, cfg = loaded.participant, loaded.config
-    rows = common.pop("rows", None)
     if p.state == S.INVITED:
         return Step(StepKind.CONSENT, consent_text=cfg.consent_text, **common)
     if p.state == S.CONSENTED:
@@ -341,8 +344,7 @@ def _after_final(session: Session, loaded: Loaded, entry: Mapping[str, Any],
 # --- timeouts ----------------------------------------------------------------------------------
 
 
-def expire(session: Session, loaded: Loaded, at: datetime, *,
-           rows: tuple[dict[str, AnswerRow], dict[str, PresentationRow]] | None = None) -> int:
+def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None = None) -> int:
     """Record ``timeout`` answers for items whose deadline passed (keeping any draft).
 
     When the session deadline has passed, every remaining item is recorded as ``timeout``
