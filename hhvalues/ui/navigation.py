@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import streamlit as st
 
-from hhvalues.ui import nodelay
+from hhvalues.ui import nodelay, server_tuning
 from hhvalues.ui.participant import flow
 
 PARTICIPANT_PARAMS = ("t", "study")
@@ -82,6 +82,7 @@ def _register_console() -> None:
 def build() -> st.Page:
     """Configure the page and ``st.navigation`` for this request; returns the page to run."""
     nodelay.install()
+    server_tuning.install()
     st.set_page_config(page_title="HH-Values Studio", page_icon="🧭", layout="centered")
     _register_console()
     role = current_role()
