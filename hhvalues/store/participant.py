@@ -7,13 +7,14 @@ sides are drawn once, at enrolment, from ``default_rng([config.seed, participant
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, bindparam, delete
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -72,20 +73,24 @@ def check_token(token: object) -> str:
 
 def load(session: Session, token: object, *, lock: bool = True) -> Loaded:
     """The participant of a token, locked for this transaction; LinkError when unknown."""
-    # One statement for the three rows: every participant request starts here.
+    token_hash = hash_token(check_token(token))
+    row = session.exec(_load_query(lock), params={"token_hash": token_hash}).first()  # type: ignore[call-overload]
+    if row is None:
+        raise LinkError("this link is not valid: no participant has this token")
+    participant, study, config, bank_hash = row
+    return Loaded(participant, study, parse_config(config), bank_hash)
+
+
+@functools.cache
+def _load_query(lock: bool) -> Any:
+    # One statement for the three rows, built once (every participant request starts here).
     query = (select(ParticipantRow, StudyRow, StudyConfigRow.config, BankRow.content_hash)
              .join(StudyRow, StudyRow.id == ParticipantRow.study_id)  # type: ignore[arg-type]
              .join(BankRow, BankRow.id == StudyRow.bank_id)  # type: ignore[arg-type]
              .join(StudyConfigRow, (StudyConfigRow.study_id == ParticipantRow.study_id)  # type: ignore[arg-type]
                    & (StudyConfigRow.version == ParticipantRow.config_version))
-             .where(ParticipantRow.token_hash == hash_token(check_token(token))))
-    if lock:
-        query = query.with_for_update(of=ParticipantRow)  # type: ignore[arg-type]
-    row = session.exec(query).first()
-    if row is None:
-        raise LinkError("this link is not valid: no participant has this token")
-    participant, study, config, bank_hash = row
-    return Loaded(participant, study, parse_config(config), bank_hash)
+             .where(ParticipantRow.token_hash == bindparam("token_hash")))
+    return query.with_for_update(of=ParticipantRow) if lock else query  # type: ignore[arg-type]
 
 
 def loaded_of(session: Session, participant: ParticipantRow) -> Loaded:

@@ -8,11 +8,12 @@ the participant's assignment and mapped back before anything is stored.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, bindparam, update
 from sqlmodel import Session, select
 
 from hhvalues.core.answers import Status
@@ -31,7 +32,8 @@ from hhvalues.store.participant import (
     respondent_of,
 )
 from hhvalues.store.queries import catch_answers, public_item, training_truth, upsert_answer
-from hhvalues.store.tables import AnswerRow, ParticipantRow, PresentationRow
+from hhvalues.store.study import hash_token
+from hhvalues.store.tables import AnswerRow, BankRow, ParticipantRow, PresentationRow, StudyRow
 from hhvalues.store.views import (
     Draft,
     ItemView,
@@ -72,7 +74,11 @@ def _presentations(session: Session, loaded: Loaded) -> dict[str, PresentationRo
 
 
 def _entry(loaded: Loaded, item_id: object) -> tuple[int, dict[str, Any]]:
-    for k, entry in enumerate(loaded.participant.assignment):
+    return _entry_in(loaded.participant.assignment, item_id)
+
+
+def _entry_in(assignment: list[dict[str, Any]], item_id: object) -> tuple[int, dict[str, Any]]:
+    for k, entry in enumerate(assignment):
         if entry["item"] == item_id:
             return k, entry
     raise LinkError("this item is not one of this participant's items")
@@ -190,10 +196,10 @@ def _draft_view(row: AnswerRow | None, flipped: set[str]) -> Draft:
 # --- writing answers ---------------------------------------------------------------------------
 
 
-def _clean(loaded: Loaded, entry: Mapping[str, Any], session: Session, *, choices: Any,
-           hypothesis: Any, confidence: Any, rationale: Any) -> dict[str, Any]:
+def _clean(session: Session, bank_id: int, bank_hash: str | None, entry: Mapping[str, Any], *,
+           choices: Any, hypothesis: Any, confidence: Any, rationale: Any) -> dict[str, Any]:
     """Validate a participant's input and map displayed letters back to the bank's."""
-    bank = public_item(session, loaded.study.bank_id, entry["item"], digest=loaded.bank_hash)
+    bank = public_item(session, bank_id, entry["item"], digest=bank_hash)
     item, features = bank.items[0], bank.features.ids
     probe_ids, flipped = {pr.id for pr in item.probes}, set(entry["flip"])
     out: dict[str, Any] = {}
@@ -227,21 +233,33 @@ def _open_item(session: Session, token: object, item_id: object, at: datetime
     loaded = load_active(session, token)
     _, entry = _entry(loaded, item_id)
     pid = loaded.participant.id
-    shown = session.exec(select(PresentationRow).where(PresentationRow.participant_id == pid,
-                                                       PresentationRow.item_id == entry["item"])).first()
+    params = {"pid": pid, "item": entry["item"]}
+    shown = session.exec(_SHOWN_ITEM, params=params).first()  # type: ignore[call-overload]
     if shown is None:
         raise LinkError("this item has not been shown to this participant yet")
-    existing = session.exec(select(AnswerRow).where(AnswerRow.participant_id == pid,
-                                                    AnswerRow.item_id == entry["item"])).first()
+    existing = session.exec(_ITEM_ANSWER, params=params).first()  # type: ignore[call-overload]
     return loaded, entry, shown, existing
+
+
+_SHOWN_ITEM = select(PresentationRow).where(PresentationRow.participant_id == bindparam("pid"),
+                                            PresentationRow.item_id == bindparam("item"))
+_ITEM_ANSWER = select(AnswerRow).where(AnswerRow.participant_id == bindparam("pid"),
+                                       AnswerRow.item_id == bindparam("item"))
 
 
 def _base(loaded: Loaded, shown: PresentationRow, at: datetime) -> dict[str, Any]:
     p, study = loaded.participant, loaded.study
-    return {"respondent": respondent_of(study.slug, p.id or 0), "respondent_kind": "human",
-            "bank_id": study.bank_id, "study_id": study.id, "study_key": study.id,
-            "participant_id": p.id, "item_id": shown.item_id, "epoch": 0,
-            "started_at": shown.shown_at, "config_version": p.config_version, "updated_at": at}
+    return _key_values(study.slug, study.id or 0, study.bank_id, p.id or 0, p.config_version,
+                       shown.item_id, shown.shown_at, at)
+
+
+def _key_values(slug: str, study_id: int, bank_id: int, participant_id: int, config_version: int,
+                item_id: str, shown_at: datetime, at: datetime) -> dict[str, Any]:
+    """The columns of a participant's answer row that are not the answer itself."""
+    return {"respondent": respondent_of(slug, participant_id), "respondent_kind": "human",
+            "bank_id": bank_id, "study_id": study_id, "study_key": study_id,
+            "participant_id": participant_id, "item_id": item_id, "epoch": 0,
+            "started_at": shown_at, "config_version": config_version, "updated_at": at}
 
 
 def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any = None,
@@ -250,20 +268,57 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
     """Upsert what is selected so far (fields left None are kept); False once the item is final.
 
     Call it from each widget's ``on_change``, so a timeout, a refresh or a crash keeps it.
+    The most frequent write of a session, so it reads its participant, study, presentation
+    and draft in one Core statement (no ORM objects) and checks what :func:`_open_item` does.
     """
     at = clock_value(now)
+    token_hash = hash_token(check_token(token))
     with write_session(engine) as session:
-        loaded, entry, shown, existing = _open_item(session, token, item_id, at)
-        if existing is not None and not existing.draft:
+        conn = session.connection()
+        row = conn.execute(_draft_read(conn.dialect.name),
+                           {"token_hash": token_hash, "item": str(item_id)}).first()
+        if row is None:
+            raise LinkError("this link is not valid: no participant has this token")
+        if row.state == S.DECLINED:
+            raise LinkError("this link has been used up: participation was declined")
+        if row.status != StudyStatus.OPEN.value:
+            raise LinkError(f"study {row.slug!r} is closed")
+        _, entry = _entry_in(row.assignment, item_id)
+        if row.shown_at is None:
+            raise LinkError("this item has not been shown to this participant yet")
+        if row.answer_id is not None and not row.draft:
             return False
-        new = _clean(loaded, entry, session, choices=choices, hypothesis=hypothesis,
-                     confidence=confidence, rationale=rationale)
-        old = {"choices": {}, "hypothesis": None, "confidence": None, "rationale": ""} \
-            if existing is None else {"choices": existing.choices, "hypothesis": existing.hypothesis,
-                                      "confidence": existing.confidence, "rationale": existing.rationale}
-        values = _base(loaded, shown, at) | old | new | {"draft": True, "status": Status.OK.value}
-        loaded.participant.last_seen_at = at
+        new = _clean(session, row.bank_id, row.content_hash, entry, choices=choices,
+                     hypothesis=hypothesis, confidence=confidence, rationale=rationale)
+        old = {"choices": row.choices if row.answer_id is not None else {},
+               "hypothesis": row.hypothesis, "confidence": row.confidence,
+               "rationale": row.rationale if row.answer_id is not None else ""}
+        values = _key_values(row.slug, row.study_id, row.bank_id, row.participant_id,
+                             row.config_version, entry["item"], row.shown_at, at) \
+            | old | new | {"draft": True, "status": Status.OK.value}
+        conn.execute(_SEEN, {"pid": row.participant_id, "at": at})
         return upsert_answer(session, values, over_drafts_only=True)
+
+
+@functools.cache
+def _draft_read(dialect: str) -> Any:
+    """What save_draft needs of a token and an item, as one statement built once."""
+    p, st, pr, a = (ParticipantRow, StudyRow, PresentationRow, AnswerRow)
+    item = bindparam("item")
+    query = (select(p.id.label("participant_id"), p.state, p.assignment, p.config_version,  # type: ignore[union-attr]
+                    st.id.label("study_id"), st.slug, st.status, st.bank_id,  # type: ignore[union-attr]
+                    BankRow.content_hash, pr.shown_at, a.id.label("answer_id"),  # type: ignore[union-attr]
+                    a.draft, a.choices, a.hypothesis, a.confidence, a.rationale)
+             .join(st, st.id == p.study_id)  # type: ignore[arg-type]
+             .join(BankRow, BankRow.id == st.bank_id)  # type: ignore[arg-type]
+             .outerjoin(pr, (pr.participant_id == p.id) & (pr.item_id == item))  # type: ignore[arg-type]
+             .outerjoin(a, (a.participant_id == p.id) & (a.item_id == item))  # type: ignore[arg-type]
+             .where(p.token_hash == bindparam("token_hash")))
+    return query.with_for_update(of=p) if dialect == "postgresql" else query  # type: ignore[arg-type]
+
+
+_SEEN = update(ParticipantRow).where(ParticipantRow.id == bindparam("pid")).values(  # type: ignore[arg-type]
+    last_seen_at=bindparam("at"))
 
 
 def submit(engine: Engine, token: object, item_id: object, *, choices: Any = None,
@@ -283,8 +338,8 @@ def submit(engine: Engine, token: object, item_id: object, *, choices: Any = Non
             return Submitted(existing.item_id, existing.status, True, existing.fast, existing.seconds)
         if loaded.participant.state != S.IN_PROGRESS:
             raise LinkError("this session is not in progress")
-        new = _clean(loaded, entry, session, choices=choices, hypothesis=hypothesis,
-                     confidence=confidence, rationale=rationale)
+        new = _clean(session, loaded.study.bank_id, loaded.bank_hash, entry, choices=choices,
+                     hypothesis=hypothesis, confidence=confidence, rationale=rationale)
         late = _is_late(loaded.participant, shown, at)
         status = Status.TIMEOUT if late else Status.OK
         seconds = (at - shown.shown_at).total_seconds()

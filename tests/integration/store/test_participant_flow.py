@@ -291,12 +291,15 @@ def test_tampered_item_ids_and_values_raise_and_write_nothing(engine, make_study
     view = current_step(engine, token, now=clock).item
     before = snapshot(engine)
     not_yet = [e for e in ("i1", "i2") if e != view.item.id][0]
-    with pytest.raises(LinkError):
-        submit(engine, token, "c1", choices={}, now=clock)  # not assigned (catch=0)
-    with pytest.raises(LinkError):
-        submit(engine, token, "nope", choices={}, now=clock)
-    with pytest.raises(LinkError):
-        submit(engine, token, not_yet, choices={}, now=clock)  # not shown yet
+    for write in (submit, save_draft):  # save_draft reads on its own path: check both
+        with pytest.raises(LinkError, match="not one of"):
+            write(engine, token, "c1", choices={}, now=clock)  # not assigned (catch=0)
+        with pytest.raises(LinkError, match="not one of"):
+            write(engine, token, "nope", choices={}, now=clock)
+        with pytest.raises(LinkError, match="not one of"):
+            write(engine, token, 7, choices={}, now=clock)
+        with pytest.raises(LinkError, match="not been shown"):
+            write(engine, token, not_yet, choices={}, now=clock)
     with pytest.raises(InputError):
         submit(engine, token, view.item.id, choices={"zz": "A"}, now=clock)
     with pytest.raises(InputError):
@@ -320,6 +323,19 @@ def test_closed_study_shows_closed_and_refuses_writes(engine, make_study, clock,
         consent(engine, token, now=clock)
     with pytest.raises(LinkError):
         enrol(engine, "s", now=clock)
+    assert snapshot(engine) == before
+
+
+def test_a_study_closed_mid_session_refuses_drafts_and_submits(engine, make_study, clock, snapshot):
+    make_study()
+    token = _begin(engine, "s", clock)
+    view = current_step(engine, token, now=clock).item
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock)
+    before = snapshot(engine)
+    choices = {view.item.probes[0].id: "A"}
+    for write in (save_draft, submit):
+        with pytest.raises(LinkError, match="closed"):
+            write(engine, token, view.item.id, choices=choices, now=clock)
     assert snapshot(engine) == before
 
 
