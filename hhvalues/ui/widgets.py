@@ -90,29 +90,33 @@ def _seconds(until: datetime, at: datetime) -> int:
     return max(0, math.ceil((until - at).total_seconds()))
 
 
-@st.fragment(run_every="1s")
 def countdown(deadline_at: datetime | None, session_deadline_at: datetime | None,
               what: str = "this item") -> None:
     """The one top-level timer: seconds left for ``what`` (keyed ``countdown``; an item, or a
     walk) and session minutes left.
 
-    Display only: the deadlines come from the database and the store enforces them. When one
-    has passed (plus the store's grace) the whole app reruns, so the server records the timeout
-    and moves on.
+    Display only: the deadlines come from the database and the store enforces them. The label
+    is drawn by the page and only the numbers by the timer fragment: a browser reruns it every
+    second, and every run holds the server for Streamlit's own ~5 ms plus what it draws.
     """
-    at = backend.now()
-    limits = [d for d in (deadline_at, session_deadline_at) if d is not None]
-    if any(at > d + GRACE for d in limits):
-        st.rerun(scope="app")
-    left, right = st.columns([3, 2], vertical_alignment="center")
     if deadline_at is not None:
-        with left:
-            st.markdown(f":material/timer: Seconds left for {what}:")
-            with st.container(key=state.COUNTDOWN):
-                st.markdown(f"**{_seconds(deadline_at, at)}**")
+        st.markdown(f":material/timer: Seconds left for {what}:")
+    _time_left(deadline_at, session_deadline_at)
+
+
+@st.fragment(run_every="1s")
+def _time_left(deadline_at: datetime | None, session_deadline_at: datetime | None) -> None:
+    """Once a deadline has passed (plus the store's grace) the whole app reruns, so the server
+    records the timeout and moves on."""
+    at = backend.now()
+    if any(at > d + GRACE for d in (deadline_at, session_deadline_at) if d is not None):
+        st.rerun(scope="app")
+    if deadline_at is not None:
+        with st.container(key=state.COUNTDOWN):
+            st.markdown(f"**{_seconds(deadline_at, at)}**")
     if session_deadline_at is not None:
         minutes = math.ceil(_seconds(session_deadline_at, at) / 60)
-        right.caption(f"Time left for the whole session: about {minutes} min")
+        st.caption(f"Time left for the whole session: about {minutes} min")
 
 
 __all__ = [

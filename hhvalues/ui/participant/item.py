@@ -53,7 +53,10 @@ def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
 
 
 def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
-    fs, args = view.bank.features, (engine, token, view)
+    """Each probe in its box: the question and a ``predict`` probe's paths are drawn by the page,
+    the answer widgets by the probe's own fragment, so a click reruns that probe's widgets only
+    (not every probe and picture of the item: each run holds the server for its whole length)."""
+    fs = view.bank.features
     image = len(view.item.demos)
     st.markdown("**Questions** — choose A or B for each.")
     for k, probe in enumerate(view.item.probes):
@@ -64,23 +67,33 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
                 widgets.show_png(stim.images[image], caption="Path A: blue, solid. "
                                  "Path B: orange, dashed.")
                 image += 1
-            st.radio(f"Question {k + 1}", ["A", "B"], index=None, key=state.probe_key(probe.id),
-                     format_func=_labeller(texts), on_change=answer.save,
-                     args=args, label_visibility="collapsed")
-            if view.asks_confidence:
-                st.slider("How sure are you?", 50, 100, step=5, format="%d%%",
-                          key=state.confidence_key(probe.id), on_change=answer.save, args=args)
+            _probe_answer(engine, token, view, k, texts)
 
 
 @st.fragment
-def _answers(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
-    """Every answer widget. A change saves the draft (its on_change) and reruns only this
-    fragment, not the page with its images; ``submit`` (outside) reruns the whole page."""
-    if state.has_notice():  # a draft could not be saved (e.g. time ran out): show the page anew
-        st.rerun(scope="app")
-    if view.asks_choices:
-        _probes(engine, token, view, stim)
+def _probe_answer(engine: Engine, token: str, view: ItemView, k: int, texts: dict[str, str]) -> None:
+    """One probe's A/B choice (and confidence); a change saves the draft (its on_change)."""
+    _leave_on_notice()
+    probe, args = view.item.probes[k], (engine, token, view)
+    st.radio(f"Question {k + 1}", ["A", "B"], index=None, key=state.probe_key(probe.id),
+             format_func=_labeller(texts), on_change=answer.save,
+             args=args, label_visibility="collapsed")
+    if view.asks_confidence:
+        st.slider("How sure are you?", 50, 100, step=5, format="%d%%",
+                  key=state.confidence_key(probe.id), on_change=answer.save, args=args)
+
+
+@st.fragment
+def _other_answers(engine: Engine, token: str, view: ItemView) -> None:
+    """Hypothesis sliders and rationale; a change saves the draft and reruns only these."""
+    _leave_on_notice()
     answer.widgets(engine, token, view)
+
+
+def _leave_on_notice() -> None:
+    """A draft could not be saved (e.g. time ran out): show the whole page anew, with the notice."""
+    if state.has_notice():
+        st.rerun(scope="app")
 
 
 def render(engine: Engine, token: str, step: Step) -> None:
@@ -92,7 +105,10 @@ def render(engine: Engine, token: str, step: Step) -> None:
     stim = widgets.stimulus(view)
     for d in range(len(view.item.demos)):
         _demo(view, stim, d)
-    _answers(engine, token, view, stim)
+    if view.asks_choices:
+        _probes(engine, token, view, stim)
+    if view.asks_hypothesis or view.asks_rationale:
+        _other_answers(engine, token, view)
     st.button("Submit answer", key=state.SUBMIT, type="primary", on_click=answer.do_submit,
               args=(engine, token, view, widgets.shown_hash(view, stim)))
 
