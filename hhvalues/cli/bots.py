@@ -24,6 +24,7 @@ on the server); the browser-facing app is never asked for it.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import re
 import statistics
@@ -187,6 +188,9 @@ class StreamlitClient:
         """Reruns limited to one fragment (a change to a widget inside one)."""
         self.auto_reruns: dict[str, float] = {}
         """Fragment id → seconds between the reruns the page asks the browser for (``run_every``)."""
+        self.auto_rerun_since: dict[str, float] = {}
+        """Fragment id → when its timer started (monotonic): a browser's interval keeps running
+        across reruns of other fragments, so a timer of more than a pause still fires."""
         self.auto_rerun_count = 0
         """Timer reruns sent (see :meth:`tick`)."""
         self._finished: asyncio.Queue[Page] = asyncio.Queue()
@@ -245,7 +249,7 @@ class StreamlitClient:
                 self._building = self.page.without_fragment(self._fragment_run)
             else:
                 self._building = Page(query_string=self.query_string)
-                self.auto_reruns = {}  # a whole new page sets its own timers
+                self.auto_reruns, self.auto_rerun_since = {}, {}  # a new page sets its own timers
             ph = msg.new_session.page_script_hash
             if ph:
                 self.page_script_hash = ph
@@ -267,7 +271,10 @@ class StreamlitClient:
                 for p in [p for p in target.elements if p[:n] == path]:
                     del target.elements[p]
         elif kind == "auto_rerun":
-            self.auto_reruns[msg.auto_rerun.fragment_id] = float(msg.auto_rerun.interval)
+            fid, every = msg.auto_rerun.fragment_id, float(msg.auto_rerun.interval)
+            if self.auto_reruns.get(fid) != every:
+                self.auto_rerun_since[fid] = time.monotonic()
+            self.auto_reruns[fid] = every
         elif kind == "page_info_changed":
             self.query_string = msg.page_info_changed.query_string
             self._building.query_string = self.query_string
@@ -485,8 +492,9 @@ class Bot:
     async def _pause(self) -> None:
         """Think for ``think`` ± 50% seconds; meanwhile the page's timers fire as in a browser
         (the countdown fragment reruns every second)."""
-        end = time.monotonic() + self.think * self.rng.uniform(0.5, 1.5)
-        due = {f: time.monotonic() + every for f, every in self.client.auto_reruns.items()}
+        now = time.monotonic()
+        end = now + self.think * self.rng.uniform(0.5, 1.5)
+        due = {f: self._next_due(f, every, now) for f, every in self.client.auto_reruns.items()}
         while due:
             fragment, at = min(due.items(), key=lambda kv: kv[1])
             if at >= end:
@@ -503,6 +511,11 @@ class Bot:
             else:
                 due[fragment] = at + every
         await asyncio.sleep(max(0.0, end - time.monotonic()))
+
+    def _next_due(self, fragment: str, every: float, now: float) -> float:
+        """The next time the browser's interval of this fragment fires, after ``now``."""
+        since = self.client.auto_rerun_since.get(fragment, now)
+        return since + every * (math.floor((now - since) / every) + 1) if every > 0 else now
 
     def _after(self, page: Page) -> Page:
         self.result.pages += 1
