@@ -119,3 +119,18 @@ def test_thinking_bots_let_the_countdown_tick_as_a_browser_does(servers: Any, sq
     assert not [t for t in seen if "could not be saved" in t]
     (person,) = _store_answers(sqlite_db_url).values()
     assert person["state"] == "finished" and not any(a[1] for a in person["answers"])
+
+
+def test_a_bots_timer_keeps_its_phase_across_pauses_as_a_browser_interval_does() -> None:
+    """A 1 s timer started at t=10 fires at 11, 12, ... whenever a pause begins; a 10 s timer
+    fires within a pause that starts just before its due time (it would never fire if each
+    pause restarted it)."""
+    from hhvalues.cli.bots import Bot
+
+    bot = Bot(0, "http://127.0.0.1:1", "s")
+    bot.client.auto_reruns = {"fast": 1.0, "slow": 10.0}
+    bot.client.auto_rerun_since = {"fast": 10.0, "slow": 10.0}
+    assert bot._next_due("fast", 1.0, 12.5) == pytest.approx(13.0)
+    assert bot._next_due("fast", 1.0, 13.0) == pytest.approx(14.0)
+    assert bot._next_due("slow", 10.0, 19.2) == pytest.approx(20.0)
+    assert bot._next_due("slow", 10.0, 31.0) == pytest.approx(40.0)
