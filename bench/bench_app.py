@@ -13,6 +13,9 @@ Run ``python bench/bench_app.py [--bots 50] [--items 6] [--idle 50] [--results b
   ``st.cache_data`` (what the item page does).
 * **memory per idle session**: server RSS before and after ``--idle`` sessions that opened the
   study link and stay connected.
+* **server CPU per run** (one client, back to back, before the bots): a countdown timer run, a
+  probe click (fragment rerun with its draft save), a whole-page rerun; and the server's CPU
+  over the bots' run.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import argparse
 import asyncio
 import datetime as dt
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -98,6 +102,47 @@ async def idle_sessions(url: str, slug: str, n: int) -> list[StreamlitClient]:
     return clients
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (not its children)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def loop_lag(samples: list[float], every: float = 0.01) -> None:
+    """Record how late this process's event loop wakes up (the bots' own delay in each latency)."""
+    while True:
+        t0 = time.perf_counter()
+        await asyncio.sleep(every)
+        samples.append(time.perf_counter() - t0 - every)
+
+
+async def run_costs(url: str, slug: str, pid: int, n: int = 200) -> dict[str, float]:
+    """Server CPU (ms) of one run of each kind, from one client on an item page, back to back."""
+    async with StreamlitClient(url, f"study={slug}") as c:
+        page = await c.rerun()
+        for key in ("consent", "start"):
+            if key in page.widgets():
+                page = await c.rerun(trigger=page.widgets()[key][1].id)
+        probe = next(p for k, (_, p) in page.widgets().items() if k.startswith("probe-"))
+        timer = next(iter(c.auto_reruns))
+        flip = [0]
+
+        async def click() -> object:
+            flip[0] ^= 1
+            return await c.rerun(set_values={probe.id: ("string_value", probe.options[flip[0]])})
+
+        out = {}
+        for name, run in (("timer_ms", lambda: c.tick(timer)), ("click_ms", click),
+                          ("full_ms", lambda: c.rerun())):
+            for _ in range(10):
+                await run()
+            c0 = cpu_seconds(pid)
+            for _ in range(n):
+                await run()
+            out[name] = (cpu_seconds(pid) - c0) / n * 1000
+        return out
+
+
 def image_figures(runs: int = 20) -> dict[str, float]:
     """Cold render of each demonstration, then the st.cache_data hit the item page gets."""
     import logging
@@ -145,6 +190,7 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         for a, b in zip(apps, bares, strict=True):  # warm every server (imports, caches)
             await run_bots(a.url, study.slug, 1, completion_code=study.completion_code)
             await bare_latencies(b.url, 1, 3)
+        costs = await run_costs(app.url, study.slug, app.proc.pid)  # type: ignore[union-attr]
         rss0 = rss_kib(app.proc.pid)  # type: ignore[union-attr]
         clients = await idle_sessions(app.url, study.slug, args.idle)
         await asyncio.sleep(2)
@@ -152,13 +198,17 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         for c in clients:
             await c.close()
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), [cpu_seconds(a.proc.pid) for a in apps]  # type: ignore[union-attr]
+        lag: list[float] = []
+        lag_task = asyncio.create_task(loop_lag(lag))
         shares = [args.bots // n + (k < args.bots % n) for k in range(n)]  # bots per process
         groups = await asyncio.gather(*(
             run_bots(a.url, study.slug, m, think=args.think, completion_code=study.completion_code,
                      timeout=120, seed=1 + k) for k, (a, m) in enumerate(zip(apps, shares, strict=True))))
         results = [r for g in groups for r in g]
         wall = time.perf_counter() - t0
+        lag_task.cancel()
+        cpu = sum(cpu_seconds(a.proc.pid) - c for a, c in zip(apps, cpu0, strict=True))  # type: ignore[union-attr]
         failed = [r for r in results if r.error or not r.completion_code]
         lat = [x for r in results for x in r.latencies]
         bare_lat = [x for g in await asyncio.gather(*(
@@ -175,7 +225,8 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
         "bare_p50_ms": percentile(bare_lat, 50) * 1000, "bare_p95_ms": percentile(bare_lat, 95) * 1000,
         "idle": args.idle, "rss_before_mib": rss0 / 1024, "rss_after_mib": rss1 / 1024,
-        "per_idle_kib": (rss1 - rss0) / max(1, args.idle),
+        "per_idle_kib": (rss1 - rss0) / max(1, args.idle), "server_cpu_s": cpu, **costs,
+        "lag_p50_ms": percentile(lag, 50) * 1000, "lag_p95_ms": percentile(lag, 95) * 1000,
     }
 
 
@@ -187,6 +238,9 @@ def report(f: dict[str, Any], img: dict[str, float]) -> str:
 | --- | --- | --- |
 | bots finished (completion code) | all | {f['bots'] - f['failed']}/{f['bots']} ({f['submits']} submits, {f['wall_s']:.1f} s wall) |
 | server runs: clicks (of which fragment reruns) + countdown timer reruns | — | {f['runs']} ({f['fragment_runs']}) + {f['timer_runs']} |
+| server CPU over the bots' run (all app processes) | — | {f['server_cpu_s']:.1f} s in {f['wall_s']:.1f} s ({100 * f['server_cpu_s'] / f['wall_s'] / f['processes']:.0f}% of a core per process) |
+| server CPU per run, one client back to back: timer run / probe click (with draft save) / whole page | — | {f['timer_ms']:.1f} / {f['click_ms']:.1f} / {f['full_ms']:.1f} ms |
+| the bots' own event-loop delay (part of every latency), p50 / p95 | — | {f['lag_p50_ms']:.1f} / {f['lag_p95_ms']:.1f} ms |
 | submit → next item, p50 / p95 | p95 ≤ 150 ms | {f['p50_ms']:.0f} / {f['p95_ms']:.0f} ms ({ok(f['p95_ms'] <= 150)}) |
 | bare Streamlit rerun (one button), p50 / p95, same client and concurrency | — | {f['bare_p50_ms']:.0f} / {f['bare_p95_ms']:.0f} ms |
 | app p95 vs 1.5 × bare p95 + 100 ms | ≤ {goal:.0f} ms | {f['p95_ms']:.0f} ms ({ok(f['p95_ms'] <= goal)}); ratio p95 {f['p95_ms'] / f['bare_p95_ms']:.2f}×, p50 {f['p50_ms'] / f['bare_p50_ms']:.2f}× |
