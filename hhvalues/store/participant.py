@@ -106,11 +106,16 @@ def loaded_of(session: Session, participant: ParticipantRow) -> Loaded:
 def load_active(session: Session, token: object) -> Loaded:
     """Like :func:`load`, refusing declined participants and closed studies."""
     loaded = load(session, token)
-    if loaded.participant.state == S.DECLINED:
-        raise LinkError("this link has been used up: participation was declined")
-    if loaded.study.status != StudyStatus.OPEN.value:
-        raise LinkError(f"study {loaded.study.slug!r} is closed")
+    check_active(loaded.participant.state, loaded.study.status, loaded.study.slug)
     return loaded
+
+
+def check_active(state: str, study_status: str, study_slug: str) -> None:
+    """LinkError for a declined participant or a closed study (what :func:`load_active` refuses)."""
+    if state == S.DECLINED:
+        raise LinkError("this link has been used up: participation was declined")
+    if study_status != StudyStatus.OPEN.value:
+        raise LinkError(f"study {study_slug!r} is closed")
 
 
 def log(session: Session, loaded: Loaded, kind: str, at: datetime, **payload: Any) -> None:

@@ -8,7 +8,6 @@ the participant's assignment and mapped back before anything is stored.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -23,6 +22,7 @@ from hhvalues.store.config import StudyStatus
 from hhvalues.store.engine import read_session, write_session
 from hhvalues.store.participant import (
     Loaded,
+    check_active,
     check_token,
     clock_value,
     load,
@@ -269,7 +269,7 @@ def _base(loaded: Loaded, shown: PresentationRow, at: datetime) -> dict[str, Any
 
 
 def _key_values(slug: str, study_id: int, bank_id: int, participant_id: int, config_version: int,
-                item_id: str, shown_at: datetime, at: datetime) -> dict[str, Any]:
+                item_id: str, shown_at: datetime | None, at: datetime) -> dict[str, Any]:
     """The columns of a participant's answer row that are not the answer itself."""
     return {"respondent": respondent_of(slug, participant_id), "respondent_kind": "human",
             "bank_id": bank_id, "study_id": study_id, "study_key": study_id,
@@ -290,14 +290,10 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
     token_hash = hash_token(check_token(token))
     with write_session(engine) as session:
         conn = session.connection()
-        row = conn.execute(_draft_read(conn.dialect.name),
-                           {"token_hash": token_hash, "item": str(item_id)}).first()
+        row = conn.execute(_DRAFT_READ, {"token_hash": token_hash, "item": str(item_id)}).first()
         if row is None:
             raise LinkError("this link is not valid: no participant has this token")
-        if row.state == S.DECLINED:
-            raise LinkError("this link has been used up: participation was declined")
-        if row.status != StudyStatus.OPEN.value:
-            raise LinkError(f"study {row.slug!r} is closed")
+        check_active(row.state, row.status, row.slug)
         _, entry = _entry_in(row.assignment, item_id)
         if row.shown_at is None:
             raise LinkError("this item has not been shown to this participant yet")
@@ -305,9 +301,7 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
             return False
         new = _clean(session, row.bank_id, row.content_hash, entry, choices=choices,
                      hypothesis=hypothesis, confidence=confidence, rationale=rationale)
-        old = {"choices": row.choices if row.answer_id is not None else {},
-               "hypothesis": row.hypothesis, "confidence": row.confidence,
-               "rationale": row.rationale if row.answer_id is not None else ""}
+        old = _draft_values(row if row.answer_id is not None else None)
         values = _key_values(row.slug, row.study_id, row.bank_id, row.participant_id,
                              row.config_version, entry["item"], row.shown_at, at) \
             | old | new | {"draft": True, "status": Status.OK.value}
@@ -315,23 +309,23 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
         return upsert_answer(session, values, over_drafts_only=True)
 
 
-@functools.cache
-def _draft_read(dialect: str) -> Any:
-    """What save_draft needs of a token and an item, as one statement built once."""
+def _draft_read() -> Any:
+    """What save_draft needs of a token and an item, in one statement (built once, below)."""
     p, st, pr, a = (ParticipantRow, StudyRow, PresentationRow, AnswerRow)
     item = bindparam("item")
-    query = (select(p.id.label("participant_id"), p.state, p.assignment, p.config_version,  # type: ignore[union-attr]
-                    st.id.label("study_id"), st.slug, st.status, st.bank_id,  # type: ignore[union-attr]
-                    BankRow.content_hash, pr.shown_at, a.id.label("answer_id"),  # type: ignore[union-attr]
-                    a.draft, a.choices, a.hypothesis, a.confidence, a.rationale)
-             .join(st, st.id == p.study_id)  # type: ignore[arg-type]
-             .join(BankRow, BankRow.id == st.bank_id)  # type: ignore[arg-type]
-             .outerjoin(pr, (pr.participant_id == p.id) & (pr.item_id == item))  # type: ignore[arg-type]
-             .outerjoin(a, (a.participant_id == p.id) & (a.item_id == item))  # type: ignore[arg-type]
-             .where(p.token_hash == bindparam("token_hash")))
-    return query.with_for_update(of=p) if dialect == "postgresql" else query  # type: ignore[arg-type]
+    return (select(p.id.label("participant_id"), p.state, p.assignment, p.config_version,  # type: ignore[union-attr]
+                   st.id.label("study_id"), st.slug, st.status, st.bank_id,  # type: ignore[union-attr]
+                   BankRow.content_hash, pr.shown_at, a.id.label("answer_id"),  # type: ignore[union-attr]
+                   a.draft, a.choices, a.hypothesis, a.confidence, a.rationale)
+            .join(st, st.id == p.study_id)  # type: ignore[arg-type]
+            .join(BankRow, BankRow.id == st.bank_id)  # type: ignore[arg-type]
+            .outerjoin(pr, (pr.participant_id == p.id) & (pr.item_id == item))  # type: ignore[arg-type]
+            .outerjoin(a, (a.participant_id == p.id) & (a.item_id == item))  # type: ignore[arg-type]
+            .where(p.token_hash == bindparam("token_hash"))
+            .with_for_update(of=p))  # type: ignore[arg-type]
 
 
+_DRAFT_READ = _draft_read()
 _SEEN = update(ParticipantRow).where(ParticipantRow.id == bindparam("pid")).values(  # type: ignore[arg-type]
     last_seen_at=bindparam("at"))
 
@@ -438,11 +432,8 @@ def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None
             continue
         deadline = min(d for d in (pres.deadline_at if pres else None, p.session_deadline_at,
                                    at) if d is not None)
-        base = {"respondent": respondent_of(loaded.study.slug, p.id or 0), "respondent_kind": "human",
-                "bank_id": loaded.study.bank_id, "study_id": loaded.study.id,
-                "study_key": loaded.study.id, "participant_id": p.id, "item_id": item_id, "epoch": 0,
-                "started_at": pres.shown_at if pres else None, "config_version": p.config_version,
-                "updated_at": at}
+        base = _key_values(loaded.study.slug, loaded.study.id or 0, loaded.study.bank_id, p.id or 0,
+                           p.config_version, item_id, pres.shown_at if pres else None, at)
         values = base | _draft_values(answers.get(item_id)) | {
             "draft": False, "status": Status.TIMEOUT.value, "submitted_at": deadline,
             "seconds": (deadline - pres.shown_at).total_seconds() if pres else None, "fast": False,

@@ -59,7 +59,7 @@ def populate_theme_msg(msg: Any, section: str = "theme") -> None:
     have new values (their value functions are kept, so a new one is told apart by identity)."""
     funcs = tuple(option._get_val_func for option in _section_options(section))
     memo = _theme_memo.get(section)
-    if memo is None or len(memo[0]) != len(funcs) or any(a is not b for a, b in zip(memo[0], funcs)):
+    if memo is None or memo[0] != funcs:  # functions compare by identity
         template = type(msg)()
         _populate_theme(template, section)
         memo = _theme_memo[section] = (funcs, template)
