@@ -1,13 +1,20 @@
 """Benchmark of the participant app under simulated participants (issue 3, Performance).
 
-Run ``python bench/bench_app.py [--bots 50] [--items 6] [--idle 50] [--results bench/RESULTS.md]``.
+Run ``python bench/bench_app.py [--bots 50] [--items 6] [--think 10] [--processes 1] [--idle 50]
+[--results bench/RESULTS.md]``.
 
 * **submit → next item**: ``--bots`` concurrent ``hhvalues bots`` participants on SQLite, through
   the real ``streamlit run app.py`` subprocess and Streamlit's websocket protocol; for every
   submit, the time from sending the submit rerun to the end of the script run that renders the
   next page (server time plus one localhost round trip). Goal p95 ≤ 150 ms.
-* **bare rerun**: the same websocket client, the same number of concurrent sessions and clicks,
-  against a bare Streamlit app (one button), started and measured in the same run; the goal is
+* **pace**: each bot pauses ``--think`` seconds (±50%) before every click while the countdown
+  ticks every second, as in a browser. The default, 10 s, is a participant's pace or faster: an
+  item of the demo bank has 1-3 walks to watch and 1-4 questions, about 40 s a set at 10 s a
+  click, against a 120 s limit. ``--think 2`` (about 8 s a set) is a stress pace: five times
+  the clicks for the same countdown ticks.
+* **bare rerun**: the same websocket client, concurrency and pace (``--bare-clicks`` clicks a
+  session) against a bare Streamlit app (one button), started and measured in the same run under
+  the app's ``.streamlit/config.toml``; the goal is
   app p95 ≤ 1.5 × bare p95 + 100 ms.
 * **image**: a demonstration PNG rendered cold (first time, per demonstration) and served from
   ``st.cache_data`` (what the item page does).
@@ -44,7 +51,7 @@ st.button("Go", key="go")
 st.write("runs:", st.session_state.setdefault("n", 0))
 st.session_state["n"] += 1
 """
-HEADING = "## Participant app under bots (`python bench/bench_app.py`"
+HEADING = "## Participant app under bots (`python bench/bench_app.py"
 
 
 def rss_kib(pid: int) -> int:
@@ -212,7 +219,7 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         failed = [r for r in results if r.error or not r.completion_code]
         lat = [x for r in results for x in r.latencies]
         bare_lat = [x for g in await asyncio.gather(*(
-            bare_latencies(b.url, m, args.items * 5, think=args.think)
+            bare_latencies(b.url, m, args.bare_clicks, think=args.think)
             for b, m in zip(bares, shares, strict=True))) for x in g]
     finally:
         for server in (*apps, *bares):
@@ -258,8 +265,11 @@ def main() -> int:
                     help="App processes on the same database, bots split between them (and as "
                          "many bare-page processes); a real deployment puts them behind a proxy "
                          "with sticky sessions.")
-    ap.add_argument("--think", type=float, default=2.0,
-                    help="Mean seconds each bot pauses before a click (0: flat out).")
+    ap.add_argument("--think", type=float, default=10.0,
+                    help="Mean seconds each bot pauses before a click: 10 is a participant's pace "
+                         "or faster, 2 a stress pace, 0 flat out.")
+    ap.add_argument("--bare-clicks", type=int, default=8,
+                    help="Clicks per session on the bare page (same pace and concurrency).")
     ap.add_argument("--results", type=Path, default=None, help="Update this RESULTS.md section.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -278,12 +288,13 @@ def write_results(path: Path, table: str, f: dict[str, Any]) -> None:
     today = dt.date.today().isoformat()
     procs = "one `streamlit run app.py` process" if f["processes"] == 1 else \
         f"{f['processes']} `streamlit run app.py` processes (bots split between them)"
-    section = (f"{HEADING}, {today})\n\n{f['bots']} concurrent `hhvalues bots` participants, "
+    flags = f" --think {f['think']:g}" + (f" --processes {f['processes']}" if f["processes"] > 1 else "")
+    section = (f"{HEADING}{flags}`, {today})\n\n{f['bots']} concurrent `hhvalues bots` participants, "
                f"{f['items']} probe items each, pausing {f['think']:g} s (±50%) before every click, SQLite, {procs} on this "
                "2-core machine; latencies are client-side (send → `script_finished` of the run "
                "that shows the next page), so they include one localhost round trip.\n\n"
                f"{table}")
-    start = text.find(HEADING)
+    start = text.find(f"{HEADING}{flags}`,")  # one section per pace and number of processes
     if start >= 0:
         end = text.find("\n## ", start + 1)
         text = text[:start] + section + ("" if end < 0 else text[end:])
