@@ -1,6 +1,6 @@
 """Process-wide tuning of the Streamlit server for many concurrent participants.
 
-Measured under 50 bots (bench/RESULTS.md), both apply once per process, at the first run:
+Measured under 50 bots (bench/RESULTS.md); the patches apply once per process, at the first run:
 
 * **Theme once.** Every run, a fragment's or a timer's too, starts with a ``new_session``
   message whose theme part reads six config sections, and each read scans all ~200 config
@@ -14,11 +14,17 @@ Measured under 50 bots (bench/RESULTS.md), both apply once per process, at the f
   imported the app, ``gc.freeze()`` moves those objects out of the collector's sight (full
   collections then took up to 64 ms); later garbage is collected as before. (A higher
   young-generation threshold made fewer but longer pauses, 10-27 ms each: not kept.)
+  Modules imported later by the first pages of each kind (pandas for ``run_every``, Pillow,
+  pygments ...) left ~72,000 objects for every full collection to walk after 50 bots (up to
+  58 ms each): each full run checks whether modules were loaded since the last freeze and, if
+  so, collects and freezes again (:func:`freeze_new_imports`), a few times during warm-up.
+  Then ~10,000 objects were left and full collections took under 4 ms.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 import threading
 from typing import Any
 
@@ -30,6 +36,7 @@ _scan_section = config.get_options_for_section
 _lock = threading.Lock()
 _index: tuple[dict[str, Any] | None, dict[str, list[Any]]] = (None, {})
 _installed = False
+_modules_frozen = 0
 
 
 def _section_options(section: str) -> list[Any]:
@@ -66,16 +73,29 @@ def populate_theme_msg(msg: Any, section: str = "theme") -> None:
     msg.MergeFrom(memo[1])
 
 
+def freeze_new_imports() -> bool:
+    """Collect and freeze the heap if modules were imported since the last freeze."""
+    global _modules_frozen
+    loaded = len(sys.modules)
+    if loaded == _modules_frozen:
+        return False
+    with _lock:
+        if loaded == _modules_frozen:
+            return False
+        _modules_frozen = loaded
+        gc.collect()
+        gc.freeze()
+    return True
+
+
 def install() -> None:
-    """Apply the tuning (once per process; later calls do nothing)."""
+    """Apply the tuning (the patches once per process; then a freeze after late imports)."""
     global _installed
-    if _installed:
-        return
-    _installed = True
-    config.get_options_for_section = options_for_section
-    app_session._populate_theme_msg = populate_theme_msg  # type: ignore[attr-defined]
-    gc.collect()
-    gc.freeze()
+    if not _installed:
+        _installed = True
+        config.get_options_for_section = options_for_section
+        app_session._populate_theme_msg = populate_theme_msg  # type: ignore[attr-defined]
+    freeze_new_imports()
 
 
-__all__ = ["install", "options_for_section", "populate_theme_msg"]
+__all__ = ["freeze_new_imports", "install", "options_for_section", "populate_theme_msg"]

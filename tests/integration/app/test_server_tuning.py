@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from streamlit import config
@@ -58,3 +60,18 @@ def test_install_patches_streamlit_once_and_freezes_the_heap() -> None:
     assert config.get_options_for_section is server_tuning.options_for_section
     assert app_session._populate_theme_msg is server_tuning.populate_theme_msg  # type: ignore[attr-defined]
     assert gc.get_freeze_count() > 0
+
+
+def test_modules_imported_after_the_first_run_are_frozen_once(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    server_tuning.install()
+    assert not server_tuning.freeze_new_imports()  # nothing imported since
+    (tmp_path / "late_import_probe.py").write_text("TABLE = {str(i): [i] for i in range(1000)}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import late_import_probe  # noqa: F401  (a page importing a module the first time)
+
+    frozen = gc.get_freeze_count()
+    assert server_tuning.freeze_new_imports()
+    assert gc.get_freeze_count() >= frozen + 1000  # the module's objects left the collector's sight
+    assert not server_tuning.freeze_new_imports()
+    del sys.modules["late_import_probe"]
