@@ -32,7 +32,7 @@ class _LazyChoice(click.Choice):  # type: ignore[type-arg]
         self._values: tuple[str, ...] | None = None
         super().__init__([])
 
-    @property  # type: ignore[override]
+    @property
     def choices(self) -> Sequence[str]:
         if self._values is None:
             self._values = tuple(self._load())

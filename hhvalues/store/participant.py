@@ -74,7 +74,7 @@ def check_token(token: object) -> str:
 def load(session: Session, token: object, *, lock: bool = True) -> Loaded:
     """The participant of a token, locked for this transaction; LinkError when unknown."""
     token_hash = hash_token(check_token(token))
-    row = session.exec(_load_query(lock), params={"token_hash": token_hash}).first()  # type: ignore[call-overload]
+    row = session.exec(_load_query(lock), params={"token_hash": token_hash}).first()
     if row is None:
         raise LinkError("this link is not valid: no participant has this token")
     participant, study, config, bank_hash = row
@@ -90,7 +90,7 @@ def _load_query(lock: bool) -> Any:
              .join(StudyConfigRow, (StudyConfigRow.study_id == ParticipantRow.study_id)  # type: ignore[arg-type]
                    & (StudyConfigRow.version == ParticipantRow.config_version))
              .where(ParticipantRow.token_hash == bindparam("token_hash")))
-    return query.with_for_update(of=ParticipantRow) if lock else query  # type: ignore[arg-type]
+    return query.with_for_update(of=ParticipantRow) if lock else query
 
 
 def loaded_of(session: Session, participant: ParticipantRow) -> Loaded:
@@ -254,7 +254,7 @@ def decline(engine: Engine, token: object, *, now: Clock) -> None:
             raise LinkError("consent was already given; the session cannot be declined now")
         p.state, p.finished_at = S.DECLINED.value, at
         p.external, p.external_pid, p.intake, p.assignment = {}, None, None, []
-        session.exec(delete(EventRow).where(EventRow.participant_id == p.id))  # type: ignore[call-overload]
+        session.exec(delete(EventRow).where(EventRow.participant_id == p.id))
         log(session, loaded, "decline", at)
 
 

@@ -74,7 +74,7 @@ def _answers(session: Session, loaded: Loaded) -> dict[str, AnswerState]:
     # does not see (ORM objects read twice in one transaction came back stale), and building
     # AnswerRow objects took ~3 ms a call, three calls per submit.
     rows = session.connection().execute(_ANSWERS, {"pid": loaded.participant.id}).all()
-    return {r.item_id: r for r in rows}  # type: ignore[misc]
+    return {r.item_id: r for r in rows}
 
 
 _ANSWERS = select(AnswerRow.item_id, AnswerRow.draft, AnswerRow.choices, AnswerRow.hypothesis,
@@ -249,10 +249,10 @@ def _open_item(session: Session, token: object, item_id: object, at: datetime
     _, entry = _entry(loaded, item_id)
     pid = loaded.participant.id
     params = {"pid": pid, "item": entry["item"]}
-    shown = session.exec(_SHOWN_ITEM, params=params).first()  # type: ignore[call-overload]
+    shown = session.exec(_SHOWN_ITEM, params=params).first()
     if shown is None:
         raise LinkError("this item has not been shown to this participant yet")
-    existing = session.exec(_ITEM_ANSWER, params=params).first()  # type: ignore[call-overload]
+    existing = session.exec(_ITEM_ANSWER, params=params).first()
     return loaded, entry, shown, existing
 
 
@@ -317,12 +317,12 @@ def _draft_read() -> Any:
                    st.id.label("study_id"), st.slug, st.status, st.bank_id,  # type: ignore[union-attr]
                    BankRow.content_hash, pr.shown_at, a.id.label("answer_id"),  # type: ignore[union-attr]
                    a.draft, a.choices, a.hypothesis, a.confidence, a.rationale)
-            .join(st, st.id == p.study_id)  # type: ignore[arg-type]
-            .join(BankRow, BankRow.id == st.bank_id)  # type: ignore[arg-type]
-            .outerjoin(pr, (pr.participant_id == p.id) & (pr.item_id == item))  # type: ignore[arg-type]
-            .outerjoin(a, (a.participant_id == p.id) & (a.item_id == item))  # type: ignore[arg-type]
+            .join(st, st.id == p.study_id)
+            .join(BankRow, BankRow.id == st.bank_id)
+            .outerjoin(pr, (pr.participant_id == p.id) & (pr.item_id == item))
+            .outerjoin(a, (a.participant_id == p.id) & (a.item_id == item))
             .where(p.token_hash == bindparam("token_hash"))
-            .with_for_update(of=p))  # type: ignore[arg-type]
+            .with_for_update(of=p))
 
 
 _DRAFT_READ = _draft_read()
@@ -382,7 +382,7 @@ def _stimulus(session: Session, loaded: Loaded, entry: Mapping[str, Any]) -> str
 
     bank = public_item(session, loaded.study.bank_id, entry["item"], digest=loaded.bank_hash)
     order = {pid: ("B", "A") for pid in entry["flip"]}
-    stim = item_stimulus(bank, bank.items[0], order=order)  # type: ignore[arg-type]
+    stim = item_stimulus(bank, bank.items[0], order=order)
     return stimulus_hash(stim.images, stim.texts)
 
 

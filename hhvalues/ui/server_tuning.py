@@ -94,7 +94,7 @@ def install() -> None:
     if not _installed:
         _installed = True
         config.get_options_for_section = options_for_section
-        app_session._populate_theme_msg = populate_theme_msg  # type: ignore[attr-defined]
+        app_session._populate_theme_msg = populate_theme_msg
     freeze_new_imports()
 
 

@@ -97,7 +97,7 @@ def _build(slug: str) -> None:
                              name=name.strip())
     bank = made.built.bank
     with write_session(backend.engine()) as session:
-        info = import_bank(session, bank, now=backend.now)  # type: ignore[arg-type]
+        info = import_bank(session, bank, now=backend.now)
     used = sum(1 for r in made.built.walks if r.item)
     record(backend.engine(), actor=common.actor(), action="bank_from_recordings", target=info.name,
            now=backend.now, detail={"study": slug, "content_hash": info.content_hash,
