@@ -88,11 +88,7 @@ def _presentations(session: Session, loaded: Loaded) -> dict[str, PresentationRo
     return {r.item_id: r for r in rows}
 
 
-def _entry(loaded: Loaded, item_id: object) -> tuple[int, dict[str, Any]]:
-    return _entry_in(loaded.participant.assignment, item_id)
-
-
-def _entry_in(assignment: list[dict[str, Any]], item_id: object) -> tuple[int, dict[str, Any]]:
+def _entry(assignment: list[dict[str, Any]], item_id: object) -> tuple[int, dict[str, Any]]:
     for k, entry in enumerate(assignment):
         if entry["item"] == item_id:
             return k, entry
@@ -174,7 +170,7 @@ def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]
 def _show(session: Session, loaded: Loaded, entry: Mapping[str, Any],
           shown: PresentationRow | None, draft: AnswerState | None, at: datetime) -> ItemView:
     p, cfg = loaded.participant, loaded.config
-    position, _ = _entry(loaded, entry["item"])
+    position, _ = _entry(loaded.participant.assignment, entry["item"])
     if shown is None:
         deadline = None
         if entry["split"] != Split.TRAIN.value:
@@ -246,7 +242,7 @@ def _clean(session: Session, bank_id: int, bank_hash: str | None, entry: Mapping
 def _open_item(session: Session, token: object, item_id: object, at: datetime
                ) -> tuple[Loaded, dict[str, Any], PresentationRow, AnswerRow | None]:
     loaded = load_active(session, token)
-    _, entry = _entry(loaded, item_id)
+    _, entry = _entry(loaded.participant.assignment, item_id)
     pid = loaded.participant.id
     params = {"pid": pid, "item": entry["item"]}
     shown = session.exec(_SHOWN_ITEM, params=params).first()
@@ -294,7 +290,7 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
         if row is None:
             raise LinkError("this link is not valid: no participant has this token")
         check_active(row.state, row.status, row.slug)
-        _, entry = _entry_in(row.assignment, item_id)
+        _, entry = _entry(row.assignment, item_id)
         if row.shown_at is None:
             raise LinkError("this item has not been shown to this participant yet")
         if row.answer_id is not None and not row.draft:
@@ -476,7 +472,7 @@ def training_feedback(engine: Engine, token: object, item_id: object) -> Trainin
     """
     with read_session(engine) as session:
         loaded = load(session, token, lock=False)
-        _, entry = _entry(loaded, item_id)
+        _, entry = _entry(loaded.participant.assignment, item_id)
         answer = _answers(session, loaded).get(entry["item"])
         if entry["split"] != Split.TRAIN.value or answer is None or answer.draft:
             raise LinkError("feedback is given only on a submitted training item")
@@ -494,7 +490,7 @@ def acknowledge_feedback(engine: Engine, token: object, item_id: object, *, now:
     at = clock_value(now)
     with write_session(engine) as session:
         loaded = load_active(session, token)
-        _, entry = _entry(loaded, item_id)
+        _, entry = _entry(loaded.participant.assignment, item_id)
         shown = _presentations(session, loaded).get(entry["item"])
         answer = _answers(session, loaded).get(entry["item"])
         if entry["split"] != Split.TRAIN.value or shown is None or answer is None or answer.draft:

@@ -34,7 +34,7 @@ from streamlit.runtime import app_session
 _scan_section = config.get_options_for_section
 """Streamlit's own function (kept for comparison in tests)."""
 _lock = threading.Lock()
-_index: tuple[dict[str, Any] | None, dict[str, list[Any]]] = (None, {})
+_index: tuple[dict[str, Any] | None, int, dict[str, list[Any]]] = (None, 0, {})
 _installed = False
 _modules_frozen = 0
 
@@ -42,13 +42,13 @@ _modules_frozen = 0
 def _section_options(section: str) -> list[Any]:
     global _index
     options = config.get_config_options()
-    table, by_section = _index
-    if table is not options or sum(map(len, by_section.values())) != len(options):
+    table, indexed, by_section = _index
+    if table is not options or indexed != len(options):  # replaced, or an option was added
         with _lock:
             by_section = {}
             for option in options.values():
                 by_section.setdefault(option.section, []).append(option)
-            _index = (options, by_section)
+            _index = (options, len(options), by_section)
     return by_section.get(section, [])
 
 
