@@ -23,10 +23,15 @@ from hhvalues.core.probes import Choice, Margins, Probe, parse_probe
 from hhvalues.errors import BankError
 
 BANK_FORMAT = "hhvalues-bank/1"
+BANK_FORMAT_V2 = "hhvalues-bank/2"
+"""Per-feature weight levels (terrain costs, destination rewards), the lapse applied as
+declared, and the world-design rule recorded in ``model.design``."""
+BANK_FORMATS = (BANK_FORMAT, BANK_FORMAT_V2)
 _UMASK = os.umask(0o022)
 os.umask(_UMASK)
 DEFAULT_WEIGHT_LEVELS = (-2.0, -1.0, 1.0, 2.0)
 DEFAULT_RATIONALITY_LEVELS = (1.0, 2.0, 4.0)
+V1_HUMAN_LAPSE_FLOOR = 0.05
 
 
 class Split(StrEnum):
@@ -55,18 +60,54 @@ class Model:
     lapse: float = 0.0
     """Probability of a uniformly random move (recorded human walks)."""
     margins: Margins = field(default_factory=Margins)
+    feature_levels: tuple[tuple[str, tuple[float, ...]], ...] | None = None
+    """Format 2: ``(feature id, its weight levels)`` for every feature, in the bank's order
+    (``weight_levels`` is then unused). None in format 1, where all features share
+    ``weight_levels``."""
+    design: Mapping[str, Any] | None = field(default=None, hash=False, compare=True)
+    """Format 2: how the generator chose its worlds and probes (informational; the selection
+    never looks at the true values except through the sampled walks, so the likelihood the
+    observer uses stays exact)."""
+
+    @property
+    def format(self) -> str:
+        """The bank format this model belongs to."""
+        return BANK_FORMAT if self.feature_levels is None else BANK_FORMAT_V2
+
+    def levels(self, features: FeatureSet) -> tuple[tuple[float, ...], ...]:
+        """The weight levels of each feature, in the bank's feature order."""
+        if self.feature_levels is None:
+            return (self.weight_levels,) * len(features)
+        by_id = dict(self.feature_levels)
+        return tuple(by_id[f.id] for f in features)
+
+    def demo_lapse(self, source: str) -> float:
+        """The lapse the observer applies to a demonstration.
+
+        Format 1 applied a floor of 0.05 to recorded human walks without declaring it; it is
+        kept for those banks so their ceilings do not move. Format 2 uses the declared lapse.
+        """
+        if self.feature_levels is None and source == "human":
+            return max(self.lapse, V1_HUMAN_LAPSE_FLOOR)
+        return self.lapse
 
     def to_json(self) -> dict[str, object]:
         """The bank-file form."""
-        return {
+        levels: object = list(self.weight_levels)
+        if self.feature_levels is not None:
+            levels = {fid: list(lv) for fid, lv in self.feature_levels}
+        out: dict[str, object] = {
             "planner": self.planner.value,
             "horizon": self.horizon,
-            "weight_levels": list(self.weight_levels),
+            "weight_levels": levels,
             "rationality_levels": list(self.rationality_levels),
             "lapse": self.lapse,
             "margins": {"sign": self.margins.sign, "compare": self.margins.compare,
                         "predict": round(self.margins.predict, 6)},
         }
+        if self.design is not None:
+            out["design"] = dict(self.design)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +228,7 @@ class Bank:
     def to_json(self) -> dict[str, object]:
         """The bank-file document."""
         out: dict[str, object] = {
-            "format": BANK_FORMAT,
+            "format": self.model.format,
             "name": self.name,
             "version": self.version,
             "seed": self.seed,
@@ -256,8 +297,9 @@ def parse_bank(doc: object) -> Bank:
     """Build a Bank from a decoded JSON document."""
     if not isinstance(doc, dict):
         raise BankError("bank must be a JSON object")
-    if doc.get("format") != BANK_FORMAT:
-        raise BankError(f"format must be {BANK_FORMAT!r}, got {doc.get('format')!r}")
+    fmt = doc.get("format")
+    if fmt not in BANK_FORMATS:
+        raise BankError(f"format must be {BANK_FORMAT!r} or {BANK_FORMAT_V2!r}, got {fmt!r}")
     for key, kind in (("name", str), ("version", str), ("features", list), ("items", list)):
         if not isinstance(doc.get(key), kind):
             raise BankError(f"{key!r} must be a {kind.__name__}")
@@ -268,7 +310,7 @@ def parse_bank(doc: object) -> Bank:
     if seed is not None and not isinstance(seed, int):
         raise BankError("'seed' must be an integer or null")
     features = FeatureSet(tuple(_parse_feature(i, f) for i, f in enumerate(doc["features"])))
-    model = _parse_model(doc.get("model"))
+    model = _parse_model(doc.get("model"), features, v2=fmt == BANK_FORMAT_V2)
     items = []
     seen: set[str] = set()
     for i, raw in enumerate(doc["items"]):
@@ -298,11 +340,11 @@ def _parse_feature(i: int, raw: object) -> Feature:
                    str(raw.get("colour", "#999999")), str(raw.get("glyph", "")))
 
 
-def _parse_model(raw: object) -> Model:
-    if raw is None:
+def _parse_model(raw: object, features: FeatureSet, *, v2: bool) -> Model:
+    if raw is None and not v2:
         return Model()
     if not isinstance(raw, dict):
-        raise BankError("'model' must be an object")
+        raise BankError("'model' must be an object" + (" (format 2 requires it)" if v2 else ""))
     default = Model()
     try:
         planner = Planner(raw.get("planner", default.planner.value))
@@ -311,7 +353,13 @@ def _parse_model(raw: object) -> Model:
     horizon = raw.get("horizon", default.horizon)
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 500:
         raise BankError("model.horizon must be an integer in 1..500")
-    levels = _number_list(raw.get("weight_levels", list(default.weight_levels)), "model.weight_levels")
+    feature_levels = None
+    if v2:
+        feature_levels = _feature_levels(raw.get("weight_levels"), features)
+        levels = default.weight_levels
+    else:
+        levels = _number_list(raw.get("weight_levels", list(default.weight_levels)),
+                              "model.weight_levels")
     betas = _number_list(raw.get("rationality_levels", list(default.rationality_levels)),
                          "model.rationality_levels")
     if any(b <= 0 for b in betas):
@@ -328,7 +376,29 @@ def _parse_model(raw: object) -> Model:
         float(m.get("compare", base.compare)),
         float(m.get("predict", math.log(4) / min(betas))),
     )
-    return Model(planner, horizon, levels, betas, float(lapse), margins)
+    design = raw.get("design")
+    if design is not None and not (v2 and isinstance(design, dict)):
+        raise BankError("model.design must be an object (format 2 only)")
+    return Model(planner, horizon, levels, betas, float(lapse), margins, feature_levels, design)
+
+
+def _feature_levels(raw: object, features: FeatureSet) -> tuple[tuple[str, tuple[float, ...]], ...]:
+    """Format 2's ``model.weight_levels``: an object with one list of levels per feature."""
+    if not isinstance(raw, dict):
+        raise BankError("model.weight_levels must map every feature id to its levels (format 2)")
+    unknown = sorted(set(raw) - set(features.ids))
+    if unknown:
+        raise BankError(f"model.weight_levels names unknown feature {unknown[0]!r}")
+    missing = [fid for fid in features.ids if fid not in raw]
+    if missing:
+        raise BankError(f"model.weight_levels has no levels for feature {missing[0]!r}")
+    out = []
+    for fid in features.ids:
+        levels = _number_list(raw[fid], f"model.weight_levels.{fid}")
+        if len(set(levels)) != len(levels):
+            raise BankError(f"model.weight_levels.{fid} repeats a level")
+        out.append((fid, levels))
+    return tuple(out)
 
 
 def _number_list(raw: object, name: str) -> tuple[float, ...]:

@@ -43,7 +43,30 @@ class Posterior(NamedTuple):
 
 def bank_grid(bank: Bank) -> HypothesisGrid:
     """The bank's prior grid."""
-    return hypothesis_grid(len(bank.features), bank.model.weight_levels, bank.model.rationality_levels)
+    return hypothesis_grid(bank.model.levels(bank.features), bank.model.rationality_levels)
+
+
+def demo_log_likelihoods(
+    bank: Bank,
+    demos: Sequence[Demonstration],
+    *,
+    lapse: float | None = None,
+) -> NDArray[np.float64]:
+    """``ll[d, h] = log p(τ_d | w_h, β_h)`` for every demonstration, under the bank's model.
+
+    Each walk's lapse is the one the bank declares (:meth:`Model.demo_lapse`), unless ``lapse``
+    overrides it for every walk.
+    """
+    grid = bank_grid(bank)
+    m = bank.model
+    out = np.zeros((len(demos), len(grid.rationality)))
+    for d, demo in enumerate(demos):
+        world = parse_world(demo.grid, bank.features)
+        demo_eps = m.demo_lapse(demo.source) if lapse is None else lapse
+        out[d] = path_log_likelihood(
+            world, demo.path, grid.weights, grid.rationality, step_cost=bank.step_cost,
+            horizon=m.horizon, planner=m.planner.value, lapse=demo_eps, dtype=np.float32)
+    return out
 
 
 def infer(
@@ -52,21 +75,14 @@ def infer(
     *,
     lapse: float | None = None,
 ) -> Posterior:
-    """Posterior given every demonstration of an item, under the bank's model."""
-    grid = bank_grid(bank)
-    m = bank.model
-    eps = m.lapse if lapse is None else lapse
-    log_lik = np.zeros(len(grid.rationality))
-    for demo in demos:
-        world = parse_world(demo.grid, bank.features)
-        # Recorded human walks get a lapse floor so one slip cannot rule a hypothesis out.
-        demo_eps = max(eps, 0.05) if demo.source == "human" else eps
-        log_lik += path_log_likelihood(
-            world, demo.path, grid.weights, grid.rationality, step_cost=bank.step_cost,
-            horizon=m.horizon, planner=m.planner.value, lapse=demo_eps, dtype=np.float32)
+    """Posterior given every demonstration of an item, under the bank's model (uniform prior)."""
+    return posterior_from(bank_grid(bank), demo_log_likelihoods(bank, demos, lapse=lapse).sum(axis=0))
+
+
+def posterior_from(grid: HypothesisGrid, log_lik: NDArray[np.float64]) -> Posterior:
+    """Normalise a summed log-likelihood over the grid (uniform prior) into a posterior."""
     top = log_lik.max()
-    log_post = log_lik - (top + np.log(np.exp(log_lik - top).sum()))
-    return Posterior(grid, log_post)
+    return Posterior(grid, log_lik - (top + np.log(np.exp(log_lik - top).sum())))
 
 
 def predictive(
@@ -95,7 +111,3 @@ def ideal_probabilities(bank: Bank, item: Item) -> dict[str, float]:
     p = predictive(post, item_matrix(bank, item.probes))
     return {probe.id: float(x) for probe, x in zip(item.probes, p, strict=True)}
 
-
-def ideal_choice(p_a: float) -> str:
-    """The ideal answer: A when P(A) ≥ 0.5 (ties go to A; they do not occur in valid banks)."""
-    return "A" if p_a >= 0.5 else "B"

@@ -45,8 +45,9 @@ def validate_bank(bank: Bank) -> Report:
 
 
 def _check_model(bank: Bank, report: Report) -> None:
-    terrain = [f for f in bank.features if not f.terminal]
-    top = max(bank.model.weight_levels)
+    levels = bank.model.levels(bank.features)
+    terrain = [max(lv) for f, lv in zip(bank.features, levels, strict=True) if not f.terminal]
+    top = max(terrain, default=max(bank.model.weight_levels))
     if terrain and top + bank.step_cost >= 0:
         report.warnings.append(
             f"model: weight level {top:g} + step cost {bank.step_cost:g} ≥ 0 lets a walk farm "
@@ -79,6 +80,12 @@ def _check_item(bank: Bank, item: Item, report: Report) -> None:
         report.errors.append(f"{where}, {exc.where}: {exc.message}" if exc.where else f"{where}: {exc}")
         return
     for p in item.probes:
+        if p.kind is ProbeKind.PREDICT:
+            for side, path in zip("AB", p.options, strict=True):
+                walk = follow_path(parse_world(p.grid, bank.features), path, horizon=horizon)
+                if len(set(walk.states)) < len(walk.states):
+                    report.warnings.append(f"{where}, probe {p.id}: option {side} enters a cell "
+                                           "twice (no person walks a loop)")
         if p.kind is ProbeKind.COMPARE:
             a, b = (bank.features.by_id(f) for f in p.features)
             if a.terminal != b.terminal:
@@ -98,8 +105,8 @@ def _check_item(bank: Bank, item: Item, report: Report) -> None:
             report.errors.append(f"{pw}: truth says {item.truth.answers[p.id]}, weights give {side}")
         elif abs(values[j]) < matrix.margin[j] - 1e-9:
             report.warnings.append(f"{pw}: margin {abs(values[j]):.3g} is below {matrix.margin[j]:.3g}")
-    levels = set(bank.model.weight_levels)
-    if any(v not in levels for v in item.truth.weights.values()):
+    levels = dict(zip(bank.features.ids, bank.model.levels(bank.features), strict=True))
+    if any(v not in levels[f] for f, v in item.truth.weights.items()):
         report.warnings.append(f"{where}: truth weights are not on the prior grid, so the ideal "
                                "observer is not an exact ceiling")
     if item.truth.rationality not in bank.model.rationality_levels:

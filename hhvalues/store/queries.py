@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from hhvalues.core.answers import Answer, Status, parse_respondent
-from hhvalues.core.bank import BANK_FORMAT, Bank, Split, Truth, parse_bank
+from hhvalues.core.bank import Bank, Split, Truth, parse_bank
 from hhvalues.errors import BankError, NotFoundError
 from hhvalues.store.engine import as_utc
 from hhvalues.store.tables import AnswerRow, BankRow, ItemRow
@@ -131,7 +131,20 @@ def public_item(session: Session, bank_id: int, item_id: str, *, digest: str | N
         raise NotFoundError(f"no item {item_id!r} in this bank")
     document = session.exec(select(BankRow.document).where(BankRow.id == bank_id)).one()
     head = {k: v for k, v in document.items() if k != "items"}
-    return _CACHE.put((digest, item_id), parse_bank(head | {"format": BANK_FORMAT, "items": [item]}))
+    return _CACHE.put((digest, item_id), parse_bank(head | {"items": [item]}))
+
+
+def public_head(session: Session, bank_id: int) -> Bank:
+    """A bank's features, step cost and model without any item (the rules a page explains)."""
+    digest = session.exec(select(BankRow.content_hash).where(BankRow.id == bank_id)).first()
+    if digest is None:
+        raise NotFoundError(f"no bank with id {bank_id}")
+    cached = _CACHE.get((digest, ""))
+    if cached is not None:
+        return cached
+    document = session.exec(select(BankRow.document).where(BankRow.id == bank_id)).one()
+    head = {k: v for k, v in document.items() if k != "items"}
+    return _CACHE.put((digest, ""), parse_bank(head | {"items": []}))
 
 
 class _BankCache:

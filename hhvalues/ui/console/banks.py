@@ -25,7 +25,7 @@ def _store(bank: object, how: str) -> None:
 
 
 def _upload() -> None:
-    up = st.file_uploader("Bank file (hhvalues-bank/1 JSON, with truth)", type=["json"],
+    up = st.file_uploader("Bank file (hhvalues-bank JSON, with truth)", type=["json"],
                           key="bank-upload")
     if up is not None and st.button("Validate and store", key="bank-upload-submit"):
         try:
