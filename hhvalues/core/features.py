@@ -70,6 +70,11 @@ CATALOGUE: tuple[Feature, ...] = (
     Feature("park", "P", "park", True, "#41ab5d", "P"),
 )
 
+EXIT = Feature("exit", "E", "exit", True, "#d9d9d9", "E")
+"""The way out of every generated world (format 2): a destination worth 0 under every
+hypothesis, so a walker who wants none of the places still ends the walk instead of wandering
+until the step limit (SCIENCE.md §1b, "give the walker a way out")."""
+
 
 @dataclass(frozen=True, slots=True)
 class FeatureSet:

@@ -10,11 +10,11 @@
 * truth = the assigned weights; truth.rationality = the maximum-likelihood β of the item's
   walks (hard-Q Boltzmann with the bank's lapse, β on a log grid 1/8..32) rounded to the nearest
   rationality level on a log scale — the level the observer finds most plausible for that person;
-* probes are generated, filtered (definite truth, q ≥ 0.6) and balanced exactly as for simulated
-  items (:func:`hhvalues.core.generate.candidates`, ``pick_stratified``, ``balance_sides``), with q
-  from the ideal observer for human demonstrations: hard-Q planner, β marginalised over the
-  levels, lapse ε mixed in (SCIENCE.md §3). ``model.lapse`` is written into the bank so anyone
-  re-derives the same ceiling.
+* probes are built and chosen exactly as for simulated items, without looking at the truth
+  (:mod:`hhvalues.core.questions`), with q from the ideal observer for human demonstrations:
+  hard-Q planner, β marginalised over the levels, lapse ε mixed in (SCIENCE.md §3);
+* the bank is format 2: ``model.lapse`` is the lapse the observer applies to every walk (no
+  hidden floor), so anyone re-derives the same ceiling from the file.
 """
 
 from __future__ import annotations
@@ -27,23 +27,20 @@ import numpy as np
 
 from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split, Truth
 from hhvalues.core.features import FeatureSet
-from hhvalues.core.generate import (
-    GenerateConfig,
-    balance_sides,
-    candidates,
-    pick_stratified,
-    predict_length_ok,
-)
+from hhvalues.core.generate import random_world
+from hhvalues.core.design import weights_log_belief
+from hhvalues.core.heuristics import all_heuristic_choices
 from hhvalues.core.observer import infer, item_matrix, predictive
 from hhvalues.core.planning import policy_sampler
-from hhvalues.core.probes import (
-    Choice,
-    Difficulty,
-    Probe,
-    ProbeKind,
-    choices_from_values,
-    difficulty_of,
-    probe_values,
+from hhvalues.core.probes import Choice, Probe, choices_from_values, difficulty_of, probe_values
+from hhvalues.core.questions import (
+    PROBE_RULE,
+    Tallies,
+    balance_sides,
+    choose,
+    fixed_probes,
+    heuristic_votes,
+    predict_probes,
 )
 from hhvalues.core.walks import (
     DEFAULT_LAPSE,
@@ -53,8 +50,8 @@ from hhvalues.core.walks import (
     fit_rationality,
     round_to_levels,
 )
-from hhvalues.core.world import follow_path, is_complete, parse_world
-from hhvalues.errors import BankError, InputError
+from hhvalues.core.world import parse_world
+from hhvalues.errors import InputError
 
 PROBE_ATTEMPTS = 4
 RATIONALITY_RULE = ("maximum-likelihood beta of the item's walks (hard-Q Boltzmann with the bank's "
@@ -132,8 +129,10 @@ def bank_from_recordings(
     InputError when no walk is usable, so no empty bank is written.
     """
     rule = rule or QualityRule()
-    model = Model(Planner.HARD, source.model.horizon, source.model.weight_levels,
-                  source.model.rationality_levels, lapse, source.model.margins)
+    sm = source.model
+    levels = tuple(zip(source.features.ids, sm.levels(source.features), strict=True))
+    model = Model(Planner.HARD, sm.horizon, sm.weight_levels, sm.rationality_levels, lapse, sm.margins,
+                  feature_levels=levels, design={"worlds": "recorded walks", "probes": PROBE_RULE})
     stub = Bank(name, "1", seed, source.features, source.step_cost, model, ())
     reports: dict[str, WalkReport] = {}
     by_person: dict[str, list[RecordedWalk]] = {}
@@ -144,13 +143,13 @@ def bank_from_recordings(
         if not reason:
             by_person.setdefault(walk.participant, []).append(walk)
     items: list[Item] = []
-    bins = {d: 0 for d in Difficulty}
+    tallies = Tallies()
     for person in sorted(by_person):
         mine = by_person[person]
         for start in range(0, len(mine), demos_per_item):
             chunk = mine[start:start + demos_per_item]
             n = len(items) + 1
-            item = _item(f"r{n:03d}", chunk, stub, seed=seed, n=n, bins=bins)
+            item = _item(f"r{n:03d}", chunk, stub, seed=seed, n=n, tallies=tallies)
             for walk in chunk:
                 old = reports[walk.id]
                 reports[walk.id] = old._replace(item=item.id if item else None,
@@ -160,7 +159,7 @@ def bank_from_recordings(
     if not items:
         raise InputError(f"none of the {len(walks)} recorded walk(s) can become an item "
                          "(all practice, incomplete, excluded or without a clear probe)")
-    items = balance_sides(items)
+    items = balance_sides(items, np.random.default_rng([seed, 0]))
     doc = {"recordings": dict(meta or {}) | {
         "rule": rule.to_json(), "lapse": lapse, "rationality": RATIONALITY_RULE,
         "walks": [_walk_meta(r) for r in reports.values()]}}
@@ -178,7 +177,7 @@ def _walk_meta(r: WalkReport) -> dict[str, Any]:
 
 
 def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int, n: int,
-          bins: dict[Difficulty, int]) -> Item | None:
+          tallies: Tallies) -> Item | None:
     features, m = stub.features, stub.model
     w = np.asarray(chunk[0].weights, dtype=np.float64)
     worlds = [parse_world(walk.grid, features) for walk in chunk]
@@ -186,56 +185,42 @@ def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int,
                           horizon=m.horizon, lapse=m.lapse)
     beta = round_to_levels(fit.beta, m.rationality_levels)
     demos = tuple(Demonstration(walk.grid, walk.path, "human", walk.instruction) for walk in chunk)
-    cfg = GenerateConfig(seed=seed, items=1, features=len(features), size=max(5, len(chunk[0].grid)),
-                         planner=Planner.HARD, step_cost=stub.step_cost,
-                         weight_levels=m.weight_levels, rationality_levels=m.rationality_levels)
+    size = max(5, min(12, len(chunk[0].grid), len(chunk[0].grid[0])))
     rng = np.random.default_rng([seed, n])
-    longer_correct = n % 2 == 0
     posterior = infer(stub, demos)
+    log_w = weights_log_belief(posterior.grid, posterior.log_post)
+    levels = m.levels(features)
     for _ in range(PROBE_ATTEMPTS):
-        cands = [c for c in candidates(features, w, beta, cfg, rng, longer_correct)
-                 if _fits_horizon(c, features, m.horizon)]
-        matrix = item_matrix(stub, cands)
+        cands = fixed_probes(features, levels)
+        for k in range(2):
+            world = random_world(features, size, rng)
+            cands += predict_probes(world, posterior.grid.unique_weights, log_w,
+                                    step_cost=stub.step_cost, horizon=m.horizon, tag=str(k))
+        p_a = predictive(posterior, item_matrix(stub, cands))
+        heur = all_heuristic_choices(stub, Item(item_id, Split.TEST, demos, tuple(cands)))
+        votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
+        chosen = choose(cands, p_a, votes, tallies, rng)
+        matrix = item_matrix(stub, [cands[j] for j in chosen])
         values = probe_values(w, matrix)
         sign = choices_from_values(values)
-        keep = [j for j in range(len(cands)) if abs(values[j]) >= matrix.margin[j]
-                and predict_length_ok(cands[j], sign[j], longer_correct)]
-        if not keep:
-            continue
-        cands, sign = [cands[j] for j in keep], sign[keep]
-        p_a = predictive(posterior, item_matrix(stub, cands))
-        q = np.maximum(p_a, 1 - p_a)
-        chosen = pick_stratified(cands, q, bins)
-        if not chosen:
+        kept = [(j, int(s)) for j, s, v, mg in zip(chosen, sign, values, matrix.margin, strict=True)
+                if abs(v) >= mg]
+        if not kept:
             continue
         probes: list[Probe] = []
         answers: dict[str, Choice] = {}
         ideal: dict[str, float] = {}
-        for k, j in enumerate(chosen, 1):
-            pid, diff = f"p{k}", difficulty_of(float(q[j]))
-            probes.append(replace(cands[j], id=pid, q=float(q[j]), difficulty=diff))
-            answers[pid] = "A" if sign[j] > 0 else "B"
-            ideal[pid] = float(p_a[j])
-            bins[diff] += 1
+        for k, (j, s) in enumerate(kept, 1):
+            pid, p = f"p{k}", float(p_a[j])
+            q = max(p, 1 - p)
+            probes.append(replace(cands[j], id=pid, q=q, difficulty=difficulty_of(q)))
+            answers[pid] = "A" if s > 0 else "B"
+            ideal[pid] = p
+            tallies.add(cands[j], p, votes[j])
         acc = float(np.mean([(ideal[p] >= 0.5) == (answers[p] == "A") for p in answers]))
         truth = Truth(features.weights_dict(w), beta, answers, ideal, acc)
         return Item(item_id, Split.TEST, demos, tuple(probes), truth)
     return None
-
-
-def _fits_horizon(probe: Probe, features: FeatureSet, horizon: int) -> bool:
-    """Predict options are sampled with the generator's horizon (3 × side); keep them only when
-    both are complete paths under the bank's own horizon."""
-    if probe.kind is not ProbeKind.PREDICT:
-        return True
-    world = parse_world(probe.grid, features)
-    for path in probe.options:
-        try:
-            if not is_complete(follow_path(world, path, horizon=horizon), horizon=horizon):
-                return False
-        except BankError:
-            return False
-    return True
 
 
 # --- human vs simulated demonstrator ---------------------------------------------------------

@@ -230,7 +230,7 @@ def ensure_walks(session: Session, loaded: Loaded, bank: Bank) -> list[WalkRow]:
     demo = DemoConfig.of(loaded.config)
     rng = np.random.default_rng([loaded.config.seed, p.id or 0, 6])
     m = bank.model
-    w, _beta = sample_truth(len(bank.features), m.weight_levels, m.rationality_levels, rng=rng)
+    w, _beta = sample_truth(m.levels(bank.features), m.rationality_levels, rng=rng)
     weights = bank.features.weights_dict(w)
     instruction = _instruction(session, loaded, demo)
     size = _bank_world_size(bank)

@@ -52,9 +52,11 @@ def test_profile_instruction_and_worlds_are_seeded_per_participant(engine, demo_
     assert s1.kind is DemoStepKind.WALK and s1.walk.practice and s1.walks_total == 3
     assert {s1.instruction, s2.instruction} == {"do", "teach"}  # balanced by default
     assert set(s1.weights) == set(source_bank.features.ids)
-    assert set(s1.weights.values()) <= set(source_bank.model.weight_levels)
+    levels = dict(zip(source_bank.features.ids, source_bank.model.levels(source_bank.features)))
+    assert all(w in levels[f] for f, w in s1.weights.items())
     lines = profile_lines(source_bank.features, s1.weights, source_bank.step_cost)
-    assert lines[-1] == "each step −2.5 points" and len(lines) == len(source_bank.features) + 1
+    assert lines[-1] == f"each step −{abs(source_bank.step_cost):g} points"
+    assert len(lines) == len(source_bank.features) + 1
     assert demo_step(engine, t1, now=clock).walk == s1.walk  # stable across calls
     assert token_study_kind(engine, t1) == "demonstrate"
     assert token_study_kind(engine, "x" * 27) is None

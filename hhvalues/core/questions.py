@@ -1,0 +1,244 @@
+"""Probes built and chosen without looking at the truth (SCIENCE.md §1b, §2).
+
+Candidates
+    ``sign`` for every feature whose levels include both signs; ``compare`` for every pair of
+    like features (terrain with terrain, destination with destination) that can differ;
+    ``predict`` pairs of paths in a new world, each path the best walk under some hypothesis of
+    the prior (:func:`hhvalues.core.rollouts.best_paths`): paths a person could take, never a
+    loop, never a path no hypothesis would walk. The pairs come from the paths most hypotheses
+    walk under the prior and under the item's posterior; none is chosen by its true return.
+Selection
+    From the candidates the ideal observer is at least 60% sure of, a few per item, favouring
+    the emptiest difficulty bin of the bank so far, probe kinds the item lacks, and the side
+    that evens out the observer's own picks: the longer path for predict probes, "seeks out" for
+    sign probes. All of it reads the observer's posterior, never the truth, so the observer's
+    predictive stays calibrated. Only then is truth computed and a chosen probe without a
+    definite answer dropped (no replacement, so whether a probe is kept depends on its own
+    truth only, which the observer's predictive conditions on).
+Sides
+    Afterwards :func:`balance_sides` relabels compare and predict options so the correct answer
+    is A for half the probes of each kind, at random positions.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import cast
+
+import numpy as np
+from numpy.typing import NDArray
+
+from hhvalues.core.bank import Item, Split, Truth
+from hhvalues.core.features import FeatureSet
+from hhvalues.core.probes import Choice, Difficulty, Probe, ProbeKind, difficulty_of
+from hhvalues.core.rollouts import best_paths, plan_table
+from hhvalues.core.world import World, follow_path
+
+MIN_Q = 0.6
+PROBES_PER_ITEM = 4
+PER_ITEM = {ProbeKind.SIGN: 1, ProbeKind.COMPARE: 2, ProbeKind.PREDICT: 2}
+"""At most this many probes of a kind per item (predict probes in different worlds). Sign
+probes are the ones a shallow reader answers best (a destination walked to is liked), so an
+item asks at most one."""
+TOP_PATHS = 4
+"""Predict options are drawn from this many most-walked best paths under prior and posterior."""
+BIN_SLACK = 3
+"""A difficulty bin may run this many probes ahead of the emptiest one."""
+AGREEMENT = 0.65
+"""Target share of the probes a shallow heuristic decides on which it picks what the observer
+picks, per heuristic and difficulty bin: diagnostic probes (the two disagree) make up the rest,
+so no shallow strategy comes close to the observer, while each stays above chance (never a
+trap)."""
+LEAN_PENALTY = 4.0
+"""Weight of an uneven observer pick (sign, longer path) against the heuristics' misfit."""
+PROBE_RULE = (
+    "candidates: sign probes on features with levels of both signs, like-with-like compare "
+    "probes, predict pairs of best paths under hypotheses of the prior (the most-walked under the "
+    "prior and under the posterior) in new worlds; chosen on the observer's posterior only: "
+    "q >= 0.6, the emptiest difficulty bin first, then each shallow heuristic agreeing with the "
+    "observer's pick on about 70% of each bin, the observer's own picks balanced (seeks out / "
+    "avoids, longer / shorter path), at most one sign, two compare and two predict probes per "
+    "item; then truth; chosen probes without a definite answer dropped; compare and predict "
+    "sides relabelled at random so half of each kind is A")
+"""How probes are built and chosen, as recorded in a bank's ``model.design``."""
+
+
+def fixed_probes(features: FeatureSet, levels: Sequence[Sequence[float]]) -> list[Probe]:
+    """Every sign probe with both answers possible and every like-with-like compare probe."""
+    out = [Probe(f"s{f.id}", ProbeKind.SIGN, features=(f.id,))
+           for f, lv in zip(features, levels, strict=True) if min(lv) < 0 < max(lv)]
+    varied = [f for f, lv in zip(features, levels, strict=True) if len(lv) > 1]
+    for a, b in itertools.combinations(varied, 2):
+        if a.terminal == b.terminal:
+            out.append(Probe(f"c{a.id}-{b.id}", ProbeKind.COMPARE, features=(a.id, b.id)))
+    return out
+
+
+def predict_probes(world: World, unique_weights: NDArray[np.float64], log_mass: NDArray[np.float64],
+                   *, step_cost: float, horizon: int, tag: str) -> list[Probe]:
+    """Pairs of best paths in ``world`` (``log_mass[i]``: the posterior of weight vector i)."""
+    table = plan_table(world, unique_weights, step_cost=step_cost, horizon=horizon)
+    paths = best_paths(world, table)
+    prior: dict[str, int] = {}
+    post: dict[str, float] = {}
+    mass = np.exp(log_mass - log_mass.max())
+    for path, m in zip(paths, mass, strict=True):
+        prior[path] = prior.get(path, 0) + 1
+        post[path] = post.get(path, 0.0) + float(m)
+    usable = [p for p in prior if p and _is_simple(world, p, horizon)]
+    top = sorted(usable, key=lambda p: (-prior[p], p))[:TOP_PATHS]
+    top += [p for p in sorted(usable, key=lambda p: (-post[p], p))[:TOP_PATHS] if p not in top]
+    return [Probe(f"x{tag}-{i}", ProbeKind.PREDICT, grid=world.rows, options=pair)
+            for i, pair in enumerate(itertools.combinations(sorted(top), 2))]
+
+
+def _is_simple(world: World, path: str, horizon: int) -> bool:
+    """Complete (ends at a destination) and never enters a cell twice."""
+    walk = follow_path(world, path, horizon=horizon)
+    return walk.ended_at_destination and len(set(walk.states)) == len(walk.states)
+
+
+@dataclass(slots=True)
+class Tallies:
+    """What the bank's chosen probes look like so far (all from the observer, not the truth)."""
+
+    bins: dict[Difficulty, int] = field(default_factory=lambda: {d: 0 for d in Difficulty})
+    picks: dict[tuple[ProbeKind, bool], int] = field(default_factory=dict)
+    """``(kind, flag)``: the observer picked "seeks out" (sign) or the longer path (predict)."""
+    agree: dict[tuple[Difficulty, str], list[int]] = field(default_factory=dict)
+    """``(bin, heuristic)`` → [probes where it picks what the observer picks, probes it decides]."""
+
+    def lean(self, kind: ProbeKind, flag: bool) -> float:
+        """How far past half this flag's share of the kind would be with one more (≥ 0)."""
+        mine, other = self.picks.get((kind, flag), 0), self.picks.get((kind, not flag), 0)
+        return max(0.0, (mine + 1) / (mine + other + 2) - 0.5)
+
+    def misfit(self, d: Difficulty, votes: dict[str, bool]) -> float:
+        """How much choosing a probe with these votes would push heuristics the wrong way: an
+        agreeing heuristic that already agrees more than :data:`AGREEMENT` costs its excess, a
+        disagreeing one that has fallen below half (a trap) costs its shortfall."""
+        cost = 0.0
+        for name, agrees in votes.items():
+            hits, n = self.agree.get((d, name), [0, 0])
+            share = (hits + 1) / (n + 2)  # a count of one each way before any probe
+            cost += max(0.0, share - AGREEMENT) if agrees else max(0.0, 0.5 - share)
+        return cost
+
+    def copy(self) -> Tallies:
+        """An independent copy."""
+        return Tallies(dict(self.bins), dict(self.picks), {k: list(v) for k, v in self.agree.items()})
+
+    def add(self, probe: Probe, p_a: float, votes: dict[str, bool]) -> None:
+        """Count one chosen probe; ``votes``: heuristic → agrees with the observer (deciding ones)."""
+        d = difficulty_of(max(p_a, 1 - p_a))
+        self.bins[d] += 1
+        flag = observer_flag(probe, p_a)
+        if flag is not None:
+            self.picks[(probe.kind, flag)] = self.picks.get((probe.kind, flag), 0) + 1
+        for name, agrees in votes.items():
+            tally = self.agree.setdefault((d, name), [0, 0])
+            tally[0] += int(agrees)
+            tally[1] += 1
+
+
+def observer_flag(probe: Probe, p_a: float) -> bool | None:
+    """The side the observer picks, in the terms balanced per kind (None: nothing to balance)."""
+    if probe.kind is ProbeKind.SIGN:
+        return p_a >= 0.5
+    if probe.kind is ProbeKind.PREDICT:
+        la, lb = (len(o) for o in probe.options)
+        if la == lb:
+            return None
+        return (la > lb) == (p_a >= 0.5)
+    return None
+
+
+def heuristic_votes(choices: dict[str, dict[str, Choice | None]], probe_id: str, p_a: float
+                    ) -> dict[str, bool]:
+    """For each heuristic that decides this probe: does it pick what the observer picks?"""
+    pick = "A" if p_a >= 0.5 else "B"
+    return {name: c[probe_id] == pick for name, c in choices.items()
+            if name != "always_a" and c[probe_id] is not None}
+
+
+def choose(cands: Sequence[Probe], p_a: NDArray[np.float64], votes: Sequence[dict[str, bool]],
+           tallies: Tallies, rng: np.random.Generator, *, limit: int = PROBES_PER_ITEM) -> list[int]:
+    """Up to ``limit`` candidates with q ≥ 0.6 (see the module docstring); updates nothing.
+
+    ``votes[j]``: :func:`heuristic_votes` of candidate j.
+    """
+    q = np.maximum(p_a, 1 - p_a)
+    pool = [j for j in range(len(cands)) if q[j] >= MIN_Q]
+    rank_of = {int(j): r for r, j in enumerate(rng.permutation(len(cands)))}
+    t = tallies.copy()
+    kinds: set[ProbeKind] = set()
+    used: dict[ProbeKind, int] = {}
+    chosen: list[int] = []
+    while pool and len(chosen) < limit:
+        low = min(t.bins.values())
+        admissible = [j for j in pool if t.bins[difficulty_of(float(q[j]))] < low + BIN_SLACK]
+        if not admissible:
+            if chosen:
+                break
+            admissible = pool  # every item needs a probe; later items even the bins out
+
+        def key(j: int) -> tuple[int, float, bool, int]:
+            d = difficulty_of(float(q[j]))
+            flag = observer_flag(cands[j], float(p_a[j]))
+            leaning = 0.0 if flag is None else t.lean(cands[j].kind, flag)
+            misfit = t.misfit(d, votes[j]) + LEAN_PENALTY * leaning
+            return (t.bins[d], round(misfit, 2), cands[j].kind in kinds, rank_of[j])
+
+        best = min(admissible, key=key)
+        chosen.append(best)
+        kind = cands[best].kind
+        kinds.add(kind)
+        used[kind] = used.get(kind, 0) + 1
+        pool = [j for j in pool if j != best and used.get(cands[j].kind, 0) < PER_ITEM[cands[j].kind]
+                and not (kind is ProbeKind.PREDICT and cands[j].grid == cands[best].grid)]
+        t.add(cands[best], float(p_a[best]), votes[best])
+    return chosen
+
+
+def balance_sides(items: list[Item], rng: np.random.Generator) -> list[Item]:
+    """Relabel compare and predict probes so the correct side is A for half of each kind within
+    each split, the A ones drawn at random (position and id say nothing about the answer).
+
+    Sign probes cannot be relabelled (A always means "seeks out"); their balance comes from
+    :func:`choose`.
+    """
+    sides: dict[tuple[int, str], Choice] = {}
+    for split in Split:
+        for kind in (ProbeKind.COMPARE, ProbeKind.PREDICT):
+            probes = [(i, p.id) for i, it in enumerate(items) if it.split is split
+                      for p in it.probes if p.kind is kind]
+            n_a = len(probes) // 2 + int(rng.integers(2)) * (len(probes) % 2)
+            a_set = set(rng.permutation(len(probes))[:n_a].tolist())
+            for n, key in enumerate(probes):
+                sides[key] = "A" if n in a_set else "B"
+    return [_orient(it, {pid: s for (j, pid), s in sides.items() if j == i})
+            for i, it in enumerate(items)]
+
+
+def _orient(item: Item, sides: dict[str, Choice]) -> Item:
+    """Flip the probes whose correct side should change."""
+    truth = cast(Truth, item.truth)
+    probes, answers, ideal = [], dict(truth.answers), dict(truth.ideal)
+    for p in item.probes:
+        if p.id in sides and answers[p.id] != sides[p.id]:
+            if p.kind is ProbeKind.COMPARE:
+                p = replace(p, features=p.features[::-1])
+            else:
+                p = replace(p, options=p.options[::-1])
+            answers[p.id] = sides[p.id]
+            ideal[p.id] = 1.0 - ideal[p.id]
+        probes.append(p)
+    return replace(item, probes=tuple(probes), truth=replace(truth, answers=answers, ideal=ideal))
+
+
+__all__ = [
+    "AGREEMENT", "MIN_Q", "PROBE_RULE", "PROBES_PER_ITEM", "Tallies", "balance_sides", "choose", "fixed_probes",
+    "heuristic_votes", "observer_flag", "predict_probes",
+]
