@@ -13,6 +13,7 @@ import numpy as np
 
 from hhvalues.cli.app import cli
 from hhvalues.core.agents import AgentKind, run_agent
+from hhvalues.core.audit import audit_bank, format_audit
 from hhvalues.core.answers import write_answers
 from hhvalues.core.bank import Bank, Split, load_bank, publish, write_bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
@@ -84,16 +85,37 @@ def info(path: Path, as_json: bool) -> None:
     click.echo("items     " + ", ".join(f"{k} {v}" for k, v in summary["items"].items()))
     click.echo("features  " + ", ".join(
         f"{f.label} [{f.symbol}]{' (destination)' if f.terminal else ''}" for f in b.features))
+    click.echo(f"format    {b.model.format}")
     click.echo(f"model     {b.model.planner.value} planner, horizon {b.model.horizon}, "
-               f"step cost {b.step_cost:g}, weights {list(b.model.weight_levels)}, "
+               f"step cost {b.step_cost:g}, lapse {b.model.lapse:g}, "
                f"rationality {list(b.model.rationality_levels)}")
+    click.echo("levels    " + "; ".join(
+        f"{f.id} {list(lv)}" for f, lv in zip(b.features, b.model.levels(b.features), strict=True)))
     click.echo("probes    " + ", ".join(f"{k} {v}" for k, v in summary["probe_types"].items()))
     click.echo("difficulty " + ", ".join(f"{k} {v}" for k, v in summary["difficulty"].items()))
     if summary["share_A"] is not None:
         click.echo(f"correct A {summary['share_A']:.1%} of probes")
     if summary["ceiling_realised"] is not None:
         click.echo(f"ceiling   realised {summary['ceiling_realised']:.1%}, expected "
-                   f"{summary['ceiling_expected']:.1%} (test items)")
+                   f"{summary['ceiling_expected']:.1%} (test items; `bank audit` checks that "
+                   "the two agree)")
+
+
+@bank.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def audit(path: Path, as_json: bool) -> None:
+    """Validity report: observer calibration, heuristics, balance and walks, per kind and third."""
+    from tqdm import tqdm
+
+    b = load_valid_bank(path)
+    with tqdm(total=len(b.by_split(Split.TEST)), desc="auditing", unit="item", file=sys.stderr,
+              disable=None) as bar:
+        report = audit_bank(b, progress=lambda done, _total: bar.update(done - bar.n))
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
+        return
+    click.echo(format_audit(report))
 
 
 class BankSummary(TypedDict):
