@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from hhvalues.core.answers import Status
 from hhvalues.core.bank import Split
+from hhvalues.core.explain import hypothesis_scale
 from hhvalues.errors import InputError, LinkError
 from hhvalues.store.config import StudyStatus
 from hhvalues.store.engine import read_session, write_session
@@ -31,7 +32,13 @@ from hhvalues.store.participant import (
     log,
     respondent_of,
 )
-from hhvalues.store.queries import catch_answers, public_item, training_truth, upsert_answer
+from hhvalues.store.queries import (
+    catch_answers,
+    public_head,
+    public_item,
+    training_truth,
+    upsert_answer,
+)
 from hhvalues.store.study import hash_token
 from hhvalues.store.tables import AnswerRow, BankRow, ParticipantRow, PresentationRow, StudyRow
 from hhvalues.store.views import (
@@ -145,7 +152,7 @@ def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]
     if p.state == S.CONSENTED:
         if cfg.intake and p.intake is None:
             return Step(StepKind.INTAKE, intake=cfg.intake, **common)
-        return Step(StepKind.INSTRUCTIONS, **common)
+        return Step(StepKind.INSTRUCTIONS, bank=public_head(session, loaded.study.bank_id), **common)
     answers = rows[0] if rows else _answers(session, loaded)
     progress = _progress(loaded, answers)
     common |= {"progress": progress, "session_deadline_at": p.session_deadline_at,
@@ -221,10 +228,13 @@ def _clean(session: Session, bank_id: int, bank_hash: str | None, entry: Mapping
         out["choices"] = {k: (_FLIP[v] if k in flipped else v) for k, v in choices.items()
                           if v is not None}
     if hypothesis is not None:
+        scale = hypothesis_scale(bank.features, bank.model)
         if not isinstance(hypothesis, Mapping) or not set(hypothesis) <= set(features) or any(
-                not isinstance(v, (int, float)) or isinstance(v, bool) or not -3 <= v <= 3
-                for v in hypothesis.values()):
-            raise InputError("hypothesis must map this bank's features to numbers in -3..3")
+                not isinstance(v, (int, float)) or isinstance(v, bool)
+                or not scale[k][0] <= v <= scale[k][1] for k, v in hypothesis.items()):
+            ranges = ", ".join(f"{k} {lo}..{hi}" for k, (lo, hi) in scale.items())
+            raise InputError(f"hypothesis must map this bank's features to numbers in their ranges "
+                             f"({ranges})")
         out["hypothesis"] = {k: float(v) for k, v in hypothesis.items()}
     if confidence is not None:
         if not isinstance(confidence, Mapping) or not set(confidence) <= probe_ids or any(

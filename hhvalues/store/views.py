@@ -145,6 +145,9 @@ class Step:
     timed_out: bool = False
     catch_flag: str = ""
     """``""``, ``warn`` or ``exclude``."""
+    bank: Bank | None = None
+    """For INSTRUCTIONS: the study's bank without items (features, step cost, model), so the
+    page explains the rules of this bank's world."""
 
 
 @dataclass(frozen=True, slots=True)

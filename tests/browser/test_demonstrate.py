@@ -106,7 +106,10 @@ def test_walk_with_the_keyboard_bump_refresh_and_finish(tab: Any, servers: Any, 
     app = servers(sqlite_db_url)
     open_link(page, f"{app.url}/?t={token}")
     click_key(page, "consent")
-    assert "each step −2.5 points" in page.inner_text("body")
+    from hhvalues.core.bank import load_bank
+
+    step_cost = load_bank(DEMO_BANK).step_cost
+    assert f"each step {step_cost:g} points".replace("-", "−") in page.inner_text("body")
     click_key(page, "start")
     assert {"move-U", "move-D", "move-L", "move-R"} <= keys(page)
     assert 0 < countdown(page) <= 300  # the walk's own time limit (DemoConfig.walk_seconds)

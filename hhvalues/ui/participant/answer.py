@@ -13,6 +13,7 @@ from typing import Any
 import streamlit as st
 from sqlalchemy import Engine
 
+from hhvalues.core.explain import hypothesis_scale
 from hhvalues.errors import InputError, StoreError
 from hhvalues.store.session import save_draft, submit
 from hhvalues.store.views import ItemView
@@ -30,8 +31,8 @@ def seed(view: ItemView) -> None:
         ss[state.probe_key(probe.id)] = d.choices.get(probe.id)
         conf = (d.confidence or {}).get(probe.id)
         ss[state.confidence_key(probe.id)] = CONFIDENCE_DEFAULT if conf is None else round(conf * 100)
-    for f in view.bank.features.ids:
-        ss[state.hypothesis_key(f)] = round((d.hypothesis or {}).get(f, 0))
+    for f, (lo, hi) in hypothesis_scale(view.bank.features, view.bank.model).items():
+        ss[state.hypothesis_key(f)] = min(max(round((d.hypothesis or {}).get(f, 0)), lo), hi)
     ss[state.RATIONALE] = d.rationale
     ss[state.SEEDED_ITEM] = view.item.id
 
@@ -46,8 +47,9 @@ def _values(view: ItemView) -> dict[str, Any]:
             out["confidence"] = {p.id: ss.get(state.confidence_key(p.id), CONFIDENCE_DEFAULT) / 100
                                  for p in probes if ss.get(state.probe_key(p.id)) is not None}
     if view.asks_hypothesis:
-        out["hypothesis"] = {f: float(ss.get(state.hypothesis_key(f), 0))
-                             for f in view.bank.features.ids}
+        scale = hypothesis_scale(view.bank.features, view.bank.model)
+        out["hypothesis"] = {f: float(lo if lo == hi else ss.get(state.hypothesis_key(f), 0))
+                             for f, (lo, hi) in scale.items()}
     if view.asks_rationale:
         out["rationale"] = str(ss.get(state.RATIONALE) or "")
     return out
@@ -83,10 +85,13 @@ def widgets(engine: Engine, token: str, view: ItemView) -> None:
     args = (engine, token, view)
     if view.asks_hypothesis:
         st.markdown("**How much does this person like or dislike each thing?** "
-                    "(−3 = strongly avoids, 0 = does not care, +3 = strongly seeks out)")
+                    "(below 0 = avoids or minds it, 0 = does not care, above 0 = seeks it out)")
+        scale = hypothesis_scale(view.bank.features, view.bank.model)
         for f in view.bank.features:
-            st.slider(f.label, -3, 3, step=1, key=state.hypothesis_key(f.id), on_change=save,
-                      args=args)
+            lo, hi = scale[f.id]
+            if lo < hi:
+                st.slider(f.label, lo, hi, step=1, key=state.hypothesis_key(f.id), on_change=save,
+                          args=args)
     if view.asks_rationale:
         st.text_area("Why? (optional)", key=state.RATIONALE, max_chars=2000, on_change=save,
                      args=args, placeholder="A sentence or two about what gave it away")
