@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from hhvalues.core.bank import Bank, Demonstration, Model, Planner
+from hhvalues.core.audit import audit_bank
+from hhvalues.core.bank import Bank, Demonstration, Model, Planner, load_bank
 from hhvalues.core.features import CATALOGUE, FeatureSet
-from hhvalues.core.generate import GenerateConfig, random_world
-from hhvalues.core.observer import infer
+from hhvalues.core.generate import GenerateConfig, generate_bank, random_world
+from hhvalues.core.observer import ideal_probabilities, infer
 from hhvalues.core.planning import path_log_likelihood, policy_sampler
 from hhvalues.core.prior import hypothesis_grid
 
@@ -53,7 +54,7 @@ def _per_hypothesis_loop(bank: Bank, demos: tuple[Demonstration, ...]) -> None:
     """The straightforward baseline: plan each hypothesis on its own (numpy over states)."""
     from hhvalues.core.world import parse_world
 
-    grid = hypothesis_grid(len(bank.features), bank.model.weight_levels, bank.model.rationality_levels)
+    grid = hypothesis_grid(bank.model.levels(bank.features), bank.model.rationality_levels)
     for demo in demos:
         world = parse_world(demo.grid, bank.features)
         for h in range(len(grid.rationality)):
@@ -81,22 +82,46 @@ def observer_figures(quick: bool) -> list[str]:
     return lines
 
 
+def item_observer_figures(quick: bool) -> list[str]:
+    """The observer on one item of a default generated bank (its demos and probes)."""
+    bank = generate_bank(GenerateConfig(seed=3, items=10 if quick else 30))
+    grid = hypothesis_grid(bank.model.levels(bank.features), bank.model.rationality_levels)
+    times = []
+    for item in bank.items:
+        times.append(_median_ms(lambda item=item: ideal_probabilities(bank, item), 3))
+    return [f"observer on one item of the default generator ({len(grid.rationality):,} hypotheses, "
+            f"1-3 demos, up to 4 probes): median {statistics.median(times):.1f} ms, "
+            f"max {max(times):.1f} ms over {len(times)} items"]
+
+
 def generate_figures(quick: bool) -> list[str]:
     n = 40 if quick else 200
+    lines = []
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bank.json"
-        runs = []
-        for _ in range(1 if quick else 3):
-            t = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "hhvalues.cli", "bank", "generate", "--seed", "1",
-                            "--items", str(n), "--out", str(out)], check=True, capture_output=True)
-            runs.append(time.perf_counter() - t)
-    return [f"bank generate {n} items (CLI, whole process): median {statistics.median(runs):.1f} s"]
+        medians = {}
+        for label, extra in (("information-gain selection on", []),
+                             ("baseline: one world per demonstration", ["--candidates", "1"])):
+            runs: list[float] = []
+            for _ in range(1 if quick else 3):
+                t = time.perf_counter()
+                subprocess.run([sys.executable, "-m", "hhvalues.cli", "bank", "generate", "--seed", "1",
+                                "--items", str(n), "--out", str(out), *extra],
+                               check=True, capture_output=True)
+                runs.append(time.perf_counter() - t)
+            medians[label] = statistics.median(runs)
+            walks = audit_bank(load_bank(out)).walks
+            lines.append(f"bank generate {n} items (CLI, whole process), {label}: "
+                         f"median {medians[label]:.1f} s; walks: {walks.info_bits:.2f} bits each, "
+                         f"{walks.not_shortest_to_nearest:.0%} not a shortest path to the nearest place")
+    on, off = medians.values()
+    lines.append(f"  selection costs {on / off:.1f}x the baseline")
+    return lines
 
 
 def main() -> None:
     quick = "--quick" in sys.argv
-    for line in observer_figures(quick) + generate_figures(quick):
+    for line in observer_figures(quick) + item_observer_figures(quick) + generate_figures(quick):
         print(line, flush=True)
 
 

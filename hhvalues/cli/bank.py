@@ -18,7 +18,7 @@ from hhvalues.core.answers import write_answers
 from hhvalues.core.bank import Bank, Split, load_bank, publish, write_bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
 from hhvalues.core.validate import load_valid_bank, validate_bank
-from hhvalues.errors import InputError
+from hhvalues.errors import BankError, InputError
 
 
 @cli.group()
@@ -34,15 +34,17 @@ def bank() -> None:
 @click.option("--features", type=click.IntRange(2, 12), default=4, show_default=True)
 @click.option("--size", type=click.IntRange(5, 12), default=7, show_default=True, help="Grid side.")
 @click.option("--name", default="", help="Bank name (default generated-<seed>).")
+@click.option("--candidates", type=click.IntRange(1, 50), default=6, show_default=True,
+              help="Candidate worlds per demonstration; the most informative is kept (1: none chosen).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 def generate(seed: int, items: int, train: int, catch: int, features: int, size: int, name: str,
-             out: Path) -> None:
-    """Generate a bank of random worlds, simulated walks and probes."""
+             candidates: int, out: Path) -> None:
+    """Generate a bank of informative worlds, simulated walks and probes (format 2)."""
     from tqdm import tqdm
 
     try:
         cfg = GenerateConfig(seed=seed, items=items, train=train, catch=catch, features=features,
-                             size=size, name=name)
+                             size=size, name=name, candidates=candidates)
     except ValueError as exc:
         raise InputError(str(exc)) from None
     total = items + train + catch
@@ -111,7 +113,10 @@ def audit(path: Path, as_json: bool) -> None:
     b = load_valid_bank(path)
     with tqdm(total=len(b.by_split(Split.TEST)), desc="auditing", unit="item", file=sys.stderr,
               disable=None) as bar:
-        report = audit_bank(b, progress=lambda done, _total: bar.update(done - bar.n))
+        try:
+            report = audit_bank(b, progress=lambda done, _total: bar.update(done - bar.n))
+        except BankError as exc:
+            raise BankError(exc.message, where=str(path)) from None
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=1, ensure_ascii=False))
         return

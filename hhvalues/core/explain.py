@@ -52,8 +52,8 @@ def describe_rules(features: FeatureSet, model: Model, step_cost: float) -> list
             line = (f"Some kinds of ground ({names}) can be a little pleasant or unpleasant to "
                     "cross, but never worth walking in circles for")
         if worst > 2 * effort:
-            line += (f". Going around one cell they mind can be worth up to "
-                     f"{_moves(worst / effort - 1e-9)} of effort, so detours tell you something.")
+            line += (f". Crossing one cell of it can cost as much as {_moves(worst / effort)}, so "
+                     "some walk well around it: detours tell you something.")
         else:
             line += (". No kind of ground costs more than the two extra moves it takes to go "
                      "around one cell, so people walk straight through whatever is in the way.")
@@ -65,8 +65,8 @@ def describe_rules(features: FeatureSet, model: Model, step_cost: float) -> list
         line = (f"Each place ({names}) is worth something to them on arrival: they may like it "
                 "or dislike it, some places much more than others. ")
         if top >= 2 * effort:
-            line += (f"Liking a place can be worth {_moves(low / effort)} to {_moves(top / effort)} "
-                     "of effort, so going to a far place rather than a near one tells you something.")
+            line += (f"A place they like is worth {round(low / effort)} to {_moves(top / effort)} "
+                     "to them, so going to a far place rather than a near one tells you something.")
         else:
             line += ("No place is worth more than a couple of moves, so people end the walk at a "
                      "near place rather than walk far for a better one.")
@@ -111,7 +111,8 @@ class WalkFacts:
     avoided: tuple[str, ...]
     """Terrain every shortest way to its end crosses, which this walk did not."""
     nearer: tuple[tuple[str, int], ...]
-    """Other places nearer than where it ended, with their distances."""
+    """Other places the person could have reached in fewer moves than they walked, with their
+    distances: what they passed up for where they went."""
 
 
 def walk_facts(features: FeatureSet, grid: Sequence[str], path: str, *, horizon: int) -> WalkFacts:
@@ -127,7 +128,7 @@ def walk_facts(features: FeatureSet, grid: Sequence[str], path: str, *, horizon:
                     if not f.terminal and walk.counts[k] == 0 and _fewest_on_shortest(world, last, k) > 0)
     nearer = tuple(sorted(
         {(features.features[int(world.cell[s])].label, int(dist[s]))
-         for s in np.flatnonzero(world.terminal & (dist > 0)) if dist[s] < dist[last]},
+         for s in np.flatnonzero(world.terminal & (dist > 0)) if dist[s] < len(path) and s != last},
         key=lambda x: (x[1], x[0])))
     return WalkFacts(end, len(path), int(dist[last]), crossed, avoided, nearer)
 
@@ -145,8 +146,8 @@ def _fewest_on_shortest(world: World, goal: int, feature: int) -> int:
     return int(best[goal])
 
 
-def describe_walk(facts: WalkFacts) -> str:
-    """One sentence: where the walk went and what it cost."""
+def describe_walk(facts: WalkFacts, *, brief: bool = False) -> str:
+    """One sentence: where the walk went and what it cost (``brief``: not what it passed up)."""
     where = f"to the {facts.end}" if facts.end else "until the step limit"
     parts = [f"{_moves(facts.moves)} {where}"]
     if facts.end and facts.moves > facts.shortest:
@@ -156,10 +157,35 @@ def describe_walk(facts: WalkFacts) -> str:
     if facts.crossed:
         parts.append("across " + ", ".join(f"{n} cell{'s' if n > 1 else ''} of {label}"
                                            for label, n in facts.crossed.items()))
-    if facts.nearer:
+    if facts.nearer and not brief:
         parts.append("passing up " + ", ".join(f"the {label} ({_moves(d)} away)"
                                                for label, d in facts.nearer))
     return ", ".join(parts)
+
+
+def describe_values(features: FeatureSet, model: Model, weights: Mapping[str, float],
+                    step_cost: float) -> list[str]:
+    """A person's values in words, each against its feature's own levels (practice feedback).
+
+    Features with one level (the exit) are left out: their value is no one's secret.
+    """
+    out = []
+    for f, lv in zip(features, model.levels(features), strict=True):
+        w = float(weights[f.id])
+        if len(lv) == 1:
+            continue
+        size = max(abs(v) for v in lv) or 1.0
+        strength = " a lot" if abs(w) >= size else " a little" if abs(w) < size / 3 else ""
+        if not f.terminal and max(lv) <= 0:
+            words = f"does not mind the {f.label}" if w == 0 else f"minds the {f.label}{strength}"
+            out.append(f"{words} ({w:+g} a cell)")
+        elif w == 0:
+            out.append(f"does not care about the {f.label} (0)")
+        else:
+            verb = "likes" if w > 0 else "dislikes"
+            out.append(f"{verb} the {f.label}{strength} ({w:+g}{'' if not f.terminal else ' on arrival'})")
+    out.append(f"every move costs the same ({step_cost:+g})")
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,21 +246,26 @@ def _lessons(facts: WalkFacts) -> list[str]:
     return out
 
 
-def explain_answer(bank: Bank, item: Item, probe: Probe, answer: Choice) -> str:
-    """Why ``answer`` is right for a practice probe, from what the item's walks show."""
+def explain_answer(bank: Bank, item: Item, probe: Probe, answer: Choice,
+                   weights: Mapping[str, float] | None = None) -> str:
+    """Why ``answer`` (in the bank's letters) is right for a practice probe, from what the item's
+    walks show; for a predict probe, with ``weights`` (the person's true values) what each path
+    is worth. Names no option letter, so it reads the same whichever side a path is shown on."""
     fs, horizon = bank.features, bank.model.horizon
-    facts = [walk_facts(fs, d.grid, d.path, horizon=horizon) for d in item.demos]
     if probe.kind is ProbeKind.PREDICT:
-        return _explain_predict(bank, probe, answer)
+        return _explain_predict(bank, probe, answer, weights)
+    facts = [walk_facts(fs, d.grid, d.path, horizon=horizon) for d in item.demos]
     labels = [fs.by_id(f).label for f in probe.features]
     shown = [f"walk {n}: {describe_walk(f)}" for n, f in enumerate(facts, 1)
              if _mentions(f, labels)]
     evidence = "; ".join(shown) if shown else "none of the walks went near it"
     if probe.kind is ProbeKind.SIGN:
         verdict = "seek out" if answer == "A" else "avoid"
-        return f"They {verdict} the {labels[0]} — {evidence}."
+        return f"They {verdict} the {labels[0]}. What the walks show: {evidence}."
     x, y = labels if answer == "A" else labels[::-1]
-    return f"They value the {x} more than the {y} — {evidence}."
+    if not fs.by_id(probe.features[0]).terminal:
+        return f"The {y} bother them more than the {x}. What the walks show: {evidence}."
+    return f"They value the {x} more than the {y}. What the walks show: {evidence}."
 
 
 def _mentions(facts: WalkFacts, labels: Sequence[str]) -> bool:
@@ -242,12 +273,22 @@ def _mentions(facts: WalkFacts, labels: Sequence[str]) -> bool:
     return any(label in named for label in labels)
 
 
-def _explain_predict(bank: Bank, probe: Probe, answer: Choice) -> str:
+def _explain_predict(bank: Bank, probe: Probe, answer: Choice,
+                     weights: Mapping[str, float] | None) -> str:
     fs, horizon = bank.features, bank.model.horizon
     right, other = (0, 1) if answer == "A" else (1, 0)
-    texts = [describe_walk(walk_facts(fs, probe.grid, p, horizon=horizon)) for p in probe.options]
-    return (f"Path {answer} ({texts[right]}) is worth more to them than path "
-            f"{'B' if answer == 'A' else 'A'} ({texts[other]}), given what they value.")
+    world = parse_world(probe.grid, fs)
+    texts, worth = [], []
+    for p in probe.options:
+        texts.append(describe_walk(walk_facts(fs, probe.grid, p, horizon=horizon), brief=True))
+        if weights is not None:
+            counts = follow_path(world, p, horizon=horizon).counts
+            worth.append(float(counts @ np.array(fs.weights_vector(weights))) + bank.step_cost * len(p))
+    out = (f"The right path ({texts[right]}) is worth more to them than the other "
+           f"({texts[other]})")
+    if worth:
+        out += f": {worth[right]:+g} against {worth[other]:+g} with their values below"
+    return out + "."
 
 
 def example_log_probability(example: Example, model: Model, step_cost: float) -> NDArray[np.float64]:
@@ -258,5 +299,5 @@ def example_log_probability(example: Example, model: Model, step_cost: float) ->
                                step_cost=step_cost, horizon=model.horizon, planner=model.planner.value)
 
 
-__all__ = ["Example", "WalkFacts", "describe_rules", "describe_walk", "example_log_probability",
+__all__ = ["Example", "WalkFacts", "describe_rules", "describe_values", "describe_walk", "example_log_probability",
            "explain_answer", "hypothesis_scale", "walk_facts", "worked_example"]

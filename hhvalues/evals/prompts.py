@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from hhvalues.core.bank import Bank, Item, Split
+from hhvalues.core.explain import describe_rules, hypothesis_scale
 from hhvalues.core.probes import Choice, ProbeKind
 from hhvalues.core.render import (
     ItemStimulus,
@@ -40,17 +41,20 @@ from hhvalues.evals.conditions import Condition, Modality, PromptVariant
 Order = dict[str, tuple[str, str]]
 """Probe id → (bank side shown as A, bank side shown as B)."""
 
-INTRO = (
-    "You will see how one person walked through small grid worlds. Every kind of cell is worth "
-    "something to this person, positive or negative, and each step costs a little. The person "
-    "walks to get what they value, though not always perfectly. Infer what this person values "
-    "from their walks, then answer every question with A or B."
-)
+INTRO = "You will see how one person walked through small grid worlds. The rules of these worlds:"
+OUTRO = "Infer what this person values from their walks, then answer every question with A or B."
+
+
+def intro(bank: Bank) -> str:
+    """The task as the participants' instructions state it: the same rules, from the bank's model."""
+    rules = describe_rules(bank.features, bank.model, bank.step_cost)
+    return "\n".join([INTRO, *(f"- {line}" for line in rules), OUTRO])
+
 VARIANTS: dict[PromptVariant, str] = {
     PromptVariant.DIRECT: "Answer directly.",
     PromptVariant.STRUCTURED: (
         "Work in three stages, and write each one out. 1. Hypothesis generation: propose several "
-        "candidate value assignments (a weight from -3 to 3 per kind of cell). 2. Trajectory "
+        "candidate value assignments (a weight per kind of cell). 2. Trajectory "
         "evaluation: for each candidate, check every demonstrated walk — would a person with "
         "those values walk exactly that way rather than some other way? 3. Reward refinement: "
         "settle on the weights that best explain all walks, and answer from them."),
@@ -129,10 +133,10 @@ def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) ->
     turns: list[Turn] = []
     for n, ex in enumerate(examples):
         ex_order = draw_order(ex, rng)
-        head = (INTRO + "\n\n" if n == 0 else "") + f"Example {n + 1} (with the correct answer):\n\n"
+        head = (intro(bank) + "\n\n" if n == 0 else "") + f"Example {n + 1} (with the correct answer):\n\n"
         turns.append(Turn("user", (head, *_item_parts(bank, ex, ex_order, condition.modality))))
         turns.append(Turn("assistant", (_true_answer(ex, ex_order, condition.require_hypothesis),)))
-    head = (INTRO + "\n\n" if not examples else "Now the item to answer:\n\n")
+    head = (intro(bank) + "\n\n" if not examples else "Now the item to answer:\n\n")
     final = (head, *_item_parts(bank, item, order, condition.modality),
              "\n" + VARIANTS[condition.prompt] + "\n\n" + answer_format(item, bank, condition))
     turns.append(Turn("user", _merge_text(final)))
@@ -149,7 +153,8 @@ def answer_format(item: Item, bank: Bank, condition: Condition) -> str:
     """The instruction that asks for the final JSON answer."""
     choices = ", ".join(f'"{p.id}": "A" or "B"' for p in item.probes)
     conf = ", ".join(f'"{p.id}": 0.5 to 1' for p in item.probes)
-    hyp = ", ".join(f'"{f.id}": -3 to 3' for f in bank.features)
+    scale = hypothesis_scale(bank.features, bank.model)
+    hyp = ", ".join(f'"{f}": {lo}' if lo == hi else f'"{f}": {lo} to {hi}' for f, (lo, hi) in scale.items())
     need = "required" if condition.require_hypothesis else "optional"
     return ("End your reply with your final answer as one JSON object:\n"
             f'{{"choices": {{{choices}}}, "hypothesis": {{{hyp}}}, "confidence": {{{conf}}}}}\n'
@@ -250,5 +255,5 @@ def prompt_to_text(prompt: Prompt) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["INTRO", "VARIANTS", "Image", "Order", "Prompt", "Turn", "answer_format",
-           "build_prompt", "draw_order", "make_rng", "prompt_to_text"]
+__all__ = ["INTRO", "OUTRO", "VARIANTS", "Image", "Order", "Prompt", "Turn", "answer_format",
+           "build_prompt", "draw_order", "intro", "make_rng", "prompt_to_text"]

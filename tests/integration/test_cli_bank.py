@@ -1,6 +1,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -94,3 +95,65 @@ def test_console_script_exits_2_without_traceback(tmp_path):
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {tmp_path / 'no.json'}: no such file"
+
+
+DEMO = "data/banks/demo.json"
+
+
+def test_audit_prints_the_report_and_json_carries_every_figure(capsys):
+    code, out, err = run(capsys, "bank", "audit", DEMO)
+    assert code == 0 and "Traceback" not in err
+    assert "ideal expected" in out and "best heuristic" in out and "goals of a generated bank" in out
+    for kind in ("sign", "compare", "predict"):
+        assert any(line.startswith(kind) for line in out.splitlines())
+    code, out, _ = run(capsys, "bank", "audit", DEMO, "--json")
+    report = json.loads(out)
+    assert report["format"] == "hhvalues-bank/2" and report["n_items"] == 24
+    overall = next(g for g in report["groups"] if g["kind"] == g["third"] == "all")
+    assert set(overall["heuristics"]) >= {"visited", "shorter", "avoid_terrain", "nearest", "resemble"}
+    assert {"expected", "realised", "calibration_z", "share_a", "longer_right"} <= set(overall)
+    assert {"info_bits", "not_shortest_to_nearest"} <= set(report["walks"])
+
+
+@pytest.mark.parametrize("case", ["missing", "not json", "public", "bad model"])
+def test_audit_bad_input_is_one_line_and_exit_2(tmp_path, capsys, case):
+    path = tmp_path / "bank.json"
+    if case == "not json":
+        path.write_text('{"format": "hhvalues-bank/2", "items": [', encoding="utf-8")
+    elif case == "public":
+        assert run(capsys, "bank", "publish", DEMO, "--out", str(path))[0] == 0
+    elif case == "bad model":
+        doc = json.loads(Path(DEMO).read_text(encoding="utf-8"))
+        del doc["model"]["weight_levels"]["gym"]
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    code, out, err = run(capsys, "bank", "audit", str(path))
+    assert code == 2 and out == ""
+    lines = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(lines) == 1 and str(path) in lines[0] and "Traceback" not in err
+    if case == "bad model":
+        assert "model.weight_levels has no levels for feature 'gym'" in lines[0]
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda d: d["model"].__setitem__("weight_levels", [-1, 1]), "must map every feature id"),
+    (lambda d: d["model"]["weight_levels"].__setitem__("mud", [-1]), "unknown feature 'mud'"),
+    (lambda d: d["model"]["weight_levels"].__setitem__("gym", [1, 1]), "repeats a level"),
+    (lambda d: d["model"].__setitem__("design", "by hand"), "model.design must be an object"),
+    (lambda d: d.pop("model"), "'model' must be an object (format 2 requires it)"),
+])
+def test_validate_checks_the_format_2_model(tmp_path, capsys, edit, message):
+    doc = json.loads(Path(DEMO).read_text(encoding="utf-8"))
+    edit(doc)
+    path = tmp_path / "bank.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run(capsys, "bank", "validate", str(path))
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_validate_warns_about_farmable_terrain_in_format_2(tmp_path, capsys):
+    doc = json.loads(Path(DEMO).read_text(encoding="utf-8"))
+    doc["model"]["weight_levels"]["puddle"] = [0, 1]
+    path = tmp_path / "bank.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    code, _, err = run(capsys, "bank", "validate", str(path))
+    assert "reward on a terrain feature" in err

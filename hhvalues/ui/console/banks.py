@@ -1,15 +1,18 @@
-"""Banks: upload a bank file (validated by the core, nothing stored on failure) or generate one."""
+"""Banks: upload a bank file (validated by the core, nothing stored on failure) or generate one,
+and read a stored bank's validity report (the core's ``audit_bank``, as ``bank audit`` prints it)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from hhvalues.core.audit import audit_bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
 from hhvalues.core.validate import loads_valid_bank
 from hhvalues.errors import HHValuesError
 from hhvalues.store.audit import record
 from hhvalues.store.engine import read_session, write_session
-from hhvalues.store.queries import import_bank, list_banks
+from hhvalues.store.queries import get_bank, import_bank, list_banks
+from hhvalues.store.views import BankInfo
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
@@ -64,6 +67,59 @@ def _generate() -> None:
     _store(bank, "generate")
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _audit(content_hash: str, bank_id: int) -> dict[str, object]:
+    """The validity report of a stored bank (``bank audit``'s), once per bank content."""
+    with read_session(backend.engine()) as session:
+        bank = get_bank(session, bank_id)
+    return audit_bank(bank).to_json()
+
+
+def _show_audit(report: dict[str, object]) -> None:
+    walks = report["walks"]
+    assert isinstance(walks, dict)
+    st.caption(f"{report['n_items']} test items ({report['format']}); {walks['n_walks']} walks, "
+               f"{walks['info_bits']:.2f} bits of information per walk, "
+               f"{walks['not_shortest_to_nearest']:.0%} not a shortest path to the nearest place; "
+               "difficulty thirds " + ", ".join(
+                   f"{k} {v:.0%}" for k, v in dict(report["thirds"]).items()))  # type: ignore[call-overload]
+    rows = []
+    for g in report["groups"]:  # type: ignore[attr-defined]
+        best = g["heuristics"][g["best_heuristic"]]["value"]
+        rows.append({"kind": g["kind"], "third": g["third"], "probes": g["n_probes"],
+                     "ideal expected": g["expected"]["value"], "ideal realised": g["realised"]["value"],
+                     "SE": g["realised"]["se"], "calibration z": g["calibration_z"],
+                     "best heuristic": g["best_heuristic"], "its accuracy": best,
+                     "A share": g["share_a"], "right path longer": g["longer_right"],
+                     **{f"h: {n}": h["value"] for n, h in g["heuristics"].items()}})
+    pct = {k: st.column_config.NumberColumn(format="percent") for k in (
+        "ideal expected", "ideal realised", "SE", "its accuracy", "A share", "right path longer")}
+    st.dataframe(rows, hide_index=True, column_config=pct)
+    st.markdown("\n".join(f"- {'✅' if ok else '❌'} {goal}"
+                           for goal, ok in dict(report["goals"]).items()))  # type: ignore[call-overload]
+
+
+def _audit_section(banks: list[BankInfo]) -> None:
+    st.subheader("Validity report")
+    st.caption("The ideal observer's calibration, the shallow heuristics and the balance of a "
+               "bank's test items, per probe kind and difficulty third (the same report as "
+               "`hhvalues bank audit`).")
+    if not banks:
+        st.info("No bank stored yet.")
+        return
+    pick = st.selectbox("Bank", banks, key="audit-bank",
+                        format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})")
+    if pick is None or not st.button("Audit this bank", key="audit-run"):
+        return
+    with st.spinner("Auditing…"):
+        try:
+            report = _audit(pick.content_hash, pick.id)
+        except HHValuesError as exc:
+            st.error(f"No report: {exc}")
+            return
+    _show_audit(report)
+
+
 def render() -> None:
     """The Banks page."""
     auth.require()
@@ -78,6 +134,7 @@ def render() -> None:
     st.subheader("Stored banks")
     st.dataframe([{"name": b.name, "version": b.version, "hash": b.content_hash[:16],
                    **dict(b.items), "imported": b.imported_at} for b in banks], hide_index=True)
+    _audit_section(banks)
 
 
 if __name__ == "__main__":

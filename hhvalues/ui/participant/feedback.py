@@ -9,27 +9,17 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
+from hhvalues.core.explain import describe_values, explain_answer
 from hhvalues.errors import HHValuesError
 from hhvalues.store.session import acknowledge_feedback, training_feedback
 from hhvalues.store.views import Step
 from hhvalues.ui import backend, state, widgets
-
-_STRENGTH = {1: "somewhat", 2: "", 3: "strongly"}
-
 
 def _go_on(engine: Engine, token: str, item_id: str) -> None:
     try:
         acknowledge_feedback(engine, token, item_id, now=backend.now)
     except HHValuesError as exc:
         state.set_notice("error", exc.message)
-
-
-def _value_words(label: str, weight: float) -> str:
-    if weight == 0:
-        return f"does not care about the {label}"
-    verb = "likes" if weight > 0 else "dislikes"
-    strength = _STRENGTH.get(min(3, max(1, round(abs(weight)))), "")
-    return f"{strength} {verb} the {label} ({weight:+g})".strip()
 
 
 def render(engine: Engine, token: str, step: Step) -> None:
@@ -46,12 +36,16 @@ def render(engine: Engine, token: str, step: Step) -> None:
         correct, chosen = fb.correct.get(probe.id), fb.chosen.get(probe.id)
         mark = ":green[:material/check_circle:]" if chosen == correct else ":red[:material/cancel:]"
         yours = f"{chosen}: {texts[chosen]}" if chosen else "no answer"
+        why = ""
+        if correct:
+            bank_side = view.order.get(probe.id, ("A", "B"))["AB".index(correct)]
+            why = "  \n" + explain_answer(view.bank, view.item, probe, bank_side, fb.weights)
         st.markdown(f"{mark} {k + 1}. {widgets.question(view.bank.features, probe)}  \n"
                     f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
-                    f"Your answer — {yours}")
+                    f"Your answer — {yours}{why}")
     st.markdown("**What this person really valued:**")
-    st.markdown("\n".join(f"- {_value_words(view.bank.features.by_id(f).label, w)}"
-                          for f, w in fb.weights.items()))
+    st.markdown("\n".join(f"- {line}" for line in describe_values(
+        view.bank.features, view.bank.model, fb.weights, view.bank.step_cost)))
     with st.expander("See the walk again"):
         for png in stim.images[: len(view.item.demos)]:
             widgets.show_png(png)

@@ -6,7 +6,7 @@ import pytest
 
 from hhvalues.store.audit import list_audit
 from hhvalues.store.users import MAX_FAILURES, list_users
-from tests.integration.console.conftest import PASSWORD, page, sign_in
+from tests.integration.console.conftest import DEMO, PASSWORD, page, sign_in
 
 
 def _text(at) -> str:
@@ -101,3 +101,23 @@ def test_create_study_and_invite_from_the_console(app_engine, accounts, demo_stu
     assert any(c.value.endswith("/?study=pilot") for c in at.code)
     actions = {(e.action, e.target) for e in list_audit(app_engine)}
     assert ("study_create", "pilot") in actions and ("invite", "pilot") in actions
+
+
+def test_banks_page_shows_the_same_validity_report_as_the_cli(app_engine, accounts, demo_study,
+                                                               open_app):
+    from hhvalues.core.audit import audit_bank
+    from hhvalues.core.validate import load_valid_bank
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("banks")).run()
+    at.button(key="audit-run").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    report = audit_bank(load_valid_bank(DEMO))
+    overall = table[(table["kind"] == "all") & (table["third"] == "all")].iloc[0]
+    assert overall["ideal expected"] == pytest.approx(report.group().expected.value)
+    assert overall["ideal realised"] == pytest.approx(report.group().realised.value)
+    assert overall["best heuristic"] == report.group().best_heuristic
+    assert len(table) == len(report.groups)
+    shown = " ".join(m.value for m in at.markdown)
+    assert all(goal in shown for goal in report.goals)
