@@ -114,3 +114,19 @@ def test_a_bank_from_recorded_walks_survives_a_deliberately_suboptimal_step(rng)
     assert with_lapse > 1e-3
     rows = compare_demonstrators(src, walks, rng=rng, samples=4)
     assert len(rows) == 2 and rows[0].human_length == len(walks[0].path)
+
+
+def test_a_recorded_bank_declares_the_lapse_its_observer_uses(rng):
+    """Format 2: no hidden floor. --lapse 0.01 is written and used for human walks."""
+    from hhvalues.core.bank import BANK_FORMAT_V2, dumps_bank, loads_bank
+    from hhvalues.core.observer import infer
+
+    grid = ("S..p.", ".#.p.", "....C", ".....", ".....")
+    world = parse_world(grid, FS)
+    path = policy_sampler(world, W, 4.0, step_cost=-1.0, horizon=12, planner="hard")(rng)
+    walks = [RecordedWalk("w0", "human:s/1", grid, path, tuple(W), "do")]
+    bank = loads_bank(dumps_bank(bank_from_recordings(_bank(), walks, name="rec", lapse=0.01).bank))
+    assert bank.to_json()["format"] == BANK_FORMAT_V2 and bank.model.lapse == 0.01
+    [item] = bank.items
+    assert np.allclose(infer(bank, item.demos).log_post, infer(bank, item.demos, lapse=0.01).log_post)
+    assert not np.allclose(infer(bank, item.demos).log_post, infer(bank, item.demos, lapse=0.05).log_post)
