@@ -148,8 +148,8 @@ def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None
         probes += _probe_rows(bank, item, n, p_a)
         if progress is not None:
             progress(n + 1, len(items))
-    groups = [_group(probes, kind, third) for kind in (ALL, *ProbeKind) for third in (ALL, *Difficulty)]
-    groups = [g for g in groups if g is not None]
+    groups = [g for kind in (ALL, *ProbeKind) for third in (ALL, *Difficulty)
+              if (g := _group(probes, kind, third)) is not None]
     thirds = {d.value: float(np.mean([p.third is d for p in probes])) for d in Difficulty}
     walks = WalkFigures(len(gains), float(np.mean(gains)), 1.0 - float(np.mean(plain)),
                         float(np.mean(exits)))

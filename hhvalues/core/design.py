@@ -52,8 +52,9 @@ def weights_log_belief(grid: HypothesisGrid, log_belief: NDArray[np.float64]) ->
     per = log_belief.reshape(-1, grid.n_beta)
     top = per.max(axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
-        return (top + np.log(np.exp(per - np.where(np.isfinite(top), top, 0.0)).sum(
+        out: NDArray[np.float64] = (top + np.log(np.exp(per - np.where(np.isfinite(top), top, 0.0)).sum(
             axis=1, keepdims=True)))[:, 0]
+    return out
 
 
 def information_gain(world: World, table: Table, grid: HypothesisGrid,
@@ -80,7 +81,8 @@ def entropy_bits(log_p: NDArray[np.float64]) -> float:
 
 def _logsumexp(x: NDArray[np.float64]) -> NDArray[np.float64]:
     top = x.max(axis=1, keepdims=True)
-    return (top + np.log(np.exp(x - top).sum(axis=1, keepdims=True)))[:, 0]
+    out: NDArray[np.float64] = (top + np.log(np.exp(x - top).sum(axis=1, keepdims=True)))[:, 0]
+    return out
 
 
 __all__ = ["Walkers", "draw_walkers", "entropy_bits", "information_gain", "weights_log_belief"]

@@ -159,7 +159,7 @@ def _step_log_prob(
     m = q.max(axis=0)
     lse = m + np.log(np.exp(q - m).sum(axis=0))
     chosen = int(np.flatnonzero(np.flatnonzero(legal) == a)[0])
-    logp = q[chosen] - lse
+    logp: Array = q[chosen] - lse
     if lapse > 0.0:
         logp = np.logaddexp(np.log1p(-lapse) + logp, np.log(lapse / legal.sum()))
     return logp
@@ -211,7 +211,8 @@ def _soft_log_z(world: World, r: Array, betas: Array, horizon: int) -> Array:
             z /= peak
             log_scale += np.log(peak)
     with np.errstate(divide="ignore"):
-        return np.log(z[world.start]) + log_scale
+        out: Array = np.log(z[world.start]) + log_scale
+    return out
 
 
 def policy_sampler(

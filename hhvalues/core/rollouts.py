@@ -88,8 +88,8 @@ def sample_walks(world: World, table: Table, columns: NDArray[np.intp], betas: N
     return Walks(moves, states)
 
 
-def walks_log_likelihood(world: World, table: Table, walks: Walks, rationality_levels: Sequence[float]
-                         ) -> NDArray[np.float64]:
+def walks_log_likelihood(world: World, table: Table, walks: Walks,
+                         rationality_levels: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
     """``log p(walk_i | w_j, β_b)`` as ``ll[i, j, b]`` for every weight vector of the table.
 
     Identical walks are scored once, and the normaliser of each (step, cell) once for all the

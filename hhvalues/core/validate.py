@@ -81,10 +81,10 @@ def _check_item(bank: Bank, item: Item, report: Report) -> None:
         return
     for p in item.probes:
         if p.kind is ProbeKind.PREDICT:
-            for side, path in zip("AB", p.options, strict=True):
+            for letter, path in zip("AB", p.options, strict=True):
                 walk = follow_path(parse_world(p.grid, bank.features), path, horizon=horizon)
                 if len(set(walk.states)) < len(walk.states):
-                    report.warnings.append(f"{where}, probe {p.id}: option {side} enters a cell "
+                    report.warnings.append(f"{where}, probe {p.id}: option {letter} enters a cell "
                                            "twice (no person walks a loop)")
         if p.kind is ProbeKind.COMPARE:
             a, b = (bank.features.by_id(f) for f in p.features)
