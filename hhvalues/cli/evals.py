@@ -13,7 +13,8 @@ from typing import Any
 import click
 
 from hhvalues.cli.app import cli
-from hhvalues.core.bank import Bank, load_bank
+from hhvalues.core.bank import Bank
+from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
 
 
@@ -96,7 +97,7 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
     from hhvalues.evals.runner import RunConfig, run_eval
     from hhvalues.evals.runner import dry_run as do_dry_run
 
-    bank = load_bank(bank_path)
+    bank = load_valid_bank(bank_path)
     conditions = select_conditions(load_conditions(conditions_path), list(names))
     config = RunConfig(provider=provider, model=model, out=_default_out(provider, model, out),
                        base_url=base_url, concurrency=concurrency, epochs=epochs, limit=limit,
@@ -131,7 +132,7 @@ def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path
     from hhvalues.evals.conditions import load_conditions, select_conditions
     from hhvalues.evals.runner import RunConfig
 
-    bank = load_bank(bank_path)
+    bank = load_valid_bank(bank_path)
     conditions = select_conditions(load_conditions(conditions_path), list(names))
     config = RunConfig(provider=provider, model=model, out=_default_out(provider, model, out),
                        base_url=base_url, epochs=epochs, limit=limit, retry_errors=retry_errors,
@@ -160,7 +161,7 @@ def run_report(bank: Bank, answers: Path, respondents: list[str]) -> dict[str, A
     if bank.has_truth and rows:
         from hhvalues.core.scoring import grade_files, score
 
-        graded = grade_files(bank, [answers]).select(respondents=respondents)
+        graded = grade_files(bank, [answers], allow_empty=True).select(respondents=respondents)
         for row in score(graded, n_boot=1000).rows:
             if row.respondent in rows:
                 rows[row.respondent].update({
@@ -210,7 +211,7 @@ def ablations(bank_path: Path, answer_paths: tuple[Path, ...], baseline: str,
     from hhvalues.core.ablations import ablation_reports, format_reports, reports_to_json
     from hhvalues.core.scoring import grade_files
 
-    bank = load_bank(bank_path)
+    bank = load_valid_bank(bank_path)
     _require(bank.has_truth, f"{bank_path}: ablations need the full bank with truth")
     graded = grade_files(bank, list(answer_paths)).select(splits=list(splits))
     reports = ablation_reports(graded, baseline, seed=seed, n_boot=n_boot)

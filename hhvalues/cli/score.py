@@ -10,6 +10,7 @@ import click
 from hhvalues.cli.app import cli
 from hhvalues.core.answers import parse_respondent
 from hhvalues.core.bank import Bank, load_bank
+from hhvalues.core.validate import check_model
 from hhvalues.core.scoring import (
     CHANCE,
     STATUSES,
@@ -31,6 +32,7 @@ _ANSWERS_HELP = "Answers file(s), JSON Lines; repeat the option or list several 
 
 def _load_full_bank(path: str) -> Bank:
     bank = load_bank(path)
+    check_model(bank, path)
     if not bank.has_truth:
         raise BankError(
             "scoring needs the full bank with truth (this is a public copy)", where=path

@@ -13,7 +13,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hhvalues.core.answers import Answer, Status, iter_answer_lines, parse_answer
+from hhvalues.core.answers import MAX_EPOCH, Answer, Status, iter_answer_lines, parse_answer
 
 
 def iter_located_answers(
@@ -97,7 +97,7 @@ def _read_fast(doc: dict[str, Any]) -> LineAnswer | None:
         return None
     kind, sep, name = respondent.partition(":")
     epoch = get("epoch", 0)
-    if not (sep and kind and name) or type(epoch) is not int or epoch < 0:
+    if not (sep and kind and name) or type(epoch) is not int or not 0 <= epoch <= MAX_EPOCH:
         return None
     choices = get("choices") or {}
     if type(choices) is not dict or not set(choices.values()) <= _CHOICES:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hhvalues.core.bank import write_text_atomic
+from hhvalues.core.jsontext import decode
 from hhvalues.core.probes import Choice
 from hhvalues.errors import AnswersError
 
@@ -84,6 +85,8 @@ class Answer:
         return out
 
 
+MAX_EPOCH = 2**31 - 1
+"""Epochs are counters of repeated runs; anything larger is a malformed line."""
 _KNOWN = {"respondent", "item", "epoch", "choices", "hypothesis", "confidence", "status",
           "rationale", "stimulus"}
 
@@ -99,8 +102,8 @@ def parse_answer(doc: object) -> Answer:
     if not isinstance(item, str) or not item:
         raise AnswersError("'item' must be a non-empty string")
     epoch = doc.get("epoch", 0)
-    if not isinstance(epoch, int) or isinstance(epoch, bool) or epoch < 0:
-        raise AnswersError("'epoch' must be a non-negative integer")
+    if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= MAX_EPOCH:
+        raise AnswersError(f"'epoch' must be an integer in 0..{MAX_EPOCH}")
     choices = doc.get("choices") or {}
     if not isinstance(choices, dict):
         raise AnswersError("'choices' must be an object")
@@ -172,16 +175,16 @@ def iter_answer_lines(
                         # The C scanner json.loads ends in, minus its per-call Python layers.
                         doc, end = _scan_json(line, 0)
                         plain = end == len(line) or line[end:] == "\n"
-                    except (StopIteration, ValueError):
+                    except (StopIteration, ValueError, RecursionError):
                         plain = False
                     if not plain:
-                        # Blank, padded, trailing data or not JSON: json.loads decides and words it.
+                        # Blank, padded, trailing data or not JSON: decode decides and words it.
                         if not line.strip():
                             continue
                         try:
-                            doc = json.loads(line)
-                        except json.JSONDecodeError as exc:
-                            raise AnswersError(f"not valid JSON ({exc.msg})", where=where) from None
+                            doc = decode(line, position=False)
+                        except ValueError as exc:
+                            raise AnswersError(str(exc), where=where) from None
                     try:
                         parsed = parse(doc)
                     except AnswersError as exc:

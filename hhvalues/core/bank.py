@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from hhvalues.core.features import Feature, FeatureSet
+from hhvalues.core.jsontext import decode
 from hhvalues.core.probes import Choice, Margins, Probe, parse_probe
 from hhvalues.errors import BankError
 
@@ -271,10 +272,9 @@ def load_bank(path: str | os.PathLike[str]) -> Bank:
     except (OSError, UnicodeDecodeError) as exc:
         raise BankError(f"cannot read: {exc}", where=str(p)) from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise BankError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-                        where=str(p)) from None
+        doc = decode(text)
+    except ValueError as exc:
+        raise BankError(str(exc), where=str(p)) from None
     try:
         return parse_bank(doc)
     except BankError as exc:
@@ -284,9 +284,9 @@ def load_bank(path: str | os.PathLike[str]) -> Bank:
 def loads_bank(text: str | bytes, *, source: str = "<bank>") -> Bank:
     """Parse bank JSON text (e.g. an upload); errors name ``source``."""
     try:
-        doc = json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise BankError(f"not valid JSON ({exc})", where=source) from None
+        doc = decode(text)
+    except ValueError as exc:
+        raise BankError(str(exc), where=source) from None
     try:
         return parse_bank(doc)
     except BankError as exc:

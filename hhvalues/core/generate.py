@@ -33,7 +33,9 @@ from hhvalues.core.design import draw_walkers, information_gain, weights_log_bel
 from hhvalues.core.features import CATALOGUE, EXIT, FeatureSet
 from hhvalues.core.heuristics import all_heuristic_choices, visited_means_liked
 from hhvalues.core.observer import Posterior, item_matrix, predictive
-from hhvalues.core.prior import HypothesisGrid, grid_size, hypothesis_grid, sample_truth
+from hhvalues.core.prior import (
+    HypothesisGrid, check_budget, generator_bytes, grid_size, hypothesis_grid, sample_truth,
+)
 from hhvalues.core.probes import Choice, Margins, Probe, ProbeKind, choices_from_values, difficulty_of, probe_values
 from hhvalues.core.questions import (
     PROBE_RULE, Tallies, balance_sides, choose, fixed_probes, heuristic_votes, predict_probes,
@@ -46,7 +48,6 @@ DEFAULT_TERRAIN_LEVELS = (0.0, -1.0, -2.0, -4.0)
 DEFAULT_DESTINATION_LEVELS = (-6.0, -3.0, 3.0, 6.0)
 DEFAULT_RATIONALITY_LEVELS = (1.0, 2.0, 4.0)
 CATCH_Q = 0.99
-MAX_HYPOTHESES = 50_000
 MAX_ATTEMPTS = 200
 WORLD_RULE = ("each demonstration's world is the one with the highest expected information gain "
               "about the weights (Monte Carlo over walkers drawn from the posterior after the "
@@ -91,11 +92,13 @@ class GenerateConfig:
         if self.candidates < 1 or self.walkers < 1 or self.predict_worlds < 1:
             raise ValueError("candidates, walkers and predict worlds must be at least 1")
         n_dest = max(1, self.features // 2)
-        size = grid_size((self.terrain_levels,) * (self.features - n_dest)
-                         + (self.destination_levels,) * n_dest, self.rationality_levels)
-        if size > MAX_HYPOTHESES:
-            raise ValueError(f"{self.features} features make a prior of {size:,} hypotheses; "
-                             f"the generator plans every one in every world, up to {MAX_HYPOTHESES:,}")
+        levels = ((self.terrain_levels,) * (self.features - n_dest)
+                  + (self.destination_levels,) * n_dest + ((0.0,),))
+        n_h = grid_size(levels, self.rationality_levels)
+        check_budget(generator_bytes(levels, self.rationality_levels, cells=self.size**2,
+                                     horizon=self.horizon, walkers=self.walkers),
+                     f"generating with {self.features} features ({n_h:,} hypotheses) on "
+                     f"{self.size}x{self.size} worlds")
 
     @property
     def horizon(self) -> int:

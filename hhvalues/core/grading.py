@@ -12,7 +12,7 @@ import gc
 import math
 import os
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import chain
 from typing import Any
 
@@ -37,9 +37,23 @@ def grade(bank: Bank, answers: Iterable[Answer]) -> Graded:
     return grade_located(bank, answers, located=False)
 
 
-def grade_files(bank: Bank, paths: Sequence[str | os.PathLike[str]]) -> Graded:
-    """Grade JSONL answer files, streamed; errors name ``file:line``."""
-    return grade_located(bank, iter_graded_fields(paths))
+def grade_files(bank: Bank, paths: Sequence[str | os.PathLike[str]], *,
+                allow_empty: bool = False) -> Graded:
+    """Grade JSONL answer files, streamed; errors name ``file:line``. Files without a single
+    answer between them are an AnswersError (an empty table would look like a respondent who
+    answered nothing) unless ``allow_empty``: a model run's own log may hold no new answer."""
+    return grade_located(bank, _answers_or_refuse(paths, allow_empty))
+
+
+def _answers_or_refuse(paths: Sequence[str | os.PathLike[str]], allow_empty: bool
+                       ) -> Iterator[tuple[str, Any]]:
+    seen = False
+    for located in iter_graded_fields(paths):
+        seen = True
+        yield located
+    if not seen and not allow_empty:
+        where = str(paths[0]) if len(paths) == 1 else f"{len(paths)} answer files"
+        raise AnswersError("no answers (the file is empty or only blank lines)", where=where)
 
 
 def grade_located(bank: Bank, answers: Iterable[Any], *, located: bool = True) -> Graded:

@@ -39,14 +39,56 @@ class HypothesisGrid(NamedTuple):
         return self.weights[:: self.n_beta]
 
 
+MEMORY_BUDGET = 2 * 1024**3
+"""Bytes the observer or the generator may take for one prior (2 GiB)."""
+
+
 def grid_size(levels: Levels, rationality_levels: Sequence[float]) -> int:
     """Number of hypotheses of a prior, computed without building it."""
     return math.prod(len(lv) for lv in levels) * len(rationality_levels)
 
 
+def observer_bytes(levels: Levels, rationality_levels: Sequence[float], *, cells: int) -> int:
+    """Peak memory of the ideal observer on this prior (estimated before anything is allocated).
+
+    Planning keeps four float32 arrays of cells × weight vectors (values, their padded copy,
+    a scratch array and one step's entry values); the grid itself and the log-likelihoods are
+    float64 per hypothesis.
+    """
+    n_w = math.prod(len(lv) for lv in levels)
+    n_h = n_w * len(rationality_levels)
+    return 16 * n_w * (cells + 2 * math.isqrt(cells) + 4) + 8 * n_h * (len(levels) + 8)
+
+
+def generator_bytes(levels: Levels, rationality_levels: Sequence[float], *, cells: int, horizon: int,
+                    walkers: int) -> int:
+    """Peak memory of the generator on this prior: the planning table of every weight vector
+    (float32, cells × horizon) and the information-gain step's per-move arrays."""
+    n_w = math.prod(len(lv) for lv in levels)
+    steps = min(cells, walkers) * horizon
+    return 4 * n_w * (cells * horizon + 12 * steps) + observer_bytes(
+        levels, rationality_levels, cells=cells)
+
+
+def check_budget(needed: int, what: str, *, budget: int = MEMORY_BUDGET) -> None:
+    """ValueError saying the size and the limit when ``needed`` bytes exceed ``budget``."""
+    if needed > budget:
+        raise ValueError(f"{what} needs about {_size(needed)}, over the memory budget of "
+                         f"{_size(budget)}")
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:,.1f} GiB" if n >= 1024**3 else f"{n / 1024**2:,.0f} MiB"
+
+
 @lru_cache(maxsize=16)
 def hypothesis_grid(levels: Levels, rationality_levels: tuple[float, ...]) -> HypothesisGrid:
-    """The full grid over per-feature ``levels`` × ``rationality_levels`` (weights-major)."""
+    """The full grid over per-feature ``levels`` × ``rationality_levels`` (weights-major).
+
+    ValueError, before anything is allocated, when the grid alone would exceed the memory budget.
+    """
+    n_h = grid_size(levels, rationality_levels)
+    check_budget(8 * n_h * (len(levels) + 2), f"a prior of {n_h:,} hypotheses")
     w = np.array(list(itertools.product(*levels)), dtype=np.float64).reshape(-1, len(levels))
     betas = np.asarray(rationality_levels, dtype=np.float64)
     weights = np.repeat(w, len(betas), axis=0)
@@ -69,4 +111,5 @@ def sample_truth(
     return w, beta
 
 
-__all__ = ["HypothesisGrid", "Levels", "grid_size", "hypothesis_grid", "sample_truth"]
+__all__ = ["MEMORY_BUDGET", "HypothesisGrid", "Levels", "check_budget", "generator_bytes", "grid_size",
+           "hypothesis_grid", "observer_bytes", "sample_truth"]

@@ -17,6 +17,7 @@ import numpy as np
 
 from hhvalues.core.bank import Bank, Item, load_bank, loads_bank
 from hhvalues.core.observer import item_matrix
+from hhvalues.core.prior import check_budget, grid_size, observer_bytes
 from hhvalues.core.probes import ProbeKind, choices_from_values, probe_values, side_of
 from hhvalues.core.world import follow_path, is_complete, parse_world
 from hhvalues.errors import BankError
@@ -46,6 +47,14 @@ def validate_bank(bank: Bank) -> Report:
 
 def _check_model(bank: Bank, report: Report) -> None:
     levels = bank.model.levels(bank.features)
+    grids = [d.grid for it in bank.items for d in it.demos] + [p.grid for it in bank.items for p in it.probes]
+    cells = max((len(g) * max(len(r) for r in g) for g in grids if g), default=1)
+    n_h = grid_size(levels, bank.model.rationality_levels)
+    try:
+        check_budget(observer_bytes(levels, bank.model.rationality_levels, cells=cells),
+                     f"the ideal observer on this prior ({n_h:,} hypotheses, worlds of {cells} cells)")
+    except ValueError as exc:
+        report.errors.append(f"model: {exc}")
     terrain = [max(lv) for f, lv in zip(bank.features, levels, strict=True) if not f.terminal]
     top = max(terrain, default=max(bank.model.weight_levels))
     if terrain and top + bank.step_cost >= 0:
@@ -114,6 +123,14 @@ def _check_item(bank: Bank, item: Item, report: Report) -> None:
     for f in bank.features:
         if not f.terminal and item.truth.weights[f.id] + bank.step_cost >= 0:
             report.warnings.append(f"{where}: {f.id} weight + step cost ≥ 0 (reward farming)")
+
+
+def check_model(bank: Bank, source: str) -> None:
+    """BankError when the bank's model alone is refused (a prior too large for the observer):
+    the cheap part of validation, for readers that do not need the items checked."""
+    report = Report()
+    _check_model(bank, report)
+    _raise_first(report, source)
 
 
 def _raise_first(report: Report, source: str) -> None:
