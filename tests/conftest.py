@@ -70,7 +70,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     """An engine on a fresh, migrated SQLite file."""
-    from hhvalues.store.engine import make_engine, upgrade
+    from hhvalues.store.db import make_engine, upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -105,8 +105,7 @@ def pg_database_url() -> Iterator[str]:
 @pytest.fixture
 def pg_engine(pg_database_url: str) -> Iterator[Engine]:
     """An engine on the module's PostgreSQL database, migrated and emptied for each test."""
-    from hhvalues.store.engine import make_engine, upgrade
-    from hhvalues.store.tables import metadata
+    from hhvalues.store.db import make_engine, metadata, upgrade
 
     engine = make_engine(pg_database_url)
     upgrade(engine)

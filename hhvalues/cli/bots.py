@@ -398,9 +398,8 @@ class Oracle:
         """(item id, truth answers, truth weights, flipped probes) of the item now shown."""
         from sqlmodel import select
 
-        from hhvalues.store.engine import read_session
-        from hhvalues.store.study import hash_token
-        from hhvalues.store.tables import AnswerRow, ItemRow, ParticipantRow, StudyRow
+        from hhvalues.store.db import AnswerRow, ItemRow, ParticipantRow, StudyRow, read_session
+        from hhvalues.store.studies import hash_token
 
         with read_session(self.engine) as session:
             p = session.exec(select(ParticipantRow).where(
@@ -663,8 +662,8 @@ def bots_cmd(slug: str, count: int, answer: str, base_url: str, timeout: float, 
     Each bot opens BASE/?study=SLUG over Streamlit's websocket protocol, consents, answers
     every item and must reach the completion code. Exit 0 when all did, 2 otherwise.
     """
-    from hhvalues.store.engine import make_engine
-    from hhvalues.store.study import get_study
+    from hhvalues.store.db import make_engine
+    from hhvalues.store.studies import get_study
 
     if not base_url.startswith(("http://", "https://")):
         raise BotError(f"--url must start with http:// or https://, got {base_url!r}")

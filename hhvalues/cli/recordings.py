@@ -35,7 +35,7 @@ from hhvalues.core.walks import DEFAULT_LAPSE
 def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_per_item: int,
                     seed: int, name: str, out: Path, db_url: str | None) -> None:
     """Build a bank whose demonstrations are the recorded walks of a demonstration study."""
-    from hhvalues.store.recorded import recorded_bank
+    from hhvalues.store.demonstration import recorded_bank
 
     with database(db_url) as engine:
         made = recorded_bank(engine, slug, min_quality=min_quality, lapse=lapse,
@@ -66,8 +66,7 @@ def recordings() -> None:
 @_DB_OPTION
 def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
     """Human vs simulated demonstrator in the same worlds with the same weights (JSON)."""
-    from hhvalues.store.recorded import compare_recordings
-    from hhvalues.store.recordings import study_recordings
+    from hhvalues.store.demonstration import compare_recordings, study_recordings
 
     with database(db_url) as engine:
         rec = study_recordings(engine, slug)

@@ -6,11 +6,11 @@ before it runs, so a new or older database just works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -19,6 +19,8 @@ from hhvalues.errors import InputError
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from hhvalues.store.studies import Limit
 
 # The store (SQLAlchemy, Alembic) is imported inside the commands: every other command, and
 # `hhvalues --help`, starts without it.
@@ -43,14 +45,55 @@ class _LazyChoice(click.Choice):  # type: ignore[type-arg]
         pass
 
 
+class _Limited(click.ParamType):
+    """A number within one configuration field's limits, read from the store when first needed
+    (:data:`~hhvalues.store.studies.STUDY_LIMITS`, :data:`~hhvalues.store.demonstration.DEMO_LIMITS`)."""
+
+    def __init__(self, limits: Callable[[], Mapping[str, Limit]], field: str) -> None:
+        self._limits, self._field = limits, field
+
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        limit = self._limits()[self._field]
+        return "integer" if limit.integer else "float"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        limit = self._limits()[self._field]
+        return f"{'INTEGER' if limit.integer else 'FLOAT'} RANGE"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        limit = self._limits()[self._field]
+        try:
+            number = int(value) if limit.integer else float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a valid {self.name}.", param, ctx)
+        if not limit.low <= number <= limit.high:
+            self.fail(f"{number:g} is not in the range {limit.low:g}<=x<={limit.high:g}.",
+                      param, ctx)
+        return number
+
+
+def _study_limits() -> Mapping[str, Limit]:
+    from hhvalues.store.studies import STUDY_LIMITS
+
+    return STUDY_LIMITS
+
+
+def _demo_limits() -> Mapping[str, Limit]:
+    from hhvalues.store.demonstration import DEMO_LIMITS
+
+    return DEMO_LIMITS
+
+
 def _modes() -> list[str]:
-    from hhvalues.store.config import Mode
+    from hhvalues.store.studies import Mode
 
     return [m.value for m in Mode]
 
 
 def _kinds() -> list[str]:
-    from hhvalues.store.config import StudyKind
+    from hhvalues.store.studies import StudyKind
 
     return [k.value for k in StudyKind]
 
@@ -60,7 +103,7 @@ def _now() -> datetime:
 
 
 def _engine(url: str | None) -> Engine:
-    from hhvalues.store.engine import make_engine, upgrade
+    from hhvalues.store.db import make_engine, upgrade
 
     engine = make_engine(url)
     upgrade(engine)
@@ -90,27 +133,30 @@ def study() -> None:
 @click.option("--bank", "bank_path", type=click.Path(path_type=Path), required=True,
               help="The full bank (with truth); it is validated and imported.")
 @click.option("--name", "slug", required=True, help="Study name used in links (a-z, 0-9, -, _).")
-@click.option("--items", type=click.IntRange(0), default=None, help="Test items per participant "
-              "(default: all).")
-@click.option("--train", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--catch", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--item-seconds", type=click.FloatRange(min=1), default=120.0, show_default=True)
-@click.option("--session-minutes", type=click.FloatRange(min=1), default=60.0, show_default=True)
+@click.option("--items", type=_Limited(_study_limits, "items"), default=None,
+              help="Test items per participant (default: all).")
+@click.option("--train", type=_Limited(_study_limits, "train"), default=0, show_default=True)
+@click.option("--catch", type=_Limited(_study_limits, "catch"), default=0, show_default=True)
+@click.option("--item-seconds", type=_Limited(_study_limits, "item_seconds"), default=120.0,
+              show_default=True)
+@click.option("--session-minutes", type=_Limited(_study_limits, "session_minutes"), default=60.0,
+              show_default=True)
 @click.option("--mode", type=_LazyChoice(_modes), default="probes",
               show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Item order / A/B seed.")
+@click.option("--seed", type=_Limited(_study_limits, "seed"), default=0, show_default=True,
+              help="Item order / A/B seed.")
 @click.option("--kind", type=_LazyChoice(_kinds), default="answer",
               show_default=True, help="answer: people answer items; demonstrate: people walk worlds "
               "under assigned values (issue 6; see --instruction, --practice, --worlds).")
 @click.option("--instruction", type=click.Choice(["do", "teach", "balanced"]), default="balanced",
               show_default=True, help="demonstrate: 'do' (collect points), 'teach' (show an observer "
               "what you value) or balanced across participants.")
-@click.option("--practice", type=click.IntRange(0), default=1, show_default=True,
+@click.option("--practice", type=_Limited(_demo_limits, "practice"), default=1, show_default=True,
               help="demonstrate: practice worlds per participant.")
-@click.option("--worlds", type=click.IntRange(1), default=3, show_default=True,
+@click.option("--worlds", type=_Limited(_demo_limits, "worlds"), default=3, show_default=True,
               help="demonstrate: recorded worlds per participant.")
-@click.option("--walk-seconds", type=click.FloatRange(min=1), default=300.0, show_default=True,
-              help="demonstrate: time limit of one walk.")
+@click.option("--walk-seconds", type=_Limited(_demo_limits, "walk_seconds"), default=300.0,
+              show_default=True, help="demonstrate: time limit of one walk.")
 @_DB_OPTION
 def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch: int,
                item_seconds: float, session_minutes: float, mode: str, seed: int, kind: str,
@@ -118,21 +164,18 @@ def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch:
                db_url: str | None) -> None:
     """Import a bank and create an open study on it."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store.config import Mode, StudyConfig, StudyKind
-    from hhvalues.store.engine import write_session
-    from hhvalues.store.queries import import_bank
-    from hhvalues.store.study import create_study
+    from hhvalues.store.db import store_bank
+    from hhvalues.store.studies import Mode, StudyConfig, StudyKind, create_study
 
     bank = load_valid_bank(bank_path)
     config = StudyConfig(items=items, train=train, catch=catch, item_seconds=item_seconds,
                          session_minutes=session_minutes, mode=Mode(mode), seed=seed)
     if kind == StudyKind.DEMONSTRATE.value:  # issue 6: the bank supplies features, prior and worlds
-        from hhvalues.store.recordings import DemoConfig, demonstrate_config
+        from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
     with database(db_url) as engine:
-        with write_session(engine) as session:
-            info = import_bank(session, bank, now=_now)
+        info = store_bank(engine, bank, now=_now, actor="cli", action="bank_import")
         created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=_now,
                                kind=StudyKind(kind), actor="cli")
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
@@ -149,7 +192,7 @@ def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None
     """Print one participant link per line (BASE/?t=TOKEN); tokens are stored hashed only."""
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    from hhvalues.store.study import invite
+    from hhvalues.store.studies import invite
 
     with database(db_url) as engine:
         tokens = invite(engine, slug, count, now=_now, actor="cli")
@@ -161,7 +204,7 @@ def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None
 @_DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per study: name, status, bank, configuration version, participants by state."""
-    from hhvalues.store.study import list_studies
+    from hhvalues.store.studies import list_studies
 
     with database(db_url) as engine:
         studies = list_studies(engine)
@@ -174,11 +217,9 @@ def list_cmd(db_url: str | None) -> None:
 
 
 def _export_formats() -> list[str]:
-    from hhvalues.store.export import ExportFormat
-    from hhvalues.store.exports import ConsoleExport
+    from hhvalues.store.exports import ExportFormat
 
-    return [f.value for f in ExportFormat] + [
-        f.value for f in ConsoleExport if f.value not in {e.value for e in ExportFormat}]
+    return [f.value for f in ExportFormat]
 
 
 @cli.command("export")
@@ -194,14 +235,10 @@ def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
 
     Answers are streamed from the database; the file's SHA-256 goes to the audit log.
     """
-    from hhvalues.store.audit import record
-    from hhvalues.store.exports import ConsoleExport, write_export
+    from hhvalues.store.exports import write_export
 
     with database(db_url) as engine:
-        written = write_export(engine, slug, ConsoleExport(fmt), out)
-        record(engine, actor="cli", action="export", target=slug, now=_now,
-               detail={"format": fmt, "rows": written.rows, "file": out.name},
-               sha256=written.sha256)
+        written = write_export(engine, slug, fmt, out, actor="cli", now=_now)
     what = "answers" if fmt in ("jsonl", "csv", "parquet", "bundle") else "rows"
     click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
                err=True)

@@ -13,7 +13,7 @@ from hhvalues.errors import InputError
 
 
 def _roles() -> list[str]:
-    from hhvalues.store.users import ConsoleRole  # the store loads only when a command runs
+    from hhvalues.store.accounts import ConsoleRole  # the store loads only when a command runs
 
     return [r.value for r in ConsoleRole]
 
@@ -48,7 +48,7 @@ def user() -> None:
 @_DB_OPTION
 def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
     """Create an account; the password is prompted for (or read with --password-stdin)."""
-    from hhvalues.store.users import add_user
+    from hhvalues.store.accounts import add_user
 
     password = _read_password(from_stdin)
     with database(db_url) as engine:
@@ -60,7 +60,7 @@ def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
 @_DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per account: name, role, state, last login."""
-    from hhvalues.store.users import list_users
+    from hhvalues.store.accounts import list_users
 
     with database(db_url) as engine:
         users = list_users(engine)
@@ -79,7 +79,7 @@ def list_cmd(db_url: str | None) -> None:
 @_DB_OPTION
 def disable_cmd(name: str, db_url: str | None) -> None:
     """Disable an account and end its sessions."""
-    from hhvalues.store.users import set_disabled
+    from hhvalues.store.accounts import set_disabled
 
     with database(db_url) as engine:
         set_disabled(engine, name, True, now=_now, actor="cli")
@@ -91,7 +91,7 @@ def disable_cmd(name: str, db_url: str | None) -> None:
 @_DB_OPTION
 def enable_cmd(name: str, db_url: str | None) -> None:
     """Enable an account again (also lifts a lockout)."""
-    from hhvalues.store.users import set_disabled
+    from hhvalues.store.accounts import set_disabled
 
     with database(db_url) as engine:
         set_disabled(engine, name, False, now=_now, actor="cli")
@@ -104,7 +104,7 @@ def enable_cmd(name: str, db_url: str | None) -> None:
 @_DB_OPTION
 def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
     """Set a new password (prompted, or --password-stdin); ends the account's sessions."""
-    from hhvalues.store.users import set_password
+    from hhvalues.store.accounts import set_password
 
     password = _read_password(from_stdin)
     with database(db_url) as engine:
@@ -118,7 +118,7 @@ def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
 @_DB_OPTION
 def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
-    from hhvalues.store.users import allow_sso
+    from hhvalues.store.accounts import allow_sso
 
     with database(db_url) as engine:
         allow_sso(engine, email, role, now=_now, actor="cli")

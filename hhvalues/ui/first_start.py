@@ -16,10 +16,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import HHValuesError, InputError
-from hhvalues.store.config import Mode, StudyConfig
-from hhvalues.store.engine import write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.study import create_study, get_study, list_studies
+from hhvalues.store.db import import_bank, write_session
+from hhvalues.store.studies import Mode, StudyConfig, create_study, get_study, list_studies
 
 DEMO_SLUG = "demo"
 DEMO_BANK = Path(__file__).resolve().parents[2] / "data" / "banks" / "demo.json"

@@ -17,8 +17,8 @@ from hhvalues.core.bank import Bank, Item
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.render import ItemStimulus, item_stimulus, render_demo_png, stimulus_hash
-from hhvalues.store.session import GRACE
-from hhvalues.store.views import ItemView
+from hhvalues.store.db import GRACE
+from hhvalues.store.participation import ItemView
 from hhvalues.ui import backend, state
 
 

@@ -124,15 +124,8 @@ class StudySetup:
 def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup:
     """Import the demo bank and create an open study on it (through the store)."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store import (
-        Mode,
-        StudyConfig,
-        create_study,
-        import_bank,
-        make_engine,
-        upgrade,
-        write_session,
-    )
+    from hhvalues.store.db import import_bank, make_engine, upgrade, write_session
+    from hhvalues.store.studies import Mode, StudyConfig, create_study
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -144,7 +137,7 @@ def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup
         upgrade(engine)
         with write_session(engine) as session:
             info = import_bank(session, load_valid_bank(DEMO_BANK), now=now)
-        study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now)
+        study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now, actor="test")
     finally:
         engine.dispose()
     return StudySetup(slug, study.config.completion_code, database_url)

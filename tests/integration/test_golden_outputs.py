@@ -32,20 +32,23 @@ from hhvalues.cli import main
 from hhvalues.core.answers import Answer, Status
 from hhvalues.core.bank import Bank, load_bank
 from hhvalues.core.world import MOVES
-from hhvalues.store.config import StudyConfig, StudyKind
-from hhvalues.store.engine import make_engine, upgrade, write_session
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.queries import import_bank, record_answers
-from hhvalues.store.recordings import (
+from hhvalues.store.db import import_bank, make_engine, record_answers, upgrade, write_session
+from hhvalues.store.demonstration import (
     DemoConfig,
     acknowledge_practice,
     demo_step,
     demonstrate_config,
     record_move,
 )
-from hhvalues.store.session import acknowledge_feedback, current_step, submit
-from hhvalues.store.study import create_study, invite
-from hhvalues.store.views import StepKind
+from hhvalues.store.participation import (
+    StepKind,
+    acknowledge_feedback,
+    consent,
+    current_step,
+    start_session,
+    submit,
+)
+from hhvalues.store.studies import StudyConfig, StudyKind, create_study, invite
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "data" / "banks" / "demo.json"
@@ -107,8 +110,8 @@ def _answer_study(engine: Engine, bank: Bank, clock: _Clock) -> None:
         completion_code="GOLDEN01",
         seed=3,
     )
-    create_study(engine, slug="golden", bank_id=info.id, config=config, now=clock)
-    tokens = invite(engine, "golden", 3, now=clock)
+    create_study(engine, slug="golden", bank_id=info.id, config=config, now=clock, actor="test")
+    tokens = invite(engine, "golden", 3, now=clock, actor="test")
     rng = np.random.default_rng(7)
     for k, token in enumerate(tokens):
         consent(engine, token, now=clock)
@@ -166,9 +169,10 @@ def _demonstration_study(engine: Engine, bank: Bank, clock: _Clock) -> None:
         config=config,
         now=clock,
         kind=StudyKind.DEMONSTRATE,
+        actor="test",
     )
     rng = np.random.default_rng(11)
-    for token in invite(engine, "walkers", 3, now=clock):
+    for token in invite(engine, "walkers", 3, now=clock, actor="test"):
         consent(engine, token, now=clock)
         start_session(engine, token, now=clock)
         while (step := demo_step(engine, token, now=clock)).walk is not None:

@@ -7,7 +7,7 @@ from dataclasses import asdict
 import altair as alt
 import pandas as pd
 
-from hhvalues.store.results import Results
+from hhvalues.store.analysis import Results
 
 
 def accuracy_chart(results: Results) -> alt.LayerChart:

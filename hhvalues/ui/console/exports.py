@@ -16,23 +16,23 @@ from typing import BinaryIO
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.store.audit import record
-from hhvalues.store.exports import ConsoleExport, count_answers, write_export
+from hhvalues.store.db import Clock
+from hhvalues.store.exports import ExportFormat, count_answers, write_export
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
 FILES = {
-    ConsoleExport.JSONL: ("Answers (JSON Lines)", "answers.jsonl", "application/jsonl"),
-    ConsoleExport.CSV: ("Answers (CSV)", "answers.csv", "text/csv"),
-    ConsoleExport.PARQUET: ("Answers (Parquet)", "answers.parquet", "application/vnd.apache.parquet"),
-    ConsoleExport.SCORES: ("Per-respondent scores (JSON)", "scores.json", "application/json"),
-    ConsoleExport.ITEMS: ("Per-item table (CSV)", "items.csv", "text/csv"),
-    ConsoleExport.BUNDLE: ("Study bundle (zip)", "bundle.zip", "application/zip"),
+    ExportFormat.JSONL: ("Answers (JSON Lines)", "answers.jsonl", "application/jsonl"),
+    ExportFormat.CSV: ("Answers (CSV)", "answers.csv", "text/csv"),
+    ExportFormat.PARQUET: ("Answers (Parquet)", "answers.parquet", "application/vnd.apache.parquet"),
+    ExportFormat.SCORES: ("Per-respondent scores (JSON)", "scores.json", "application/json"),
+    ExportFormat.ITEMS: ("Per-item table (CSV)", "items.csv", "text/csv"),
+    ExportFormat.BUNDLE: ("Study bundle (zip)", "bundle.zip", "application/zip"),
 }
 
 
-def make_export(engine: Engine, slug: str, fmt: ConsoleExport, actor: str,
-                now: Callable[[], object]) -> Callable[[], BinaryIO]:
+def make_export(engine: Engine, slug: str, fmt: ExportFormat, actor: str,
+                now: Clock) -> Callable[[], BinaryIO]:
     """The on-click generator of one export file (audited, SHA-256 recorded)."""
 
     def generate() -> BinaryIO:
@@ -40,10 +40,7 @@ def make_export(engine: Engine, slug: str, fmt: ConsoleExport, actor: str,
         os.close(fd)
         path = Path(tmp)
         try:
-            written = write_export(engine, slug, fmt, path)
-            record(engine, actor=actor, action="export", target=slug, now=now,  # type: ignore[arg-type]
-                   detail={"format": fmt.value, "rows": written.rows, "file": FILES[fmt][1]},
-                   sha256=written.sha256)
+            write_export(engine, slug, fmt, path, actor=actor, now=now, file_name=FILES[fmt][1])
             fh = path.open("rb")
         finally:
             path.unlink(missing_ok=True)  # the open handle keeps the data until it is read

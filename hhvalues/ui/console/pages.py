@@ -1,4 +1,4 @@
-"""The console's pages per role, registered on :mod:`hhvalues.ui.navigation`.
+"""The console's pages per role (the navigation gives each role only its own).
 
 Pages are files (``st.Page(path)``) so AppTest can ``switch_page`` to them; each file renders
 only when run as a page. Researchers get studies, banks and exports; admins also users and the
@@ -10,9 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-
-from hhvalues.ui.console import auth
-from hhvalues.ui.navigation import CONSOLE_PAGES, PUBLIC_PAGES, ROLE_RESOLVERS, Role
 
 HERE = Path(__file__).resolve().parent
 ACCOUNT = HERE / "login.py"
@@ -46,14 +43,4 @@ def admin_pages() -> dict[str, list[st.Page]]:
                     "Account": account}
 
 
-def register() -> None:
-    """Add the console to the navigation (idempotent)."""
-    CONSOLE_PAGES[Role.RESEARCHER] = researcher_pages
-    CONSOLE_PAGES[Role.ADMIN] = admin_pages
-    if auth.resolve_role not in ROLE_RESOLVERS:
-        ROLE_RESOLVERS.append(auth.resolve_role)
-    if account_page not in PUBLIC_PAGES:
-        PUBLIC_PAGES.append(account_page)
-
-
-__all__ = ["account_page", "admin_pages", "register", "researcher_pages"]
+__all__ = ["account_page", "admin_pages", "researcher_pages"]

@@ -10,8 +10,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.session import acknowledge_feedback, training_feedback
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step, acknowledge_feedback, training_feedback
 from hhvalues.ui import backend, state, widgets
 
 _STRENGTH = {1: "somewhat", 2: "", 3: "strongly"}

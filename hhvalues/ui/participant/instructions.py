@@ -9,8 +9,7 @@ from hhvalues.core.features import CATALOGUE, FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.render import describe_probe, render_demo_png
 from hhvalues.errors import HHValuesError
-from hhvalues.store.participant import start_session
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step, start_session
 from hhvalues.ui import backend, state, widgets
 
 # The worked example uses the catalogue's own features, so it looks like the real items.

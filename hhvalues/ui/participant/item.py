@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from hhvalues.core.probes import ProbeKind
 from hhvalues.core.render import ItemStimulus
-from hhvalues.store.views import ItemView, Step
+from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
 from hhvalues.ui.participant import answer
 

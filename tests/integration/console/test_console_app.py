@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hhvalues.store.audit import list_audit
-from hhvalues.store.users import MAX_FAILURES, list_users
+from hhvalues.store.accounts import MAX_FAILURES, list_users
+from hhvalues.store.db import list_audit
 from tests.integration.console.conftest import PASSWORD, page, sign_in
 
 

@@ -5,9 +5,14 @@ import pytest
 
 from hhvalues.cli import main
 from hhvalues.core.answers import read_answers
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.session import acknowledge_feedback, current_step, submit
-from hhvalues.store.views import StepKind
+from hhvalues.store.participation import (
+    StepKind,
+    acknowledge_feedback,
+    consent,
+    current_step,
+    start_session,
+    submit,
+)
 
 TINY = "tests/data/examples/tiny_bank.json"
 

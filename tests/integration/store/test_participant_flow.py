@@ -7,19 +7,22 @@ from sqlalchemy import text
 
 from hhvalues.core.answers import Status
 from hhvalues.errors import InputError, LinkError
-from hhvalues.store.config import IntakeQuestion, Mode, StudyStatus
-from hhvalues.store.engine import make_engine, read_session
-from hhvalues.store.participant import consent, decline, enrol, start_session, submit_intake
-from hhvalues.store.session import (
+from hhvalues.store.db import make_engine, read_session
+from hhvalues.store.participation import (
+    StepKind,
     acknowledge_feedback,
+    consent,
     current_step,
+    decline,
+    enrol,
     save_draft,
+    start_session,
     submit,
+    submit_intake,
     sweep_timeouts,
     training_feedback,
 )
-from hhvalues.store.study import invite, set_study_status
-from hhvalues.store.views import StepKind
+from hhvalues.store.studies import IntakeQuestion, Mode, StudyStatus, invite, set_study_status
 
 
 def _rows(engine, sql, **params):
@@ -28,7 +31,7 @@ def _rows(engine, sql, **params):
 
 
 def _begin(engine, slug, clock):
-    [token] = invite(engine, slug, 1, now=clock)
+    [token] = invite(engine, slug, 1, now=clock, actor="test")
     consent(engine, token, now=clock)
     start_session(engine, token, now=clock)
     return token
@@ -40,7 +43,7 @@ def _answer_all(step, letter="A"):
 
 def test_token_is_random_and_stored_only_as_sha256(engine, make_study, clock, snapshot):
     make_study()
-    tokens = invite(engine, "s", 3, now=clock)
+    tokens = invite(engine, "s", 3, now=clock, actor="test")
     assert len(set(tokens)) == 3 and all(len(t) >= 22 for t in tokens)  # ≥ 128 bits, url-safe
     stored = {r[0] for r in _rows(engine, "SELECT token_hash FROM participants")}
     assert stored == {hashlib.sha256(t.encode()).hexdigest() for t in tokens}
@@ -50,7 +53,7 @@ def test_token_is_random_and_stored_only_as_sha256(engine, make_study, clock, sn
 
 def test_whole_session_train_feedback_test_catch_done(engine, make_study, clock):
     make_study(train=1, catch=1, item_seconds=60)
-    [token] = invite(engine, "s", 1, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
     assert current_step(engine, token, now=clock).kind is StepKind.CONSENT
     consent(engine, token, now=clock)
     assert current_step(engine, token, now=clock).kind is StepKind.INSTRUCTIONS
@@ -97,7 +100,7 @@ def test_ab_sides_are_mapped_back_before_storing(engine, make_study, clock):
 
 def test_flips_are_balanced_over_a_participant(engine, make_study, clock):
     make_study(train=1, catch=1)
-    [token] = invite(engine, "s", 1, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
     [(assignment,)] = _rows(engine, "SELECT assignment FROM participants")
     a = assignment if isinstance(assignment, list) else __import__("json").loads(assignment)
     n_flipped = sum(len(e["flip"]) for e in a)
@@ -257,7 +260,7 @@ def test_open_enrolment_records_prolific_ids_and_resumes_by_pid(engine, make_stu
 def test_intake_answers_are_checked_and_stored(engine, make_study, clock):
     q = IntakeQuestion("degree", "Highest degree", ("BSc", "MSc", "PhD"))
     make_study(intake=(q,))
-    [token] = invite(engine, "s", 1, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
     consent(engine, token, now=clock)
     assert current_step(engine, token, now=clock).kind is StepKind.INTAKE
     with pytest.raises(LinkError):
@@ -272,7 +275,7 @@ def test_intake_answers_are_checked_and_stored(engine, make_study, clock):
                                    "A" * 27])
 def test_bad_tokens_raise_and_write_nothing(engine, make_study, clock, token, snapshot):
     make_study()
-    invite(engine, "s", 1, now=clock)
+    invite(engine, "s", 1, now=clock, actor="test")
     before = snapshot(engine)
     assert current_step(engine, token, now=clock).kind is StepKind.INVALID
     for call in (lambda: consent(engine, token, now=clock), lambda: decline(engine, token, now=clock),
@@ -315,8 +318,8 @@ def test_tampered_item_ids_and_values_raise_and_write_nothing(engine, make_study
 
 def test_closed_study_shows_closed_and_refuses_writes(engine, make_study, clock, snapshot):
     make_study()
-    [token] = invite(engine, "s", 1, now=clock)
-    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     assert current_step(engine, token, now=clock).kind is StepKind.CLOSED
     with pytest.raises(LinkError):
@@ -330,7 +333,7 @@ def test_a_study_closed_mid_session_refuses_drafts_and_submits(engine, make_stud
     make_study()
     token = _begin(engine, "s", clock)
     view = current_step(engine, token, now=clock).item
-    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock)
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     choices = {view.item.probes[0].id: "A"}
     for write in (save_draft, submit):
