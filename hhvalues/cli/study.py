@@ -6,43 +6,17 @@ before it runs, so a new or older database just works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from hhvalues.cli.app import cli
+from hhvalues.cli.app import DB_OPTION, LazyChoice, cli, database, now
 from hhvalues.errors import InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
     from hhvalues.store.studies import Limit
-
-# The store (SQLAlchemy, Alembic) is imported inside the commands: every other command, and
-# `hhvalues --help`, starts without it.
-
-
-class _LazyChoice(click.Choice):  # type: ignore[type-arg]
-    """A click.Choice whose values come from the store's enums when first needed."""
-
-    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
-        self._load: Callable[[], Sequence[str]] = load
-        self._values: tuple[str, ...] | None = None
-        super().__init__([])
-
-    @property
-    def choices(self) -> Sequence[str]:
-        if self._values is None:
-            self._values = tuple(self._load())
-        return self._values
-
-    @choices.setter
-    def choices(self, _: object) -> None:
-        pass
 
 
 class _Limited(click.ParamType):
@@ -98,32 +72,6 @@ def _kinds() -> list[str]:
     return [k.value for k in StudyKind]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _engine(url: str | None) -> Engine:
-    from hhvalues.store.db import make_engine, upgrade
-
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[Engine]:
-    """The upgraded engine of one command, disposed when it is done."""
-    engine = _engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-_DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
-                          help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
-
-
 @cli.group()
 def study() -> None:
     """Create studies, mint participant links, list studies."""
@@ -141,11 +89,11 @@ def study() -> None:
               show_default=True)
 @click.option("--session-minutes", type=_Limited(_study_limits, "session_minutes"), default=60.0,
               show_default=True)
-@click.option("--mode", type=_LazyChoice(_modes), default="probes",
+@click.option("--mode", type=LazyChoice(_modes), default="probes",
               show_default=True)
 @click.option("--seed", type=_Limited(_study_limits, "seed"), default=0, show_default=True,
               help="Item order / A/B seed.")
-@click.option("--kind", type=_LazyChoice(_kinds), default="answer",
+@click.option("--kind", type=LazyChoice(_kinds), default="answer",
               show_default=True, help="answer: people answer items; demonstrate: people walk worlds "
               "under assigned values (issue 6; see --instruction, --practice, --worlds).")
 @click.option("--instruction", type=click.Choice(["do", "teach", "balanced"]), default="balanced",
@@ -157,7 +105,7 @@ def study() -> None:
               help="demonstrate: recorded worlds per participant.")
 @click.option("--walk-seconds", type=_Limited(_demo_limits, "walk_seconds"), default=300.0,
               show_default=True, help="demonstrate: time limit of one walk.")
-@_DB_OPTION
+@DB_OPTION
 def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch: int,
                item_seconds: float, session_minutes: float, mode: str, seed: int, kind: str,
                instruction: str, practice: int, worlds: int, walk_seconds: float,
@@ -175,8 +123,8 @@ def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch:
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
     with database(db_url) as engine:
-        info = store_bank(engine, bank, now=_now, actor="cli", action="bank_import")
-        created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=_now,
+        info = store_bank(engine, bank, now=now, actor="cli", action="bank_import")
+        created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=now,
                                kind=StudyKind(kind), actor="cli")
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
     click.echo(f"created {what} {created.slug} on bank {info.name} v{info.version} "
@@ -187,7 +135,7 @@ def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch:
 @click.option("--name", "slug", required=True)
 @click.option("--count", type=click.IntRange(1, 100_000), required=True)
 @click.option("--base-url", default="http://localhost:8501", show_default=True)
-@_DB_OPTION
+@DB_OPTION
 def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None:
     """Print one participant link per line (BASE/?t=TOKEN); tokens are stored hashed only."""
     if not base_url.startswith(("http://", "https://")):
@@ -195,13 +143,13 @@ def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None
     from hhvalues.store.studies import invite
 
     with database(db_url) as engine:
-        tokens = invite(engine, slug, count, now=_now, actor="cli")
+        tokens = invite(engine, slug, count, now=now, actor="cli")
     base = base_url.rstrip("/")
     click.echo("\n".join(f"{base}/?t={t}" for t in tokens))
 
 
 @study.command("list")
-@_DB_OPTION
+@DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per study: name, status, bank, configuration version, participants by state."""
     from hhvalues.store.studies import list_studies
@@ -224,12 +172,12 @@ def _export_formats() -> list[str]:
 
 @cli.command("export")
 @click.option("--study", "slug", required=True)
-@click.option("--format", "fmt", type=_LazyChoice(_export_formats),
+@click.option("--format", "fmt", type=LazyChoice(_export_formats),
               default="jsonl", show_default=True,
               help="jsonl/csv/parquet: answers; scores: per-respondent scores JSON; items: the "
               "per-item table (CSV); bundle: zip that re-scores with hhvalues score.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@_DB_OPTION
+@DB_OPTION
 def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
     """Write a study's answers (timeouts included), scores, item table or bundle.
 
@@ -238,7 +186,7 @@ def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
     from hhvalues.store.exports import write_export
 
     with database(db_url) as engine:
-        written = write_export(engine, slug, fmt, out, actor="cli", now=_now)
+        written = write_export(engine, slug, fmt, out, actor="cli", now=now)
     what = "answers" if fmt in ("jsonl", "csv", "parquet", "bundle") else "rows"
     click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
                err=True)
