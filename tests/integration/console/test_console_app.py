@@ -101,3 +101,30 @@ def test_create_study_and_invite_from_the_console(app_engine, accounts, demo_stu
     assert any(c.value.endswith("/?study=pilot") for c in at.code)
     actions = {(e.action, e.target) for e in list_audit(app_engine)}
     assert ("study_create", "pilot") in actions and ("invite", "pilot") in actions
+
+
+def test_the_edit_form_takes_its_bounds_from_the_limits_and_survives_an_old_config(
+        app_engine, accounts, demo_study, open_app):
+    """A study stored with item_seconds=2 (the CLI allowed it before the limits) crashed the
+    Edit tab; the inputs now show it at the nearest bound, and saving refuses nothing else."""
+    from sqlalchemy import update
+
+    from hhvalues.store.db import StudyConfigRow, StudyRow, write_session
+    from hhvalues.store.studies import STUDY_LIMITS, get_study
+
+    old = get_study(app_engine, demo_study).config.with_changes(item_seconds=2.0).to_json()
+    with write_session(app_engine) as session:
+        session.exec(update(StudyRow).where(StudyRow.slug == demo_study).values(config=old))
+        session.exec(update(StudyConfigRow).values(config=old))
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("studies")).run()
+    assert not at.exception
+    for name in ("items", "train", "catch", "item_seconds", "session_minutes", "seed",
+                 "min_answer_seconds", "catch_exclude"):
+        key = "min-seconds" if name == "min_answer_seconds" else name.replace("_", "-")
+        for prefix in ("new", f"edit-{demo_study}"):
+            box = at.number_input(key=f"{prefix}-{key}")
+            assert (box.min, box.max) == (STUDY_LIMITS[name].low, STUDY_LIMITS[name].high), name
+    assert at.number_input(key=f"edit-{demo_study}-item-seconds").value == 5.0
+    at.button(key="edit-study-submit").click().run()
+    assert not at.exception and get_study(app_engine, demo_study).config.item_seconds == 5.0

@@ -108,3 +108,28 @@ def test_commands_upgrade_an_empty_database(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     code, out, _ = run(capsys, "study", "list", "--db", url)
     assert code == 0 and "no studies" in out
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--item-seconds", "2"), ("--item-seconds", "3601"), ("--session-minutes", "601"),
+    ("--session-minutes", "0.5"), ("--train", "101"), ("--items", "1001"), ("--seed", "-1"),
+])
+def test_study_options_are_checked_against_the_configs_limits(db, capsys, option, value):
+    """The CLI reads STUDY_LIMITS: a study the console could not edit is never made."""
+    code, _, err = run(capsys, "study", "create", "--bank", TINY, "--name", "x", option, value,
+                       "--db", db)
+    assert code == 2 and "is not in the range" in err
+    code, out, _ = run(capsys, "study", "list", "--db", db)
+    assert code == 0 and "no studies" in out
+
+
+def test_cli_made_studies_invites_and_banks_are_audited(db, engine, capsys):
+    from hhvalues.store.db import list_audit
+
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
+    assert run(capsys, "study", "invite", "--name", "pilot", "--count", "3", "--db", db)[0] == 0
+    entries = {e.action: e for e in list_audit(engine)}
+    assert {"bank_import", "study_create", "invite"} <= set(entries)
+    assert all(entries[a].actor == "cli" for a in ("bank_import", "study_create", "invite"))
+    assert entries["invite"].target == "pilot" and entries["invite"].detail == {"count": 3}
+    assert entries["study_create"].detail["kind"] == "answer"

@@ -387,3 +387,59 @@ def test_an_item_that_expired_with_a_draft_is_not_shown_again(engine, make_study
     step = current_step(engine, token, now=clock)
     assert step.kind is StepKind.ITEM and step.item.item.id != view.item.id
     assert step.progress.answered == 1
+
+
+def test_rehearsal_truth_follows_the_current_item(engine, make_study, tiny_bank, clock):
+    """What the bots' oracle reads: the item the link shows, its truth in the bank's letters."""
+    from hhvalues.store.participation import current_item_truth
+
+    make_study(train=1, catch=1)
+    token = _begin(engine, "s", clock)
+    assert current_item_truth(engine, "x" * 30) is None
+    while (step := current_step(engine, token, now=clock)).kind is not StepKind.DONE:
+        if step.kind is StepKind.FEEDBACK:
+            acknowledge_feedback(engine, token, step.feedback_item, now=clock)
+            continue
+        truth = current_item_truth(engine, token)
+        item = tiny_bank.item(step.item.item.id)
+        assert truth is not None and truth.assigned.item == item.id
+        assert truth.answers == dict(item.truth.answers)
+        assert truth.weights == dict(item.truth.weights)
+        shown = {p: truth.assigned.swap(p, a) for p, a in truth.answers.items()}
+        assert shown == {p: "AB"[step.item.order[p].index(a)] for p, a in truth.answers.items()}
+        submit(engine, token, item.id, choices=shown, now=clock)
+    assert current_item_truth(engine, token) is None
+
+
+def test_a_demonstration_link_is_refused_by_the_answer_flow(engine, tiny_bank, clock):
+    """Both flows open a link with the same prologue, which checks the study's kind."""
+    from hhvalues.store.db import import_bank, write_session
+    from hhvalues.store.demonstration import DemoConfig, demo_step, demonstrate_config
+    from hhvalues.store.studies import StudyConfig, StudyKind, create_study
+
+    with write_session(engine) as session:
+        bank = import_bank(session, tiny_bank, now=clock)
+    create_study(engine, slug="d", bank_id=bank.id, now=clock, actor="test",
+                 config=demonstrate_config(StudyConfig(), DemoConfig()), kind=StudyKind.DEMONSTRATE)
+    [token] = invite(engine, "d", 1, now=clock, actor="test")
+    step = current_step(engine, token, now=clock)
+    assert step.kind is StepKind.INVALID and "not one of an answer study" in step.message
+    assert demo_step(engine, token, now=clock).kind.value == "consent"
+
+
+def test_limits_are_checked_on_create_and_edit_but_old_snapshots_still_load(engine, make_study,
+                                                                            clock):
+    from sqlalchemy import update
+
+    from hhvalues.store.db import StudyRow, write_session
+    from hhvalues.store.studies import StudyConfig, edit_study_config, get_study, parse_config
+
+    with pytest.raises(InputError, match="item_seconds must be between 5 and 3600, got 2"):
+        make_study("a", item_seconds=2)
+    make_study("b")
+    with pytest.raises(InputError, match="session_minutes must be between 1 and 600"):
+        edit_study_config(engine, "b", StudyConfig(session_minutes=601), now=clock, actor="t")
+    old = StudyConfig(item_seconds=2).to_json()  # as the CLI could store it before the limits
+    with write_session(engine) as session:
+        session.exec(update(StudyRow).where(StudyRow.slug == "b").values(config=old))
+    assert get_study(engine, "b").config == parse_config(old)
