@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from hhvalues.store.studies import Limit
 
 
-class _Limited(click.ParamType):
+class _Limited(click.ParamType):  # type: ignore[type-arg]
     """A number within one configuration field's limits, read from the store when first needed
     (:data:`~hhvalues.store.studies.STUDY_LIMITS`, :data:`~hhvalues.store.demonstration.DEMO_LIMITS`)."""
 

@@ -17,6 +17,7 @@ Determinism
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from functools import lru_cache
 from io import BytesIO
@@ -241,7 +242,7 @@ def _segments(states: Sequence[int], world: World, lay: _Layout,
     segs: list[Segment] = []
     where: list[float] = []
     used: dict[tuple[int, int], int] = {}
-    for a, b in zip(states, states[1:], strict=False):
+    for a, b in itertools.pairwise(states):
         key = (min(a, b), max(a, b))
         n = used[key] = used.get(key, -1) + 1
         off = (side * 0.13 + _REPEAT_NOTCH[n % 5] * 0.2) * lay.cell

@@ -17,6 +17,7 @@ The effective request is the record
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import platform
 import sys
 import time
@@ -383,10 +384,8 @@ class Runner:
 def _versions(*names: str) -> dict[str, str]:
     out = {}
     for n in names:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):  # not installed: not listed
             out[n] = metadata.version(n)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 

@@ -23,8 +23,9 @@ CONSOLE_PAGES = {Role.RESEARCHER: researcher_pages, Role.ADMIN: admin_pages}
 
 def participant_pages() -> list[st.Page]:
     """The participant's only page: the link landing and the whole session flow."""
-    return [st.Page(link.render, title="HH-Values Studio", icon="🧭", url_path="session",
-                    default=True)]
+    return [
+        st.Page(link.render, title="HH-Values Studio", icon="🧭", url_path="session", default=True)
+    ]
 
 
 def current_role() -> Role:

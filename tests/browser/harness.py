@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -205,10 +206,9 @@ class Recorder:
             url = response.url
             if "/static/" in url or url.endswith((".js", ".css", ".woff2", ".ttf")):
                 return  # Streamlit's own bundle, the same for every app
-            try:
+            # a body the browser has already discarded cannot be read: nothing to scan
+            with contextlib.suppress(Exception):
                 self.bodies.append((url, response.body()))
-            except Exception:
-                pass
 
         page.on("websocket", on_ws)
         page.on("response", on_response)

@@ -16,6 +16,7 @@ reruns only that fragment, as in a browser, and ``run_every`` timers are fired o
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -82,10 +83,9 @@ class StreamlitClient:
             await self._ws.close()
         if self._reader is not None:
             self._reader.cancel()
-            try:
+            # the reader ends cancelled or with the connection's error, reported already
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._reader
-            except (asyncio.CancelledError, Exception):
-                pass
 
     async def __aenter__(self) -> StreamlitClient:
         await self.connect()
@@ -106,7 +106,7 @@ class StreamlitClient:
                 msg = ForwardMsg()
                 msg.ParseFromString(data)
                 self._handle(msg)
-        except Exception as exc:  # connection closed or broken: wake up any waiter
+        except Exception as exc:  # noqa: BLE001 - connection closed or broken: wake up any waiter
             page = Page(status=-1, exceptions=[f"connection lost: {type(exc).__name__}: {exc}"])
             self._finished.put_nowait(page)
             return

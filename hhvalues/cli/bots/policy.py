@@ -101,7 +101,7 @@ class Bot:
                 await self._session()
         except BotError as exc:
             self.result.error = str(exc)
-        except Exception as exc:  # a bot must report, never crash the others
+        except Exception as exc:  # noqa: BLE001 - a bot must report, never crash the others
             self.result.error = f"{type(exc).__name__}: {exc}"
         self.result.fragment_reruns = self.client.fragment_reruns
         self.result.ticks = self.client.auto_rerun_count
@@ -211,11 +211,9 @@ class Bot:
             if key.startswith("probe-") and kind in ("radio", "selectbox"):
                 pid = key[len("probe-") :]
                 if truth is not None and pid in truth.answers:
-                    shown = truth.assigned.swap(pid, truth.answers[pid])
-                    assert shown is not None
-                    letter = shown
+                    letter = truth.assigned.swap(pid, truth.answers[pid])
                 else:
-                    letter = self.rng.choice("AB")
+                    letter = self.rng.choice(("A", "B"))
                 idx = _option_index(list(proto.options), letter)
                 page = await self._page(set_values={proto.id: ("string_value", proto.options[idx])})
             elif key.startswith("hypothesis-") and kind == "slider":

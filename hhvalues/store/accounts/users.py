@@ -90,8 +90,11 @@ def hash_password(password: str) -> str:
     """``scrypt$n$r$p$salt$hash`` (base64) of a password."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    b64 = lambda b: base64.b64encode(b).decode("ascii")
-    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${b64(salt)}${b64(digest)}"
+    return (f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${_b64(salt)}${_b64(digest)}")
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
 
 
 def verify_password(password: str, stored: str) -> bool:
@@ -205,7 +208,7 @@ def login(engine: Engine, name: str, password: str, *, now: Clock) -> str:
     failure: str | None = None
     with write_session(engine) as session:
         row = session.exec(select(UserRow).where(UserRow.name == name).with_for_update()).first()
-        locked = row is not None and row.locked_until is not None and as_utc(row.locked_until) > at  # type: ignore[operator]
+        locked = row is not None and row.locked_until is not None and as_utc(row.locked_until) > at
         if row is None:
             verify_password(password, _DUMMY_HASH)  # same time as a real check
             failure = "wrong user name or password"
@@ -255,7 +258,7 @@ def check_session(engine: Engine, token: object, *, now: Clock) -> ConsoleUser |
             ConsoleSessionRow.token_hash == _hash_token(token))).first()
         if row is None or row.revoked:
             return None
-        if as_utc(row.expires_at) <= at or at - as_utc(row.last_seen_at) > timedelta(minutes=IDLE_MINUTES):  # type: ignore[operator]
+        if as_utc(row.expires_at) <= at or at - as_utc(row.last_seen_at) > timedelta(minutes=IDLE_MINUTES):
             row.revoked = True
             return None
         if row.user_id is not None:
@@ -269,7 +272,7 @@ def check_session(engine: Engine, token: object, *, now: Clock) -> ConsoleUser |
                 return None
             name, role = allow.email, allow.role
         row.last_seen_at = at
-        return ConsoleUser(name, ConsoleRole(role), as_utc(row.expires_at))  # type: ignore[arg-type]
+        return ConsoleUser(name, ConsoleRole(role), as_utc(row.expires_at))
 
 
 def logout(engine: Engine, token: object, *, now: Clock) -> None:

@@ -47,19 +47,19 @@ class StudyAnswers:
 
 def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
     """The study's human answers and the model answers to its bank (timeouts included)."""
-    cols = (AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch, AnswerRow.choices,
-            AnswerRow.hypothesis, AnswerRow.confidence, AnswerRow.status, AnswerRow.rationale,
-            AnswerRow.stimulus, AnswerRow.seconds, AnswerRow.extra, AnswerRow.respondent_kind)
+    cols = (col(AnswerRow.respondent), col(AnswerRow.item_id), col(AnswerRow.epoch), col(AnswerRow.choices),
+            col(AnswerRow.hypothesis), col(AnswerRow.confidence), col(AnswerRow.status), col(AnswerRow.rationale),
+            col(AnswerRow.stimulus), col(AnswerRow.seconds), col(AnswerRow.extra), col(AnswerRow.respondent_kind))
     with read_session(engine) as session:
         study = study_row(session, slug)
         bank = get_bank(session, study.bank_id)
         config = parse_config(study.config)
-        query = (select(*cols).where(AnswerRow.bank_id == study.bank_id,
+        query = (select(*cols).where(col(AnswerRow.bank_id) == study.bank_id,
                                      col(AnswerRow.draft).is_(False),
-                                     or_(AnswerRow.study_id == study.id,
-                                         (AnswerRow.respondent_kind == "model")
-                                         & (AnswerRow.study_key == 0)))
-                 .order_by(AnswerRow.respondent, AnswerRow.epoch, AnswerRow.item_id))
+                                     or_(col(AnswerRow.study_id) == study.id,
+                                         (col(AnswerRow.respondent_kind) == "model")
+                                         & (col(AnswerRow.study_key) == 0)))
+                 .order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(AnswerRow.item_id)))
         answers, seconds = [], []
         status = {s.value: s for s in Status}
         for r in session.execute(query):
@@ -69,11 +69,11 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
             seconds.append(float(sec) if isinstance(sec, int | float) else None)
         agents = [Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8])
                   for r in session.execute(
-                      select(*cols[:9]).where(AnswerRow.bank_id == study.bank_id,
-                                              AnswerRow.respondent_kind == "agent",
-                                              AnswerRow.study_key == 0,
+                      select(*cols[:9]).where(col(AnswerRow.bank_id) == study.bank_id,
+                                              col(AnswerRow.respondent_kind) == "agent",
+                                              col(AnswerRow.study_key) == 0,
                                               col(AnswerRow.draft).is_(False))
-                      .order_by(AnswerRow.id))]  # the order they were computed in
+                      .order_by(col(AnswerRow.id)))]  # the order they were computed in
     return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None)
 
 
@@ -126,15 +126,15 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
     since = at - timedelta(minutes=WINDOW_MINUTES)
     with read_session(engine) as session:
         study = study_row(session, slug)
-        parts = session.execute(select(ParticipantRow).where(ParticipantRow.study_id == study.id)
-                                .order_by(ParticipantRow.id)).scalars().all()
+        parts = session.execute(select(ParticipantRow).where(col(ParticipantRow.study_id) == study.id)
+                                .order_by(col(ParticipantRow.id))).scalars().all()
         counts: Counter[int] = Counter()
         fast: Counter[int] = Counter()
         secs: list[float] = []
         per_minute: defaultdict[datetime, int] = defaultdict(int)
-        rows = session.execute(select(AnswerRow.participant_id, AnswerRow.fast, AnswerRow.seconds,
-                                      AnswerRow.submitted_at)
-                               .where(AnswerRow.study_id == study.id,
+        rows = session.execute(select(col(AnswerRow.participant_id), col(AnswerRow.fast), col(AnswerRow.seconds),
+                                      col(AnswerRow.submitted_at))
+                               .where(col(AnswerRow.study_id) == study.id,
                                       col(AnswerRow.draft).is_(False)))
         for pid, is_fast, sec, sub in rows:
             counts[pid] += 1
@@ -161,10 +161,10 @@ def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
     """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key."""
     with read_session(engine) as session:
         study = study_row(session, slug)
-        n, last = session.execute(select(func.count(), func.max(AnswerRow.updated_at)).where(
-            AnswerRow.bank_id == study.bank_id,
-            or_(AnswerRow.study_id == study.id,
-                (AnswerRow.respondent_kind == "model") & (AnswerRow.study_key == 0)))).one()
+        n, last = session.execute(select(func.count(), func.max(col(AnswerRow.updated_at))).where(
+            col(AnswerRow.bank_id) == study.bank_id,
+            or_(col(AnswerRow.study_id) == study.id,
+                (col(AnswerRow.respondent_kind) == "model") & (col(AnswerRow.study_key) == 0)))).one()
     return int(n), str(last)
 
 

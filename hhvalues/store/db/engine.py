@@ -177,6 +177,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with _translate_errors(), engine.connect() as conn:
         sqlite = engine.dialect.name == "sqlite"
         raw = conn.connection.driver_connection
+        assert raw is not None
         if sqlite:  # batch migrations rebuild tables: FK checks off, outside any transaction
             raw.execute("PRAGMA foreign_keys=OFF")
         try:

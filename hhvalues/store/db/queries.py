@@ -74,6 +74,7 @@ def import_bank(session: Session, bank: Bank, *, now: Clock) -> BankInfo:
     for position, item in enumerate(bank.items):
         public = item.to_json()
         truth = public.pop("truth", None)
+        assert truth is None or isinstance(truth, dict)
         session.add(ItemRow(bank_id=row.id, item_id=item.id, split=item.split.value,
                             position=position, public=public, truth=truth))
     session.flush()
@@ -184,7 +185,7 @@ def item_ids(session: Session, bank_id: int, split: Split | None = None) -> list
     query = select(ItemRow.item_id).where(ItemRow.bank_id == bank_id)
     if split is not None:
         query = query.where(ItemRow.split == split.value)
-    return list(session.exec(query.order_by(ItemRow.position)).all())
+    return list(session.exec(query.order_by(col(ItemRow.position))).all())
 
 
 def training_truth(session: Session, bank_id: int, item_id: str) -> Truth:
@@ -227,7 +228,7 @@ def upsert_answer(session: Session, values: Mapping[str, Any], *, over_drafts_on
         # Built once per column set: the ``excluded`` columns cost ~2 ms to set up every time,
         # a fifth of a participant's draft save.
         table = AnswerRow.__table__  # type: ignore[attr-defined]
-        insert = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table)
+        insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table)
         stmt = _UPSERTS.setdefault(key, insert.on_conflict_do_update(
             index_elements=list(_KEY),
             set_={k: insert.excluded[k] for k in values if k not in (*_KEY, "id")},
@@ -295,15 +296,16 @@ def iter_answers(session: Session, *, study_id: int | None = None, bank_id: int 
                  respondent_kind: str | None = None) -> Iterator[StoredAnswer]:
     """Final (non-draft) answers, timed-out ones included, in a stable order."""
     query = (select(AnswerRow, ItemRow.split)
-             .join(ItemRow, (ItemRow.bank_id == AnswerRow.bank_id) & (ItemRow.item_id == AnswerRow.item_id))
-             .where(AnswerRow.draft.is_(False)))  # type: ignore[attr-defined]
+             .join(ItemRow, (col(ItemRow.bank_id) == AnswerRow.bank_id)
+                   & (col(ItemRow.item_id) == AnswerRow.item_id))
+             .where(col(AnswerRow.draft).is_(False)))
     if study_id is not None:
         query = query.where(AnswerRow.study_id == study_id)
     if bank_id is not None:
         query = query.where(AnswerRow.bank_id == bank_id)
     if respondent_kind is not None:
         query = query.where(AnswerRow.respondent_kind == respondent_kind)
-    query = query.order_by(AnswerRow.respondent, AnswerRow.epoch, ItemRow.position)
+    query = query.order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(ItemRow.position))
     for row, split in session.exec(query).yield_per(500):
         answer = Answer(row.respondent, row.item_id, row.epoch, dict(row.choices),
                         row.hypothesis, row.confidence, Status(row.status), row.rationale,

@@ -23,12 +23,14 @@ INSTRUCTION_TEXT = {
     "teach": "Walk so that someone watching you can tell what you value.",
 }
 """What each instruction asks, as shown to the participant."""
-DEMO_LIMITS: Mapping[str, Limit] = MappingProxyType({
-    "practice": Limit(0, 20, integer=True),
-    "worlds": Limit(1, 100, integer=True),
-    "walk_seconds": Limit(5, 3600),
-    "min_score": Limit(-5, 1),
-})
+DEMO_LIMITS: Mapping[str, Limit] = MappingProxyType(
+    {
+        "practice": Limit(0, 20, integer=True),
+        "worlds": Limit(1, 100, integer=True),
+        "walk_seconds": Limit(5, 3600),
+        "min_score": Limit(-5, 1),
+    }
+)
 """Field → allowed range (``min_score`` is the quality rule's score floor)."""
 
 
@@ -63,19 +65,30 @@ class DemoConfig:
 
     def to_json(self) -> dict[str, Any]:
         """The stored form (under ``demonstrate`` in the study configuration)."""
-        return {"practice": self.practice, "worlds": self.worlds, "instruction": self.instruction,
-                "walk_seconds": self.walk_seconds, "quality": self.quality.to_json()}
+        return {
+            "practice": self.practice,
+            "worlds": self.worlds,
+            "instruction": self.instruction,
+            "walk_seconds": self.walk_seconds,
+            "quality": self.quality.to_json(),
+        }
 
     @classmethod
     def of(cls, config: StudyConfig) -> DemoConfig:
         """Read it from a study configuration (defaults when absent); InputError when malformed."""
         doc = config.extra.get("demonstrate") or {}
         try:
-            return cls(int(doc.get("practice", 1)), int(doc.get("worlds", 3)),
-                       str(doc.get("instruction", "balanced")), float(doc.get("walk_seconds", 300.0)),
-                       QualityRule.from_json(doc.get("quality")))
+            return cls(
+                int(doc.get("practice", 1)),
+                int(doc.get("worlds", 3)),
+                str(doc.get("instruction", "balanced")),
+                float(doc.get("walk_seconds", 300.0)),
+                QualityRule.from_json(doc.get("quality")),
+            )
         except (TypeError, ValueError, AttributeError) as exc:
-            raise InputError(f"malformed demonstrate configuration ({exc})", where="study config") from None
+            raise InputError(
+                f"malformed demonstrate configuration ({exc})", where="study config"
+            ) from None
 
 
 def demonstrate_config(base: StudyConfig, demo: DemoConfig) -> StudyConfig:
@@ -84,11 +97,12 @@ def demonstrate_config(base: StudyConfig, demo: DemoConfig) -> StudyConfig:
     return base.with_changes(extra=dict(base.extra) | {"demonstrate": demo.to_json()})
 
 
-
-def profile_lines(features: FeatureSet, weights: Mapping[str, float], step_cost: float) -> list[str]:
+def profile_lines(
+    features: FeatureSet, weights: Mapping[str, float], step_cost: float
+) -> list[str]:
     """The value profile in plain words: ``flower beds −2 points``, …, ``each step −2.5 points``."""
     out = [f"{f.label} {_points(weights[f.id])}" for f in features]
-    return out + [f"each step {_points(step_cost)}"]
+    return [*out, f"each step {_points(step_cost)}"]
 
 
 def _points(x: float) -> str:

@@ -37,8 +37,12 @@ class StoredMove(NamedTuple):
 def walk_moves(engine: Engine, walk_id: int) -> list[StoredMove]:
     """The key presses of a walk in order."""
     with read_session(engine) as session:
-        rows = session.exec(select(MoveRow).where(MoveRow.walk_id == walk_id).order_by(col(MoveRow.index))).all()
-        return [StoredMove(r.index, r.direction, r.bumped, r.from_state, r.to_state, r.at) for r in rows]
+        rows = session.exec(
+            select(MoveRow).where(MoveRow.walk_id == walk_id).order_by(col(MoveRow.index))
+        ).all()
+        return [
+            StoredMove(r.index, r.direction, r.bumped, r.from_state, r.to_state, r.at) for r in rows
+        ]
 
 
 class StudyRecordings(NamedTuple):
@@ -60,15 +64,27 @@ def study_recordings(engine: Engine, slug: str) -> StudyRecordings:
             raise InputError(f"study {slug!r} is a {study.kind!r} study, not a demonstration study")
         bank = get_bank(session, study.bank_id)
         rule = DemoConfig.of(parse_config(study.config)).quality
-        rows = session.exec(select(WalkRow).join(ParticipantRow, col(ParticipantRow.id) == WalkRow.participant_id)
-                            .where(ParticipantRow.study_id == study.id)
-                            .order_by(col(WalkRow.participant_id), col(WalkRow.position))).all()
+        rows = session.exec(
+            select(WalkRow)
+            .join(ParticipantRow, col(ParticipantRow.id) == WalkRow.participant_id)
+            .where(ParticipantRow.study_id == study.id)
+            .order_by(col(WalkRow.participant_id), col(WalkRow.position))
+        ).all()
         walks, ended = [], {}
         for r in rows:
             wid = f"walk:{r.id}"
-            walks.append(RecordedWalk(wid, respondent_of(slug, r.participant_id), tuple(r.grid), r.path,
-                                      bank.features.weights_vector(r.weights), r.instruction,
-                                      r.practice, r.n_bumps))
+            walks.append(
+                RecordedWalk(
+                    wid,
+                    respondent_of(slug, r.participant_id),
+                    tuple(r.grid),
+                    r.path,
+                    bank.features.weights_vector(r.weights),
+                    r.instruction,
+                    r.practice,
+                    r.n_bumps,
+                )
+            )
             ended[wid] = r.end_reason if r.ended_at is not None else ""
         return StudyRecordings(slug, bank, rule, walks, ended)
 

@@ -48,16 +48,16 @@ CPU-bound Python, and a reader thread cannot overlap it because ``sqlite3`` hold
 
 # JSON and time columns come back as the stored text (SQLite) or as decoded values (psycopg
 # decodes them itself): decoding every row just to re-encode it was half of a million-row export.
-_COLS = (AnswerRow.respondent, AnswerRow.item_id, ItemRow.split, AnswerRow.epoch, AnswerRow.status,
-         type_coerce(AnswerRow.choices, Text), type_coerce(AnswerRow.hypothesis, Text),
-         type_coerce(AnswerRow.confidence, Text), AnswerRow.rationale,
-         AnswerRow.stimulus, AnswerRow.participant_id, AnswerRow.config_version,
-         type_coerce(AnswerRow.started_at, Text), type_coerce(AnswerRow.submitted_at, Text),
-         AnswerRow.seconds, AnswerRow.fast)
+_COLS = (col(AnswerRow.respondent), col(AnswerRow.item_id), col(ItemRow.split),
+         col(AnswerRow.epoch), col(AnswerRow.status), type_coerce(AnswerRow.choices, Text),
+         type_coerce(AnswerRow.hypothesis, Text), type_coerce(AnswerRow.confidence, Text),
+         col(AnswerRow.rationale), col(AnswerRow.stimulus), col(AnswerRow.participant_id),
+         col(AnswerRow.config_version), type_coerce(AnswerRow.started_at, Text),
+         type_coerce(AnswerRow.submitted_at, Text), col(AnswerRow.seconds), col(AnswerRow.fast))
 
 
 def _where(study_id: int) -> Any:
-    return (AnswerRow.study_id == study_id) & col(AnswerRow.draft).is_(False)
+    return (col(AnswerRow.study_id) == study_id) & col(AnswerRow.draft).is_(False)
 
 
 def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
@@ -81,14 +81,15 @@ def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
         study = study_row(session, slug)
         where = _where(study.id or 0)
         if first is not None:
-            where &= AnswerRow.respondent >= first
+            where &= col(AnswerRow.respondent) >= first
         if stop is not None:
-            where &= AnswerRow.respondent < stop
+            where &= col(AnswerRow.respondent) < stop
         expected = int(conn.execute(select(func.count()).select_from(AnswerRow).where(where)).scalar_one())
         query = (select(*_COLS)
-                 .join(ItemRow, (ItemRow.bank_id == AnswerRow.bank_id) & (ItemRow.item_id == AnswerRow.item_id))
+                 .join(ItemRow, (col(ItemRow.bank_id) == AnswerRow.bank_id)
+                       & (col(ItemRow.item_id) == AnswerRow.item_id))
                  .where(where)
-                 .order_by(AnswerRow.respondent, AnswerRow.epoch, ItemRow.position))
+                 .order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(ItemRow.position)))
         read = 0
         if sqlite:  # the DBAPI cursor: its rows are plain tuples already
             sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
@@ -133,7 +134,7 @@ def prefetched(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
                     break
             else:
                 put(done)
-        except BaseException as exc:  # handed to the consumer, which raises it
+        except BaseException as exc:  # noqa: BLE001 - handed to the consumer, which raises it
             put(exc)
         finally:
             close = getattr(chunks, "close", None)
@@ -162,9 +163,10 @@ def iso_time(v: Any) -> str:
         return ""
     if isinstance(v, str):
         if len(v) != 26 or v[10] != " ":
-            return as_utc(datetime.fromisoformat(v)).isoformat()  # type: ignore[union-attr]
+            return as_utc(datetime.fromisoformat(v)).isoformat()
         return (v[:10] + "T" + (v[11:19] if v.endswith(".000000") else v[11:])) + "+00:00"
-    return as_utc(v).isoformat()  # type: ignore[union-attr]
+    stored: datetime = v
+    return as_utc(stored).isoformat()
 
 
 def to_datetime(v: Any) -> datetime | None:
@@ -266,10 +268,10 @@ def split_point(engine: Engine, slug: str) -> str | None:
         return None
     with read_session(engine) as session:
         study = study_row(session, slug)
-        counts = session.execute(select(AnswerRow.respondent, func.count())
-                                 .where(AnswerRow.study_key == study.id)
-                                 .group_by(AnswerRow.respondent)
-                                 .order_by(AnswerRow.respondent)).all()
+        respondent = col(AnswerRow.respondent)
+        counts = session.execute(select(respondent, func.count())
+                                 .where(col(AnswerRow.study_key) == study.id)
+                                 .group_by(respondent).order_by(respondent)).all()
     total = sum(c for _, c in counts)
     if total < SPLIT_ROWS:
         return None
@@ -341,11 +343,12 @@ def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]
         nonlocal n
         with pq.ParquetWriter(fh, schema, compression="zstd") as pw:
             for part in prefetched(iter_answer_rows(engine, slug)):
-                cols = list(zip(*part, strict=True))
+                cols: list[Sequence[Any]] = list(zip(*part, strict=True))
                 cols[15] = [None if v is None else bool(v) for v in cols[15]]  # SQLite: 0/1
-                arrays = [_times(col, ts) if c in (12, 13) else
-                          pa.array([v or None for v in cell.column(col)] if c in json_cols else col,
-                                   type=schema.field(c).type) for c, col in enumerate(cols)]
+                arrays = [_times(values, ts) if c in (12, 13) else
+                          pa.array([v or None for v in cell.column(values)] if c in json_cols
+                                   else values, type=schema.field(c).type)
+                          for c, values in enumerate(cols)]
                 pw.write_table(pa.Table.from_arrays(arrays, schema=schema))
                 n += len(part)
             if n == 0:

@@ -26,8 +26,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, func, select
-from sqlmodel import Session, col
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
 
 from hhvalues.core.answers import Answer, dumps_answer
 from hhvalues.core.bank import dumps_bank
@@ -100,15 +100,15 @@ class _HashingZip:
 
 
 def _participants(session: Session, study_id: int, slug: str) -> str:
-    counts = dict(session.execute(select(AnswerRow.participant_id, func.count())
-                                  .where(AnswerRow.study_id == study_id,
-                                         col(AnswerRow.draft).is_(False))
-                                  .group_by(AnswerRow.participant_id)).all())
+    counts: dict[int | None, int] = dict(session.exec(
+        select(AnswerRow.participant_id, func.count())
+        .where(AnswerRow.study_id == study_id, col(AnswerRow.draft).is_(False))
+        .group_by(col(AnswerRow.participant_id))).all())
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(PARTICIPANT_COLUMNS)
-    for p in session.execute(select(ParticipantRow).where(ParticipantRow.study_id == study_id)
-                             .order_by(ParticipantRow.id)).scalars():
+    for p in session.exec(select(ParticipantRow).where(ParticipantRow.study_id == study_id)
+                          .order_by(col(ParticipantRow.id))):
         w.writerow([p.id, respondent_of(slug, p.id or 0), neutralise(p.external_pid or ""), p.state,
                     p.config_version, _iso(p.created_at), _iso(p.consented_at), _iso(p.started_at),
                     _iso(p.finished_at), _iso(p.last_seen_at), p.catch_failures, p.catch_flag,
@@ -124,10 +124,10 @@ def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed
     results = results_of(data, seed=seed, n_boot=n_boot)
     with read_session(engine) as session:
         study = study_row(session, slug)
-        versions = session.execute(select(StudyConfigRow.version, StudyConfigRow.config,
-                                          StudyConfigRow.created_at)
-                                   .where(StudyConfigRow.study_id == study.id)
-                                   .order_by(StudyConfigRow.version)).all()
+        versions = session.exec(select(StudyConfigRow.version, StudyConfigRow.config,
+                                       StudyConfigRow.created_at)
+                                .where(StudyConfigRow.study_id == study.id)
+                                .order_by(col(StudyConfigRow.version))).all()
         study_doc = {"slug": study.slug, "status": study.status, "kind": study.kind,
                      "config_version": study.config_version, "config": study.config,
                      "versions": [{"version": v, "config": c, "created_at": _iso(at)}
@@ -171,14 +171,14 @@ def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed
 
 
 def _outside_models(put: Callable[[str], None], models: list[Answer], study_id: int | None,
-           engine: Engine) -> None:
+                    engine: Engine) -> None:
     """Model answers made outside the study (the study's own ones are in answers.jsonl)."""
-    inside = set()
+    inside: set[tuple[str, str, int]] = set()
     if study_id is not None:
         with read_session(engine) as session:
-            inside = {tuple(r) for r in session.execute(
+            inside = set(session.exec(
                 select(AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch)
-                .where(AnswerRow.study_id == study_id, AnswerRow.respondent_kind == "model"))}
+                .where(AnswerRow.study_id == study_id, AnswerRow.respondent_kind == "model")))
     put("".join(dumps_answer(a) + "\n" for a in models
                 if (a.respondent, a.item, a.epoch) not in inside))
 

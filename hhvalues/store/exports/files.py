@@ -40,8 +40,8 @@ def write_atomic(out: Path, write: Callable[[Any], object], *, binary: bool) -> 
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
     try:
-        with os.fdopen(fd, "wb" if binary else "w", **({} if binary else
-                                                       {"encoding": "utf-8", "newline": ""})) as fh:
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        with opened as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())

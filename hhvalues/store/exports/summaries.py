@@ -21,9 +21,15 @@ from hhvalues.store.exports.files import Written, neutralise, write_atomic
 
 def results_of(data: StudyAnswers, *, seed: int = 0, n_boot: int = 2000) -> Results:
     """The Results of loaded study answers (the numbers the page and the bundle show)."""
-    return build_results(data.bank, data.answers, seconds=data.seconds,
-                         catch_exclude=data.config.catch_exclude, seed=seed, n_boot=n_boot,
-                         agent_answers=data.agents if seed == 0 else None)
+    return build_results(
+        data.bank,
+        data.answers,
+        seconds=data.seconds,
+        catch_exclude=data.config.catch_exclude,
+        seed=seed,
+        n_boot=n_boot,
+        agent_answers=data.agents if seed == 0 else None,
+    )
 
 
 def scores_text(results: Results) -> str:
@@ -31,9 +37,21 @@ def scores_text(results: Results) -> str:
     return json.dumps(scores_to_json(results.scores), ensure_ascii=False, indent=1) + "\n"
 
 
-ITEM_COLUMNS = ("item", "split", "ceiling", "human_accuracy", "human_normalized", "human_n",
-                "human_median_seconds", "human_timeout_share", "model_accuracy",
-                "model_normalized", "model_n", "model_median_seconds", "flag_humans_time_out")
+ITEM_COLUMNS = (
+    "item",
+    "split",
+    "ceiling",
+    "human_accuracy",
+    "human_normalized",
+    "human_n",
+    "human_median_seconds",
+    "human_timeout_share",
+    "model_accuracy",
+    "model_normalized",
+    "model_n",
+    "model_median_seconds",
+    "flag_humans_time_out",
+)
 
 
 def items_csv(results: Results) -> str:
@@ -41,17 +59,34 @@ def items_csv(results: Results) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(ITEM_COLUMNS)
-    f = lambda x: "" if x is None else f"{x:.6g}"
+
+    def f(x: float | None) -> str:
+        return "" if x is None else f"{x:.6g}"
+
     for it in results.items:
-        w.writerow([neutralise(it.item), it.split, f(it.ceiling), f(it.human_accuracy),
-                    f(it.human_normalized), it.human_n, f(it.human_seconds),
-                    f(it.human_timeout_share), f(it.model_accuracy), f(it.model_normalized),
-                    it.model_n, f(it.model_seconds), int(it.flagged)])
+        w.writerow(
+            [
+                neutralise(it.item),
+                it.split,
+                f(it.ceiling),
+                f(it.human_accuracy),
+                f(it.human_normalized),
+                it.human_n,
+                f(it.human_seconds),
+                f(it.human_timeout_share),
+                f(it.model_accuracy),
+                f(it.model_normalized),
+                it.model_n,
+                f(it.model_seconds),
+                int(it.flagged),
+            ]
+        )
     return buf.getvalue()
 
 
-def write_scores(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed: int = 0,
-                 n_boot: int = 2000) -> Written:
+def write_scores(
+    engine: Engine, slug: str, out: str | os.PathLike[str], *, seed: int = 0, n_boot: int = 2000
+) -> Written:
     """Per-respondent scores of the test split (DESIGN §3 JSON, with the human group)."""
     results = results_of(load_study_answers(engine, slug), seed=seed, n_boot=n_boot)
     text = scores_text(results)

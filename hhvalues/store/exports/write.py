@@ -62,8 +62,15 @@ def write_export(
     fmt = ExportFormat(fmt)
     written = WRITERS[fmt](engine, slug, out)
     name = file_name or Path(out).name
-    record(engine, actor=actor, action="export", target=slug, now=now, sha256=written.sha256,
-           detail={"format": fmt.value, "rows": written.rows, "file": name})
+    record(
+        engine,
+        actor=actor,
+        action="export",
+        target=slug,
+        now=now,
+        sha256=written.sha256,
+        detail={"format": fmt.value, "rows": written.rows, "file": name},
+    )
     return written
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import select
+from sqlmodel import col, select
 
 from hhvalues.errors import InputError, LinkError, NotFoundError
 from hhvalues.store.db import (
@@ -121,7 +121,7 @@ def decline(engine: Engine, token: object, *, now: Clock) -> None:
             raise LinkError("consent was already given; the session cannot be declined now")
         p.state, p.finished_at = S.DECLINED.value, at
         p.external, p.external_pid, p.intake, p.assignment = {}, None, None, []
-        session.exec(delete(EventRow).where(EventRow.participant_id == p.id))
+        session.exec(delete(EventRow).where(col(EventRow.participant_id) == p.id))
         log(session, loaded, "decline", at)
 
 

@@ -42,8 +42,9 @@ def current_item_truth(engine: Engine, token: str) -> ItemTruth | None:
         truth = get_bank(session, loaded.study.bank_id).item(assigned.item).truth
         if truth is None:
             return ItemTruth(assigned, {}, {})
-        return ItemTruth(assigned, dict(truth.answers),
-                         {k: float(v) for k, v in truth.weights.items()})
+        return ItemTruth(
+            assigned, dict(truth.answers), {k: float(v) for k, v in truth.weights.items()}
+        )
 
 
 __all__ = ["ItemTruth", "current_item_truth"]

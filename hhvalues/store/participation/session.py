@@ -12,8 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
+import sqlalchemy as sa
 from sqlalchemy import Engine, bindparam, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hhvalues.core.answers import Status
 from hhvalues.core.bank import Split
@@ -91,9 +92,9 @@ def _answers(session: Session, loaded: Loaded) -> dict[str, AnswerState]:
     return {r.item_id: r for r in rows}
 
 
-_ANSWERS = select(AnswerRow.item_id, AnswerRow.draft, AnswerRow.choices, AnswerRow.hypothesis,
-                  AnswerRow.confidence, AnswerRow.rationale).where(
-    AnswerRow.participant_id == bindparam("pid"))
+_ANSWERS = sa.select(col(AnswerRow.item_id), col(AnswerRow.draft), col(AnswerRow.choices),
+                  col(AnswerRow.hypothesis), col(AnswerRow.confidence),
+                  col(AnswerRow.rationale)).where(col(AnswerRow.participant_id) == bindparam("pid"))
 
 
 def _presentations(session: Session, loaded: Loaded) -> dict[str, PresentationRow]:
@@ -324,21 +325,22 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
 def _draft_read() -> Any:
     """What save_draft needs of a token and an item, in one statement (built once, below)."""
     p, st, pr, a = (ParticipantRow, StudyRow, PresentationRow, AnswerRow)
-    item = bindparam("item")
-    return (select(p.id.label("participant_id"), p.state, p.assignment, p.config_version,  # type: ignore[union-attr]
-                   st.id.label("study_id"), st.slug, st.status, st.bank_id,  # type: ignore[union-attr]
-                   BankRow.content_hash, pr.shown_at, a.id.label("answer_id"),  # type: ignore[union-attr]
-                   a.draft, a.choices, a.hypothesis, a.confidence, a.rationale)
-            .join(st, st.id == p.study_id)
-            .join(BankRow, BankRow.id == st.bank_id)
-            .outerjoin(pr, (pr.participant_id == p.id) & (pr.item_id == item))
-            .outerjoin(a, (a.participant_id == p.id) & (a.item_id == item))
-            .where(p.token_hash == bindparam("token_hash"))
+    item: Any = bindparam("item")
+    return (sa.select(col(p.id).label("participant_id"), col(p.state), col(p.assignment),
+                   col(p.config_version), col(st.id).label("study_id"), col(st.slug),
+                   col(st.status), col(st.bank_id), col(BankRow.content_hash), col(pr.shown_at),
+                   col(a.id).label("answer_id"), col(a.draft), col(a.choices), col(a.hypothesis),
+                   col(a.confidence), col(a.rationale))
+            .join(st, col(st.id) == p.study_id)
+            .join(BankRow, col(BankRow.id) == st.bank_id)
+            .outerjoin(pr, (col(pr.participant_id) == p.id) & (col(pr.item_id) == item))
+            .outerjoin(a, (col(a.participant_id) == p.id) & (col(a.item_id) == item))
+            .where(col(p.token_hash) == bindparam("token_hash"))
             .with_for_update(of=p))
 
 
 _DRAFT_READ = _draft_read()
-_SEEN = update(ParticipantRow).where(ParticipantRow.id == bindparam("pid")).values(  # type: ignore[arg-type]
+_SEEN = update(ParticipantRow).where(col(ParticipantRow.id) == bindparam("pid")).values(
     last_seen_at=bindparam("at"))
 
 
@@ -404,10 +406,10 @@ def _after_final(session: Session, loaded: Loaded, assigned: AssignedItem,
         log(session, loaded, "catch_fail", at, item=assigned.item, failures=p.catch_failures)
     session.flush()
     answers = _answers(session, loaded)
-    if finish and all(e.item in answers and not answers[e.item].draft for e in loaded.assignment):
-        if p.state == S.IN_PROGRESS:
-            p.state, p.finished_at = S.FINISHED.value, at
-            log(session, loaded, "finish", at)
+    all_final = all(e.item in answers and not answers[e.item].draft for e in loaded.assignment)
+    if finish and all_final and p.state == S.IN_PROGRESS:
+        p.state, p.finished_at = S.FINISHED.value, at
+        log(session, loaded, "finish", at)
 
 
 # --- timeouts ----------------------------------------------------------------------------------

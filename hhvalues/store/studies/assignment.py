@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from sqlmodel import Session, col, select
@@ -39,6 +39,12 @@ class AssignedItem:
         """Whether this is a training item (untimed, followed by feedback)."""
         return self.split is Split.TRAIN
 
+    @overload
+    def swap(self, probe_id: str, letter: Choice) -> Choice: ...
+    @overload
+    def swap(self, probe_id: str, letter: None) -> None: ...
+    @overload
+    def swap(self, probe_id: str, letter: Choice | None) -> Choice | None: ...
     def swap(self, probe_id: str, letter: Choice | None) -> Choice | None:
         """A letter as shown ↔ as in the bank: swapped for a flipped probe (its own inverse)."""
         return _SWAP[letter] if probe_id in self.flip else letter
@@ -57,8 +63,9 @@ class Assignment:
     @classmethod
     def parse(cls, doc: Sequence[Mapping[str, Any]]) -> Assignment:
         """Read the stored form."""
-        return cls(tuple(AssignedItem(str(e["item"]), Split(e["split"]), tuple(e["flip"]))
-                         for e in doc))
+        return cls(
+            tuple(AssignedItem(str(e["item"]), Split(e["split"]), tuple(e["flip"])) for e in doc)
+        )
 
     def to_json(self) -> list[dict[str, Any]]:
         """The stored form."""
@@ -88,12 +95,16 @@ class Assignment:
         return next(i for i, e in enumerate(same, 1) if e.item == entry.item), len(same)
 
 
-def assign_items(session: Session, bank_id: int, config: StudyConfig,
-                 participant_id: int) -> Assignment:
+def assign_items(
+    session: Session, bank_id: int, config: StudyConfig, participant_id: int
+) -> Assignment:
     """Training items first, then test and catch items shuffled; per-probe A/B flips balanced."""
     rng = np.random.default_rng([config.seed, participant_id])
-    rows = session.exec(select(ItemRow.item_id, ItemRow.split, ItemRow.public)
-                        .where(ItemRow.bank_id == bank_id).order_by(col(ItemRow.position))).all()
+    rows = session.exec(
+        select(ItemRow.item_id, ItemRow.split, ItemRow.public)
+        .where(ItemRow.bank_id == bank_id)
+        .order_by(col(ItemRow.position))
+    ).all()
     by_split: dict[str, list[tuple[str, list[str]]]] = {s.value: [] for s in Split}
     for item_id, split, public in rows:
         by_split[split].append((item_id, [p["id"] for p in public["probes"]]))

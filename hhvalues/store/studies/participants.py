@@ -70,19 +70,26 @@ def load(session: Session, token: object, *, lock: bool = True) -> Loaded:
     if row is None:
         raise LinkError("this link is not valid: no participant has this token")
     participant, study, config, bank_hash = row
-    return Loaded(participant, study, parse_config(config),
-                  Assignment.parse(participant.assignment), bank_hash)
+    return Loaded(
+        participant,
+        study,
+        parse_config(config),
+        Assignment.parse(participant.assignment),
+        bank_hash,
+    )
 
 
 @functools.cache
 def _load_query(lock: bool) -> Any:
     # One statement for the three rows, built once (every participant request starts here).
     p, st, sc = ParticipantRow, StudyRow, StudyConfigRow
-    query = (select(p, st, sc.config, BankRow.content_hash)
-             .join(st, col(st.id) == p.study_id)
-             .join(BankRow, col(BankRow.id) == st.bank_id)
-             .join(sc, (col(sc.study_id) == p.study_id) & (col(sc.version) == p.config_version))
-             .where(p.token_hash == bindparam("token_hash")))
+    query = (
+        select(p, st, sc.config, BankRow.content_hash)
+        .join(st, col(st.id) == p.study_id)
+        .join(BankRow, col(BankRow.id) == st.bank_id)
+        .join(sc, (col(sc.study_id) == p.study_id) & (col(sc.version) == p.config_version))
+        .where(p.token_hash == bindparam("token_hash"))
+    )
     return query.with_for_update(of=p) if lock else query
 
 
@@ -90,9 +97,12 @@ def loaded_of(session: Session, participant: ParticipantRow) -> Loaded:
     """A participant row with its study and the configuration version it runs under."""
     study = session.get(StudyRow, participant.study_id)
     assert study is not None
-    cfg = session.exec(select(StudyConfigRow.config).where(
-        StudyConfigRow.study_id == study.id,
-        StudyConfigRow.version == participant.config_version)).one()
+    cfg = session.exec(
+        select(StudyConfigRow.config).where(
+            StudyConfigRow.study_id == study.id,
+            StudyConfigRow.version == participant.config_version,
+        )
+    ).one()
     return Loaded(participant, study, parse_config(cfg), Assignment.parse(participant.assignment))
 
 
@@ -113,18 +123,36 @@ def load_active(session: Session, token: object) -> Loaded:
 
 def log(session: Session, loaded: Loaded, kind: str, at: datetime, **payload: Any) -> None:
     """Append an event of this participant."""
-    session.add(EventRow(study_id=loaded.study.id, participant_id=loaded.participant.id, kind=kind,
-                         payload=payload, at=at))
+    session.add(
+        EventRow(
+            study_id=loaded.study.id,
+            participant_id=loaded.participant.id,
+            kind=kind,
+            payload=payload,
+            at=at,
+        )
+    )
 
 
-def new_participant(session: Session, study: StudyRow, token: str, *, at: datetime,
-                    external: Mapping[str, str] | None = None) -> ParticipantRow:
+def new_participant(
+    session: Session,
+    study: StudyRow,
+    token: str,
+    *,
+    at: datetime,
+    external: Mapping[str, str] | None = None,
+) -> ParticipantRow:
     """Insert an invited participant with its seeded item order and A/B sides."""
     external = dict(external or {})
-    row = ParticipantRow(study_id=study.id or 0, token_hash=hash_token(token),
-                         external_pid=external.get("PROLIFIC_PID"), external=external,
-                         state=ParticipantState.INVITED.value,
-                         config_version=study.config_version, created_at=at)
+    row = ParticipantRow(
+        study_id=study.id or 0,
+        token_hash=hash_token(token),
+        external_pid=external.get("PROLIFIC_PID"),
+        external=external,
+        state=ParticipantState.INVITED.value,
+        config_version=study.config_version,
+        created_at=at,
+    )
     session.add(row)
     session.flush()
     assert row.id is not None

@@ -55,7 +55,8 @@ def _comparison_chart(df: pd.DataFrame) -> alt.Chart:
         tooltip=["demonstrator", "n_walks", alt.Tooltip("mean_length:Q", format=".1f"),
                  alt.Tooltip("mean_return:Q", format=".2f"),
                  alt.Tooltip("median_beta:Q", format=".2f")])
-    return bars.properties(height=max(90, 40 * len(df)))
+    chart: alt.Chart = bars.properties(height=max(90, 40 * len(df)))
+    return chart
 
 
 def _compare(rec: StudyRecordings) -> None:

@@ -323,7 +323,7 @@ def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, mo
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     with (second_half(engine, "no-such-study", "csv", "m", tmp_path) as rest,
-          pytest.raises(StoreError, match="second export process failed: .*no-such-study")):
+          pytest.raises(StoreError, match=r"second export process failed: .*no-such-study")):
         rest.append_to(io.StringIO())
     assert list(tmp_path.iterdir()) == []
 

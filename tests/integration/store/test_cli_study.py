@@ -51,8 +51,8 @@ def test_create_invite_list_export_score(db, engine, clock, capsys, tmp_path):
     code, out, _ = run(capsys, "study", "invite", "--name", "pilot", "--count", "2",
                        "--base-url", "https://x.org/app/", "--db", db)
     links = out.split()
-    assert code == 0 and len(links) == 2 and all(l.startswith("https://x.org/app/?t=") for l in links)
-    tokens = [l.split("?t=")[1] for l in links]
+    assert code == 0 and len(links) == 2 and all(x.startswith("https://x.org/app/?t=") for x in links)
+    tokens = [x.split("?t=")[1] for x in links]
     assert _finish_one(engine, tokens[0], clock).kind is StepKind.DONE
     assert _finish_one(engine, tokens[1], clock, abandon_last=True).timed_out
 

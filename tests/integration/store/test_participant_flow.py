@@ -100,12 +100,12 @@ def test_ab_sides_are_mapped_back_before_storing(engine, make_study, clock):
 
 def test_flips_are_balanced_over_a_participant(engine, make_study, clock):
     make_study(train=1, catch=1)
-    [token] = invite(engine, "s", 1, now=clock, actor="test")
+    invite(engine, "s", 1, now=clock, actor="test")
     [(assignment,)] = _rows(engine, "SELECT assignment FROM participants")
     a = assignment if isinstance(assignment, list) else __import__("json").loads(assignment)
     n_flipped = sum(len(e["flip"]) for e in a)
     assert n_flipped in (4, 5)  # 9 probes in the tiny bank: half of them, rounded either way
-    assert [e["split"] for e in a][0] == "train"
+    assert a[0]["split"] == "train"
 
 
 def test_draft_is_saved_and_comes_back_in_displayed_letters(engine, make_study, clock):
@@ -293,7 +293,7 @@ def test_tampered_item_ids_and_values_raise_and_write_nothing(engine, make_study
     token = _begin(engine, "s", clock)
     view = current_step(engine, token, now=clock).item
     before = snapshot(engine)
-    not_yet = [e for e in ("i1", "i2") if e != view.item.id][0]
+    not_yet = next(e for e in ("i1", "i2") if e != view.item.id)
     for write in (submit, save_draft):  # save_draft reads on its own path: check both
         with pytest.raises(LinkError, match="not one of"):
             write(engine, token, "c1", choices={}, now=clock)  # not assigned (catch=0)

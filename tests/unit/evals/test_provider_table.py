@@ -73,12 +73,12 @@ def test_cache_replay_reads_with_the_providers_own_reader(name: str) -> None:
 
 
 def test_replay_of_an_unknown_provider_names_the_known_ones() -> None:
-    with pytest.raises(ProviderError, match="unknown provider 'nope'.*anthropic"):
+    with pytest.raises(ProviderError, match=r"unknown provider 'nope'.*anthropic"):
         replay("nope", DOCS["openai"])
 
 
 def test_batch_mode_only_where_the_table_has_a_batch_api() -> None:
-    with pytest.raises(ProviderError, match="batch mode needs the anthropic or openai provider"):
+    with pytest.raises(ProviderError, match=r"batch mode needs the anthropic or openai provider"):
         batch_api("openai-compatible", client=None)
     assert all(PROVIDERS[n].batch is not None for n in ("anthropic", "openai"))
 
