@@ -31,3 +31,14 @@ def test_core_does_not_import_app_libraries():
             "if m in sys.modules]; print(','.join(bad))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_postgres_cases_carry_the_postgres_marker():
+    """``-m "not postgres"`` leaves out every PostgreSQL case (and keeps the SQLite ones)."""
+    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
+                           "-p", "no:cacheprovider", "-m", "not postgres",
+                           "tests/integration/store"], cwd=ROOT, capture_output=True, text=True,
+                          check=False)
+    ids = [line for line in proc.stdout.splitlines() if "::" in line]
+    assert proc.returncode == 0 and ids, proc.stdout + proc.stderr
+    assert any("[sqlite" in i for i in ids) and not any("[postgres" in i for i in ids)
