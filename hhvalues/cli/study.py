@@ -183,10 +183,10 @@ def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
 
     Answers are streamed from the database; the file's SHA-256 goes to the audit log.
     """
-    from hhvalues.store.exports import write_export
+    from hhvalues.store.exports import EXPORTS, ExportFormat, write_export
 
     with database(db_url) as engine:
         written = write_export(engine, slug, fmt, out, actor="cli", now=now)
-    what = "answers" if fmt in ("jsonl", "csv", "parquet", "bundle") else "rows"
+    what = EXPORTS[ExportFormat(fmt)].counts
     click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
                err=True)

@@ -59,8 +59,9 @@ from hhvalues.store.exports.worker import (
     second_half,
 )
 from hhvalues.store.exports.write import (
-    WRITERS,
+    EXPORTS,
     ExportFormat,
+    ExportSpec,
     write_export,
 )
 
@@ -68,14 +69,15 @@ __all__ = [
     "BODIES",
     "CHUNK",
     "CSV_COLUMNS",
+    "EXPORTS",
     "ITEM_COLUMNS",
     "PARTICIPANT_COLUMNS",
     "PART_MODULE",
     "README",
     "RESCORE",
     "SPLIT_ROWS",
-    "WRITERS",
     "ExportFormat",
+    "ExportSpec",
     "JsonCells",
     "SecondHalf",
     "Span",

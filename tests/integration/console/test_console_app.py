@@ -128,3 +128,28 @@ def test_the_edit_form_takes_its_bounds_from_the_limits_and_survives_an_old_conf
     assert at.number_input(key=f"edit-{demo_study}-item-seconds").value == 5.0
     at.button(key="edit-study-submit").click().run()
     assert not at.exception and get_study(app_engine, demo_study).config.item_seconds == 5.0
+
+
+def test_every_console_page_file_is_in_the_navigation(app_engine):
+    """A page file under ui/console (one that runs as a page) is reachable from some role's
+    navigation: adding a page means adding it to pages.py too."""
+    from pathlib import Path
+
+    from hhvalues.ui.console import pages
+
+    files = {p.stem for p in Path(pages.HERE).glob("*.py")
+             if 'if __name__ == "__main__":' in p.read_text(encoding="utf-8")}
+    tables = (pages.RESEARCHER_SECTIONS, pages.ADMIN_SECTIONS)
+    listed = {name for table in tables for entries in table.values() for name, _, _ in entries}
+    assert files == listed | {pages.ACCOUNT.stem}
+
+
+def test_the_exports_page_offers_every_format_of_the_export_table(app_engine, accounts,
+                                                                   demo_study, open_app):
+    from hhvalues.store.exports import EXPORTS
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("exports")).run()
+    assert not at.exception
+    keys = {b.key for b in at.get("download_button")}
+    assert keys == {f"export-{fmt.value}" for fmt in EXPORTS}
