@@ -164,6 +164,16 @@ def list_cmd(db_url: str | None) -> None:
                    f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}")
 
 
+class _ExportFormatOption(click.Option):
+    """``--format``, its help written from the store's table of export formats when shown."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from hhvalues.store.exports import EXPORTS
+
+        self.help = "; ".join(f"{fmt.value}: {spec.title}" for fmt, spec in EXPORTS.items())
+        return super().get_help_record(ctx)
+
+
 def _export_formats() -> list[str]:
     from hhvalues.store.exports import ExportFormat
 
@@ -172,10 +182,8 @@ def _export_formats() -> list[str]:
 
 @cli.command("export")
 @click.option("--study", "slug", required=True)
-@click.option("--format", "fmt", type=LazyChoice(_export_formats),
-              default="jsonl", show_default=True,
-              help="jsonl/csv/parquet: answers; scores: per-respondent scores JSON; items: the "
-              "per-item table (CSV); bundle: zip that re-scores with hhvalues score.")
+@click.option("--format", "fmt", cls=_ExportFormatOption, type=LazyChoice(_export_formats),
+              default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @DB_OPTION
 def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
