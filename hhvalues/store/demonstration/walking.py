@@ -46,7 +46,7 @@ from hhvalues.store.db import (
     write_session,
 )
 from hhvalues.store.demonstration.setup import INSTRUCTIONS, DemoConfig
-from hhvalues.store.participation import Refusal, StepKind, entry_page, open_link
+from hhvalues.store.participation import Refusal, StepKind, begin_step, entry_page
 from hhvalues.store.studies import (
     IntakeQuestion,
     Loaded,
@@ -231,15 +231,10 @@ def _expire(session: Session, loaded: Loaded, rows: list[WalkRow], at: datetime)
 def demo_step(engine: Engine, token: object, *, now: Clock) -> DemoStep:
     """The page this link shows now, rebuilt from the database (idempotent side effects: walks
     created on first need, the current walk's clock started, expired walks ended)."""
-    try:
-        check_token(token)
-    except LinkError as exc:
-        return DemoStep(DemoStepKind.INVALID, message=str(exc))
-    at = read_clock(now)
-    with write_session(engine) as session:
-        loaded = open_link(session, token, kind=StudyKind.DEMONSTRATE)
-        if isinstance(loaded, Refusal):
-            return DemoStep(DemoStepKind(loaded.kind.value), message=loaded.message)
+    with begin_step(engine, token, now=now, kind=StudyKind.DEMONSTRATE) as opened:
+        if isinstance(opened, Refusal):
+            return DemoStep(DemoStepKind(opened.kind.value), message=opened.message)
+        session, at, loaded = opened
         p, cfg = loaded.participant, loaded.config
         base: dict[str, Any] = {"study": loaded.study.slug}
         entry = entry_page(loaded)

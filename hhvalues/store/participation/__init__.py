@@ -24,7 +24,9 @@ from hhvalues.store.participation.enrolment import (
     submit_intake,
 )
 from hhvalues.store.participation.prologue import (
+    Opened,
     Refusal,
+    begin_step,
     entry_page,
     open_link,
 )
@@ -59,6 +61,7 @@ __all__ = [
     "EnrolResult",
     "ItemTruth",
     "ItemView",
+    "Opened",
     "Progress",
     "Refusal",
     "Step",
@@ -66,6 +69,7 @@ __all__ = [
     "Submitted",
     "TrainingFeedback",
     "acknowledge_feedback",
+    "begin_step",
     "check_intake",
     "consent",
     "current_item_truth",

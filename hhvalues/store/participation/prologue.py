@@ -10,13 +10,25 @@ has any left unanswered) or the instructions. What follows is each flow's own.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from typing import NamedTuple
 
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from hhvalues.errors import LinkError
+from hhvalues.store.db import Clock, read_clock, write_session
 from hhvalues.store.participation.views import StepKind
-from hhvalues.store.studies import Loaded, ParticipantState, StudyKind, StudyStatus, load
+from hhvalues.store.studies import (
+    Loaded,
+    ParticipantState,
+    StudyKind,
+    StudyStatus,
+    check_token,
+    load,
+)
 
 _KIND_NAMES = {StudyKind.ANSWER: "an answer", StudyKind.DEMONSTRATE: "a demonstration"}
 _ENDED = (ParticipantState.FINISHED.value, ParticipantState.TIMED_OUT.value)
@@ -29,6 +41,33 @@ class Refusal(NamedTuple):
     message: str
     loaded: Loaded | None = None
     """The participant, when the link is valid but its study is closed."""
+
+
+class Opened(NamedTuple):
+    """A participant page's request, opened: its transaction, its time and its participant."""
+
+    session: Session
+    at: datetime
+    loaded: Loaded
+
+
+@contextmanager
+def begin_step(
+    engine: Engine, token: object, *, now: Clock, kind: StudyKind
+) -> Iterator[Opened | Refusal]:
+    """The write transaction of one participant page with its link opened (:func:`open_link`),
+    or the link's refusal; a malformed token is refused before any transaction begins. The
+    transaction commits when the block ends.
+    """
+    try:
+        check_token(token)
+    except LinkError as exc:
+        yield Refusal(StepKind.INVALID, str(exc))
+        return
+    at = read_clock(now)
+    with write_session(engine) as session:
+        link = open_link(session, token, kind=kind)
+        yield link if isinstance(link, Refusal) else Opened(session, at, link)
 
 
 def open_link(session: Session, token: object, *, kind: StudyKind) -> Loaded | Refusal:
@@ -57,4 +96,4 @@ def entry_page(loaded: Loaded) -> StepKind | None:
     return None
 
 
-__all__ = ["Refusal", "entry_page", "open_link"]
+__all__ = ["Opened", "Refusal", "begin_step", "entry_page", "open_link"]

@@ -38,7 +38,7 @@ from hhvalues.store.db import (
     upsert_answer,
     write_session,
 )
-from hhvalues.store.participation.prologue import Refusal, entry_page, open_link
+from hhvalues.store.participation.prologue import Refusal, begin_step, entry_page
 from hhvalues.store.participation.views import (
     Draft,
     ItemView,
@@ -123,16 +123,11 @@ def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
     marked shown (its deadline fixed) on first display; ``last_seen`` is updated. A bad link
     returns an INVALID or CLOSED step and writes nothing.
     """
-    try:
-        check_token(token)
-    except LinkError as exc:
-        return Step(StepKind.INVALID, message=str(exc))
-    at = read_clock(now)
-    with write_session(engine) as session:
-        loaded = open_link(session, token, kind=StudyKind.ANSWER)
-        if isinstance(loaded, Refusal):
-            common = {} if loaded.loaded is None else _common(loaded.loaded)
-            return Step(loaded.kind, message=loaded.message, **common)
+    with begin_step(engine, token, now=now, kind=StudyKind.ANSWER) as opened:
+        if isinstance(opened, Refusal):
+            common = {} if opened.loaded is None else _common(opened.loaded)
+            return Step(opened.kind, message=opened.message, **common)
+        session, at, loaded = opened
         p = loaded.participant
         common = _common(loaded)
         rows: _Rows | None = None
