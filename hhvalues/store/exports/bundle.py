@@ -32,7 +32,7 @@ from sqlmodel import Session, col, select
 from hhvalues.core.answers import Answer, dumps_answer
 from hhvalues.core.bank import dumps_bank
 from hhvalues.store.analysis import load_study_answers
-from hhvalues.store.db import AnswerRow, ParticipantRow, StudyConfigRow, read_session
+from hhvalues.store.db import AnswerRow, Clock, ParticipantRow, StudyConfigRow, read_session
 from hhvalues.store.exports.answers import answer_of_row, iter_answer_rows
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
 from hhvalues.store.exports.summaries import ITEM_COLUMNS, items_csv, results_of, scores_text
@@ -117,7 +117,7 @@ def _participants(session: Session, study_id: int, slug: str) -> str:
 
 
 def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed: int = 0,
-                 n_boot: int = 2000, now: Callable[[], datetime] = lambda: datetime.now(UTC)
+                 n_boot: int = 2000, now: Clock = lambda: datetime.now(UTC)
                  ) -> Written:
     """Write the study bundle zip; ``rows`` is the number of study answers in it."""
     data = load_study_answers(engine, slug)
