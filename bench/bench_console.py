@@ -146,6 +146,7 @@ def fill_rows(url: str, n_rows: int) -> None:
 
 _CHILD = """
 import json, os, sys, threading, time
+from datetime import UTC, datetime
 from hhvalues.store.db import make_engine
 from hhvalues.store.exports import ExportFormat, write_export
 
@@ -176,7 +177,8 @@ def sample():
 threading.Thread(target=sample, daemon=True).start()
 engine = make_engine(sys.argv[1])
 t0 = time.perf_counter()
-w = write_export(engine, "million", ExportFormat(sys.argv[2]), sys.argv[3], actor="bench", now=_now)
+w = write_export(engine, "million", ExportFormat(sys.argv[2]), sys.argv[3], actor="bench",
+                 now=lambda: datetime.now(UTC))
 seconds = time.perf_counter() - t0
 stop.set()
 print(json.dumps({"rows": w.rows, "seconds": seconds, "peak_mb": kib(os.getpid(), "VmHWM") / 1024,
