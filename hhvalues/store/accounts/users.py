@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Engine, update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from hhvalues.errors import InputError, NotFoundError
 from hhvalues.store.db import (
@@ -156,7 +156,7 @@ def has_admin(engine: Engine) -> bool:
     """Whether an enabled admin account exists (else the login page says how to create one)."""
     with read_session(engine) as session:
         return session.exec(select(UserRow.id).where(
-            UserRow.role == ConsoleRole.ADMIN.value, UserRow.disabled.is_(False)  # type: ignore[attr-defined]
+            UserRow.role == ConsoleRole.ADMIN.value, col(UserRow.disabled).is_(False)
         )).first() is not None
 
 
@@ -236,10 +236,10 @@ def login(engine: Engine, name: str, password: str, *, now: Clock) -> str:
     return token
 
 
-def _open(session: object, *, role: str, at: datetime, user_id: int | None = None,
+def _open(session: Session, *, role: str, at: datetime, user_id: int | None = None,
           email: str | None = None) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(ConsoleSessionRow(  # type: ignore[attr-defined]
+    session.add(ConsoleSessionRow(
         token_hash=_hash_token(token), user_id=user_id, email=email, role=role, created_at=at,
         expires_at=at + timedelta(hours=SESSION_HOURS), last_seen_at=at))
     return token

@@ -93,7 +93,9 @@ def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
         read = 0
         if sqlite:  # the DBAPI cursor: its rows are plain tuples already
             sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            driver = conn.connection.driver_connection
+            assert driver is not None
+            cursor = driver.cursor()
             try:
                 cursor.execute(sql)
                 while part := cursor.fetchmany(chunk):
