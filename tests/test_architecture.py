@@ -42,3 +42,23 @@ def test_postgres_cases_carry_the_postgres_marker():
     ids = [line for line in proc.stdout.splitlines() if "::" in line]
     assert proc.returncode == 0 and ids, proc.stdout + proc.stderr
     assert any("[sqlite" in i for i in ids) and not any("[postgres" in i for i in ids)
+
+
+ROOMS = ("db", "accounts", "studies", "participation", "demonstration", "analysis", "exports")
+
+
+def test_each_store_room_face_lists_what_its_modules_export():
+    """A room's ``__init__`` is its face: it lists every name its modules export, and each
+    resolves (other code imports from the face only; import-linter checks that part)."""
+    import importlib
+    import pkgutil
+
+    for room in ROOMS:
+        face = importlib.import_module(f"hhvalues.store.{room}")
+        exported: set[str] = set()
+        for info in pkgutil.iter_modules(face.__path__):
+            module = importlib.import_module(f"hhvalues.store.{room}.{info.name}")
+            if info.name != "part":  # the second export process's entry point, run with -m
+                exported |= set(module.__all__)
+        assert set(face.__all__) == exported, room
+        assert all(hasattr(face, name) for name in face.__all__), room
