@@ -43,8 +43,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from hhvalues.cli.bots import StreamlitClient, percentile, run_bots
-from tests.browser.harness import DEMO_BANK, AppServer, make_study
+from hhvalues.cli.bots import StreamlitClient, percentile, run_bots  # noqa: E402 (after sys.path)
+from tests.browser.harness import DEMO_BANK, AppServer, make_study  # noqa: E402
 
 BARE_APP = """\
 import streamlit as st
@@ -245,7 +245,10 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
 def report(f: dict[str, Any], img: dict[str, float]) -> str:
     goal = 1.5 * f["bare_p95_ms"] + 100
-    ok = lambda b: "yes" if b else "**no**"
+
+    def ok(b: bool) -> str:
+        return "yes" if b else "**no**"
+
     return f"""\
 | what | goal | measured |
 | --- | --- | --- |

@@ -40,7 +40,7 @@ def big_bank() -> Bank:
 
 
 def bench_results(repeat: int) -> dict[str, float]:
-    from hhvalues.store.results import build_results
+    from hhvalues.store.analysis import build_results
 
     bank = big_bank()
     answers, seconds = synthetic_answers(bank, participants=200, models=10, epochs=3)
@@ -56,16 +56,14 @@ def bench_results(repeat: int) -> dict[str, float]:
 
 
 def _store_study(url: str, bank: Bank, answers: list, *, slug: str = "big", catch: int = 4) -> None:
-    from hhvalues.store.config import StudyConfig
-    from hhvalues.store.engine import make_engine, upgrade, write_session
-    from hhvalues.store.queries import import_bank, record_answers
-    from hhvalues.store.study import create_study
+    from hhvalues.store.db import import_bank, make_engine, record_answers, upgrade, write_session
+    from hhvalues.store.studies import StudyConfig, create_study
 
     engine = make_engine(url)
     upgrade(engine)
     with write_session(engine) as session:
         info = import_bank(session, bank, now=_now)
-    study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(catch=catch), now=_now)
+    study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(catch=catch), now=_now, actor="bench")
     humans = [a for a in answers if a.respondent.startswith("human:")]
     models = [a for a in answers if not a.respondent.startswith("human:")]
     with write_session(engine) as session:
@@ -78,8 +76,8 @@ def bench_results_page(repeat: int) -> dict[str, float]:
     """AppTest: sign in, open Results (cold: scoring; warm: cached by the answers fingerprint)."""
     from streamlit.testing.v1 import AppTest
 
-    from hhvalues.store.engine import make_engine
-    from hhvalues.store.users import add_user
+    from hhvalues.store.accounts import add_user
+    from hhvalues.store.db import make_engine
 
     bank = big_bank()
     answers, _ = synthetic_answers(bank, participants=200, models=10, epochs=3, study="big")
@@ -99,9 +97,9 @@ def bench_results_page(repeat: int) -> dict[str, float]:
     # A restarted server: nothing memoised in the process (the reference agents come from the
     # database, stored at import). The one-off import of the page's Altair/pandas modules is
     # timed apart: it happens once per server process, not per render.
-    from hhvalues.store import results as store_results
+    from hhvalues.core.agents import forget_reference_answers
 
-    store_results._AGENT_CACHE.clear()
+    forget_reference_answers()
     t0 = time.perf_counter()
     import hhvalues.ui.console.charts  # noqa: F401
     imports = time.perf_counter() - t0
@@ -123,9 +121,7 @@ def fill_rows(url: str, n_rows: int) -> None:
     from sqlalchemy import insert
 
     from hhvalues.core.answers import Answer
-    from hhvalues.store.engine import make_engine, write_session
-    from hhvalues.store.queries import answer_values
-    from hhvalues.store.tables import AnswerRow
+    from hhvalues.store.db import AnswerRow, answer_values, make_engine, write_session
 
     bank = generate_bank(GenerateConfig(seed=2, items=400, size=5))
     _store_study(url, bank, [], slug="million", catch=0)
@@ -150,8 +146,9 @@ def fill_rows(url: str, n_rows: int) -> None:
 
 _CHILD = """
 import json, os, sys, threading, time
-from hhvalues.store.engine import make_engine
-from hhvalues.store.exports import ConsoleExport, write_export
+from datetime import UTC, datetime
+from hhvalues.store.db import make_engine
+from hhvalues.store.exports import ExportFormat, write_export
 
 # ru_maxrss is no use here: Linux carries the parent's high-water mark across fork and exec, so
 # every child "peaked" at the bench process's size. VmHWM is this process's own; the sampler adds
@@ -180,7 +177,8 @@ def sample():
 threading.Thread(target=sample, daemon=True).start()
 engine = make_engine(sys.argv[1])
 t0 = time.perf_counter()
-w = write_export(engine, "million", ConsoleExport(sys.argv[2]), sys.argv[3])
+w = write_export(engine, "million", ExportFormat(sys.argv[2]), sys.argv[3], actor="bench",
+                 now=lambda: datetime.now(UTC))
 seconds = time.perf_counter() - t0
 stop.set()
 print(json.dumps({"rows": w.rows, "seconds": seconds, "peak_mb": kib(os.getpid(), "VmHWM") / 1024,

@@ -68,9 +68,10 @@ def observer_figures(quick: bool) -> list[str]:
     five = (-2.0, -1.0, -0.5, 1.0, 2.0)
     for planner in ("hard", "soft"):
         bank, demos = _bank_with_demos(9, 5, five, planner, seed=1)
-        fast = _median_ms(lambda: infer(bank, demos), 15)
+        fast = _median_ms(lambda bank=bank, demos=demos: infer(bank, demos), 15)
         loop_runs = 1
-        slow = _median_ms(lambda: _per_hypothesis_loop(bank, demos), loop_runs)
+        slow = _median_ms(lambda bank=bank, demos=demos: _per_hypothesis_loop(bank, demos),
+                          loop_runs)
         lines.append(f"observer 9x9, 5 features x 5 levels (3,125 hypotheses), 2 demos, {planner}: "
                      f"median {fast:.1f} ms; per-hypothesis loop {slow:.0f} ms; ratio {slow / fast:.0f}x")
     if not quick:

@@ -27,8 +27,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from hhvalues.core import render  # noqa: E402
-from hhvalues.core.features import CATALOGUE, FeatureSet  # noqa: E402
+from hhvalues.core import render
+from hhvalues.core.features import CATALOGUE, FeatureSet
 
 FEATURES = FeatureSet(CATALOGUE)
 WORLDS = {

@@ -7,7 +7,7 @@ A fresh SQLite file (WAL, ``BEGIN IMMEDIATE`` writes) with a demonstration study
 demo bank; ``--walkers`` participants are enrolled, consented and started. Each walker is a thread
 that presses ``--moves`` keys as fast as it can (random legal moves and some bumps; a finished walk
 moves on to the next world). One timed move is what the play page does on a key press:
-:func:`hhvalues.store.recordings.record_move` (one write transaction: validate, store the move,
+:func:`hhvalues.store.demonstration.record_move` (one write transaction: validate, store the move,
 update the walk) and then the grid re-rendered (:func:`hhvalues.ui.demonstrate.board.walk_png`,
 uncached for a new path). All threads share one process, so the figures include GIL contention —
 a Streamlit server runs its sessions as threads of one process in the same way. Also: the walk
@@ -34,17 +34,16 @@ from hhvalues.core.bank import load_bank
 from hhvalues.core.recorded import assess
 from hhvalues.core.walks import fit_rationality
 from hhvalues.core.world import MOVES, follow_path, parse_world
-from hhvalues.store import StudyConfig, create_study, import_bank, invite, make_engine, upgrade
-from hhvalues.store.config import StudyKind
-from hhvalues.store.engine import write_session
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.recordings import (
+from hhvalues.store.db import import_bank, make_engine, upgrade, write_session
+from hhvalues.store.demonstration import (
     DemoConfig,
     demo_step,
     demonstrate_config,
     record_move,
     study_recordings,
 )
+from hhvalues.store.participation import consent, start_session
+from hhvalues.store.studies import StudyConfig, StudyKind, create_study, invite
 from hhvalues.ui.demonstrate.board import walk_png
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,8 +61,8 @@ def _setup(url: str, walkers: int) -> list[str]:
     with write_session(engine) as session:
         info = import_bank(session, load_bank(DEMO_BANK), now=_now)
     config = demonstrate_config(StudyConfig(), DemoConfig(practice=0, worlds=40, walk_seconds=3600))
-    create_study(engine, slug="bench", bank_id=info.id, config=config, now=_now, kind=StudyKind.DEMONSTRATE)
-    tokens = invite(engine, "bench", walkers, now=_now)
+    create_study(engine, slug="bench", bank_id=info.id, config=config, now=_now, kind=StudyKind.DEMONSTRATE, actor="bench")
+    tokens = invite(engine, "bench", walkers, now=_now, actor="bench")
     for t in tokens:
         consent(engine, t, now=_now)
         start_session(engine, t, now=_now)

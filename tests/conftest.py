@@ -29,6 +29,18 @@ PG_HELP = (
 )
 
 
+PG_FIXTURES = frozenset({"pg_database_url", "pg_engine"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the PostgreSQL server ``postgres``, so ``-m "not postgres"``
+    deselects it: the ``postgres`` case of ``backend`` carries the mark already; a test that
+    asks for a PostgreSQL fixture by name gets it here."""
+    for item in items:
+        if PG_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fixed-seed generator."""
@@ -70,7 +82,7 @@ def sqlite_url(tmp_path: Path) -> str:
 @pytest.fixture
 def sqlite_engine(sqlite_url: str) -> Iterator[Engine]:
     """An engine on a fresh, migrated SQLite file."""
-    from hhvalues.store.engine import make_engine, upgrade
+    from hhvalues.store.db import make_engine, upgrade
 
     engine = make_engine(sqlite_url)
     upgrade(engine)
@@ -105,8 +117,7 @@ def pg_database_url() -> Iterator[str]:
 @pytest.fixture
 def pg_engine(pg_database_url: str) -> Iterator[Engine]:
     """An engine on the module's PostgreSQL database, migrated and emptied for each test."""
-    from hhvalues.store.engine import make_engine, upgrade
-    from hhvalues.store.tables import metadata
+    from hhvalues.store.db import make_engine, metadata, upgrade
 
     engine = make_engine(pg_database_url)
     upgrade(engine)
@@ -117,7 +128,7 @@ def pg_engine(pg_database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def backend(request: pytest.FixtureRequest) -> str:
     """Which database a parametrised store test runs on."""
     return str(request.param)

@@ -11,18 +11,17 @@ from collections.abc import Sequence
 
 import click
 
+# Command modules register themselves on `cli` when imported.
+from hhvalues.cli import bank as _bank  # noqa: F401
+from hhvalues.cli import bots as _bots  # noqa: F401
+from hhvalues.cli import db as _db  # noqa: F401
+from hhvalues.cli import evals as _evals  # noqa: F401
+from hhvalues.cli import recordings as _recordings  # noqa: F401  (issue 6)
+from hhvalues.cli import score as _score  # noqa: F401
+from hhvalues.cli import study as _study  # noqa: F401
+from hhvalues.cli import users as _users  # noqa: F401
 from hhvalues.cli.app import cli
 from hhvalues.errors import HHValuesError
-
-# Command modules register themselves on `cli` when imported.
-from hhvalues.cli import bank as _bank  # noqa: E402,F401
-from hhvalues.cli import evals as _evals  # noqa: E402,F401
-from hhvalues.cli import score as _score  # noqa: E402,F401
-from hhvalues.cli import study as _study  # noqa: E402,F401
-from hhvalues.cli import users as _users  # noqa: E402,F401
-from hhvalues.cli import bots as _bots  # noqa: E402,F401
-from hhvalues.cli import db as _db  # noqa: E402,F401
-from hhvalues.cli import recordings as _recordings  # noqa: E402,F401  (issue 6)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

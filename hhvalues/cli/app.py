@@ -2,9 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
 import click
 
 from hhvalues import __version__
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+# The store (SQLAlchemy, Alembic) is imported inside the commands: every other command, and
+# `hhvalues --help`, starts without it.
+
+DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
+                         help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
+"""The ``--db`` option of every command that uses the database."""
+
+
+def now() -> datetime:
+    """The commands' clock: the current time, aware UTC."""
+    return datetime.now(UTC)
+
+
+@contextmanager
+def database(url: str | None) -> Iterator[Engine]:
+    """The upgraded engine of one command (a new or older database alike), disposed after it."""
+    from hhvalues.store.db import make_engine, upgrade
+
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+
+
+class LazyChoice(click.Choice):  # type: ignore[type-arg]
+    """A click.Choice whose values are read from the package when first needed (so ``hhvalues
+    --help`` and unrelated commands start without importing the store or the harness)."""
+
+    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
+        self._load: Callable[[], Sequence[str]] = load
+        self._values: tuple[str, ...] | None = None
+        super().__init__([])
+
+    @property
+    def choices(self) -> Sequence[str]:
+        if self._values is None:
+            self._values = tuple(self._load())
+        return self._values
+
+    @choices.setter
+    def choices(self, _: object) -> None:
+        pass
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

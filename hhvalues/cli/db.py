@@ -21,7 +21,7 @@ def db() -> None:
               help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
 def upgrade_cmd(db_url: str | None) -> None:
     """Apply every pending Alembic migration (a new or older database alike)."""
-    from hhvalues.store.engine import current_revision, make_engine, resolve_url, upgrade
+    from hhvalues.store.db import current_revision, make_engine, resolve_url, upgrade
 
     engine = make_engine(db_url)
     try:

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from hhvalues.cli.app import cli
+from hhvalues.cli.app import LazyChoice, cli
 from hhvalues.core.bank import Bank
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
@@ -27,11 +27,16 @@ def _cache_dir(cache_dir: Path | None, no_cache: bool) -> Path | None:
     return Path(env) if env else Path.home() / ".cache" / "hhvalues" / "responses"
 
 
+def _providers() -> list[str]:
+    from hhvalues.evals.providers import PROVIDERS
+
+    return list(PROVIDERS)
+
+
 def _run_options(f: Any) -> Any:
     opts = [
         click.option("--bank", "bank_path", type=click.Path(dir_okay=False, path_type=Path), required=True),
-        click.option("--provider", type=click.Choice(["anthropic", "openai", "openai-compatible"]),
-                     required=True),
+        click.option("--provider", type=LazyChoice(_providers), required=True),
         click.option("--model", required=True, help="Model name as the provider knows it."),
         click.option("--conditions", "conditions_path", type=click.Path(dir_okay=False, path_type=Path),
                      required=True, help="Conditions TOML (e.g. conditions/published-study.toml)."),

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import click
 
-from hhvalues.cli.app import cli
+from hhvalues.cli.app import DB_OPTION, cli, database
 from hhvalues.cli.bank import bank
-from hhvalues.cli.study import _DB_OPTION, database
 from hhvalues.core.bank import write_bank
 from hhvalues.core.walks import DEFAULT_LAPSE
 
@@ -31,11 +30,11 @@ from hhvalues.core.walks import DEFAULT_LAPSE
 @click.option("--seed", type=int, default=0, show_default=True, help="Probe generator seed.")
 @click.option("--name", default="", help="Bank name (default recorded-<study>).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@_DB_OPTION
+@DB_OPTION
 def from_recordings(slug: str, min_quality: float | None, lapse: float, demos_per_item: int,
                     seed: int, name: str, out: Path, db_url: str | None) -> None:
     """Build a bank whose demonstrations are the recorded walks of a demonstration study."""
-    from hhvalues.store.recorded import recorded_bank
+    from hhvalues.store.demonstration import recorded_bank
 
     with database(db_url) as engine:
         made = recorded_bank(engine, slug, min_quality=min_quality, lapse=lapse,
@@ -63,11 +62,10 @@ def recordings() -> None:
 @click.option("--study", "slug", required=True)
 @click.option("--samples", type=click.IntRange(1, 500), default=20, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-@_DB_OPTION
+@DB_OPTION
 def compare_cmd(slug: str, samples: int, seed: int, db_url: str | None) -> None:
     """Human vs simulated demonstrator in the same worlds with the same weights (JSON)."""
-    from hhvalues.store.recorded import compare_recordings
-    from hhvalues.store.recordings import study_recordings
+    from hhvalues.store.demonstration import compare_recordings, study_recordings
 
     with database(db_url) as engine:
         rec = study_recordings(engine, slug)

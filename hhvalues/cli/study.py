@@ -6,79 +6,70 @@ before it runs, so a new or older database just works.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from hhvalues.cli.app import cli
+from hhvalues.cli.app import DB_OPTION, LazyChoice, cli, database, now
 from hhvalues.errors import InputError
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-
-# The store (SQLAlchemy, Alembic) is imported inside the commands: every other command, and
-# `hhvalues --help`, starts without it.
+    from hhvalues.store.studies import Limit
 
 
-class _LazyChoice(click.Choice):  # type: ignore[type-arg]
-    """A click.Choice whose values come from the store's enums when first needed."""
+class _Limited(click.ParamType):  # type: ignore[type-arg]
+    """A number within one configuration field's limits, read from the store when first needed
+    (:data:`~hhvalues.store.studies.STUDY_LIMITS`, :data:`~hhvalues.store.demonstration.DEMO_LIMITS`)."""
 
-    def __init__(self, load: Callable[[], Sequence[str]]) -> None:
-        self._load: Callable[[], Sequence[str]] = load
-        self._values: tuple[str, ...] | None = None
-        super().__init__([])
+    def __init__(self, limits: Callable[[], Mapping[str, Limit]], field: str) -> None:
+        self._limits, self._field = limits, field
 
     @property
-    def choices(self) -> Sequence[str]:
-        if self._values is None:
-            self._values = tuple(self._load())
-        return self._values
+    def name(self) -> str:  # type: ignore[override]
+        limit = self._limits()[self._field]
+        return "integer" if limit.integer else "float"
 
-    @choices.setter
-    def choices(self, _: object) -> None:
-        pass
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        limit = self._limits()[self._field]
+        return f"{'INTEGER' if limit.integer else 'FLOAT'} RANGE"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        limit = self._limits()[self._field]
+        try:
+            number = int(value) if limit.integer else float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a valid {self.name}.", param, ctx)
+        if not limit.low <= number <= limit.high:
+            self.fail(f"{number:g} is not in the range {limit.low:g}<=x<={limit.high:g}.",
+                      param, ctx)
+        return number
+
+
+def _study_limits() -> Mapping[str, Limit]:
+    from hhvalues.store.studies import STUDY_LIMITS
+
+    return STUDY_LIMITS
+
+
+def _demo_limits() -> Mapping[str, Limit]:
+    from hhvalues.store.demonstration import DEMO_LIMITS
+
+    return DEMO_LIMITS
 
 
 def _modes() -> list[str]:
-    from hhvalues.store.config import Mode
+    from hhvalues.store.studies import Mode
 
     return [m.value for m in Mode]
 
 
 def _kinds() -> list[str]:
-    from hhvalues.store.config import StudyKind
+    from hhvalues.store.studies import StudyKind
 
     return [k.value for k in StudyKind]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _engine(url: str | None) -> Engine:
-    from hhvalues.store.engine import make_engine, upgrade
-
-    engine = make_engine(url)
-    upgrade(engine)
-    return engine
-
-
-@contextmanager
-def database(url: str | None) -> Iterator[Engine]:
-    """The upgraded engine of one command, disposed when it is done."""
-    engine = _engine(url)
-    try:
-        yield engine
-    finally:
-        engine.dispose()
-
-
-_DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
-                          help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
 
 
 @cli.group()
@@ -90,50 +81,50 @@ def study() -> None:
 @click.option("--bank", "bank_path", type=click.Path(path_type=Path), required=True,
               help="The full bank (with truth); it is validated and imported.")
 @click.option("--name", "slug", required=True, help="Study name used in links (a-z, 0-9, -, _).")
-@click.option("--items", type=click.IntRange(0), default=None, help="Test items per participant "
-              "(default: all).")
-@click.option("--train", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--catch", type=click.IntRange(0), default=0, show_default=True)
-@click.option("--item-seconds", type=click.FloatRange(min=1), default=120.0, show_default=True)
-@click.option("--session-minutes", type=click.FloatRange(min=1), default=60.0, show_default=True)
-@click.option("--mode", type=_LazyChoice(_modes), default="probes",
+@click.option("--items", type=_Limited(_study_limits, "items"), default=None,
+              help="Test items per participant (default: all).")
+@click.option("--train", type=_Limited(_study_limits, "train"), default=0, show_default=True)
+@click.option("--catch", type=_Limited(_study_limits, "catch"), default=0, show_default=True)
+@click.option("--item-seconds", type=_Limited(_study_limits, "item_seconds"), default=120.0,
               show_default=True)
-@click.option("--seed", type=int, default=0, show_default=True, help="Item order / A/B seed.")
-@click.option("--kind", type=_LazyChoice(_kinds), default="answer",
+@click.option("--session-minutes", type=_Limited(_study_limits, "session_minutes"), default=60.0,
+              show_default=True)
+@click.option("--mode", type=LazyChoice(_modes), default="probes",
+              show_default=True)
+@click.option("--seed", type=_Limited(_study_limits, "seed"), default=0, show_default=True,
+              help="Item order / A/B seed.")
+@click.option("--kind", type=LazyChoice(_kinds), default="answer",
               show_default=True, help="answer: people answer items; demonstrate: people walk worlds "
               "under assigned values (issue 6; see --instruction, --practice, --worlds).")
 @click.option("--instruction", type=click.Choice(["do", "teach", "balanced"]), default="balanced",
               show_default=True, help="demonstrate: 'do' (collect points), 'teach' (show an observer "
               "what you value) or balanced across participants.")
-@click.option("--practice", type=click.IntRange(0), default=1, show_default=True,
+@click.option("--practice", type=_Limited(_demo_limits, "practice"), default=1, show_default=True,
               help="demonstrate: practice worlds per participant.")
-@click.option("--worlds", type=click.IntRange(1), default=3, show_default=True,
+@click.option("--worlds", type=_Limited(_demo_limits, "worlds"), default=3, show_default=True,
               help="demonstrate: recorded worlds per participant.")
-@click.option("--walk-seconds", type=click.FloatRange(min=1), default=300.0, show_default=True,
-              help="demonstrate: time limit of one walk.")
-@_DB_OPTION
+@click.option("--walk-seconds", type=_Limited(_demo_limits, "walk_seconds"), default=300.0,
+              show_default=True, help="demonstrate: time limit of one walk.")
+@DB_OPTION
 def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch: int,
                item_seconds: float, session_minutes: float, mode: str, seed: int, kind: str,
                instruction: str, practice: int, worlds: int, walk_seconds: float,
                db_url: str | None) -> None:
     """Import a bank and create an open study on it."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store.config import Mode, StudyConfig, StudyKind
-    from hhvalues.store.engine import write_session
-    from hhvalues.store.queries import import_bank
-    from hhvalues.store.study import create_study
+    from hhvalues.store.db import store_bank
+    from hhvalues.store.studies import Mode, StudyConfig, StudyKind, create_study
 
     bank = load_valid_bank(bank_path)
     config = StudyConfig(items=items, train=train, catch=catch, item_seconds=item_seconds,
                          session_minutes=session_minutes, mode=Mode(mode), seed=seed)
     if kind == StudyKind.DEMONSTRATE.value:  # issue 6: the bank supplies features, prior and worlds
-        from hhvalues.store.recordings import DemoConfig, demonstrate_config
+        from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
     with database(db_url) as engine:
-        with write_session(engine) as session:
-            info = import_bank(session, bank, now=_now)
-        created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=_now,
+        info = store_bank(engine, bank, now=now, actor="cli", action="bank_import")
+        created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=now,
                                kind=StudyKind(kind), actor="cli")
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
     click.echo(f"created {what} {created.slug} on bank {info.name} v{info.version} "
@@ -144,24 +135,24 @@ def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch:
 @click.option("--name", "slug", required=True)
 @click.option("--count", type=click.IntRange(1, 100_000), required=True)
 @click.option("--base-url", default="http://localhost:8501", show_default=True)
-@_DB_OPTION
+@DB_OPTION
 def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None:
     """Print one participant link per line (BASE/?t=TOKEN); tokens are stored hashed only."""
     if not base_url.startswith(("http://", "https://")):
         raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
-    from hhvalues.store.study import invite
+    from hhvalues.store.studies import invite
 
     with database(db_url) as engine:
-        tokens = invite(engine, slug, count, now=_now, actor="cli")
+        tokens = invite(engine, slug, count, now=now, actor="cli")
     base = base_url.rstrip("/")
     click.echo("\n".join(f"{base}/?t={t}" for t in tokens))
 
 
 @study.command("list")
-@_DB_OPTION
+@DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per study: name, status, bank, configuration version, participants by state."""
-    from hhvalues.store.study import list_studies
+    from hhvalues.store.studies import list_studies
 
     with database(db_url) as engine:
         studies = list_studies(engine)
@@ -173,35 +164,37 @@ def list_cmd(db_url: str | None) -> None:
                    f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}")
 
 
-def _export_formats() -> list[str]:
-    from hhvalues.store.export import ExportFormat
-    from hhvalues.store.exports import ConsoleExport
+class _ExportFormatOption(click.Option):
+    """``--format``, its help written from the store's table of export formats when shown."""
 
-    return [f.value for f in ExportFormat] + [
-        f.value for f in ConsoleExport if f.value not in {e.value for e in ExportFormat}]
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        from hhvalues.store.exports import EXPORTS
+
+        self.help = "; ".join(f"{fmt.value}: {spec.title}" for fmt, spec in EXPORTS.items())
+        return super().get_help_record(ctx)
+
+
+def _export_formats() -> list[str]:
+    from hhvalues.store.exports import ExportFormat
+
+    return [f.value for f in ExportFormat]
 
 
 @cli.command("export")
 @click.option("--study", "slug", required=True)
-@click.option("--format", "fmt", type=_LazyChoice(_export_formats),
-              default="jsonl", show_default=True,
-              help="jsonl/csv/parquet: answers; scores: per-respondent scores JSON; items: the "
-              "per-item table (CSV); bundle: zip that re-scores with hhvalues score.")
+@click.option("--format", "fmt", cls=_ExportFormatOption, type=LazyChoice(_export_formats),
+              default="jsonl", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@_DB_OPTION
+@DB_OPTION
 def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
     """Write a study's answers (timeouts included), scores, item table or bundle.
 
     Answers are streamed from the database; the file's SHA-256 goes to the audit log.
     """
-    from hhvalues.store.audit import record
-    from hhvalues.store.exports import ConsoleExport, write_export
+    from hhvalues.store.exports import EXPORTS, ExportFormat, write_export
 
     with database(db_url) as engine:
-        written = write_export(engine, slug, ConsoleExport(fmt), out)
-        record(engine, actor="cli", action="export", target=slug, now=_now,
-               detail={"format": fmt, "rows": written.rows, "file": out.name},
-               sha256=written.sha256)
-    what = "answers" if fmt in ("jsonl", "csv", "parquet", "bundle") else "rows"
+        written = write_export(engine, slug, fmt, out, actor="cli", now=now)
+    what = EXPORTS[ExportFormat(fmt)].counts
     click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
                err=True)

@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime
 
 import click
 
-from hhvalues.cli.app import cli
-from hhvalues.cli.study import _DB_OPTION, _LazyChoice, database
+from hhvalues.cli.app import DB_OPTION, LazyChoice, cli, database, now
 from hhvalues.errors import InputError
 
 
 def _roles() -> list[str]:
-    from hhvalues.store.users import ConsoleRole  # the store loads only when a command runs
+    from hhvalues.store.accounts import ConsoleRole  # the store loads only when a command runs
 
     return [r.value for r in ConsoleRole]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -43,24 +37,24 @@ def user() -> None:
 
 @user.command("add")
 @click.argument("name")
-@click.option("--role", type=_LazyChoice(_roles), required=True)
+@click.option("--role", type=LazyChoice(_roles), required=True)
 @_STDIN
-@_DB_OPTION
+@DB_OPTION
 def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
     """Create an account; the password is prompted for (or read with --password-stdin)."""
-    from hhvalues.store.users import add_user
+    from hhvalues.store.accounts import add_user
 
     password = _read_password(from_stdin)
     with database(db_url) as engine:
-        info = add_user(engine, name, role, password, now=_now, actor="cli")
+        info = add_user(engine, name, role, password, now=now, actor="cli")
     click.echo(f"created {info.role.value} {info.name}", err=True)
 
 
 @user.command("list")
-@_DB_OPTION
+@DB_OPTION
 def list_cmd(db_url: str | None) -> None:
     """One line per account: name, role, state, last login."""
-    from hhvalues.store.users import list_users
+    from hhvalues.store.accounts import list_users
 
     with database(db_url) as engine:
         users = list_users(engine)
@@ -69,57 +63,57 @@ def list_cmd(db_url: str | None) -> None:
     for u in users:
         state = "disabled" if u.disabled else (
             f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-            if u.locked_until and u.locked_until > _now() else "active")
+            if u.locked_until and u.locked_until > now() else "active")
         last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "never"
         click.echo(f"{u.name}\t{u.role.value}\t{state}\tlast login {last}")
 
 
 @user.command("disable")
 @click.argument("name")
-@_DB_OPTION
+@DB_OPTION
 def disable_cmd(name: str, db_url: str | None) -> None:
     """Disable an account and end its sessions."""
-    from hhvalues.store.users import set_disabled
+    from hhvalues.store.accounts import set_disabled
 
     with database(db_url) as engine:
-        set_disabled(engine, name, True, now=_now, actor="cli")
+        set_disabled(engine, name, True, now=now, actor="cli")
     click.echo(f"disabled {name}", err=True)
 
 
 @user.command("enable")
 @click.argument("name")
-@_DB_OPTION
+@DB_OPTION
 def enable_cmd(name: str, db_url: str | None) -> None:
     """Enable an account again (also lifts a lockout)."""
-    from hhvalues.store.users import set_disabled
+    from hhvalues.store.accounts import set_disabled
 
     with database(db_url) as engine:
-        set_disabled(engine, name, False, now=_now, actor="cli")
+        set_disabled(engine, name, False, now=now, actor="cli")
     click.echo(f"enabled {name}", err=True)
 
 
 @user.command("password")
 @click.argument("name")
 @_STDIN
-@_DB_OPTION
+@DB_OPTION
 def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
     """Set a new password (prompted, or --password-stdin); ends the account's sessions."""
-    from hhvalues.store.users import set_password
+    from hhvalues.store.accounts import set_password
 
     password = _read_password(from_stdin)
     with database(db_url) as engine:
-        set_password(engine, name, password, now=_now, actor="cli")
+        set_password(engine, name, password, now=now, actor="cli")
     click.echo(f"password of {name} changed", err=True)
 
 
 @user.command("allow-sso")
 @click.argument("email")
-@click.option("--role", type=_LazyChoice(_roles), required=True)
-@_DB_OPTION
+@click.option("--role", type=LazyChoice(_roles), required=True)
+@DB_OPTION
 def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
-    from hhvalues.store.users import allow_sso
+    from hhvalues.store.accounts import allow_sso
 
     with database(db_url) as engine:
-        allow_sso(engine, email, role, now=_now, actor="cli")
+        allow_sso(engine, email, role, now=now, actor="cli")
     click.echo(f"{email} may sign in as {role}", err=True)

@@ -6,8 +6,18 @@ Imports only numpy, scipy, Pillow and the standard library.
 from hhvalues.core.agents import AgentKind, run_agent
 from hhvalues.core.answers import Answer, Status, iter_answers, read_answers, write_answers
 from hhvalues.core.bank import (
-    BANK_FORMAT, Bank, Demonstration, Item, Model, Planner, Split, Truth, load_bank, loads_bank,
-    publish, write_bank,
+    BANK_FORMAT,
+    Bank,
+    Demonstration,
+    Item,
+    Model,
+    Planner,
+    Split,
+    Truth,
+    load_bank,
+    loads_bank,
+    publish,
+    write_bank,
 )
 from hhvalues.core.features import CATALOGUE, Feature, FeatureSet
 from hhvalues.core.generate import GenerateConfig, generate_bank

@@ -28,6 +28,32 @@ class AgentKind(StrEnum):
     HEURISTIC = "heuristic"
 
 
+REFERENCE_AGENTS = (AgentKind.RANDOM, AgentKind.HEURISTIC, AgentKind.IDEAL)
+"""The agents a study's Results table shows beside humans and models (the oracle is 100%)."""
+_REFERENCE_CACHE: dict[tuple[str, int], tuple[Answer, ...]] = {}
+
+
+def reference_answers(bank: Bank, *, seed: int = 0) -> tuple[Answer, ...]:
+    """Answers of the random, heuristic and ideal agents on the bank's test and catch items.
+
+    Deterministic for (bank content, seed), so they are memoised by content hash.
+    """
+    key = (bank.content_hash, seed)
+    if key not in _REFERENCE_CACHE:
+        rng = np.random.default_rng(seed)
+        if len(_REFERENCE_CACHE) > 32:
+            _REFERENCE_CACHE.clear()
+        _REFERENCE_CACHE[key] = tuple(
+            a for kind in REFERENCE_AGENTS for a in run_agent(bank, kind, rng=rng)
+        )
+    return _REFERENCE_CACHE[key]
+
+
+def forget_reference_answers() -> None:
+    """Empty the memo of :func:`reference_answers` (benchmarks time the cold computation)."""
+    _REFERENCE_CACHE.clear()
+
+
 def run_agent(
     bank: Bank, kind: AgentKind, *, rng: np.random.Generator, splits: tuple[Split, ...] = (Split.TEST, Split.CATCH)
 ) -> Iterator[Answer]:

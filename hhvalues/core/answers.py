@@ -33,9 +33,6 @@ class Status(StrEnum):
     ERROR = "error"
 
 
-RESPONDENT_KINDS = ("human", "model", "agent")
-
-
 def make_respondent(kind: str, name: str) -> str:
     """Build a respondent id ``kind:name``."""
     if not kind or ":" in kind or not name:

@@ -12,7 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hhvalues.core.graded import Graded
-from hhvalues.core.score_tables import _matrix, _num, _r, _row_rng
+from hhvalues.core.score_tables import finite_or_none, json_number, member_item_matrix, row_rng
 from hhvalues.core.stats import (
     McNemar,
     error_consistency,
@@ -56,9 +56,9 @@ def compare(graded: Graded, a: str, b: str, *, seed: int = 0, n_boot: int = 2000
         if r not in graded.respondents:
             raise AnswersError(f"no answers from respondent {r!r}")
     ra, rb = graded.respondents.index(a), graded.respondents.index(b)
-    num, den = _matrix(graded, [ra, rb])
+    num, den = member_item_matrix(graded, [ra, rb])
     common = np.flatnonzero((den[0] > 0) & (den[1] > 0))
-    rng = _row_rng(seed, f"{a}|{b}", "compare")
+    rng = row_rng(seed, f"{a}|{b}", "compare")
     acc = num[:, common] / den[:, common]
     paired = paired_difference(acc[0], acc[1], weights=den[0, common], rng=rng, n_boot=n_boot)
     weight = den[0, common]
@@ -84,14 +84,14 @@ def compare(graded: Graded, a: str, b: str, *, seed: int = 0, n_boot: int = 2000
         acc_a,
         acc_b,
         paired.diff,
-        _num(paired.low),
-        _num(paired.high),
-        _num(paired.p_value),
+        finite_or_none(paired.low),
+        finite_or_none(paired.high),
+        finite_or_none(paired.p_value),
         mc,
         int(pa.size),
-        _num(kappa.estimate),
-        _num(kappa.low),
-        _num(kappa.high),
+        finite_or_none(kappa.estimate),
+        finite_or_none(kappa.low),
+        finite_or_none(kappa.high),
     )
 
 
@@ -110,7 +110,7 @@ def compare_many(
     """Each of ``others`` against ``baseline``, paired, with Holm-adjusted p-values."""
     out = [compare(graded, o, baseline, seed=seed, n_boot=n_boot) for o in others]
     adjusted = holm([math.nan if c.p_value is None else c.p_value for c in out])
-    return [replace(c, p_holm=_num(float(p))) for c, p in zip(out, adjusted, strict=True)]
+    return [replace(c, p_holm=finite_or_none(float(p))) for c, p in zip(out, adjusted, strict=True)]
 
 
 def comparison_to_json(c: Comparison) -> dict[str, Any]:
@@ -119,22 +119,22 @@ def comparison_to_json(c: Comparison) -> dict[str, Any]:
         "a": c.a,
         "b": c.b,
         "n_items": c.n_items,
-        "accuracy_a": _r(c.accuracy_a),
-        "accuracy_b": _r(c.accuracy_b),
-        "diff": _r(c.diff),
-        "ci_low": _r(c.ci_low),
-        "ci_high": _r(c.ci_high),
-        "p_value": _r(c.p_value),
-        "p_holm": _r(c.p_holm),
+        "accuracy_a": json_number(c.accuracy_a),
+        "accuracy_b": json_number(c.accuracy_b),
+        "diff": json_number(c.diff),
+        "ci_low": json_number(c.ci_low),
+        "ci_high": json_number(c.ci_high),
+        "p_value": json_number(c.p_value),
+        "p_holm": json_number(c.p_holm),
         "mcnemar": {
             "only_a": c.mcnemar.only_x,
             "only_b": c.mcnemar.only_y,
-            "p_value": _r(c.mcnemar.p_value),
+            "p_value": json_number(c.mcnemar.p_value),
             "n_pairs": c.n_pairs,
         },
         "error_consistency": {
-            "kappa": _r(c.kappa),
-            "ci_low": _r(c.kappa_low),
-            "ci_high": _r(c.kappa_high),
+            "kappa": json_number(c.kappa),
+            "ci_low": json_number(c.kappa_low),
+            "ci_high": json_number(c.kappa_high),
         },
     }

@@ -195,7 +195,7 @@ def _bad_choice(ans: Answer | LineAnswer, probes: frozenset[str], where: object)
     bad = next(
         p
         for p, c in ans.choices.items()
-        if not isinstance(c, str) and c is not None or c not in ("A", "B", None)
+        if (not isinstance(c, str) and c is not None) or c not in ("A", "B", None)
     )
     raise AnswersError(
         f"{head}: choice for probe {bad!r} must be 'A', 'B' or null, got {ans.choices[bad]!r}",

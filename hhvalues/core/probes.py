@@ -14,6 +14,10 @@ predict     w·(F_A − F_B) + c·(n_A − n_B)     the person walks path A
 (F = feature counts along a path, n its length, c the step cost; SCIENCE.md §2.)
 Truth answers, oracle answers and hypothesis-derived answers all go through
 :func:`probe_values`, so they can never disagree.
+
+Code that treats the kinds differently names every kind and ends in ``assert_never``: a new
+:class:`ProbeKind` is a mypy error at each place that must handle it, and
+``tests/unit/core/test_probe_kinds.py`` runs every kind through all of them.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, assert_never
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,6 +45,15 @@ class ProbeKind(StrEnum):
     SIGN = "sign"
     COMPARE = "compare"
     PREDICT = "predict"
+
+    @property
+    def shows_paths(self) -> bool:
+        """Whether a probe of this kind shows a new world with two paths (its options are walks)."""
+        if self is ProbeKind.SIGN or self is ProbeKind.COMPARE:
+            return False
+        if self is ProbeKind.PREDICT:
+            return True
+        assert_never(self)
 
 
 class Difficulty(StrEnum):
@@ -82,9 +95,11 @@ class Probe:
             out["feature"] = self.features[0]
         elif self.kind is ProbeKind.COMPARE:
             out["features"] = list(self.features)
-        else:
+        elif self.kind is ProbeKind.PREDICT:
             out["grid"] = list(self.grid)
             out["options"] = {"A": self.options[0], "B": self.options[1]}
+        else:
+            assert_never(self.kind)
         if self.difficulty is not None:
             out["difficulty"] = self.difficulty.value
         if self.q is not None:
@@ -102,7 +117,13 @@ class Margins:
 
     def of(self, kind: ProbeKind) -> float:
         """The margin for one probe kind."""
-        return {ProbeKind.SIGN: self.sign, ProbeKind.COMPARE: self.compare}.get(kind, self.predict)
+        if kind is ProbeKind.SIGN:
+            return self.sign
+        if kind is ProbeKind.COMPARE:
+            return self.compare
+        if kind is ProbeKind.PREDICT:
+            return self.predict
+        assert_never(kind)
 
 
 class ProbeMatrix(NamedTuple):
@@ -139,6 +160,8 @@ def probe_matrix(
                 if x == y:
                     raise BankError("compare needs two different features")
                 a[x, j], a[y, j] = 1.0, -1.0
+            elif p.kind is not ProbeKind.PREDICT:
+                assert_never(p.kind)
             else:
                 world = parse_world(p.grid, features)
                 walks = [follow_path(world, path, horizon=horizon) for path in p.options]
@@ -215,6 +238,8 @@ def parse_probe(raw: object) -> Probe:
         if not (isinstance(feats, list) and len(feats) == 2 and all(isinstance(f, str) for f in feats)):
             raise BankError("compare probe needs two features", where=where)
         return Probe(pid, kind, features=(feats[0], feats[1]), **common)  # type: ignore[arg-type]
+    if kind is not ProbeKind.PREDICT:
+        assert_never(kind)
     grid, options = raw.get("grid"), raw.get("options")
     if not (isinstance(grid, list) and all(isinstance(r, str) for r in grid)):
         raise BankError("predict probe needs a grid (list of strings)", where=where)

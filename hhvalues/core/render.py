@@ -17,6 +17,7 @@ Determinism
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from functools import lru_cache
 from io import BytesIO
@@ -27,14 +28,19 @@ from PIL import Image, ImageDraw, ImageFont
 
 from hhvalues.core.bank import Bank, Item
 from hhvalues.core.features import FeatureSet
-from hhvalues.core.probes import ProbeKind
-from hhvalues.core.render_text import describe_probe, option_sides, render_item_text, render_world_text
+from hhvalues.core.render_text import (
+    describe_probe,
+    option_sides,
+    probe_question,
+    render_item_text,
+    render_world_text,
+)
 from hhvalues.core.world import World, follow_path, parse_world
 
 __all__ = [
     "MIN_WIDTH", "PATH_COLOURS", "ItemStimulus", "describe_probe", "item_stimulus",
-    "render_demo_png", "render_item_text", "render_predict_png", "render_world_text",
-    "stimulus_hash",
+    "probe_question", "render_demo_png", "render_item_text", "render_predict_png",
+    "render_world_text", "stimulus_hash",
 ]
 
 Rgb = tuple[int, int, int]
@@ -236,7 +242,7 @@ def _segments(states: Sequence[int], world: World, lay: _Layout,
     segs: list[Segment] = []
     where: list[float] = []
     used: dict[tuple[int, int], int] = {}
-    for a, b in zip(states, states[1:], strict=False):
+    for a, b in itertools.pairwise(states):
         key = (min(a, b), max(a, b))
         n = used[key] = used.get(key, -1) + 1
         off = (side * 0.13 + _REPEAT_NOTCH[n % 5] * 0.2) * lay.cell
@@ -408,7 +414,7 @@ def item_stimulus(bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] |
         a, b = option_sides(order, probe)
         opts = describe_probe(fs, probe, horizon=horizon)
         texts += [opts[a], opts[b]]
-        if probe.kind is ProbeKind.PREDICT:
+        if probe.kind.shows_paths:
             images.append(_predict_png(fs, tuple(probe.grid), (probe.options[a], probe.options[b]),
                                        horizon, cell))
     return ItemStimulus(tuple(images), tuple(texts))

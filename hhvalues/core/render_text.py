@@ -1,21 +1,23 @@
 """Plain-text rendering of worlds, walks and probes: the words models read and humans choose.
 
-``describe_probe`` is the one wording of every A/B option; the participant app shows these texts
-and the model harness sends them, so both sides answer the same question. Nothing here reads
+``probe_question`` is the one wording of every question and ``describe_probe`` of every A/B
+option; the participant app shows these texts and the model harness sends them, so both sides
+answer the same question. Nothing here reads
 ``item.truth``. Coordinates are ``(row, column)`` from ``(0, 0)`` at the top-left corner.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import groupby
+from typing import assert_never
 
 from hhvalues.core.bank import Bank, Item
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.world import MOVES, World, follow_path, parse_world
 
-__all__ = ["describe_probe", "option_sides", "render_item_text", "render_world_text"]
+__all__ = ["describe_probe", "option_sides", "probe_question", "render_item_text", "render_world_text"]
 
 _ROLES = {True: "destination: a walk ends on entering it", False: "terrain: walked through"}
 _WORDS = {"U": "up", "D": "down", "L": "left", "R": "right"}
@@ -72,6 +74,8 @@ def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) ->
     if probe.kind is ProbeKind.COMPARE:
         x, y = (features.by_id(f).label for f in probe.features)
         return f"values {x} more than {y}", f"values {y} more than {x}"
+    if probe.kind is not ProbeKind.PREDICT:
+        assert_never(probe.kind)
     world = parse_world(probe.grid, features)
     texts = []
     for p in probe.options:
@@ -87,13 +91,20 @@ def option_sides(order: dict[str, tuple[str, str]] | None, probe: Probe) -> tupl
     return "AB".index(shown[0]), "AB".index(shown[1])
 
 
-def _question(features: FeatureSet, probe: Probe) -> str:
+def probe_question(features: FeatureSet, probe: Probe, *,
+                   mark: Callable[[str], str] = str) -> str:
+    """A probe's question in words: the one wording humans read and models are sent.
+
+    ``mark`` wraps each feature label (the app passes Markdown bold); the words stay the same.
+    """
     if probe.kind is ProbeKind.SIGN:
-        return f"Does this person seek out or avoid {features.by_id(probe.features[0]).label}?"
+        return f"Does this person seek out or avoid {mark(features.by_id(probe.features[0]).label)}?"
     if probe.kind is ProbeKind.COMPARE:
-        x, y = (features.by_id(f).label for f in probe.features)
+        x, y = (mark(features.by_id(f).label) for f in probe.features)
         return f"Which does this person value more: {x} or {y}?"
-    return "In this new world, which path would this person take?"
+    if probe.kind is ProbeKind.PREDICT:
+        return "In this new world, which path would this person take?"
+    assert_never(probe.kind)
 
 
 def render_item_text(bank: Bank, item: Item, *,
@@ -121,8 +132,8 @@ def render_item_text(bank: Bank, item: Item, *,
     out.append("Questions: answer each with A or B.")
     for probe in item.probes:
         texts, (a, b) = describe_probe(fs, probe, horizon=horizon), option_sides(order, probe)
-        out += ["", f"Question {probe.id}: {_question(fs, probe)}"]
-        if probe.kind is not ProbeKind.PREDICT:
+        out += ["", f"Question {probe.id}: {probe_question(fs, probe)}"]
+        if not probe.kind.shows_paths:
             out += [f"  A: {texts[a]}", f"  B: {texts[b]}"]
             continue
         world = parse_world(probe.grid, fs)

@@ -127,7 +127,7 @@ def score(
             if by == "respondent"
             else (graded.item_ids[key[idx[0]]] if by == "item" else KINDS[key[idx[0]]].value)
         )
-        rng = _row_rng(seed, r, group)
+        rng = row_rng(seed, r, group)
         rows.append(
             _score_rows(graded, idx, r, group, rng=rng, n_boot=n_boot, unit_probe=by == "item")
         )
@@ -139,7 +139,9 @@ def score(
     return Scores(by, seed, n_boot, tuple(rows), group_rows)
 
 
-def _row_rng(seed: int, respondent: str, group: str | None) -> np.random.Generator:
+def row_rng(seed: int, respondent: str, group: str | None) -> np.random.Generator:
+    """The bootstrap generator of one row, seeded by (seed, respondent, group): a row's interval
+    does not depend on the other rows."""
     return np.random.default_rng(
         [seed, zlib.crc32(respondent.encode()), zlib.crc32((group or "").encode())]
     )
@@ -189,8 +191,8 @@ def _score_rows(
         respondent=respondent,
         group=group,
         accuracy=acc,
-        ci_low=_num(ci.low),
-        ci_high=_num(ci.high),
+        ci_low=finite_or_none(ci.low),
+        ci_high=finite_or_none(ci.high),
         n_items=int(np.unique(graded.item[idx]).size),
         n_probes=int(idx.size),
         n_answers=int(answers.size),
@@ -207,7 +209,8 @@ def _score_rows(
     )
 
 
-def _num(x: float) -> float | None:
+def finite_or_none(x: float) -> float | None:
+    """``x`` as a float, or None when it is None, NaN or infinite."""
     return None if x is None or not math.isfinite(x) else float(x)
 
 
@@ -237,7 +240,7 @@ def _hypothesis_metrics(
     w_hat = graded.hypotheses[graded.answer_hypothesis[sel]]
     w = graded.item_weights[graded.answer_item[sel]]
     m = hypothesis_metrics(w_hat, w, delta=graded.sign_margin)
-    return HypothesisMetrics(int(sel.size), *(_num(v) for v in m))
+    return HypothesisMetrics(int(sel.size), *(finite_or_none(v) for v in m))
 
 
 class _Metrics(NamedTuple):
@@ -292,7 +295,7 @@ def _nanmean(x: NDArray[np.float64]) -> float:
     return float(x.mean()) if x.size else math.nan
 
 
-def _matrix(
+def member_item_matrix(
     graded: Graded, members: Sequence[int]
 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``num[p, i]``, ``den[p, i]``: epoch-averaged correct and asked per member and item."""
@@ -329,8 +332,8 @@ def group_score(
         )
         for c in codes
     ]
-    num, den = _matrix(graded, codes)
-    ci = bootstrap_two_level(num, den, rng=_row_rng(seed, name, "group"), n_boot=n_boot)
+    num, den = member_item_matrix(graded, codes)
+    ci = bootstrap_two_level(num, den, rng=row_rng(seed, name, "group"), n_boot=n_boot)
     acc = float(np.mean([p.accuracy for p in per]))
     ceilings = [p.ceiling for p in per if p.ceiling is not None]
     ceiling = float(np.mean(ceilings)) if len(ceilings) == len(per) else None
@@ -340,8 +343,8 @@ def group_score(
         name=name,
         members=tuple(graded.respondents[c] for c in codes),
         accuracy=acc,
-        ci_low=_num(ci.low),
-        ci_high=_num(ci.high),
+        ci_low=finite_or_none(ci.low),
+        ci_high=finite_or_none(ci.high),
         n_items=int(np.unique(graded.item[rows]).size),
         n_probes=int(rows.sum()),
         ceiling=ceiling,
@@ -351,7 +354,8 @@ def group_score(
     )
 
 
-def _r(x: float | None) -> float | None:
+def json_number(x: float | None) -> float | None:
+    """A number as the scores JSON writes it: rounded to 6 decimals, None when not finite."""
     return None if x is None or not math.isfinite(x) else round(float(x), 6)
 
 
@@ -362,29 +366,29 @@ def row_to_json(row: RespondentScore, by: str = "respondent") -> dict[str, Any]:
         out[by] = row.group
     out.update(
         {
-            "accuracy": _r(row.accuracy),
-            "ci_low": _r(row.ci_low),
-            "ci_high": _r(row.ci_high),
+            "accuracy": json_number(row.accuracy),
+            "ci_low": json_number(row.ci_low),
+            "ci_high": json_number(row.ci_high),
             "n_items": row.n_items,
             "n_probes": row.n_probes,
-            "ceiling": _r(row.ceiling),
-            "normalized": _r(row.normalized),
+            "ceiling": json_number(row.ceiling),
+            "normalized": json_number(row.normalized),
             "status_counts": dict(row.status_counts),
             "n_answers": row.n_answers,
-            "accuracy_ok": _r(row.accuracy_ok),
-            "side_bias": _r(row.side_bias),
-            "brier": _r(row.brier),
-            "ece": _r(row.ece),
-            "by_difficulty": {k: _r(v) for k, v in row.by_difficulty.items()},
-            "by_type": {k: _r(v) for k, v in row.by_type.items()},
+            "accuracy_ok": json_number(row.accuracy_ok),
+            "side_bias": json_number(row.side_bias),
+            "brier": json_number(row.brier),
+            "ece": json_number(row.ece),
+            "by_difficulty": {k: json_number(v) for k, v in row.by_difficulty.items()},
+            "by_type": {k: json_number(v) for k, v in row.by_type.items()},
             "hypothesis": None
             if row.hypothesis is None
             else {
                 "n": row.hypothesis.n,
-                "sign_agreement": _r(row.hypothesis.sign_agreement),
-                "kendall_tau": _r(row.hypothesis.kendall_tau),
-                "cosine": _r(row.hypothesis.cosine),
-                "epic": _r(row.hypothesis.epic),
+                "sign_agreement": json_number(row.hypothesis.sign_agreement),
+                "kendall_tau": json_number(row.hypothesis.kendall_tau),
+                "cosine": json_number(row.hypothesis.cosine),
+                "epic": json_number(row.hypothesis.epic),
             },
         }
     )
@@ -395,15 +399,15 @@ def group_to_json(g: GroupScore) -> dict[str, Any]:
     """A group row in the same shape as a respondent row, plus its members."""
     return {
         "respondent": g.name,
-        "accuracy": _r(g.accuracy),
-        "ci_low": _r(g.ci_low),
-        "ci_high": _r(g.ci_high),
+        "accuracy": json_number(g.accuracy),
+        "ci_low": json_number(g.ci_low),
+        "ci_high": json_number(g.ci_high),
         "n_items": g.n_items,
         "n_probes": g.n_probes,
-        "ceiling": _r(g.ceiling),
-        "normalized": _r(g.normalized),
+        "ceiling": json_number(g.ceiling),
+        "normalized": json_number(g.normalized),
         "status_counts": dict(g.status_counts),
-        "accuracy_ok": _r(g.accuracy_ok),
+        "accuracy_ok": json_number(g.accuracy_ok),
         "members": list(g.members),
     }
 

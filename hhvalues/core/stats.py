@@ -385,7 +385,7 @@ def n_for_power(
         raise ValueError("p1 must differ from p0")
     za, zb = _Z.inv_cdf(1 - alpha / 2), _Z.inv_cdf(power)
     n = ((za * math.sqrt(p0 * (1 - p0)) + zb * math.sqrt(p1 * (1 - p1))) / (p1 - p0)) ** 2
-    return int(math.ceil(n * design_effect - 1e-9))
+    return math.ceil(n * design_effect - 1e-9)
 
 
 def minimum_detectable_effect(

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import json
 import re
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,7 +26,14 @@ from hhvalues.errors import ProviderError
 from hhvalues.evals.conditions import Condition
 from hhvalues.evals.log import AnswerSink, JsonlSink, read_json, sibling, write_manifest
 from hhvalues.evals.prompts import build_prompt
-from hhvalues.evals.providers import Failure, Provider, Reply, build_body, make_provider
+from hhvalues.evals.providers import (
+    BatchAPI,
+    Failure,
+    Provider,
+    batch_api,
+    build_body,
+    make_provider,
+)
 from hhvalues.evals.runner import Job, RunConfig, Runner, RunSummary, plan_jobs
 
 _T = TypeVar("_T")
@@ -51,7 +58,7 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
     runner = Runner(bank, conditions, config, prov, sink)
     state_path = sibling(config.out, "batch.json")
     state = read_json(state_path) or {"provider": prov.name, "model": config.model, "batches": []}
-    api = _api(prov)
+    api = batch_api(prov.name, prov.client.with_options(max_retries=BATCH_RETRIES))
     try:
         if config.retry_errors:
             sink.drop_errors()
@@ -84,8 +91,8 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
         if provider is None:
             await prov.aclose()
     for (who, _, _), status in sink.done().items():
-        runner.summary.counts.setdefault(who, _counter())[status.value] += 1
-    runner._manifest("aborted" if runner.abort else "finished")
+        runner.summary.counts.setdefault(who, Counter())[status.value] += 1
+    runner.write_manifest("aborted" if runner.abort else "finished")
     if runner.abort is not None:
         raise runner.abort
     return runner.summary
@@ -104,18 +111,12 @@ async def _guard(call: Awaitable[_T], provider: str, doing: str) -> _T:
                             status=status if isinstance(status, int) else None) from exc
 
 
-def _counter() -> Any:
-    from collections import Counter
-
-    return Counter()
-
-
 def _body(bank: Bank, job: Job, config: RunConfig) -> dict[str, Any]:
     prompt = build_prompt(bank, job.item, job.condition, epoch=job.epoch)
     return build_body(config.provider, prompt, job.condition, model=config.model)
 
 
-async def _collect(runner: Runner, api: _BatchAPI, batch: dict[str, Any], jobs: dict[str, Job]) -> None:
+async def _collect(runner: Runner, api: BatchAPI, batch: dict[str, Any], jobs: dict[str, Job]) -> None:
     done = runner.sink.done()
     results = await _guard(api.results(batch["id"]), runner.provider.name, f"collecting {batch['id']}")
     for cid, result in results:
@@ -124,123 +125,16 @@ async def _collect(runner: Runner, api: _BatchAPI, batch: dict[str, Any], jobs: 
             continue
         prompt = build_prompt(runner.bank, job.item, job.condition, epoch=job.epoch)
         body = build_body(runner.config.provider, prompt, job.condition, model=runner.config.model)
-        runner._record(job, cid, body, result, 1, time.monotonic())
+        runner.record(job, cid, body, result, 1, time.monotonic())
         if isinstance(result, Failure) and result.rejected and \
                 not set(result.rejected) <= set(job.condition.allow_dropped):
             runner.abort = ProviderError(
                 f"the model rejected {', '.join(result.rejected)} ({result.message}) in batch "
                 f"{batch['id']}; those answers are not written", where=runner.provider.name)
             continue
-        answer = runner._answer(job, prompt, result, (), 1, 0.0, cached=False)
+        answer = runner.answer_of(job, prompt, result, (), 1, 0.0, cached=False)
         runner.sink.write(answer)
         done[(job.respondent, job.item.id, job.epoch)] = answer.status
-
-
-class _BatchAPI:
-    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
-        raise NotImplementedError
-
-    async def ended(self, batch_id: str) -> bool:
-        raise NotImplementedError
-
-    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
-        raise NotImplementedError
-
-
-def _api(provider: Provider) -> _BatchAPI:
-    client = provider.client.with_options(max_retries=BATCH_RETRIES)  # type: ignore[attr-defined]
-    if provider.name == "anthropic":
-        return _AnthropicBatches(client)
-    if provider.name == "openai":
-        return _OpenAIBatches(client)
-    raise ProviderError("batch mode needs the anthropic or openai provider", where=provider.name)
-
-
-class _AnthropicBatches(_BatchAPI):
-    def __init__(self, client: Any) -> None:
-        self.client = client
-
-    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
-        batch = await self.client.messages.batches.create(
-            requests=[{"custom_id": cid, "params": body} for cid, body in bodies])
-        return str(batch.id)
-
-    async def ended(self, batch_id: str) -> bool:
-        batch = await self.client.messages.batches.retrieve(batch_id)
-        return bool(batch.processing_status == "ended")
-
-    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
-        from hhvalues.evals.providers.anthropic import read_message
-
-        out: list[tuple[str, Reply | Failure]] = []
-        async for item in await self.client.messages.batches.results(batch_id):
-            doc = item.to_dict()
-            result = doc.get("result") or {}
-            if result.get("type") == "succeeded":
-                msg = result.get("message") or {}
-                text, stop, model_id, n_in, n_out = read_message(msg)
-                out.append((doc["custom_id"], Reply(text, stop, None, model_id, n_in, n_out, msg)))
-            else:
-                err: dict[str, Any] = result.get("error") or {}
-                inner: dict[str, Any] = err["error"] if isinstance(err.get("error"), dict) else err
-                msg_text = str(inner.get("message") or result.get("type"))
-                out.append((doc["custom_id"], Failure("status", msg_text, body=err,
-                                                      rejected=_rejected(msg_text))))
-        return out
-
-
-class _OpenAIBatches(_BatchAPI):
-    def __init__(self, client: Any) -> None:
-        self.client = client
-        self.output: dict[str, str] = {}
-
-    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
-        lines = [json.dumps({"custom_id": cid, "method": "POST", "url": "/v1/chat/completions",
-                             "body": body}, ensure_ascii=False) for cid, body in bodies]
-        upload = await self.client.files.create(
-            file=("hhvalues-batch.jsonl", ("\n".join(lines) + "\n").encode("utf-8")), purpose="batch")
-        batch = await self.client.batches.create(input_file_id=upload.id,
-                                                 endpoint="/v1/chat/completions",
-                                                 completion_window="24h")
-        return str(batch.id)
-
-    async def ended(self, batch_id: str) -> bool:
-        batch = await self.client.batches.retrieve(batch_id)
-        if batch.status in ("failed", "expired", "cancelled") and not batch.output_file_id:
-            raise ProviderError(f"batch {batch_id} {batch.status}", where="openai")
-        if batch.status in ("completed", "expired", "cancelled") and batch.output_file_id:
-            self.output[batch_id] = batch.output_file_id
-            return True
-        return False
-
-    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
-        from hhvalues.evals.providers.openai import read_completion
-
-        content = await self.client.files.content(self.output[batch_id])
-        out: list[tuple[str, Reply | Failure]] = []
-        for line in content.text.splitlines():
-            if not line.strip():
-                continue
-            doc = json.loads(line)
-            resp = doc.get("response") or {}
-            body = resp.get("body") or {}
-            if resp.get("status_code") == 200 and not doc.get("error"):
-                text, stop, refusal, model_id, n_in, n_out = read_completion(body)
-                out.append((doc["custom_id"], Reply(text, stop, refusal, model_id, n_in, n_out, body)))
-            else:
-                err: dict[str, Any] = (body["error"] if isinstance(body.get("error"), dict)
-                                       else (doc.get("error") or {}))
-                msg_text = str(err.get("message") or "batch request failed")
-                out.append((doc["custom_id"], Failure("status", msg_text, status=resp.get("status_code"),
-                                                      body=body or doc.get("error"),
-                                                      rejected=_rejected(msg_text))))
-        return out
-
-
-def _rejected(message: str) -> tuple[str, ...]:
-    low = message.lower()
-    return tuple(k for k in ("temperature", "top_p", "top_k", "max_tokens", "stop_sequences")
-                 if re.search(rf"\b{k}\b", low))
 
 
 __all__ = ["custom_id", "run_batch"]

@@ -37,6 +37,12 @@ class PromptVariant(StrEnum):
     NO_SHORTCUTS = "no-shortcuts"
 
 
+RESERVED_PARAMS = frozenset({"model", "messages", "system", "max_tokens", "max_completion_tokens",
+                             "temperature"})
+"""Request-body keys a condition sets through its own validated fields (or the request itself
+does): ``params`` may not name them, so nothing can silently replace, say, ``temperature``."""
+
+
 class Modality(StrEnum):
     """What the model is shown of an item."""
 
@@ -71,6 +77,12 @@ class Condition:
     params: Mapping[str, Any] = field(default_factory=dict)
     """Further request-body parameters sent as given (e.g. ``top_p``, ``reasoning_effort``)."""
     description: str = ""
+
+    def __post_init__(self) -> None:
+        clash = sorted(set(self.params) & RESERVED_PARAMS)
+        if clash:
+            raise ConditionsError(f"may not set {', '.join(clash)}: use the condition's own key",
+                                  where=f"conditions.{self.name}.params")
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values, for the run manifest."""
@@ -180,6 +192,10 @@ def _build(name: str, raw: Mapping[str, Any], where: str) -> Condition:
     if not all(isinstance(a, str) for a in allow):
         raise ConditionsError("must be a list of parameter names", where=f"{where}.allow_dropped")
     params = get("params", dict, {})
+    clash = sorted(set(params) & RESERVED_PARAMS)
+    if clash:
+        raise ConditionsError("set by the condition's own key, not params",
+                              where=f"{where}.params.{clash[0]}")
     return Condition(
         name=name, prompt=enum("prompt", PromptVariant, PromptVariant.DIRECT),
         system=system or None, temperature=None if temperature is None else float(temperature),
@@ -190,5 +206,5 @@ def _build(name: str, raw: Mapping[str, Any], where: str) -> Condition:
     )
 
 
-__all__ = ["Condition", "Modality", "PromptVariant", "load_conditions", "parse_conditions",
-           "select_conditions"]
+__all__ = ["RESERVED_PARAMS", "Condition", "Modality", "PromptVariant", "load_conditions",
+           "parse_conditions", "select_conditions"]

@@ -17,6 +17,7 @@ The effective request is the record
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import platform
 import sys
 import time
@@ -45,7 +46,15 @@ from hhvalues.evals.log import (
 )
 from hhvalues.evals.parse import parse_reply
 from hhvalues.evals.prompts import Prompt, build_prompt, prompt_to_text
-from hhvalues.evals.providers import Failure, Provider, Reply, build_body, make_provider
+from hhvalues.evals.providers import (
+    PROVIDERS,
+    Failure,
+    Provider,
+    Reply,
+    build_body,
+    make_provider,
+    replay,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,7 +210,7 @@ class Runner:
         jobs = plan_jobs(self.bank, self.conditions, self.config)
         todo = [j for j in jobs if (j.respondent, j.item.id, j.epoch) not in done]
         self.summary.skipped = len(jobs) - len(todo)
-        self._manifest("running")
+        self.write_manifest("running")
         queue: asyncio.Queue[Job] = asyncio.Queue()
         for j in todo:
             queue.put_nowait(j)
@@ -220,7 +229,7 @@ class Runner:
             self.requests.close()
         for (who, _, _), status in self.sink.done().items():
             self.summary.counts.setdefault(who, Counter())[status.value] += 1
-        self._manifest("aborted" if self.abort else "finished")
+        self.write_manifest("aborted" if self.abort else "finished")
         if self.abort is not None:
             raise self.abort
         return self.summary
@@ -245,13 +254,14 @@ class Runner:
         dropped: tuple[str, ...] = ()
         attempts = 0
         if hit is not None:
-            result: Reply | Failure = _reply_from_cache(hit)
+            result: Reply | Failure = replay(hit.get("provider") or self.provider.name,
+                                             hit.get("raw") or {}, hit.get("sent") or {})
             self.summary.cached += 1
         else:
             result, attempts = await self._call(body)
             if isinstance(result, Failure) and result.rejected:
                 if not set(result.rejected) <= set(cond.allow_dropped):
-                    self._record(job, key, body, result, attempts, t0)
+                    self.record(job, key, body, result, attempts, t0)
                     self.abort = ProviderError(
                         f"the model rejected {', '.join(result.rejected)} "
                         f"({' '.join(result.message.split())}); the run "
@@ -259,19 +269,19 @@ class Runner:
                         f"{cond.name!r} to run without it", where=self.provider.name, status=result.status)
                     return
                 dropped = result.rejected
-                self._record(job, key, body, result, attempts, t0)
+                self.record(job, key, body, result, attempts, t0)
                 body = {k: v for k, v in body.items() if k not in dropped}
                 result, more = await self._call(body)
                 attempts += more
         if isinstance(result, Reply) and result.dropped:
             dropped += tuple(k for k in result.dropped if k not in dropped)
             if not set(result.dropped) <= set(cond.allow_dropped):
-                self._record(job, key, body, result, attempts, t0)
+                self.record(job, key, body, result, attempts, t0)
                 self.abort = ProviderError(
                     f"the SDK did not send {', '.join(result.dropped)}; the run stops — list it in "
                     f"allow_dropped of condition {cond.name!r} to accept that", where=self.provider.name)
                 return
-        self._record(job, key, body, result, attempts, t0)
+        self.record(job, key, body, result, attempts, t0)
         if isinstance(result, Failure) and result.aborts_run:
             self.abort = ProviderError(_abort_message(self.provider, result), where=self.provider.name,
                                        status=result.status)
@@ -279,7 +289,7 @@ class Runner:
         if isinstance(result, Reply) and hit is None:
             self.cache.put(key, {"raw": dict(result.raw), "sent": dict(result.sent),
                                  "provider": self.provider.name})
-        self.sink.write(self._answer(job, prompt, result, dropped, attempts, time.monotonic() - t0,
+        self.sink.write(self.answer_of(job, prompt, result, dropped, attempts, time.monotonic() - t0,
                                      cached=hit is not None))
 
     async def _call(self, body: Mapping[str, Any]) -> tuple[Reply | Failure, int]:
@@ -302,8 +312,9 @@ class Runner:
             await asyncio.sleep(min(delay, cfg.backoff_max))
         return result, cfg.max_attempts
 
-    def _record(self, job: Job, key: str, body: Mapping[str, Any], result: Reply | Failure,
-                attempts: int, t0: float) -> None:
+    def record(self, job: Job, key: str, body: Mapping[str, Any], result: Reply | Failure,
+               attempts: int, t0: float) -> None:
+        """Append one exchange (or failure) to the request log."""
         rec: dict[str, Any] = {"respondent": job.respondent, "item": job.item.id, "epoch": job.epoch,
                                "key": key, "attempts": attempts, "seconds": round(time.monotonic() - t0, 4),
                                "sent": dict(result.sent) if result.sent else dict(body)}
@@ -315,8 +326,10 @@ class Runner:
                             "body": result.body, "rejected": list(result.rejected)}
         self.requests.append(rec)
 
-    def _answer(self, job: Job, prompt: Prompt, result: Reply | Failure, dropped: tuple[str, ...],
-                attempts: int, seconds: float, *, cached: bool) -> Answer:
+    def answer_of(self, job: Job, prompt: Prompt, result: Reply | Failure,
+                  dropped: tuple[str, ...], attempts: int, seconds: float, *,
+                  cached: bool) -> Answer:
+        """The answer of one job from its reply (parsed) or failure (an ``error`` answer)."""
         extra: dict[str, Any] = {"condition": job.condition.name, "order": prompt.order,
                                  "few_shot": list(prompt.few_shot), "stimulus_sent": prompt.sent_hash,
                                  "attempts": attempts, "seconds": round(seconds, 4), "cached": cached}
@@ -348,7 +361,8 @@ class Runner:
             text += f" ${(s.input_tokens * c.price_in + s.output_tokens * c.price_out) / 1e6:.2f}"
         return text
 
-    def _manifest(self, state: str) -> None:
+    def write_manifest(self, state: str) -> None:
+        """Write the run manifest (``state``: running, finished or aborted)."""
         s = self.summary
         write_manifest(sibling(self.config.out, "manifest.json"), {
             "state": state, "started": self.started,
@@ -370,27 +384,14 @@ class Runner:
 def _versions(*names: str) -> dict[str, str]:
     out = {}
     for n in names:
-        try:
+        with contextlib.suppress(metadata.PackageNotFoundError):  # not installed: not listed
             out[n] = metadata.version(n)
-        except metadata.PackageNotFoundError:
-            pass
     return out
 
 
-def _reply_from_cache(hit: Mapping[str, Any]) -> Reply:
-    from hhvalues.evals.providers import anthropic as a
-    from hhvalues.evals.providers import openai as o
-
-    raw = hit.get("raw") or {}
-    if hit.get("provider") == "anthropic":
-        text, stop, model_id, n_in, n_out = a.read_message(raw)
-        return Reply(text, stop, None, model_id, n_in, n_out, raw, hit.get("sent") or {})
-    text, stop, refusal, model_id, n_in, n_out = o.read_completion(raw)
-    return Reply(text, stop, refusal, model_id, n_in, n_out, raw, hit.get("sent") or {})
-
-
 def _abort_message(provider: Provider, f: Failure) -> str:
-    hint = {"anthropic": "ANTHROPIC_API_KEY"}.get(provider.name, "OPENAI_API_KEY")
+    spec = PROVIDERS.get(provider.name)
+    hint = spec.key_env if spec is not None else "the provider's API key"
     if f.kind == "client":
         return f"{' '.join(f.message.split())} — check {hint} and the condition's params"
     what = {401: "authentication failed", 403: "permission denied", 404: "not found"}.get(

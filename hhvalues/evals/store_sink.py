@@ -25,8 +25,7 @@ class StoreSink:
     """Answers of model respondents for one bank in the store (SQLite or PostgreSQL)."""
 
     def __init__(self, engine: Any, bank: Bank) -> None:
-        from hhvalues.store.engine import upgrade, write_session
-        from hhvalues.store.queries import import_bank
+        from hhvalues.store.db import import_bank, upgrade, write_session
 
         self._engine = engine
         upgrade(engine)
@@ -36,25 +35,17 @@ class StoreSink:
 
     def done(self) -> dict[Key, Status]:
         """Model answers already stored for this bank (outside studies)."""
-        from sqlmodel import select
+        from hhvalues.store.db import model_answer_statuses, read_session
 
-        from hhvalues.store.engine import read_session
-        from hhvalues.store.tables import AnswerRow
-
-        query = select(AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch, AnswerRow.status).where(
-            AnswerRow.bank_id == self.bank_id, AnswerRow.study_key == 0,
-            AnswerRow.respondent_kind == "model", AnswerRow.draft.is_(False))  # type: ignore[attr-defined]
         with read_session(self._engine) as session:
-            rows = session.exec(query).all()
-        out = {(r, i, int(e)): Status(s) for r, i, e, s in rows}
+            out = model_answer_statuses(session, self.bank_id)
         if self._retry_errors:
             out = {k: s for k, s in out.items() if s is not Status.ERROR}
         return out
 
     def write(self, answer: Answer) -> None:
         """Upsert one answer (an earlier ``error`` row is replaced by a retry's answer)."""
-        from hhvalues.store.engine import write_session
-        from hhvalues.store.queries import record_answers
+        from hhvalues.store.db import record_answers, write_session
 
         with write_session(self._engine) as session:
             record_answers(session, [answer], bank_id=self.bank_id, now=_now, replace=True)
@@ -98,7 +89,7 @@ class TeeSink:
 
 def make_store_sink_factory(database_url: str | None, bank: Bank) -> Callable[[Path], AnswerSink]:
     """A sink factory for the runner: JSONL at the given path plus the store at ``database_url``."""
-    from hhvalues.store.engine import make_engine
+    from hhvalues.store.db import make_engine
 
     engine = make_engine(database_url)
 

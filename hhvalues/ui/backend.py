@@ -18,8 +18,8 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.settings import load_settings
-from hhvalues.store.engine import make_engine, resolve_url, upgrade
-from hhvalues.store.session import sweep_timeouts
+from hhvalues.store.db import make_engine, resolve_url, upgrade
+from hhvalues.store.participation import sweep_timeouts
 from hhvalues.ui.first_start import ensure_demo_study
 
 SWEEP_EVERY_SECONDS = 300.0

@@ -7,8 +7,6 @@ unique slug, so two sessions (or two replicas) starting at once end with one ban
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -16,10 +14,8 @@ from sqlalchemy.exc import IntegrityError
 
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import HHValuesError, InputError
-from hhvalues.store.config import Mode, StudyConfig
-from hhvalues.store.engine import write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.study import create_study, get_study, list_studies
+from hhvalues.store.db import Clock, import_bank, write_session
+from hhvalues.store.studies import Mode, StudyConfig, create_study, get_study, list_studies
 
 DEMO_SLUG = "demo"
 DEMO_BANK = Path(__file__).resolve().parents[2] / "data" / "banks" / "demo.json"
@@ -30,7 +26,7 @@ DEMO_CONFIG = StudyConfig(items=5, train=2, catch=1, item_seconds=120.0, session
 _log = logging.getLogger(__name__)
 
 
-def ensure_demo_study(engine: Engine, *, now: Callable[[], datetime],
+def ensure_demo_study(engine: Engine, *, now: Clock,
                       bank_path: Path = DEMO_BANK) -> bool:
     """Create the demo study when the database has no study yet; True if this call created it."""
     if list_studies(engine) or not bank_path.is_file():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio.base_events
 import asyncio.selector_events
+import contextlib
 import gc
 import socket
 from typing import Any
@@ -34,10 +35,8 @@ def install() -> None:
         if isinstance(obj, asyncio.selector_events._SelectorSocketTransport):  # type: ignore[attr-defined]
             sock = obj.get_extra_info("socket")
             if sock is not None and not obj.is_closing():
-                try:
+                with contextlib.suppress(OSError):  # the peer has gone: nothing to tune
                     _set_nodelay(sock)
-                except OSError:
-                    pass
 
 
 __all__ = ["install"]

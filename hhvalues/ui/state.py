@@ -82,7 +82,23 @@ def pop_notice() -> tuple[str, str] | None:
 
 
 __all__ = [
-    "CONSENT", "COUNTDOWN", "DECLINE", "DECLINED", "INTAKE_FORM", "NEXT", "NOTICE", "RATIONALE",
-    "SEEDED_ITEM", "START", "SUBMIT", "confidence_key", "hypothesis_key", "intake_key",
-    "has_notice", "pop_notice", "probe_key", "replay_key", "set_notice",
+    "CONSENT",
+    "COUNTDOWN",
+    "DECLINE",
+    "DECLINED",
+    "INTAKE_FORM",
+    "NEXT",
+    "NOTICE",
+    "RATIONALE",
+    "SEEDED_ITEM",
+    "START",
+    "SUBMIT",
+    "confidence_key",
+    "has_notice",
+    "hypothesis_key",
+    "intake_key",
+    "pop_notice",
+    "probe_key",
+    "replay_key",
+    "set_notice",
 ]

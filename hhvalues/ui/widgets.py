@@ -15,10 +15,16 @@ import streamlit as st
 
 from hhvalues.core.bank import Bank, Item
 from hhvalues.core.features import FeatureSet
-from hhvalues.core.probes import Probe, ProbeKind
-from hhvalues.core.render import ItemStimulus, item_stimulus, render_demo_png, stimulus_hash
-from hhvalues.store.session import GRACE
-from hhvalues.store.views import ItemView
+from hhvalues.core.probes import Probe
+from hhvalues.core.render import (
+    ItemStimulus,
+    item_stimulus,
+    probe_question,
+    render_demo_png,
+    stimulus_hash,
+)
+from hhvalues.store.db import GRACE
+from hhvalues.store.participation import ItemView
 from hhvalues.ui import backend, state
 
 
@@ -70,13 +76,8 @@ def replay_png(view: ItemView, demo: int, upto: int) -> bytes:
 
 
 def question(features: FeatureSet, probe: Probe) -> str:
-    """A probe's question in plain words."""
-    if probe.kind is ProbeKind.SIGN:
-        return f"Does this person seek out or avoid the **{features.by_id(probe.features[0]).label}**?"
-    if probe.kind is ProbeKind.COMPARE:
-        x, y = (features.by_id(f).label for f in probe.features)
-        return f"Which does this person value more: the **{x}** or the **{y}**?"
-    return "In the new world below, which path would this person take?"
+    """A probe's question: the words the models are sent, feature names in bold."""
+    return probe_question(features, probe, mark=lambda label: f"**{label}**")
 
 
 def show_notice() -> None:

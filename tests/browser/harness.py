@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -124,15 +125,8 @@ class StudySetup:
 def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup:
     """Import the demo bank and create an open study on it (through the store)."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store import (
-        Mode,
-        StudyConfig,
-        create_study,
-        import_bank,
-        make_engine,
-        upgrade,
-        write_session,
-    )
+    from hhvalues.store.db import import_bank, make_engine, upgrade, write_session
+    from hhvalues.store.studies import Mode, StudyConfig, create_study
 
     def now() -> datetime:
         return datetime.now(UTC)
@@ -144,7 +138,7 @@ def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup
         upgrade(engine)
         with write_session(engine) as session:
             info = import_bank(session, load_valid_bank(DEMO_BANK), now=now)
-        study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now)
+        study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now, actor="test")
     finally:
         engine.dispose()
     return StudySetup(slug, study.config.completion_code, database_url)
@@ -212,10 +206,9 @@ class Recorder:
             url = response.url
             if "/static/" in url or url.endswith((".js", ".css", ".woff2", ".ttf")):
                 return  # Streamlit's own bundle, the same for every app
-            try:
+            # a body the browser has already discarded cannot be read: nothing to scan
+            with contextlib.suppress(Exception):
                 self.bodies.append((url, response.body()))
-            except Exception:
-                pass
 
         page.on("websocket", on_ws)
         page.on("response", on_response)

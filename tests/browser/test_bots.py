@@ -15,9 +15,7 @@ from tests.browser.harness import DEMO_BANK, free_port, make_study
 
 
 def _store_answers(database_url: str) -> dict[int, dict[str, Any]]:
-    from hhvalues.store import make_engine
-    from hhvalues.store.engine import read_session
-    from hhvalues.store.tables import AnswerRow, ParticipantRow
+    from hhvalues.store.db import AnswerRow, ParticipantRow, make_engine, read_session
 
     engine = make_engine(database_url)
     try:

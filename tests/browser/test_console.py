@@ -22,8 +22,8 @@ CODE = "BROWSER42"
 
 
 def _admin(database_url: str) -> None:
-    from hhvalues.store.engine import make_engine, upgrade
-    from hhvalues.store.users import add_user
+    from hhvalues.store.accounts import add_user
+    from hhvalues.store.db import make_engine, upgrade
 
     engine = make_engine(database_url)
     upgrade(engine)
@@ -104,8 +104,7 @@ def test_researcher_creates_invites_participant_finishes_researcher_downloads(
 
     _nav(page, "Audit log")
     assert "Audit log" in page.inner_text("body")
-    from hhvalues.store.audit import list_audit
-    from hhvalues.store.engine import make_engine
+    from hhvalues.store.db import list_audit, make_engine
 
     engine = make_engine(sqlite_db_url)
     entries = list_audit(engine)

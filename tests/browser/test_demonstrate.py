@@ -22,10 +22,9 @@ def _now() -> datetime:
 def _setup(database_url: str) -> tuple[str, str]:
     """A demonstration study (no practice, one world) and one invited participant's token."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store import StudyConfig, import_bank, invite, make_engine, upgrade, write_session
-    from hhvalues.store.config import StudyKind
-    from hhvalues.store.recordings import DemoConfig, demonstrate_config
-    from hhvalues.store.study import create_study
+    from hhvalues.store.db import import_bank, make_engine, upgrade, write_session
+    from hhvalues.store.demonstration import DemoConfig, demonstrate_config
+    from hhvalues.store.studies import StudyConfig, StudyKind, create_study, invite
 
     engine = make_engine(database_url)
     try:
@@ -34,16 +33,16 @@ def _setup(database_url: str) -> tuple[str, str]:
             info = import_bank(session, load_valid_bank(DEMO_BANK), now=_now)
         config = demonstrate_config(StudyConfig(), DemoConfig(practice=0, worlds=1, instruction="do"))
         study = create_study(engine, slug="walks", bank_id=info.id, config=config, now=_now,
-                             kind=StudyKind.DEMONSTRATE)
-        [token] = invite(engine, "walks", 1, now=_now)
+                             kind=StudyKind.DEMONSTRATE, actor="test")
+        [token] = invite(engine, "walks", 1, now=_now, actor="test")
     finally:
         engine.dispose()
     return token, study.config.completion_code
 
 
 def _walks(database_url: str, token: str) -> list[Any]:
-    from hhvalues.store import make_engine
-    from hhvalues.store.recordings import participant_walks
+    from hhvalues.store.db import make_engine
+    from hhvalues.store.demonstration import participant_walks
 
     engine = make_engine(database_url)
     try:
@@ -53,8 +52,8 @@ def _walks(database_url: str, token: str) -> list[Any]:
 
 
 def _moves(database_url: str, walk_id: int) -> list[Any]:
-    from hhvalues.store import make_engine
-    from hhvalues.store.recordings import walk_moves
+    from hhvalues.store.db import make_engine
+    from hhvalues.store.demonstration import walk_moves
 
     engine = make_engine(database_url)
     try:

@@ -32,16 +32,15 @@ pytestmark = pytest.mark.browser
 
 
 def _store(database_url: str) -> Any:
-    from hhvalues.store import make_engine
+    from hhvalues.store.db import make_engine
 
     return make_engine(database_url)
 
 
 def _participant(database_url: str, token: str) -> dict[str, Any]:
     """A participant's shown items, final answers and drafts, straight from the database."""
-    from hhvalues.store.engine import read_session
-    from hhvalues.store.study import hash_token
-    from hhvalues.store.tables import AnswerRow, ParticipantRow, PresentationRow
+    from hhvalues.store.db import AnswerRow, ParticipantRow, PresentationRow, read_session
+    from hhvalues.store.studies import hash_token
 
     engine = _store(database_url)
     try:

@@ -11,6 +11,7 @@ PNG data URIs and base64 bodies are decoded before the search (text chunks in im
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -76,10 +77,8 @@ def expand(blob: bytes) -> list[bytes]:
     """The blob plus every base64 image inside it, decoded."""
     out = [blob]
     for m in _DATA_URI.finditer(blob):
-        try:
+        with contextlib.suppress(ValueError):  # not base64 after all: the blob itself is scanned
             out.append(base64.b64decode(m.group(1) + b"=="))
-        except ValueError:
-            pass
     return out
 
 

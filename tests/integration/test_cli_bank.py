@@ -35,7 +35,7 @@ def test_validate_reports_every_error_with_item_and_probe(tmp_path, capsys):
     doc["items"][2]["demos"][0]["path"] = "RRRR"
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps(doc), encoding="utf-8")
-    code, out, err = run(capsys, "bank", "validate", str(bad))
+    code, _, err = run(capsys, "bank", "validate", str(bad))
     assert code == 2
     lines = err.strip().splitlines()
     assert f"error: {bad}: item i1, probe p2: truth says A, weights give B" in lines
@@ -75,7 +75,7 @@ def test_baseline_writes_answers_for_test_and_catch_items(tmp_path, capsys, agen
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, argv, message):
     if "missing" not in " ".join(argv):
         monkeypatch.chdir(tmp_path)
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2
     assert message in err
     assert "Traceback" not in err

@@ -13,7 +13,7 @@ from hhvalues.cli import main
 from hhvalues.core.bank import publish, write_bank
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from tests.strategies import tiny_bank  # noqa: E402
+from tests.strategies import tiny_bank
 
 IDEAL = {
     "t1": {"p1": 0.8, "p2": 0.7},

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import inspect
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from hhvalues.errors import MissingExtraError, ProviderError
@@ -20,15 +20,21 @@ from hhvalues.evals.prompts import Image, Prompt
 from hhvalues.evals.providers.base import (
     Failure,
     Reply,
-    decode_json,
-    dropped_keys,
-    parse_retry_after,
-    rejected_params,
-    split_kwargs,
+    ReplyFields,
+    SdkProvider,
+    batch_rejected,
+    reply_of,
+    with_params,
 )
 
-_STOP = {"end_turn": "end", "stop_sequence": "end", "max_tokens": "max_tokens",
-         "model_context_window_exceeded": "max_tokens", "refusal": "refusal"}
+KEY_ENV = "ANTHROPIC_API_KEY"
+_STOP = {
+    "end_turn": "end",
+    "stop_sequence": "end",
+    "max_tokens": "max_tokens",
+    "model_context_window_exceeded": "max_tokens",
+    "refusal": "refusal",
+}
 
 
 def build_body(prompt: Prompt, condition: Condition, *, model: str) -> dict[str, Any]:
@@ -38,32 +44,48 @@ def build_body(prompt: Prompt, condition: Condition, *, model: str) -> dict[str,
         content: list[dict[str, Any]] = []
         for part in turn.parts:
             if isinstance(part, Image):
-                content.append({"type": "image", "source": {
-                    "type": "base64", "media_type": "image/png",
-                    "data": base64.b64encode(part.png).decode("ascii")}})
+                content.append(
+                    {
+                        "type": "image",
+                        "source": {
+                            "type": "base64",
+                            "media_type": "image/png",
+                            "data": base64.b64encode(part.png).decode("ascii"),
+                        },
+                    }
+                )
             else:
                 content.append({"type": "text", "text": part})
         messages.append({"role": turn.role, "content": content})
-    body: dict[str, Any] = {"model": model, "max_tokens": condition.max_tokens, "messages": messages}
+    body: dict[str, Any] = {
+        "model": model,
+        "max_tokens": condition.max_tokens,
+        "messages": messages,
+    }
     if prompt.system:
         body["system"] = prompt.system
     if condition.temperature is not None:
         body["temperature"] = condition.temperature
-    body.update(condition.params)
-    return body
+    return with_params(body, condition)
 
 
-def read_message(doc: Mapping[str, Any]) -> tuple[str | None, str | None, str | None, int, int]:
-    """(text, normalised stop reason, model id, input tokens, output tokens) of a message."""
+def read_message(doc: Mapping[str, Any]) -> ReplyFields:
+    """The reply fields of a Messages API response (Anthropic names no refusal text)."""
     blocks = doc.get("content") or []
     texts = [b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text"]
     usage = doc.get("usage") or {}
     stop = doc.get("stop_reason")
-    return ("".join(texts) if texts else None, _STOP.get(stop, "end") if stop else None,
-            doc.get("model"), int(usage.get("input_tokens") or 0), int(usage.get("output_tokens") or 0))
+    return ReplyFields(
+        "".join(texts) if texts else None,
+        _STOP.get(stop, "end") if stop else None,
+        None,
+        doc.get("model"),
+        int(usage.get("input_tokens") or 0),
+        int(usage.get("output_tokens") or 0),
+    )
 
 
-class AnthropicProvider:
+class AnthropicProvider(SdkProvider):
     """``AsyncAnthropic`` with ``max_retries=0``; the runner retries."""
 
     name = "anthropic"
@@ -76,63 +98,72 @@ class AnthropicProvider:
         try:
             self._client = anthropic.AsyncAnthropic(base_url=base_url, max_retries=0)
         except anthropic.AnthropicError as exc:
-            raise ProviderError(f"cannot create the client: {exc} (set ANTHROPIC_API_KEY)",
-                                where="anthropic") from None
+            raise ProviderError(
+                f"cannot create the client: {exc} (set {KEY_ENV})", where="anthropic"
+            ) from None
         self._sdk = anthropic
         self.model = model
         self.base_url = str(self._client.base_url)
         self.sdk_version = f"anthropic {anthropic.__version__}"
         self._accepted = set(inspect.signature(self._client.messages.create).parameters)
 
-    @property
-    def client(self) -> Any:
-        """The SDK client (batch mode uses it with the SDK's own retries)."""
-        return self._client
-
     def build_body(self, prompt: Prompt, condition: Condition) -> dict[str, Any]:
         """See :func:`build_body`."""
         return build_body(prompt, condition, model=self.model)
 
-    async def send(self, body: Mapping[str, Any], *, timeout: float) -> Reply | Failure:
-        """One Messages API call; never raises for API failures."""
-        sdk = self._sdk
-        known, extra = split_kwargs(body, self._accepted)
-        try:
-            raw = await self._client.messages.with_raw_response.create(
-                **known, extra_body=extra or None, timeout=timeout)
-            http = raw.http_response
-            data = await http.aread()
-        except sdk.APIStatusError as exc:
-            msg = _error_message(exc.body) or str(exc)
-            return Failure("status", msg, status=exc.status_code,
-                           retry_after=parse_retry_after(exc.response.headers), body=exc.body,
-                           sent=decode_json(exc.response.request.content) or {},
-                           rejected=rejected_params(body, msg) if exc.status_code in (400, 422) else ())
-        except sdk.APITimeoutError:
-            return Failure("timeout", f"no reply within {timeout:g} s")
-        except sdk.APIConnectionError as exc:
-            return Failure("connection", f"connection failed: {exc.__cause__ or exc}")
-        except (TypeError, ValueError) as exc:
-            return Failure("client", f"the SDK refused the request: {exc}")
-        sent = decode_json(raw.http_request.content) or {}
-        doc = decode_json(data)
-        if not isinstance(doc, dict):
-            return Failure("status", "the response body is not a JSON object", status=raw.status_code,
-                           body=bytes(data[:2000]).decode("utf-8", "replace"), sent=sent)
-        text, stop, model_id, n_in, n_out = read_message(doc)
-        return Reply(text, stop, None, model_id, n_in, n_out, doc, sent, dropped_keys(body, sent))
+    def _create(self) -> Callable[..., Awaitable[Any]]:
+        create: Callable[..., Awaitable[Any]] = self._client.messages.with_raw_response.create
+        return create
 
-    async def aclose(self) -> None:
-        """Close the HTTP client."""
-        await self._client.close()
+    def _read(self, doc: Mapping[str, Any]) -> ReplyFields:
+        return read_message(doc)
+
+    def _error_message(self, body: object) -> str:
+        if isinstance(body, dict):
+            err = body.get("error")
+            if isinstance(err, dict) and isinstance(err.get("message"), str):
+                return str(err["message"])
+        return ""
 
 
-def _error_message(body: object) -> str:
-    if isinstance(body, dict):
-        err = body.get("error")
-        if isinstance(err, dict) and isinstance(err.get("message"), str):
-            return str(err["message"])
-    return ""
+class AnthropicBatches:
+    """Message Batches: one batch of up to 10,000 requests, polled, then streamed back."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
+        """Create the batch; its id."""
+        batch = await self.client.messages.batches.create(
+            requests=[{"custom_id": cid, "params": body} for cid, body in bodies]
+        )
+        return str(batch.id)
+
+    async def ended(self, batch_id: str) -> bool:
+        """Whether processing has ended."""
+        batch = await self.client.messages.batches.retrieve(batch_id)
+        return bool(batch.processing_status == "ended")
+
+    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
+        """Every request's reply or failure."""
+        out: list[tuple[str, Reply | Failure]] = []
+        async for item in await self.client.messages.batches.results(batch_id):
+            doc = item.to_dict()
+            result = doc.get("result") or {}
+            if result.get("type") == "succeeded":
+                msg = result.get("message") or {}
+                out.append((doc["custom_id"], reply_of(read_message(msg), msg)))
+            else:
+                err: dict[str, Any] = result.get("error") or {}
+                inner: dict[str, Any] = err["error"] if isinstance(err.get("error"), dict) else err
+                msg_text = str(inner.get("message") or result.get("type"))
+                out.append(
+                    (
+                        doc["custom_id"],
+                        Failure("status", msg_text, body=err, rejected=batch_rejected(msg_text)),
+                    )
+                )
+        return out
 
 
-__all__ = ["AnthropicProvider", "build_body", "read_message"]
+__all__ = ["KEY_ENV", "AnthropicBatches", "AnthropicProvider", "build_body", "read_message"]

@@ -3,7 +3,10 @@
 A provider turns a :class:`~hhvalues.evals.prompts.Prompt` into its wire body with a pure
 function (so dry runs and batch files need no SDK), sends the body through the official async
 SDK with the SDK's own retries off (the runner is the one retry layer), and reports the body
-exactly as it went over the wire, read back from the SDK's HTTP request.
+exactly as it went over the wire, read back from the SDK's HTTP request. :class:`SdkProvider`
+is that sending, once, for every SDK built like Anthropic's and OpenAI's (``APIStatusError``,
+``APITimeoutError``, ``APIConnectionError``, ``with_raw_response``); a provider module adds its
+body builder, its reply reader (:class:`ReplyFields`) and its SDK call.
 """
 
 from __future__ import annotations
@@ -12,15 +15,29 @@ import email.utils
 import json
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
+
+from hhvalues.evals.conditions import RESERVED_PARAMS, Condition
 
 NO_RETRY = frozenset({400, 401, 403, 404, 422})
 ABORT = frozenset({401, 403, 404})
 """Statuses that end the whole run (wrong key, no access, unknown model)."""
 CORE_KEYS = frozenset({"model", "messages", "system", "max_tokens", "max_completion_tokens"})
 """Body keys that are the request itself, never a droppable parameter."""
+
+
+class ReplyFields(NamedTuple):
+    """What a provider's reply reader takes out of a response document."""
+
+    text: str | None
+    stop_reason: str | None
+    """Normalised: ``end``, ``max_tokens``, ``refusal``."""
+    refusal: str | None
+    model_id: str | None
+    input_tokens: int
+    output_tokens: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +98,11 @@ class Provider(Protocol):
     base_url: str
     sdk_version: str
 
+    @property
+    def client(self) -> Any:
+        """The SDK client (batch mode uses it with the SDK's own retries)."""
+        ...
+
     async def send(self, body: Mapping[str, Any], *, timeout: float) -> Reply | Failure:
         """Send one wire body; never raises for API failures."""
         ...
@@ -88,6 +110,111 @@ class Provider(Protocol):
     async def aclose(self) -> None:
         """Release the HTTP client."""
         ...
+
+
+def reply_of(fields: ReplyFields, raw: Mapping[str, Any], sent: Mapping[str, Any] | None = None,
+             dropped: tuple[str, ...] = ()) -> Reply:
+    """A :class:`Reply` from what a reader took out of ``raw``."""
+    return Reply(*fields, raw=raw, sent=sent or {}, dropped=dropped)
+
+
+def with_params(body: dict[str, Any], condition: Condition) -> dict[str, Any]:
+    """``body`` with the condition's further parameters added; none may replace a key the body
+    already has (a validated field such as ``temperature``): ValueError if one would."""
+    clash = sorted((set(condition.params) & set(body)) | (set(condition.params) & RESERVED_PARAMS))
+    if clash:
+        raise ValueError(f"condition {condition.name!r}: params may not set {', '.join(clash)}")
+    body.update(condition.params)
+    return body
+
+
+class SdkProvider:
+    """The shared ``send`` of an SDK provider; subclasses set the attributes in ``__init__`` and
+    implement :meth:`_create` and :meth:`_read`."""
+
+    name: str
+    model: str
+    base_url: str
+    sdk_version: str
+    _sdk: Any
+    """The SDK module (its exception classes)."""
+    _client: Any
+    _accepted: set[str]
+    """Keyword parameters the SDK method names (the rest of a body goes in ``extra_body``)."""
+
+    @property
+    def client(self) -> Any:
+        """The SDK client (batch mode uses it with the SDK's own retries)."""
+        return self._client
+
+    def _create(self) -> Callable[..., Awaitable[Any]]:
+        """The SDK's raw-response create method."""
+        raise NotImplementedError
+
+    def _read(self, doc: Mapping[str, Any]) -> ReplyFields:
+        """The reply fields of a response document."""
+        raise NotImplementedError
+
+    def _error_message(self, body: object) -> str:
+        """The message of an error response body ("" when it has none)."""
+        if isinstance(body, dict):
+            err = body.get("error", body)
+            if isinstance(err, dict) and isinstance(err.get("message"), str):
+                return str(err["message"])
+        return ""
+
+    async def send(self, body: Mapping[str, Any], *, timeout: float) -> Reply | Failure:
+        """One call; never raises for API failures."""
+        sdk = self._sdk
+        known, extra = split_kwargs(body, self._accepted)
+        try:
+            raw = await self._create()(**known, extra_body=extra or None, timeout=timeout)
+            data = await raw.http_response.aread()
+        except sdk.APIStatusError as exc:
+            msg = self._error_message(exc.body) or str(exc)
+            return Failure("status", msg, status=exc.status_code,
+                           retry_after=parse_retry_after(exc.response.headers), body=exc.body,
+                           sent=decode_json(exc.response.request.content) or {},
+                           rejected=rejected_params(body, msg) if exc.status_code in (400, 422) else ())
+        except sdk.APITimeoutError:
+            return Failure("timeout", f"no reply within {timeout:g} s")
+        except sdk.APIConnectionError as exc:
+            return Failure("connection", f"connection failed: {exc.__cause__ or exc}")
+        except (TypeError, ValueError) as exc:
+            return Failure("client", f"the SDK refused the request: {exc}")
+        sent = decode_json(raw.http_request.content) or {}
+        doc = decode_json(data)
+        if not isinstance(doc, dict):
+            return Failure("status", "the response body is not a JSON object", status=raw.status_code,
+                           body=bytes(data[:2000]).decode("utf-8", "replace"), sent=sent)
+        return reply_of(self._read(doc), doc, sent, dropped_keys(body, sent))
+
+    async def aclose(self) -> None:
+        """Close the HTTP client."""
+        await self._client.close()
+
+
+class BatchAPI(Protocol):
+    """A provider's batch endpoint, as batch mode drives it."""
+
+    async def submit(self, bodies: list[tuple[str, dict[str, Any]]]) -> str:
+        """Submit (custom id, body) requests; the batch id."""
+        ...
+
+    async def ended(self, batch_id: str) -> bool:
+        """Whether the batch has finished."""
+        ...
+
+    async def results(self, batch_id: str) -> list[tuple[str, Reply | Failure]]:
+        """(custom id, reply or failure) of every request of a finished batch."""
+        ...
+
+
+def batch_rejected(message: str) -> tuple[str, ...]:
+    """Sampling parameters a failed batch request's message names."""
+    low = message.lower()
+    return tuple(k for k in ("temperature", "top_p", "top_k", "max_tokens", "stop_sequences")
+                 if re.search(rf"\b{k}\b", low))
 
 
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -143,5 +270,22 @@ def split_kwargs(body: Mapping[str, Any], accepted: Iterable[str]) -> tuple[dict
     return known, extra
 
 
-__all__ = ["ABORT", "NO_RETRY", "Failure", "Provider", "Reply", "decode_json", "dropped_keys",
-           "parse_retry_after", "rejected_params", "split_kwargs"]
+__all__ = [
+    "ABORT",
+    "CORE_KEYS",
+    "NO_RETRY",
+    "BatchAPI",
+    "Failure",
+    "Provider",
+    "Reply",
+    "ReplyFields",
+    "SdkProvider",
+    "batch_rejected",
+    "decode_json",
+    "dropped_keys",
+    "parse_retry_after",
+    "rejected_params",
+    "reply_of",
+    "split_kwargs",
+    "with_params",
+]

@@ -1,1 +1,1 @@
-"""The researcher and admin console: login, pages per role (registered on the navigation)."""
+"""The researcher and admin console: login, and pages per role (given by the navigation)."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hhvalues.store.audit import list_audit
-from hhvalues.store.users import ConsoleRole
+from hhvalues.store.accounts import ConsoleRole
+from hhvalues.store.db import list_audit
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth
 

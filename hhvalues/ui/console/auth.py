@@ -11,9 +11,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.errors import StreamlitAPIException, StreamlitSecretNotFoundError
 
-from hhvalues.store.users import ConsoleRole, ConsoleUser, check_session, login_sso
+from hhvalues.store.accounts import ConsoleRole, ConsoleUser, check_session, login_sso
 from hhvalues.ui import backend
-from hhvalues.ui.navigation import Role
+from hhvalues.ui.roles import Role
 
 TOKEN = "hhv.console.token"
 """Session-state key of the console session token (never rendered)."""

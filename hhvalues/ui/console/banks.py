@@ -6,23 +6,18 @@ from __future__ import annotations
 import streamlit as st
 
 from hhvalues.core.audit import audit_bank
+from hhvalues.core.bank import Bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
 from hhvalues.core.validate import loads_valid_bank
 from hhvalues.errors import HHValuesError
-from hhvalues.store.audit import record
-from hhvalues.store.engine import read_session, write_session
-from hhvalues.store.queries import get_bank, import_bank, list_banks
-from hhvalues.store.views import BankInfo
+from hhvalues.store.db import BankInfo, get_bank, list_banks, read_session, store_bank
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
 
-def _store(bank: object, how: str) -> None:
-    eng = backend.engine()
-    with write_session(eng) as session:
-        info = import_bank(session, bank, now=backend.now)  # type: ignore[arg-type]
-    record(eng, actor=common.actor(), action=f"bank_{how}", target=info.name, now=backend.now,
-           detail={"content_hash": info.content_hash, "items": dict(info.items)})
+def _store(bank: Bank, how: str) -> None:
+    info = store_bank(backend.engine(), bank, now=backend.now, actor=common.actor(),
+                      action=f"bank_{how}")
     st.success(f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
                + ", ".join(f"{n} {k}" for k, n in info.items.items()))
 

@@ -6,8 +6,7 @@ import streamlit as st
 
 from hhvalues.core.observer import ideal_probabilities
 from hhvalues.core.render import describe_probe, render_demo_png
-from hhvalues.store.engine import read_session
-from hhvalues.store.queries import get_bank, list_banks
+from hhvalues.store.db import get_bank, list_banks, read_session
 from hhvalues.ui import backend, widgets
 from hhvalues.ui.console import auth
 

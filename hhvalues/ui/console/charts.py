@@ -7,10 +7,13 @@ from dataclasses import asdict
 import altair as alt
 import pandas as pd
 
-from hhvalues.store.results import Results
+from hhvalues.store.analysis import Results
+
+Layered = alt.LayerChart | alt.FacetChart
+"""What Altair's layering returns (a facet chart when every layer facets alike)."""
 
 
-def accuracy_chart(results: Results) -> alt.LayerChart:
+def accuracy_chart(results: Results) -> Layered:
     """Accuracy with 95% CI bars for every row, chance and the mean ceiling as rules."""
     df = pd.DataFrame([asdict(r) for r in results.rows])
     base = alt.Chart(df).encode(y=alt.Y("label:N", sort=None, title=None))
@@ -24,7 +27,7 @@ def accuracy_chart(results: Results) -> alt.LayerChart:
     return alt.layer(bars, points, chance).properties(height=max(160, 18 * len(df)))
 
 
-def item_scatter(results: Results) -> alt.Chart:
+def item_scatter(results: Results) -> Layered:
     """Per item: human pool accuracy (x) against each model condition's (y)."""
     df = pd.DataFrame([asdict(p) for p in results.points])
     diag = alt.Chart(pd.DataFrame({"a": [0, 1], "b": [0, 1]})).mark_line(
@@ -33,10 +36,11 @@ def item_scatter(results: Results) -> alt.Chart:
         x=alt.X("human_accuracy:Q", title="humans (item accuracy)", scale=alt.Scale(domain=[0, 1])),
         y=alt.Y("model_accuracy:Q", title="model (item accuracy)", scale=alt.Scale(domain=[0, 1])),
         color=alt.Color("model:N"), tooltip=["item", "model", "human_accuracy", "model_accuracy"])
-    return (diag + dots).properties(height=360)
+    chart: Layered = (diag + dots).properties(height=360)
+    return chart
 
 
-def calibration_chart(results: Results) -> alt.Chart:
+def calibration_chart(results: Results) -> Layered:
     """Stated confidence against accuracy per bin, for humans and each model condition."""
     df = pd.DataFrame([asdict(c) for c in results.calibration])
     diag = alt.Chart(pd.DataFrame({"a": [0.5, 1], "b": [0.5, 1]})).mark_line(
@@ -45,7 +49,8 @@ def calibration_chart(results: Results) -> alt.Chart:
         x=alt.X("confidence:Q", scale=alt.Scale(domain=[0.5, 1])),
         y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])), color="respondent:N",
         tooltip=["respondent", "confidence", "accuracy", "n"])
-    return (diag + lines).properties(height=300)
+    chart: Layered = (diag + lines).properties(height=300)
+    return chart
 
 
 __all__ = ["accuracy_chart", "calibration_chart", "item_scatter"]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hhvalues.store.study import list_studies
-from hhvalues.store.views import StudyInfo
+from hhvalues.store.studies import StudyInfo, list_studies
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth
 

@@ -1,4 +1,5 @@
-"""Exports: answers (JSONL, CSV, Parquet), scores, the item table and the study bundle.
+"""Exports: one download button per format of the store's export table (answers as JSONL, CSV
+or Parquet, scores, the item table, the study bundle).
 
 Each file is generated only when its button is clicked (``st.download_button(data=callable)``)
 on this role-gated page, written to a temporary file in streamed chunks, logged in the audit log
@@ -16,23 +17,14 @@ from typing import BinaryIO
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.store.audit import record
-from hhvalues.store.exports import ConsoleExport, count_answers, write_export
+from hhvalues.store.db import Clock
+from hhvalues.store.exports import EXPORTS, ExportFormat, count_answers, write_export
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
-FILES = {
-    ConsoleExport.JSONL: ("Answers (JSON Lines)", "answers.jsonl", "application/jsonl"),
-    ConsoleExport.CSV: ("Answers (CSV)", "answers.csv", "text/csv"),
-    ConsoleExport.PARQUET: ("Answers (Parquet)", "answers.parquet", "application/vnd.apache.parquet"),
-    ConsoleExport.SCORES: ("Per-respondent scores (JSON)", "scores.json", "application/json"),
-    ConsoleExport.ITEMS: ("Per-item table (CSV)", "items.csv", "text/csv"),
-    ConsoleExport.BUNDLE: ("Study bundle (zip)", "bundle.zip", "application/zip"),
-}
 
-
-def make_export(engine: Engine, slug: str, fmt: ConsoleExport, actor: str,
-                now: Callable[[], object]) -> Callable[[], BinaryIO]:
+def make_export(engine: Engine, slug: str, fmt: ExportFormat, actor: str,
+                now: Clock) -> Callable[[], BinaryIO]:
     """The on-click generator of one export file (audited, SHA-256 recorded)."""
 
     def generate() -> BinaryIO:
@@ -40,10 +32,8 @@ def make_export(engine: Engine, slug: str, fmt: ConsoleExport, actor: str,
         os.close(fd)
         path = Path(tmp)
         try:
-            written = write_export(engine, slug, fmt, path)
-            record(engine, actor=actor, action="export", target=slug, now=now,  # type: ignore[arg-type]
-                   detail={"format": fmt.value, "rows": written.rows, "file": FILES[fmt][1]},
-                   sha256=written.sha256)
+            write_export(engine, slug, fmt, path, actor=actor, now=now,
+                         file_name=EXPORTS[fmt].file_name)
             fh = path.open("rb")
         finally:
             path.unlink(missing_ok=True)  # the open handle keeps the data until it is read
@@ -62,11 +52,11 @@ def render() -> None:
     eng = backend.engine()
     st.caption(f"{count_answers(eng, study.slug)} answers (timed-out and empty ones included). "
                "Every file is generated when you click and logged with its SHA-256.")
-    for fmt, (label, name, mime) in FILES.items():
-        st.download_button(label, data=make_export(eng, study.slug, fmt, common.actor(),
-                                                   backend.now),
-                           file_name=f"{study.slug}-{name}", mime=mime, key=f"export-{fmt.value}",
-                           on_click="ignore")
+    for fmt, spec in EXPORTS.items():
+        st.download_button(spec.title, data=make_export(eng, study.slug, fmt, common.actor(),
+                                                        backend.now),
+                           file_name=f"{study.slug}-{spec.file_name}", mime=spec.media_type,
+                           key=f"export-{fmt.value}", on_click="ignore")
     st.caption("The bundle re-scores to the Results page's numbers: unzip it and run the "
                "command in its README.md (hhvalues score … --split test --group human).")
 

@@ -12,8 +12,7 @@ import io
 import streamlit as st
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.audit import record
-from hhvalues.store.study import invite
+from hhvalues.store.studies import invite
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
@@ -49,8 +48,6 @@ def render() -> None:
             tokens = invite(backend.engine(), study.slug, int(n), now=backend.now,
                             actor=common.actor())
             st.session_state[LINKS] = (study.slug, [f"{base}/?t={t}" for t in tokens])
-            record(backend.engine(), actor=common.actor(), action="invite", target=study.slug,
-                   now=backend.now, detail={"count": int(n)})
         slug, links = st.session_state.get(LINKS, (None, []))
         if links and slug == study.slug:
             st.success(f"{len(links)} link(s); they are not stored and cannot be shown again "

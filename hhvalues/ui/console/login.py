@@ -8,7 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.users import AuthError, has_admin, login, logout
+from hhvalues.store.accounts import AuthError, has_admin, login, logout
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth
 

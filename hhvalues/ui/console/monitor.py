@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.monitor import monitor, monitor_items
+from hhvalues.store.analysis import monitor, monitor_items
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 

@@ -1,4 +1,4 @@
-"""The console's pages per role, registered on :mod:`hhvalues.ui.navigation`.
+"""The console's pages per role (the navigation gives each role only its own).
 
 Pages are files (``st.Page(path)``) so AppTest can ``switch_page`` to them; each file renders
 only when run as a page. Researchers get studies, banks and exports; admins also users and the
@@ -11,15 +11,28 @@ from pathlib import Path
 
 import streamlit as st
 
-from hhvalues.ui.console import auth
-from hhvalues.ui.navigation import CONSOLE_PAGES, PUBLIC_PAGES, ROLE_RESOLVERS, Role
-
 HERE = Path(__file__).resolve().parent
 ACCOUNT = HERE / "login.py"
+
+RESEARCHER_SECTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "Studies": (("studies", "Studies", "🧪"), ("invites", "Invites", "✉️"),
+                ("monitor", "Live monitoring", "📡"), ("results", "Results", "📊"),
+                ("exports", "Exports", "⬇️"), ("recordings", "Recorded walks", "🚶")),
+    "Banks": (("banks", "Upload / generate", "🗂️"), ("browse", "Browse items", "🔎")),
+}
+"""Section → (page file name, title, icon) of every researcher page, in menu order."""
+ADMIN_SECTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
+    "Admin": (("users", "Users", "👥"), ("audit", "Audit log", "📜")),
+}
+"""The sections an admin gets beside a researcher's."""
 
 
 def _page(name: str, title: str, icon: str) -> st.Page:
     return st.Page(HERE / f"{name}.py", title=title, icon=icon, url_path=name)
+
+
+def _sections(table: dict[str, tuple[tuple[str, str, str], ...]]) -> dict[str, list[st.Page]]:
+    return {section: [_page(*entry) for entry in entries] for section, entries in table.items()}
 
 
 def account_page() -> st.Page:
@@ -29,31 +42,14 @@ def account_page() -> st.Page:
 
 def researcher_pages() -> dict[str, list[st.Page]]:
     """What a researcher may use."""
-    return {
-        "Studies": [_page("studies", "Studies", "🧪"), _page("invites", "Invites", "✉️"),
-                    _page("monitor", "Live monitoring", "📡"), _page("results", "Results", "📊"),
-                    _page("exports", "Exports", "⬇️"), _page("recordings", "Recorded walks", "🚶")],
-        "Banks": [_page("banks", "Upload / generate", "🗂️"), _page("browse", "Browse items", "🔎")],
-        "Account": [account_page()],
-    }
+    return _sections(RESEARCHER_SECTIONS) | {"Account": [account_page()]}
 
 
 def admin_pages() -> dict[str, list[st.Page]]:
     """A researcher's pages plus user management and the audit log."""
-    pages = researcher_pages()
-    account = pages.pop("Account")
-    return pages | {"Admin": [_page("users", "Users", "👥"), _page("audit", "Audit log", "📜")],
-                    "Account": account}
+    return (_sections(RESEARCHER_SECTIONS) | _sections(ADMIN_SECTIONS)
+            | {"Account": [account_page()]})
 
 
-def register() -> None:
-    """Add the console to the navigation (idempotent)."""
-    CONSOLE_PAGES[Role.RESEARCHER] = researcher_pages
-    CONSOLE_PAGES[Role.ADMIN] = admin_pages
-    if auth.resolve_role not in ROLE_RESOLVERS:
-        ROLE_RESOLVERS.append(auth.resolve_role)
-    if account_page not in PUBLIC_PAGES:
-        PUBLIC_PAGES.append(account_page)
-
-
-__all__ = ["account_page", "admin_pages", "register", "researcher_pages"]
+__all__ = ["ADMIN_SECTIONS", "RESEARCHER_SECTIONS", "account_page", "admin_pages",
+           "researcher_pages"]

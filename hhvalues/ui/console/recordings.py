@@ -12,12 +12,14 @@ import streamlit as st
 from hhvalues.core.bank import dumps_bank
 from hhvalues.core.walks import DEFAULT_LAPSE
 from hhvalues.errors import HHValuesError
-from hhvalues.store.audit import record
-from hhvalues.store.config import StudyKind
-from hhvalues.store.engine import write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.recorded import compare_recordings, recorded_bank, walk_lines
-from hhvalues.store.recordings import StudyRecordings, study_recordings
+from hhvalues.store.demonstration import (
+    StudyRecordings,
+    compare_recordings,
+    store_recorded_bank,
+    study_recordings,
+    walk_lines,
+)
+from hhvalues.store.studies import StudyKind
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
@@ -53,7 +55,8 @@ def _comparison_chart(df: pd.DataFrame) -> alt.Chart:
         tooltip=["demonstrator", "n_walks", alt.Tooltip("mean_length:Q", format=".1f"),
                  alt.Tooltip("mean_return:Q", format=".2f"),
                  alt.Tooltip("median_beta:Q", format=".2f")])
-    return bars.properties(height=max(90, 40 * len(df)))
+    chart: alt.Chart = bars.properties(height=max(90, 40 * len(df)))
+    return chart
 
 
 def _compare(rec: StudyRecordings) -> None:
@@ -91,17 +94,12 @@ def _build(slug: str) -> None:
     if not go:
         return
     with st.spinner("Building items from the walks…"):
-        made = recorded_bank(backend.engine(), slug,
-                             min_quality=None if floor is None else float(floor),
-                             lapse=float(lapse), demos_per_item=int(per), seed=int(seed),
-                             name=name.strip())
+        made, info = store_recorded_bank(
+            backend.engine(), slug, now=backend.now, actor=common.actor(),
+            min_quality=None if floor is None else float(floor), lapse=float(lapse),
+            demos_per_item=int(per), seed=int(seed), name=name.strip())
     bank = made.built.bank
-    with write_session(backend.engine()) as session:
-        info = import_bank(session, bank, now=backend.now)
     used = sum(1 for r in made.built.walks if r.item)
-    record(backend.engine(), actor=common.actor(), action="bank_from_recordings", target=info.name,
-           now=backend.now, detail={"study": slug, "content_hash": info.content_hash,
-                                    "items": len(bank.items), "walks_used": used})
     st.success(f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
                f"{len(bank.items)} items from {used} of {len(made.built.walks)} finished walks "
                f"({made.in_progress} still in progress). Create an ordinary study on it on the "

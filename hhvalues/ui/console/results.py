@@ -1,5 +1,5 @@
 """Results: humans, the human group, model conditions and reference agents in one table
-(computed by :func:`hhvalues.store.results.build_results`; this page only renders it)."""
+(computed by :func:`hhvalues.store.analysis.build_results`; this page only renders it)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ import streamlit as st
 from hhvalues.core.ablations import AblationReport, condition_of
 from hhvalues.core.scoring import Comparison
 from hhvalues.errors import HHValuesError
-from hhvalues.store.monitor import answers_fingerprint, study_results
-from hhvalues.store.results import Results
+from hhvalues.store.analysis import Results, answers_fingerprint, study_results
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, charts, common
 

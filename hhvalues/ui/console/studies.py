@@ -2,40 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.audit import record
-from hhvalues.store.config import Mode, StudyConfig, StudyKind, StudyStatus
-from hhvalues.store.engine import read_session
-from hhvalues.store.queries import list_banks
-from hhvalues.store.recordings import INSTRUCTIONS, DemoConfig, demonstrate_config
-from hhvalues.store.study import create_study
-from hhvalues.store.study_edit import edit_study_config, is_frozen, set_status
+from hhvalues.store.db import list_banks, read_session
+from hhvalues.store.demonstration import (
+    DEMO_LIMITS,
+    INSTRUCTIONS,
+    DemoConfig,
+    demonstrate_config,
+)
+from hhvalues.store.studies import (
+    STUDY_LIMITS,
+    Limit,
+    Mode,
+    StudyConfig,
+    StudyKind,
+    StudyStatus,
+    create_study,
+    edit_study_config,
+    is_frozen,
+    set_study_status,
+)
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
+
+
+def _number(where: Any, label: str, limits: Mapping[str, Limit], name: str, value: float,
+            key: str) -> Any:
+    """A number input bounded by the field's limits; a stored value outside them (from before
+    the limits) is shown at the nearest bound, so the form never refuses to draw."""
+    limit = limits[name]
+    kind = int if limit.integer else float
+    low, high = kind(limit.low), kind(limit.high)
+    return where.number_input(label, low, high, kind(min(max(value, low), high)), key=key)
 
 
 def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
     """The configuration form fields (inside a form), returning the edited configuration."""
     c1, c2, c3 = st.columns(3)
-    items = c1.number_input("Test items per participant (0 = all)", 0, 1000,
-                            cfg.items or 0, key=f"{prefix}-items")
-    train = c2.number_input("Training items", 0, 100, cfg.train, key=f"{prefix}-train")
-    catch = c3.number_input("Catch items", 0, 100, cfg.catch, key=f"{prefix}-catch")
-    item_s = c1.number_input("Seconds per item", 5.0, 3600.0, float(cfg.item_seconds),
-                             key=f"{prefix}-item-seconds")
-    sess_m = c2.number_input("Session minutes", 1.0, 600.0, float(cfg.session_minutes),
-                             key=f"{prefix}-session-minutes")
-    seed = c3.number_input("Item order seed", 0, 2**31 - 1, cfg.seed, key=f"{prefix}-seed")
+    lim = STUDY_LIMITS
+    items = _number(c1, "Test items per participant (0 = all)", lim, "items", cfg.items or 0,
+                    f"{prefix}-items")
+    train = _number(c2, "Training items", lim, "train", cfg.train, f"{prefix}-train")
+    catch = _number(c3, "Catch items", lim, "catch", cfg.catch, f"{prefix}-catch")
+    item_s = _number(c1, "Seconds per item", lim, "item_seconds", cfg.item_seconds,
+                     f"{prefix}-item-seconds")
+    sess_m = _number(c2, "Session minutes", lim, "session_minutes", cfg.session_minutes,
+                     f"{prefix}-session-minutes")
+    seed = _number(c3, "Item order seed", lim, "seed", cfg.seed, f"{prefix}-seed")
     modes = [m.value for m in Mode]
     mode = c1.selectbox("Response mode", modes, modes.index(cfg.mode.value), key=f"{prefix}-mode")
-    min_s = c2.number_input("Fast-answer flag below (s)", 0.0, 600.0,
-                            float(cfg.min_answer_seconds), key=f"{prefix}-min-seconds")
-    excl = c3.number_input("Exclude at catch failures", 1, 100, cfg.catch_exclude,
-                           key=f"{prefix}-catch-exclude")
+    min_s = _number(c2, "Fast-answer flag below (s)", lim, "min_answer_seconds",
+                    cfg.min_answer_seconds, f"{prefix}-min-seconds")
+    excl = _number(c3, "Exclude at catch failures", lim, "catch_exclude", cfg.catch_exclude,
+                   f"{prefix}-catch-exclude")
     conf = c1.checkbox("Ask confidence", cfg.ask_confidence, key=f"{prefix}-confidence")
     rat = c2.checkbox("Ask rationale", cfg.ask_rationale, key=f"{prefix}-rationale")
     consent = st.text_area("Consent text", cfg.consent_text, key=f"{prefix}-consent")
@@ -60,12 +85,13 @@ def demo_fields(demo: DemoConfig, prefix: str) -> DemoConfig:
                                key=f"{prefix}-instruction", help="do: collect as many points as "
                                "you can; teach: show an observer what you value; balanced: "
                                "alternate across participants")
-    practice = c2.number_input("Practice worlds", 0, 20, demo.practice, key=f"{prefix}-practice")
-    worlds = c3.number_input("Recorded worlds", 1, 100, demo.worlds, key=f"{prefix}-worlds")
-    walk_s = c1.number_input("Seconds per walk", 5.0, 3600.0, float(demo.walk_seconds),
-                             key=f"{prefix}-walk-seconds")
-    floor = c2.number_input("Exclude walks scoring below (0 random, 1 optimal)", -5.0, 1.0,
-                            float(demo.quality.min_score), key=f"{prefix}-min-score")
+    lim = DEMO_LIMITS
+    practice = _number(c2, "Practice worlds", lim, "practice", demo.practice, f"{prefix}-practice")
+    worlds = _number(c3, "Recorded worlds", lim, "worlds", demo.worlds, f"{prefix}-worlds")
+    walk_s = _number(c1, "Seconds per walk", lim, "walk_seconds", demo.walk_seconds,
+                     f"{prefix}-walk-seconds")
+    floor = _number(c2, "Exclude walks scoring below (0 random, 1 optimal)", lim, "min_score",
+                    demo.quality.min_score, f"{prefix}-min-score")
     quality = replace(demo.quality, min_score=float(floor))
     return replace(demo, instruction=instruction, practice=int(practice), worlds=int(worlds),
                    walk_seconds=float(walk_s), quality=quality)
@@ -98,9 +124,6 @@ def _create() -> None:
             cfg = demonstrate_config(cfg, demo)
         info = create_study(backend.engine(), slug=slug.strip(), bank_id=bank.id, config=cfg,
                             now=backend.now, kind=StudyKind(kind), actor=who)
-        record(backend.engine(), actor=who, action="study_create", target=info.slug,
-               now=backend.now, detail={"bank": bank.content_hash, "config_version": 1,
-                                        "kind": kind})
         st.session_state[common.STUDY] = info.slug
         st.success(f"Created study {info.slug}; invite participants on the Invites page.")
 
@@ -124,10 +147,10 @@ def _edit() -> None:
     c1, c2 = st.columns(2)
     if study.status == StudyStatus.OPEN.value:
         if c1.button("Close study", key="close-study"):
-            set_status(eng, study.slug, StudyStatus.CLOSED, now=backend.now, actor=common.actor())
+            set_study_status(eng, study.slug, StudyStatus.CLOSED, now=backend.now, actor=common.actor())
             st.rerun()
     elif c1.button("Open study", key="open-study"):
-        set_status(eng, study.slug, StudyStatus.OPEN, now=backend.now, actor=common.actor())
+        set_study_status(eng, study.slug, StudyStatus.OPEN, now=backend.now, actor=common.actor())
         st.rerun()
     c2.write(", ".join(f"{k} {v}" for k, v in study.participants.items() if v) or "no participants")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.users import (
+from hhvalues.store.accounts import (
     ConsoleRole,
     add_user,
     allow_sso,

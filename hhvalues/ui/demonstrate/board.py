@@ -1,6 +1,6 @@
 """The walk itself: the grid, the running score and the arrow buttons, inside one fragment.
 
-Each press is stored by :func:`hhvalues.store.recordings.record_move` in the button's callback,
+Each press is stored by :func:`hhvalues.store.demonstration.record_move` in the button's callback,
 carrying the move index this render showed, so a double press stores one move. Only the
 fragment reruns on a press (the grid re-renders, nothing else); when the walk ends the whole
 page reruns and the store decides what comes next. Keys ``move-U``, ``move-D``, ``move-L``,
@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.render import render_demo_png
 from hhvalues.errors import InputError, LinkError
-from hhvalues.store.recordings import DemoStepKind, WalkView, demo_step, record_move
+from hhvalues.store.demonstration import DemoStepKind, WalkView, demo_step, record_move
 from hhvalues.ui import backend, state, widgets
 
 LAST_WALK = "hhv.demo.walk"

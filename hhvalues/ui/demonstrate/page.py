@@ -2,7 +2,7 @@
 walks, practice feedback, the completion code.
 
 Reached from the participant flow when the link's study is of kind ``demonstrate``. The state is
-rebuilt from the database on every run (:func:`hhvalues.store.recordings.demo_step`); consent,
+rebuilt from the database on every run (:func:`hhvalues.store.demonstration.demo_step`); consent,
 intake and the final page reuse the participant app's pages.
 """
 
@@ -12,8 +12,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.participant import start_session
-from hhvalues.store.recordings import (
+from hhvalues.store.demonstration import (
     INSTRUCTION_TEXT,
     DemoStep,
     DemoStepKind,
@@ -21,7 +20,7 @@ from hhvalues.store.recordings import (
     demo_step,
     profile_lines,
 )
-from hhvalues.store.views import Step, StepKind
+from hhvalues.store.participation import Step, StepKind, start_session
 from hhvalues.ui import backend, state, widgets
 from hhvalues.ui.demonstrate.board import board, walk_png
 from hhvalues.ui.participant import consent, done, intake, problem

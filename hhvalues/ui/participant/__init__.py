@@ -1,1 +1,2 @@
-"""Participant pages: one module per page; :mod:`flow` picks the page from the stored state."""
+"""The answer flow's pages, one module per page; :mod:`hhvalues.ui.link` picks the page from the
+stored state."""

@@ -15,8 +15,7 @@ from sqlalchemy import Engine
 
 from hhvalues.core.explain import hypothesis_scale
 from hhvalues.errors import InputError, StoreError
-from hhvalues.store.session import save_draft, submit
-from hhvalues.store.views import ItemView
+from hhvalues.store.participation import ItemView, save_draft, submit
 from hhvalues.ui import backend, state
 
 CONFIDENCE_DEFAULT = 75

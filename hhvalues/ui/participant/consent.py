@@ -6,8 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.errors import HHValuesError
-from hhvalues.store.participant import consent, decline
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step, consent, decline
 from hhvalues.ui import backend, state
 
 

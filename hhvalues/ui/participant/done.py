@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step
 
 
 def render(engine: Engine, token: str, step: Step) -> None:

@@ -11,8 +11,7 @@ from sqlalchemy import Engine
 
 from hhvalues.core.explain import describe_values, explain_answer
 from hhvalues.errors import HHValuesError
-from hhvalues.store.session import acknowledge_feedback, training_feedback
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step, acknowledge_feedback, training_feedback
 from hhvalues.ui import backend, state, widgets
 
 def _go_on(engine: Engine, token: str, item_id: str) -> None:

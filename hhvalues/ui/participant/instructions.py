@@ -9,8 +9,7 @@ from hhvalues.core.bank import Bank
 from hhvalues.core.explain import describe_rules, worked_example
 from hhvalues.core.render import render_demo_png
 from hhvalues.errors import HHValuesError
-from hhvalues.store.participant import start_session
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step, start_session
 from hhvalues.ui import backend, state, widgets
 
 

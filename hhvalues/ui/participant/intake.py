@@ -9,8 +9,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.errors import InputError
-from hhvalues.store.participant import submit_intake
-from hhvalues.store.views import Step
+from hhvalues.store.participation import Step, submit_intake
 from hhvalues.ui import backend, state
 
 

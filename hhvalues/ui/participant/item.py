@@ -13,9 +13,8 @@ from collections.abc import Callable
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.core.probes import ProbeKind
 from hhvalues.core.render import ItemStimulus
-from hhvalues.store.views import ItemView, Step
+from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
 from hhvalues.ui.participant import answer
 
@@ -63,7 +62,7 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
         texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
         with st.container(border=True):
             st.markdown(f"{k + 1}. {widgets.question(fs, probe)}")
-            if probe.kind is ProbeKind.PREDICT:
+            if probe.kind.shows_paths:
                 widgets.show_png(stim.images[image], caption="Path A: blue, solid. "
                                  "Path B: orange, dashed.")
                 image += 1

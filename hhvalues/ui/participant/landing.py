@@ -5,8 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.store.config import StudyStatus
-from hhvalues.store.study import list_studies
+from hhvalues.store.studies import StudyStatus, list_studies
 from hhvalues.ui.first_start import DEMO_SLUG
 
 

@@ -15,11 +15,15 @@ from sqlalchemy import Engine, text
 from streamlit.testing.v1 import AppTest
 
 from hhvalues.core.bank import Bank
-from hhvalues.store.config import StudyConfig
-from hhvalues.store.engine import make_engine, read_session, upgrade, write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.study import create_study
-from hhvalues.store.tables import metadata
+from hhvalues.store.db import (
+    import_bank,
+    make_engine,
+    metadata,
+    read_session,
+    upgrade,
+    write_session,
+)
+from hhvalues.store.studies import StudyConfig, create_study
 from hhvalues.ui import backend
 
 APP = Path(__file__).resolve().parents[3] / "app.py"
@@ -70,7 +74,7 @@ def make_study(engine: Engine, tiny_bank: Bank, clock) -> Callable[..., str]:
         with write_session(engine) as session:
             info = import_bank(session, bank or tiny_bank, now=clock)
         config.setdefault("completion_code", "DONE-7Q4Z")
-        create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=clock)
+        create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=clock, actor="test")
         return slug
 
     return make

@@ -12,11 +12,17 @@ from streamlit.testing.v1 import AppTest
 
 from hhvalues.core.bank import parse_bank
 from hhvalues.core.render import item_stimulus, render_demo_png, stimulus_hash
-from hhvalues.store.config import IntakeQuestion, Mode, StudyStatus
-from hhvalues.store.engine import make_engine, upgrade
-from hhvalues.store.session import current_step
-from hhvalues.store.study import get_study, invite, list_studies, set_study_status
-from hhvalues.store.views import StepKind
+from hhvalues.store.db import make_engine, upgrade
+from hhvalues.store.participation import StepKind, current_step
+from hhvalues.store.studies import (
+    IntakeQuestion,
+    Mode,
+    StudyStatus,
+    get_study,
+    invite,
+    list_studies,
+    set_study_status,
+)
 from hhvalues.ui.first_start import DEMO_SLUG, ensure_demo_study
 from tests.conftest import TINY_BANK
 from tests.integration.app.conftest import rows, snapshot
@@ -56,7 +62,7 @@ def item_of(engine, token, clock):
 
 
 def start(open_app, engine, clock, slug="s"):
-    [token] = invite(engine, slug, 1, now=clock)
+    [token] = invite(engine, slug, 1, now=clock, actor="test")
     at = open_app(t=token)
     at.button(key="consent").click().run()
     at.button(key="start").click().run()
@@ -138,7 +144,7 @@ def test_decline_stores_only_the_refusal(engine, make_study, open_app, clock):
 def test_intake_questions_are_asked_and_stored(engine, make_study, open_app, clock):
     make_study(intake=(IntakeQuestion("degree", "Highest degree", ("none", "BSc", "PhD")),
                        IntakeQuestion("field", "Field", required=False)))
-    [token] = invite(engine, "s", 1, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
     at = open_app(t=token)
     at.button(key="consent").click().run()
     at.button[0].click().run()  # the form's submit with nothing chosen
@@ -313,7 +319,7 @@ def test_two_tabs_submitting_the_same_item_store_one_answer(engine, make_study, 
 def test_bad_links_show_a_clear_page_and_write_nothing(engine, make_study, open_app, clock, query):
     make_study()
     make_study("closed")
-    set_study_status(engine, "closed", StudyStatus.CLOSED, now=clock)
+    set_study_status(engine, "closed", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     at = open_app(**query)
     assert not at.exception and "This link cannot be used" in texts(at)
@@ -323,7 +329,7 @@ def test_bad_links_show_a_clear_page_and_write_nothing(engine, make_study, open_
 def test_a_link_to_a_closed_study_stops_a_participant(engine, make_study, open_app, clock):
     make_study()
     token, at = start(open_app, engine, clock)
-    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock)
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     at = open_app(t=token)
     assert "closed" in texts(at) and not probe_radios(at)
@@ -390,15 +396,13 @@ def test_rendered_pages_do_not_depend_on_the_truth(tmp_path, monkeypatch, open_a
         clock.now = clock.now.replace(hour=12, minute=0, second=0)
 
         def make(slug="s", bank=None, _chosen=bank, eng=eng, **config):
-            from hhvalues.store.config import StudyConfig
-            from hhvalues.store.engine import write_session
-            from hhvalues.store.queries import import_bank
-            from hhvalues.store.study import create_study
+            from hhvalues.store.db import import_bank, write_session
+            from hhvalues.store.studies import StudyConfig, create_study
 
             with write_session(eng) as s:
                 info = import_bank(s, bank or _chosen, now=clock)
             config.setdefault("completion_code", "DONE-7Q4Z")
-            create_study(eng, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=clock)
+            create_study(eng, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=clock, actor="test")
 
         runs.append(_pages_of_a_session(open_app, eng, clock, make))
         eng.dispose()

@@ -11,11 +11,9 @@ from sqlalchemy import Engine
 from streamlit.testing.v1 import AppTest
 
 from hhvalues.core.validate import load_valid_bank
-from hhvalues.store.config import StudyConfig
-from hhvalues.store.engine import make_engine, upgrade, write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.study import create_study
-from hhvalues.store.users import add_user
+from hhvalues.store.accounts import add_user
+from hhvalues.store.db import import_bank, make_engine, upgrade, write_session
+from hhvalues.store.studies import StudyConfig, create_study
 from hhvalues.ui import backend
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -64,7 +62,7 @@ def demo_study(app_engine: Engine, clock) -> str:
     with write_session(app_engine) as session:
         info = import_bank(session, load_valid_bank(DEMO), now=clock)
     create_study(app_engine, slug="s1", bank_id=info.id,
-                 config=StudyConfig(items=4, train=1, catch=1), now=clock)
+                 config=StudyConfig(items=4, train=1, catch=1), now=clock, actor="test")
     return "s1"
 
 

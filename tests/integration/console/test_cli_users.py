@@ -5,8 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from hhvalues.store.engine import make_engine
-from hhvalues.store.users import login
+from hhvalues.store.accounts import login
+from hhvalues.store.db import make_engine
 
 
 def _run(args, stdin: str, url: str):

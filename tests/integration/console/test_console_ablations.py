@@ -12,12 +12,10 @@ from hhvalues.core.ablations import reports_to_json
 from hhvalues.core.answers import Answer
 from hhvalues.core.bank import Bank, Split
 from hhvalues.core.validate import load_valid_bank
-from hhvalues.store.config import StudyConfig
-from hhvalues.store.engine import write_session
-from hhvalues.store.exports import ConsoleExport, write_export
-from hhvalues.store.monitor import study_results
-from hhvalues.store.queries import import_bank, record_answers
-from hhvalues.store.study import create_study, get_study
+from hhvalues.store.analysis import study_results
+from hhvalues.store.db import import_bank, record_answers, write_session
+from hhvalues.store.exports import ExportFormat, write_export
+from hhvalues.store.studies import StudyConfig, create_study, get_study
 from tests.integration.console.conftest import DEMO, page, sign_in
 
 # p/m ran three conditions, q/n two; "zero" is the only one both ran (the default baseline,
@@ -52,13 +50,13 @@ def test_results_ablations_equal_the_cli(engine, clock, tmp_path, capsys):
     with write_session(engine) as session:
         info = import_bank(session, bank, now=clock)
     create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(items=4, train=1, catch=1),
-                 now=clock)
+                 now=clock, actor="test")
     _record(engine, info.id, bank, clock)
     page_ = study_results(engine, "s")
     assert page_.conditions == ("cot", "short", "terse", "zero") and page_.baseline == "zero"
     assert [r.model for r in page_.ablations] == ["p/m", "q/n"]
     assert [len(r.comparisons) for r in page_.ablations] == [2, 1]
-    bundle = write_export(engine, "s", ConsoleExport.BUNDLE, tmp_path / "b.zip")
+    bundle = write_export(engine, "s", ExportFormat.BUNDLE, tmp_path / "b.zip", actor="test", now=clock)
     with zipfile.ZipFile(bundle.path) as z:
         z.extractall(tmp_path)
     files = [str(tmp_path / f) for f in ("answers.jsonl", "models.jsonl", "agents.jsonl")]
@@ -84,7 +82,7 @@ def test_results_without_two_conditions_have_no_ablations(engine, clock):
     with write_session(engine) as session:
         info = import_bank(session, bank, now=clock)
     create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(items=4, train=1, catch=1),
-                 now=clock)
+                 now=clock, actor="test")
     one = [a for a in _model_answers(bank) if a.respondent == "model:p/m/cot"]
     with write_session(engine) as session:
         record_answers(session, one, bank_id=info.id, now=clock)

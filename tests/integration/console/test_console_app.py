@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hhvalues.store.audit import list_audit
-from hhvalues.store.users import MAX_FAILURES, list_users
+from hhvalues.store.accounts import MAX_FAILURES, list_users
+from hhvalues.store.db import list_audit
 from tests.integration.console.conftest import DEMO, PASSWORD, page, sign_in
 
 
@@ -121,3 +121,55 @@ def test_banks_page_shows_the_same_validity_report_as_the_cli(app_engine, accoun
     assert len(table) == len(report.groups)
     shown = " ".join(m.value for m in at.markdown)
     assert all(goal in shown for goal in report.goals)
+
+
+def test_the_edit_form_takes_its_bounds_from_the_limits_and_survives_an_old_config(
+        app_engine, accounts, demo_study, open_app):
+    """A study stored with item_seconds=2 (the CLI allowed it before the limits) crashed the
+    Edit tab; the inputs now show it at the nearest bound, and saving refuses nothing else."""
+    from sqlalchemy import update
+
+    from hhvalues.store.db import StudyConfigRow, StudyRow, write_session
+    from hhvalues.store.studies import STUDY_LIMITS, get_study
+
+    old = get_study(app_engine, demo_study).config.with_changes(item_seconds=2.0).to_json()
+    with write_session(app_engine) as session:
+        session.exec(update(StudyRow).where(StudyRow.slug == demo_study).values(config=old))
+        session.exec(update(StudyConfigRow).values(config=old))
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("studies")).run()
+    assert not at.exception
+    for name in ("items", "train", "catch", "item_seconds", "session_minutes", "seed",
+                 "min_answer_seconds", "catch_exclude"):
+        key = "min-seconds" if name == "min_answer_seconds" else name.replace("_", "-")
+        for prefix in ("new", f"edit-{demo_study}"):
+            box = at.number_input(key=f"{prefix}-{key}")
+            assert (box.min, box.max) == (STUDY_LIMITS[name].low, STUDY_LIMITS[name].high), name
+    assert at.number_input(key=f"edit-{demo_study}-item-seconds").value == 5.0
+    at.button(key="edit-study-submit").click().run()
+    assert not at.exception and get_study(app_engine, demo_study).config.item_seconds == 5.0
+
+
+def test_every_console_page_file_is_in_the_navigation(app_engine):
+    """A page file under ui/console (one that runs as a page) is reachable from some role's
+    navigation: adding a page means adding it to pages.py too."""
+    from pathlib import Path
+
+    from hhvalues.ui.console import pages
+
+    files = {p.stem for p in Path(pages.HERE).glob("*.py")
+             if 'if __name__ == "__main__":' in p.read_text(encoding="utf-8")}
+    tables = (pages.RESEARCHER_SECTIONS, pages.ADMIN_SECTIONS)
+    listed = {name for table in tables for entries in table.values() for name, _, _ in entries}
+    assert files == listed | {pages.ACCOUNT.stem}
+
+
+def test_the_exports_page_offers_every_format_of_the_export_table(app_engine, accounts,
+                                                                   demo_study, open_app):
+    from hhvalues.store.exports import EXPORTS
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("exports")).run()
+    assert not at.exception
+    keys = {b.key for b in at.get("download_button")}
+    assert keys == {f"export-{fmt.value}" for fmt in EXPORTS}

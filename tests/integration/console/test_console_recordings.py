@@ -4,13 +4,10 @@ walks, compare them with the simulated demonstrator and build a stored bank (Rec
 from __future__ import annotations
 
 from hhvalues.core.bank import load_bank
-from hhvalues.store.audit import list_audit
-from hhvalues.store.config import StudyKind
-from hhvalues.store.engine import read_session
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.queries import list_banks
-from hhvalues.store.recordings import DemoConfig
-from hhvalues.store.study import invite, list_studies
+from hhvalues.store.db import list_audit, list_banks, read_session
+from hhvalues.store.demonstration import DemoConfig
+from hhvalues.store.participation import consent, start_session
+from hhvalues.store.studies import StudyKind, invite, list_studies
 from tests.integration.console.conftest import DEMO, page, sign_in
 from tests.integration.recordings.test_recorded_bank import _walk_all
 
@@ -38,7 +35,7 @@ def test_demonstration_study_from_the_console_to_a_stored_bank(app_engine, accou
     assert (demo.instruction, demo.practice, demo.worlds, demo.quality.min_score) == ("teach", 0, 2, 0.4)
 
     bank = load_bank(DEMO)
-    for token in invite(app_engine, "walkers", 2, now=clock):
+    for token in invite(app_engine, "walkers", 2, now=clock, actor="test"):
         consent(app_engine, token, now=clock)
         start_session(app_engine, token, now=clock)
         _walk_all(app_engine, token, clock, bank)
@@ -69,7 +66,7 @@ def test_building_before_any_walk_ends_stores_nothing_and_says_why(app_engine, a
                                                                    demo_study, open_app, clock):
     at = sign_in(open_app(), "rui")
     _create_demonstration_study(at)
-    [token] = invite(app_engine, "walkers", 1, now=clock)
+    [token] = invite(app_engine, "walkers", 1, now=clock, actor="test")
     consent(app_engine, token, now=clock)
     start_session(app_engine, token, now=clock)  # walks assigned, none walked yet
     at.switch_page(page("recordings")).run()

@@ -13,23 +13,7 @@ import pytest
 
 from hhvalues.cli import main
 from hhvalues.core.answers import Answer, Status
-from hhvalues.store.audit import list_audit
-from hhvalues.store.config import StudyConfig
-from hhvalues.store.engine import write_session
-from hhvalues.store.exports import (
-    ConsoleExport,
-    count_answers,
-    neutralise,
-    write_answers_csv,
-    write_export,
-)
-from hhvalues.store.monitor import monitor, study_results
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.queries import import_bank, record_answers
-from hhvalues.store.session import current_step, submit
-from hhvalues.store.study import create_study, get_study, invite
-from hhvalues.store.study_edit import edit_study_config
-from hhvalues.store.users import (
+from hhvalues.store.accounts import (
     LOCKOUT_MINUTES,
     MAX_FAILURES,
     AuthError,
@@ -43,7 +27,17 @@ from hhvalues.store.users import (
     set_disabled,
     verify_password,
 )
-from hhvalues.store.views import StepKind
+from hhvalues.store.analysis import monitor, study_results
+from hhvalues.store.db import import_bank, list_audit, record_answers, write_session
+from hhvalues.store.exports import (
+    ExportFormat,
+    count_answers,
+    neutralise,
+    write_answers_csv,
+    write_export,
+)
+from hhvalues.store.participation import StepKind, consent, current_step, start_session, submit
+from hhvalues.store.studies import StudyConfig, create_study, edit_study_config, get_study, invite
 
 PW = "correct horse battery"
 
@@ -52,8 +46,7 @@ def test_passwords_are_scrypt_hashed_and_checked(engine, clock):
     add_user(engine, "ada", "admin", PW, now=clock)
     from sqlmodel import select
 
-    from hhvalues.store.engine import read_session
-    from hhvalues.store.tables import UserRow
+    from hhvalues.store.db import UserRow, read_session
     with read_session(engine) as s:
         stored = s.exec(select(UserRow.password_hash)).one()
     assert stored.startswith("scrypt$") and PW not in stored
@@ -106,7 +99,7 @@ def test_sso_identities_need_the_allow_list(engine, clock):
 def _study(engine, tiny_bank, clock, **cfg):
     with write_session(engine) as session:
         info = import_bank(session, tiny_bank, now=clock)
-    create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(**cfg), now=clock)
+    create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(**cfg), now=clock, actor="test")
     return info
 
 
@@ -127,7 +120,7 @@ def _finish(engine, token, clock, choice="A"):
 def collected(engine, tiny_bank, clock):
     """Two finished participants, one timed out, one who never started, models, a nasty one."""
     info = _study(engine, tiny_bank, clock)
-    tokens = invite(engine, "s", 4, now=clock)
+    tokens = invite(engine, "s", 4, now=clock, actor="test")
     _finish(engine, tokens[0], clock, "A")
     _finish(engine, tokens[1], clock, "B")
     consent(engine, tokens[2], now=clock)
@@ -148,7 +141,7 @@ def collected(engine, tiny_bank, clock):
     return tokens
 
 
-def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(engine, collected, tmp_path):
+def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(engine, collected, clock, tmp_path):
     n = count_answers(engine, "s")
     written = write_answers_csv(engine, "s", tmp_path / "a.csv")
     assert written.rows == n
@@ -159,14 +152,14 @@ def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(engine, 
     for cell in (v for r in rows for v in r.values()):
         assert cell[:1] not in ("=", "+", "-", "@")
     assert neutralise("=1+1") == "'=1+1" and neutralise("ok") == "ok"
-    table = pq.read_table(write_export(engine, "s", ConsoleExport.PARQUET, tmp_path / "a.pq").path)
+    table = pq.read_table(write_export(engine, "s", ExportFormat.PARQUET, tmp_path / "a.pq", actor="test", now=clock).path)
     assert table.num_rows == n and "timeout" in table.column("status").to_pylist()
-    jsonl = write_export(engine, "s", ConsoleExport.JSONL, tmp_path / "a.jsonl")
+    jsonl = write_export(engine, "s", ExportFormat.JSONL, tmp_path / "a.jsonl", actor="test", now=clock)
     assert len((tmp_path / "a.jsonl").read_text().splitlines()) == n == jsonl.rows
 
 
-def test_bundle_rescores_to_the_results_numbers(engine, collected, tmp_path, capsys, monkeypatch):
-    written = write_export(engine, "s", ConsoleExport.BUNDLE, tmp_path / "b.zip")
+def test_bundle_rescores_to_the_results_numbers(engine, collected, clock, tmp_path, capsys, monkeypatch):
+    written = write_export(engine, "s", ExportFormat.BUNDLE, tmp_path / "b.zip", actor="test", now=clock)
     with zipfile.ZipFile(written.path) as zf:
         zf.extractall(tmp_path / "b")
         manifest = json.loads(zf.read("manifest.json"))
@@ -196,10 +189,10 @@ def test_cli_exports_are_audited_with_their_sha256(engine, collected, tmp_path, 
 
 def test_config_edits_freeze_once_a_participant_starts(engine, tiny_bank, clock):
     _study(engine, tiny_bank, clock)
-    invite(engine, "s", 1, now=clock)
+    invite(engine, "s", 1, now=clock, actor="test")
     info, new = edit_study_config(engine, "s", StudyConfig(item_seconds=30), now=clock, actor="t")
     assert (info.config_version, new) == (1, False)
-    token = invite(engine, "s", 1, now=clock)[0]
+    token = invite(engine, "s", 1, now=clock, actor="test")[0]
     consent(engine, token, now=clock)
     info, new = edit_study_config(engine, "s", StudyConfig(item_seconds=40), now=clock, actor="t")
     assert (info.config_version, new) == (2, True)
@@ -226,8 +219,7 @@ def test_export_cells_equal_the_stored_values_on_each_backend(engine, collected,
     """The fast read path (stored JSON text and times, no ORM) writes what the ORM reads."""
     from sqlmodel import select
 
-    from hhvalues.store.engine import read_session
-    from hhvalues.store.tables import AnswerRow
+    from hhvalues.store.db import AnswerRow, read_session
 
     item = tiny_bank.items[0]
     weights = {f: (-1.5 if k % 2 else 2.0) for k, f in enumerate(reversed(tiny_bank.features.ids))}
@@ -244,7 +236,7 @@ def test_export_cells_equal_the_stored_values_on_each_backend(engine, collected,
                                     AnswerRow.draft.is_(False))).all()}  # type: ignore[attr-defined]
     rows = list(csv.DictReader(io.StringIO(
         write_answers_csv(engine, "s", tmp_path / "a.csv").path.read_text())))
-    table = pq.read_table(write_export(engine, "s", ConsoleExport.PARQUET, tmp_path / "a.pq").path)
+    table = pq.read_table(write_export(engine, "s", ExportFormat.PARQUET, tmp_path / "a.pq", actor="test", now=clock).path)
     assert len(rows) == len(stored) == table.num_rows
     assert any(r["started_at"] for r in rows) and any(r["hypothesis"] for r in rows)
 
@@ -287,8 +279,8 @@ def test_prefetched_reads_ahead_raises_and_stops_its_reader():
 
 def test_reference_agents_are_stored_at_import_and_give_the_same_results(engine, collected,
                                                                         tiny_bank):
-    from hhvalues.store.monitor import load_study_answers
-    from hhvalues.store.results import build_results, reference_answers
+    from hhvalues.core.agents import reference_answers
+    from hhvalues.store.analysis import build_results, load_study_answers
 
     data = load_study_answers(engine, "s")
     assert data.agents == reference_answers(tiny_bank)  # stored once, read back exactly
@@ -301,37 +293,37 @@ def test_reference_agents_are_stored_at_import_and_give_the_same_results(engine,
     assert stored.rows == fresh.rows and stored.agent_answers == fresh.agent_answers
 
 
-def test_big_line_exports_split_across_two_processes_write_the_same_bytes(engine, collected,
+def test_big_line_exports_split_across_two_processes_write_the_same_bytes(engine, collected, clock,
                                                                           tmp_path, monkeypatch):
     """Above SPLIT_ROWS the later respondents come from a second process, byte for byte."""
-    from hhvalues.store import exports
+    import hhvalues.store.exports.answers as exports
 
     tmp_path = tmp_path / "out"  # beside nothing else (a SQLite database lives in tmp_path)
     tmp_path.mkdir()
-    whole = {fmt: write_export(engine, "s", fmt, tmp_path / f"whole.{fmt}").path.read_bytes()
-             for fmt in (ConsoleExport.CSV, ConsoleExport.JSONL)}
+    whole = {fmt: write_export(engine, "s", fmt, tmp_path / f"whole.{fmt}", actor="test", now=clock).path.read_bytes()
+             for fmt in (ExportFormat.CSV, ExportFormat.JSONL)}
     monkeypatch.setattr(exports, "SPLIT_ROWS", 1)
     monkeypatch.setattr(exports, "_cpus", lambda: 2)
     first = exports.split_point(engine, "s")
-    rows = list(csv.DictReader(io.StringIO(whole[ConsoleExport.CSV].decode())))
+    rows = list(csv.DictReader(io.StringIO(whole[ExportFormat.CSV].decode())))
     respondents = sorted({r["respondent"].removeprefix("'") for r in rows})
     assert first is not None and respondents[0] < first <= respondents[-1]
     for fmt, expected in whole.items():
-        written = write_export(engine, "s", fmt, tmp_path / f"split.{fmt}")
+        written = write_export(engine, "s", fmt, tmp_path / f"split.{fmt}", actor="test", now=clock)
         assert written.path.read_bytes() == expected and written.rows == count_answers(engine, "s")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         [f"whole.{f}" for f in whole] + [f"split.{f}" for f in whole])  # no part file left
 
 
 def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, monkeypatch):
+    import hhvalues.store.exports.answers as exports
     from hhvalues.errors import StoreError
-    from hhvalues.store import exports
-    from hhvalues.store.export_worker import second_half
+    from hhvalues.store.exports import second_half
 
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     with (second_half(engine, "no-such-study", "csv", "m", tmp_path) as rest,
-          pytest.raises(StoreError, match="second export process failed: .*no-such-study")):
+          pytest.raises(StoreError, match=r"second export process failed: .*no-such-study")):
         rest.append_to(io.StringIO())
     assert list(tmp_path.iterdir()) == []
 
@@ -349,7 +341,7 @@ def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, mo
 def test_answers_arriving_during_an_export_do_not_fail_it(engine, collected, tiny_bank, clock,
                                                           tmp_path, monkeypatch):
     """A live study: the export holds one snapshot, so it is complete without the late answer."""
-    from hhvalues.store import exports
+    import hhvalues.store.exports.answers as exports
 
     original, item, study = exports.iter_answer_rows, tiny_bank.items[0], get_study(engine, "s")
 
@@ -363,11 +355,11 @@ def test_answers_arriving_during_an_export_do_not_fail_it(engine, collected, tin
             yield part
 
     monkeypatch.setattr(exports, "iter_answer_rows", with_a_late_answer)
-    for fmt in (ConsoleExport.CSV, ConsoleExport.JSONL, ConsoleExport.PARQUET):
+    for fmt in (ExportFormat.CSV, ExportFormat.JSONL, ExportFormat.PARQUET):
         before = count_answers(engine, "s")
-        written = write_export(engine, "s", fmt, tmp_path / f"live.{fmt}")
+        written = write_export(engine, "s", fmt, tmp_path / f"live.{fmt}", actor="test", now=clock)
         assert written.rows == before and count_answers(engine, "s") == before + 1
-        if fmt is ConsoleExport.PARQUET:
+        if fmt is ExportFormat.PARQUET:
             assert pq.read_table(written.path).num_rows == before
         else:
-            assert len(written.path.read_text().splitlines()) == before + (fmt is ConsoleExport.CSV)
+            assert len(written.path.read_text().splitlines()) == before + (fmt is ExportFormat.CSV)

@@ -216,8 +216,7 @@ def test_killed_run_resumes_without_duplicates_or_repeated_calls(server: Provide
 
 
 def test_answers_reach_the_store_and_resume_from_it(server: ProviderServer, tmp_path: Path) -> None:
-    from hhvalues.store.engine import make_engine, read_session
-    from hhvalues.store.queries import iter_answers
+    from hhvalues.store.db import iter_answers, make_engine, read_session
 
     url = f"sqlite:///{tmp_path / 'db' / 'h.db'}"
     code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url)

@@ -10,11 +10,9 @@ import pytest
 from sqlalchemy import Engine
 
 from hhvalues.core.bank import Bank, load_bank
-from hhvalues.store.config import StudyConfig, StudyKind
-from hhvalues.store.engine import write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.recordings import DemoConfig, demonstrate_config
-from hhvalues.store.study import create_study
+from hhvalues.store.db import import_bank, write_session
+from hhvalues.store.demonstration import DemoConfig, demonstrate_config
+from hhvalues.store.studies import StudyConfig, StudyKind, create_study
 
 DEMO_BANK = Path(__file__).resolve().parents[3] / "data" / "banks" / "demo.json"
 
@@ -41,7 +39,7 @@ def demo_study(study_engine: Engine, source_bank: Bank, clock) -> Callable[..., 
             info = import_bank(session, source_bank, now=clock)
         config = demonstrate_config(StudyConfig(session_minutes=session_minutes), DemoConfig(**demo))
         create_study(sqlite_engine, slug=slug, bank_id=info.id, config=config, now=clock,
-                     kind=StudyKind.DEMONSTRATE)
+                     kind=StudyKind.DEMONSTRATE, actor="test")
         return slug
 
     return make

@@ -12,11 +12,9 @@ from hhvalues.core.bank import load_bank
 from hhvalues.core.observer import infer
 from hhvalues.core.planning import iter_entry_values
 from hhvalues.core.world import MOVES, parse_world
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.recordings import demo_step, record_move
-from hhvalues.store.session import current_step
-from hhvalues.store.study import invite
-from hhvalues.store.views import StepKind
+from hhvalues.store.demonstration import demo_step, record_move
+from hhvalues.store.participation import StepKind, consent, current_step, start_session
+from hhvalues.store.studies import invite
 
 
 def _best_moves(world, w, step_cost, horizon):
@@ -54,7 +52,7 @@ def _walk_all(engine, token, clock, bank, *, slip_first=False, bump_first=False)
             walk = record_move(engine, token, walk.id, walk.n_moves, MOVES[a], now=clock).walk
             s, t = int(world.next_state[s, a]), t + 1
         if step.walk.practice:
-            from hhvalues.store.recordings import acknowledge_practice
+            from hhvalues.store.demonstration import acknowledge_practice
 
             acknowledge_practice(engine, token, walk.id, now=clock)
 
@@ -62,7 +60,7 @@ def _walk_all(engine, token, clock, bank, *, slip_first=False, bump_first=False)
 def test_cli_builds_a_valid_bank_from_recorded_walks_that_serves_and_survives_a_slip(
         sqlite_engine, sqlite_url, demo_study, clock, source_bank, tmp_path, capsys):
     slug = demo_study(practice=1, worlds=2)
-    tokens = invite(sqlite_engine, slug, 3, now=clock)
+    tokens = invite(sqlite_engine, slug, 3, now=clock, actor="test")
     for k, token in enumerate(tokens):
         consent(sqlite_engine, token, now=clock)
         start_session(sqlite_engine, token, now=clock)
@@ -89,7 +87,7 @@ def test_cli_builds_a_valid_bank_from_recorded_walks_that_serves_and_survives_a_
     assert mass > 1e-3, mass
     # served in an ordinary study
     assert main(["study", "create", "--bank", str(out), "--name", "served", "--db", sqlite_url]) == 0
-    [t] = invite(sqlite_engine, "served", 1, now=clock)
+    [t] = invite(sqlite_engine, "served", 1, now=clock, actor="test")
     consent(sqlite_engine, t, now=clock)
     start_session(sqlite_engine, t, now=clock)
     assert current_step(sqlite_engine, t, now=clock).kind is StepKind.ITEM
@@ -98,7 +96,7 @@ def test_cli_builds_a_valid_bank_from_recorded_walks_that_serves_and_survives_a_
 def test_min_quality_and_compare_report_every_walk(sqlite_engine, sqlite_url, demo_study, clock,
                                                    source_bank, tmp_path, capsys):
     slug = demo_study(practice=0, worlds=2)
-    [token] = invite(sqlite_engine, slug, 1, now=clock)
+    [token] = invite(sqlite_engine, slug, 1, now=clock, actor="test")
     consent(sqlite_engine, token, now=clock)
     start_session(sqlite_engine, token, now=clock)
     _walk_all(sqlite_engine, token, clock, source_bank)

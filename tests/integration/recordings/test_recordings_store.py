@@ -10,9 +10,8 @@ from sqlalchemy import text
 
 from hhvalues.core.world import MOVES, follow_path, parse_world
 from hhvalues.errors import InputError, LinkError
-from hhvalues.store.engine import read_session
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.recordings import (
+from hhvalues.store.db import read_session
+from hhvalues.store.demonstration import (
     DemoStepKind,
     acknowledge_practice,
     demo_step,
@@ -23,11 +22,12 @@ from hhvalues.store.recordings import (
     token_study_kind,
     walk_moves,
 )
-from hhvalues.store.study import invite
+from hhvalues.store.participation import consent, start_session
+from hhvalues.store.studies import invite
 
 
 def _begin(engine, slug, clock, n=1):
-    tokens = invite(engine, slug, n, now=clock)
+    tokens = invite(engine, slug, n, now=clock, actor="test")
     for t in tokens:
         consent(engine, t, now=clock)
         assert demo_step(engine, t, now=clock).kind is DemoStepKind.INSTRUCTIONS
@@ -94,7 +94,7 @@ def test_moves_are_stored_once_bumps_do_not_move_and_the_path_replays(engine, de
 
 
 def test_a_refresh_or_restart_resumes_mid_walk(engine, demo_study, clock, source_bank):
-    from hhvalues.store.engine import make_engine
+    from hhvalues.store.db import make_engine
 
     slug = demo_study(practice=0, worlds=1)
     [token] = _begin(engine, slug, clock)

@@ -8,11 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from hhvalues.store.config import StudyConfig
-from hhvalues.store.engine import read_session, write_session
-from hhvalues.store.queries import import_bank
-from hhvalues.store.study import create_study
-from hhvalues.store.tables import metadata
+from hhvalues.store.db import import_bank, metadata, read_session, write_session
+from hhvalues.store.studies import StudyConfig, create_study
 
 StudyFactory = Callable[..., str]
 
@@ -24,7 +21,7 @@ def make_study(engine: Engine, tiny_bank, clock) -> StudyFactory:
     def make(slug: str = "s", **config: Any) -> str:
         with write_session(engine) as session:
             bank = import_bank(session, tiny_bank, now=clock)
-        create_study(engine, slug=slug, bank_id=bank.id, config=StudyConfig(**config), now=clock)
+        create_study(engine, slug=slug, bank_id=bank.id, config=StudyConfig(**config), now=clock, actor="test")
         return slug
 
     return make

@@ -5,9 +5,14 @@ import pytest
 
 from hhvalues.cli import main
 from hhvalues.core.answers import read_answers
-from hhvalues.store.participant import consent, start_session
-from hhvalues.store.session import acknowledge_feedback, current_step, submit
-from hhvalues.store.views import StepKind
+from hhvalues.store.participation import (
+    StepKind,
+    acknowledge_feedback,
+    consent,
+    current_step,
+    start_session,
+    submit,
+)
 
 TINY = "tests/data/examples/tiny_bank.json"
 
@@ -46,8 +51,8 @@ def test_create_invite_list_export_score(db, engine, clock, capsys, tmp_path):
     code, out, _ = run(capsys, "study", "invite", "--name", "pilot", "--count", "2",
                        "--base-url", "https://x.org/app/", "--db", db)
     links = out.split()
-    assert code == 0 and len(links) == 2 and all(l.startswith("https://x.org/app/?t=") for l in links)
-    tokens = [l.split("?t=")[1] for l in links]
+    assert code == 0 and len(links) == 2 and all(x.startswith("https://x.org/app/?t=") for x in links)
+    tokens = [x.split("?t=")[1] for x in links]
     assert _finish_one(engine, tokens[0], clock).kind is StepKind.DONE
     assert _finish_one(engine, tokens[1], clock, abandon_last=True).timed_out
 
@@ -103,3 +108,28 @@ def test_commands_upgrade_an_empty_database(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     code, out, _ = run(capsys, "study", "list", "--db", url)
     assert code == 0 and "no studies" in out
+
+
+@pytest.mark.parametrize(("option", "value"), [
+    ("--item-seconds", "2"), ("--item-seconds", "3601"), ("--session-minutes", "601"),
+    ("--session-minutes", "0.5"), ("--train", "101"), ("--items", "1001"), ("--seed", "-1"),
+])
+def test_study_options_are_checked_against_the_configs_limits(db, capsys, option, value):
+    """The CLI reads STUDY_LIMITS: a study the console could not edit is never made."""
+    code, _, err = run(capsys, "study", "create", "--bank", TINY, "--name", "x", option, value,
+                       "--db", db)
+    assert code == 2 and "is not in the range" in err
+    code, out, _ = run(capsys, "study", "list", "--db", db)
+    assert code == 0 and "no studies" in out
+
+
+def test_cli_made_studies_invites_and_banks_are_audited(db, engine, capsys):
+    from hhvalues.store.db import list_audit
+
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
+    assert run(capsys, "study", "invite", "--name", "pilot", "--count", "3", "--db", db)[0] == 0
+    entries = {e.action: e for e in list_audit(engine)}
+    assert {"bank_import", "study_create", "invite"} <= set(entries)
+    assert all(entries[a].actor == "cli" for a in ("bank_import", "study_create", "invite"))
+    assert entries["invite"].target == "pilot" and entries["invite"].detail == {"count": 3}
+    assert entries["study_create"].detail["kind"] == "answer"

@@ -5,7 +5,7 @@ from sqlalchemy import text
 
 from hhvalues.errors import StoreError
 from hhvalues.settings import Settings
-from hhvalues.store.engine import make_engine, read_session, resolve_url, upgrade, write_session
+from hhvalues.store.db import make_engine, read_session, resolve_url, upgrade, write_session
 
 
 def test_sqlite_pragmas_are_really_active_on_every_connection(sqlite_engine):

@@ -7,19 +7,22 @@ from sqlalchemy import text
 
 from hhvalues.core.answers import Status
 from hhvalues.errors import InputError, LinkError
-from hhvalues.store.config import IntakeQuestion, Mode, StudyStatus
-from hhvalues.store.engine import make_engine, read_session
-from hhvalues.store.participant import consent, decline, enrol, start_session, submit_intake
-from hhvalues.store.session import (
+from hhvalues.store.db import make_engine, read_session
+from hhvalues.store.participation import (
+    StepKind,
     acknowledge_feedback,
+    consent,
     current_step,
+    decline,
+    enrol,
     save_draft,
+    start_session,
     submit,
+    submit_intake,
     sweep_timeouts,
     training_feedback,
 )
-from hhvalues.store.study import invite, set_study_status
-from hhvalues.store.views import StepKind
+from hhvalues.store.studies import IntakeQuestion, Mode, StudyStatus, invite, set_study_status
 
 
 def _rows(engine, sql, **params):
@@ -28,7 +31,7 @@ def _rows(engine, sql, **params):
 
 
 def _begin(engine, slug, clock):
-    [token] = invite(engine, slug, 1, now=clock)
+    [token] = invite(engine, slug, 1, now=clock, actor="test")
     consent(engine, token, now=clock)
     start_session(engine, token, now=clock)
     return token
@@ -40,7 +43,7 @@ def _answer_all(step, letter="A"):
 
 def test_token_is_random_and_stored_only_as_sha256(engine, make_study, clock, snapshot):
     make_study()
-    tokens = invite(engine, "s", 3, now=clock)
+    tokens = invite(engine, "s", 3, now=clock, actor="test")
     assert len(set(tokens)) == 3 and all(len(t) >= 22 for t in tokens)  # ≥ 128 bits, url-safe
     stored = {r[0] for r in _rows(engine, "SELECT token_hash FROM participants")}
     assert stored == {hashlib.sha256(t.encode()).hexdigest() for t in tokens}
@@ -50,7 +53,7 @@ def test_token_is_random_and_stored_only_as_sha256(engine, make_study, clock, sn
 
 def test_whole_session_train_feedback_test_catch_done(engine, make_study, clock):
     make_study(train=1, catch=1, item_seconds=60)
-    [token] = invite(engine, "s", 1, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
     assert current_step(engine, token, now=clock).kind is StepKind.CONSENT
     consent(engine, token, now=clock)
     assert current_step(engine, token, now=clock).kind is StepKind.INSTRUCTIONS
@@ -97,12 +100,12 @@ def test_ab_sides_are_mapped_back_before_storing(engine, make_study, clock):
 
 def test_flips_are_balanced_over_a_participant(engine, make_study, clock):
     make_study(train=1, catch=1)
-    [token] = invite(engine, "s", 1, now=clock)
+    invite(engine, "s", 1, now=clock, actor="test")
     [(assignment,)] = _rows(engine, "SELECT assignment FROM participants")
     a = assignment if isinstance(assignment, list) else __import__("json").loads(assignment)
     n_flipped = sum(len(e["flip"]) for e in a)
     assert n_flipped in (4, 5)  # 9 probes in the tiny bank: half of them, rounded either way
-    assert [e["split"] for e in a][0] == "train"
+    assert a[0]["split"] == "train"
 
 
 def test_draft_is_saved_and_comes_back_in_displayed_letters(engine, make_study, clock):
@@ -257,7 +260,7 @@ def test_open_enrolment_records_prolific_ids_and_resumes_by_pid(engine, make_stu
 def test_intake_answers_are_checked_and_stored(engine, make_study, clock):
     q = IntakeQuestion("degree", "Highest degree", ("BSc", "MSc", "PhD"))
     make_study(intake=(q,))
-    [token] = invite(engine, "s", 1, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
     consent(engine, token, now=clock)
     assert current_step(engine, token, now=clock).kind is StepKind.INTAKE
     with pytest.raises(LinkError):
@@ -272,7 +275,7 @@ def test_intake_answers_are_checked_and_stored(engine, make_study, clock):
                                    "A" * 27])
 def test_bad_tokens_raise_and_write_nothing(engine, make_study, clock, token, snapshot):
     make_study()
-    invite(engine, "s", 1, now=clock)
+    invite(engine, "s", 1, now=clock, actor="test")
     before = snapshot(engine)
     assert current_step(engine, token, now=clock).kind is StepKind.INVALID
     for call in (lambda: consent(engine, token, now=clock), lambda: decline(engine, token, now=clock),
@@ -290,7 +293,7 @@ def test_tampered_item_ids_and_values_raise_and_write_nothing(engine, make_study
     token = _begin(engine, "s", clock)
     view = current_step(engine, token, now=clock).item
     before = snapshot(engine)
-    not_yet = [e for e in ("i1", "i2") if e != view.item.id][0]
+    not_yet = next(e for e in ("i1", "i2") if e != view.item.id)
     for write in (submit, save_draft):  # save_draft reads on its own path: check both
         with pytest.raises(LinkError, match="not one of"):
             write(engine, token, "c1", choices={}, now=clock)  # not assigned (catch=0)
@@ -315,8 +318,8 @@ def test_tampered_item_ids_and_values_raise_and_write_nothing(engine, make_study
 
 def test_closed_study_shows_closed_and_refuses_writes(engine, make_study, clock, snapshot):
     make_study()
-    [token] = invite(engine, "s", 1, now=clock)
-    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock)
+    [token] = invite(engine, "s", 1, now=clock, actor="test")
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     assert current_step(engine, token, now=clock).kind is StepKind.CLOSED
     with pytest.raises(LinkError):
@@ -330,7 +333,7 @@ def test_a_study_closed_mid_session_refuses_drafts_and_submits(engine, make_stud
     make_study()
     token = _begin(engine, "s", clock)
     view = current_step(engine, token, now=clock).item
-    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock)
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     choices = {view.item.probes[0].id: "A"}
     for write in (save_draft, submit):
@@ -384,3 +387,59 @@ def test_an_item_that_expired_with_a_draft_is_not_shown_again(engine, make_study
     step = current_step(engine, token, now=clock)
     assert step.kind is StepKind.ITEM and step.item.item.id != view.item.id
     assert step.progress.answered == 1
+
+
+def test_rehearsal_truth_follows_the_current_item(engine, make_study, tiny_bank, clock):
+    """What the bots' oracle reads: the item the link shows, its truth in the bank's letters."""
+    from hhvalues.store.participation import current_item_truth
+
+    make_study(train=1, catch=1)
+    token = _begin(engine, "s", clock)
+    assert current_item_truth(engine, "x" * 30) is None
+    while (step := current_step(engine, token, now=clock)).kind is not StepKind.DONE:
+        if step.kind is StepKind.FEEDBACK:
+            acknowledge_feedback(engine, token, step.feedback_item, now=clock)
+            continue
+        truth = current_item_truth(engine, token)
+        item = tiny_bank.item(step.item.item.id)
+        assert truth is not None and truth.assigned.item == item.id
+        assert truth.answers == dict(item.truth.answers)
+        assert truth.weights == dict(item.truth.weights)
+        shown = {p: truth.assigned.swap(p, a) for p, a in truth.answers.items()}
+        assert shown == {p: "AB"[step.item.order[p].index(a)] for p, a in truth.answers.items()}
+        submit(engine, token, item.id, choices=shown, now=clock)
+    assert current_item_truth(engine, token) is None
+
+
+def test_a_demonstration_link_is_refused_by_the_answer_flow(engine, tiny_bank, clock):
+    """Both flows open a link with the same prologue, which checks the study's kind."""
+    from hhvalues.store.db import import_bank, write_session
+    from hhvalues.store.demonstration import DemoConfig, demo_step, demonstrate_config
+    from hhvalues.store.studies import StudyConfig, StudyKind, create_study
+
+    with write_session(engine) as session:
+        bank = import_bank(session, tiny_bank, now=clock)
+    create_study(engine, slug="d", bank_id=bank.id, now=clock, actor="test",
+                 config=demonstrate_config(StudyConfig(), DemoConfig()), kind=StudyKind.DEMONSTRATE)
+    [token] = invite(engine, "d", 1, now=clock, actor="test")
+    step = current_step(engine, token, now=clock)
+    assert step.kind is StepKind.INVALID and "not one of an answer study" in step.message
+    assert demo_step(engine, token, now=clock).kind.value == "consent"
+
+
+def test_limits_are_checked_on_create_and_edit_but_old_snapshots_still_load(engine, make_study,
+                                                                            clock):
+    from sqlalchemy import update
+
+    from hhvalues.store.db import StudyRow, write_session
+    from hhvalues.store.studies import StudyConfig, edit_study_config, get_study, parse_config
+
+    with pytest.raises(InputError, match="item_seconds must be between 5 and 3600, got 2"):
+        make_study("a", item_seconds=2)
+    make_study("b")
+    with pytest.raises(InputError, match="session_minutes must be between 1 and 600"):
+        edit_study_config(engine, "b", StudyConfig(session_minutes=601), now=clock, actor="t")
+    old = StudyConfig(item_seconds=2).to_json()  # as the CLI could store it before the limits
+    with write_session(engine) as session:
+        session.exec(update(StudyRow).where(StudyRow.slug == "b").values(config=old))
+    assert get_study(engine, "b").config == parse_config(old)

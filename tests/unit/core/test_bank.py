@@ -4,7 +4,14 @@ import os
 import pytest
 
 from hhvalues.core.bank import (
-    BANK_FORMAT, Model, Planner, dumps_bank, load_bank, loads_bank, publish, write_bank,
+    BANK_FORMAT,
+    Model,
+    Planner,
+    dumps_bank,
+    load_bank,
+    loads_bank,
+    publish,
+    write_bank,
 )
 from hhvalues.errors import BankError
 
@@ -90,5 +97,5 @@ def test_unreadable_and_missing_files(tmp_path):
         load_bank(tmp_path / "nope.json")
     binary = tmp_path / "bin.json"
     binary.write_bytes(b"\xff\xfe\x00")
-    with pytest.raises(BankError, match="bin.json: cannot read"):
+    with pytest.raises(BankError, match=r"bin\.json: cannot read"):
         load_bank(binary)

@@ -7,7 +7,10 @@ from hypothesis import strategies as st
 
 from hhvalues.core.features import CATALOGUE, FeatureSet
 from hhvalues.core.planning import (
-    optimal_return, path_log_likelihood, policy_sampler, reference_log_likelihood,
+    optimal_return,
+    path_log_likelihood,
+    policy_sampler,
+    reference_log_likelihood,
 )
 from hhvalues.core.world import follow_path, is_complete, parse_world
 

@@ -29,7 +29,7 @@ from hhvalues.core.stats import holm
 from hhvalues.errors import AnswersError, BankError
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from tests.strategies import answers_for, sign_bank, simulate, tiny_bank  # noqa: E402
+from tests.strategies import answers_for, sign_bank, simulate, tiny_bank
 
 # Ideal observer P(A) per probe, chosen by hand. Truth: t1 A A · i1 A B B · i2 B A · c1 A.
 IDEAL = {

@@ -1,0 +1,146 @@
+"""``hhvalues bots``: simulated participants driven through the real running app.
+
+In the manner of oTree's bots, each bot is a participant who opens the study link, consents,
+starts, answers every item and reaches the completion code — through the *running* Streamlit
+server, not a copy of its logic. A browser per bot is too heavy for dozens of bots on a small
+machine, so each bot speaks Streamlit's own websocket protocol, as the browser does:
+
+* connect to ``ws://HOST/_stcore/stream`` with the ``streamlit`` subprotocol (the browser puts
+  an XSRF token and a session id in the 2nd/3rd subprotocol entries; both are optional and only
+  matter for login cookies and reconnects);
+* send ``BackMsg.rerun_script`` (``ClientState``: query string, every widget state, page hash);
+* read ``ForwardMsg``: ``new_session`` opens a script run, ``delta`` adds elements and blocks at
+  ``metadata.delta_path``, ``page_info_changed`` rewrites the query string (the app puts the
+  minted token in the URL), ``script_finished`` ends the run.
+
+The package in four parts: :mod:`~hhvalues.cli.bots.client` (the protocol),
+:mod:`~hhvalues.cli.bots.page` (the page model: elements found by their widget keys),
+:mod:`~hhvalues.cli.bots.policy` (what a bot does) and this module (the command).
+
+``--answer oracle`` reads the truth from the database in this process (a researcher tool run
+on the server); the browser-facing app is never asked for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+
+import click
+
+from hhvalues.cli.app import DB_OPTION, cli
+from hhvalues.cli.bots.client import BotError, StreamlitClient
+from hhvalues.cli.bots.page import Page, parse_seconds, user_key
+from hhvalues.cli.bots.policy import Bot, BotResult, Oracle, percentile, run_bots
+
+
+@cli.command("bots")
+@click.option("--study", "slug", required=True, help="Study to rehearse (open enrolment).")
+@click.option("--count", type=click.IntRange(1, 10_000), default=1, show_default=True)
+@click.option(
+    "--answer",
+    type=click.Choice(["random", "oracle"]),
+    default="random",
+    show_default=True,
+    help="oracle reads the truth from the database, server-side.",
+)
+@click.option(
+    "--url",
+    "base_url",
+    default="http://127.0.0.1:8501",
+    show_default=True,
+    help="Where the app runs.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=1),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for any one page.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of random answers.")
+@click.option(
+    "--think",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Mean seconds a bot pauses before each click (0: as fast as the app allows).",
+)
+@DB_OPTION
+def bots_cmd(
+    slug: str,
+    count: int,
+    answer: str,
+    base_url: str,
+    timeout: float,
+    seed: int,
+    think: float,
+    db_url: str | None,
+) -> int:
+    """Drive COUNT simulated participants through the running app, concurrently.
+
+    Each bot opens BASE/?study=SLUG over Streamlit's websocket protocol, consents, answers
+    every item and must reach the completion code. Exit 0 when all did, 2 otherwise.
+    """
+    from hhvalues.store.db import make_engine
+    from hhvalues.store.studies import get_study
+
+    if not base_url.startswith(("http://", "https://")):
+        raise BotError(f"--url must start with http:// or https://, got {base_url!r}")
+    engine = make_engine(db_url)
+    try:
+        code = get_study(engine, slug).config.completion_code or None
+        oracle = Oracle(engine) if answer == "oracle" else None
+        t0 = time.perf_counter()
+        results = asyncio.run(
+            run_bots(
+                base_url,
+                slug,
+                count,
+                answer=answer,
+                oracle=oracle,
+                completion_code=code,
+                timeout=timeout,
+                seed=seed,
+                think=think,
+            )
+        )
+        wall = time.perf_counter() - t0
+    finally:
+        engine.dispose()
+    lat = [x for r in results for x in r.latencies]
+    done = [r for r in results if r.completion_code and not r.error]
+    click.echo(
+        f"{len(done)}/{count} bots reached the completion code in {wall:.1f} s; "
+        f"{len(lat)} submits, server time submit→next page "
+        f"p50 {percentile(lat, 50) * 1000:.0f} ms, p95 {percentile(lat, 95) * 1000:.0f} ms"
+        + (f", mean {statistics.fmean(lat) * 1000:.0f} ms" if lat else "")
+        + f"; {sum(r.fragment_reruns for r in results)} of "
+        f"{sum(r.pages for r in results)} runs were fragment reruns"
+        + (f", plus {sum(r.ticks for r in results)} countdown timer reruns" if think else "")
+    )
+    failed = [r for r in results if r not in done]
+    if failed:
+        first = failed[0]
+        reason = first.error or "no completion code"
+        click.echo(
+            f"error: {len(failed)} of {count} bots did not finish; bot {first.index}: {reason}",
+            err=True,
+        )
+        return 2
+    return 0
+
+
+__all__ = [
+    "Bot",
+    "BotError",
+    "BotResult",
+    "Oracle",
+    "Page",
+    "StreamlitClient",
+    "parse_seconds",
+    "percentile",
+    "run_bots",
+    "user_key",
+]

@@ -1,0 +1,58 @@
+"""The accounts room: console users and roles, password hashes, sessions, lockout, SSO allow-list.
+
+Every change to an account is written to the audit log in the same transaction as the change.
+"""
+
+from hhvalues.store.accounts.users import (
+    IDLE_MINUTES,
+    LOCKOUT_MINUTES,
+    MAX_FAILURES,
+    MIN_PASSWORD,
+    SESSION_HOURS,
+    AuthError,
+    ConsoleRole,
+    ConsoleUser,
+    UserInfo,
+    add_user,
+    allow_sso,
+    check_password_strength,
+    check_session,
+    has_admin,
+    hash_password,
+    list_sso,
+    list_users,
+    login,
+    login_sso,
+    logout,
+    revoke_sso,
+    set_disabled,
+    set_password,
+    verify_password,
+)
+
+__all__ = [
+    "IDLE_MINUTES",
+    "LOCKOUT_MINUTES",
+    "MAX_FAILURES",
+    "MIN_PASSWORD",
+    "SESSION_HOURS",
+    "AuthError",
+    "ConsoleRole",
+    "ConsoleUser",
+    "UserInfo",
+    "add_user",
+    "allow_sso",
+    "check_password_strength",
+    "check_session",
+    "has_admin",
+    "hash_password",
+    "list_sso",
+    "list_users",
+    "login",
+    "login_sso",
+    "logout",
+    "revoke_sso",
+    "set_disabled",
+    "set_password",
+    "verify_password",
+]

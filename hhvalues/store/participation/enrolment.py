@@ -1,0 +1,186 @@
+"""Participants: enrolment by link, consent or refusal, intake, session start.
+
+Every function takes the link token and an injected clock ``now``; a bad link raises
+:class:`LinkError` (or :class:`NotFoundError`) before anything is written. Item order and A/B
+sides are drawn once, at enrolment (:mod:`hhvalues.store.studies.assignment`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from hhvalues.errors import InputError, LinkError, NotFoundError
+from hhvalues.store.db import (
+    Clock,
+    EventRow,
+    ParticipantRow,
+    deadline_after,
+    read_clock,
+    write_session,
+)
+from hhvalues.store.participation.views import EnrolResult
+from hhvalues.store.studies import (
+    SLUG_PATTERN,
+    ParticipantState,
+    StudyConfig,
+    StudyStatus,
+    hash_token,
+    load_active,
+    log,
+    new_participant,
+    new_token,
+    study_row,
+)
+
+EXTERNAL_KEYS = ("PROLIFIC_PID", "STUDY_ID", "SESSION_ID")
+_EXTERNAL = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+_MAX_INTAKE = 500
+S = ParticipantState
+
+
+def _external_ids(params: Mapping[str, Any]) -> dict[str, str]:
+    out = {}
+    for key in EXTERNAL_KEYS:
+        value = params.get(key)
+        if value in (None, ""):
+            continue
+        if not isinstance(value, str) or not _EXTERNAL.match(value):
+            raise LinkError(f"this link is not valid: {key} is malformed")
+        out[key] = value
+    return out
+
+
+def enrol(engine: Engine, study_slug: object, *, params: Mapping[str, Any] | None = None,
+          now: Clock) -> EnrolResult:
+    """Open enrolment (``?study=SLUG``): mint a token for a new participant.
+
+    ``params`` may carry Prolific's ``PROLIFIC_PID``, ``STUDY_ID`` and ``SESSION_ID``; they are
+    recorded. Coming back with the same ``PROLIFIC_PID`` resumes that participant under a new
+    token (the old one stops working), since the platform's link carries no token of ours.
+    """
+    if not isinstance(study_slug, str) or not SLUG_PATTERN.match(study_slug):
+        raise LinkError("this link is not valid: the study name in it is malformed")
+    external = _external_ids(params or {})
+    at = read_clock(now)
+    for attempt in range(2):
+        token = new_token()
+        try:
+            with write_session(engine) as session:
+                try:
+                    study = study_row(session, study_slug)
+                except NotFoundError:
+                    raise LinkError(f"this link is not valid: no study named {study_slug!r}") from None
+                if study.status != StudyStatus.OPEN.value:
+                    raise LinkError(f"study {study_slug!r} is closed")
+                pid = external.get("PROLIFIC_PID")
+                old = None if pid is None else session.exec(
+                    select(ParticipantRow).where(ParticipantRow.study_id == study.id,
+                                                 ParticipantRow.external_pid == pid)
+                    .with_for_update()).first()
+                if old is None:
+                    new_participant(session, study, token, at=at, external=external)
+                    return EnrolResult(token, resumed=False)
+                if old.state == S.DECLINED:
+                    raise LinkError("this link has been used up: participation was declined")
+                old.token_hash = hash_token(token)
+                session.add(EventRow(study_id=study.id, participant_id=old.id, kind="reenrol", at=at))
+                return EnrolResult(token, resumed=True)
+        except IntegrityError:  # the same PROLIFIC_PID enrolled concurrently: resume it
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+# --- consent, intake, start --------------------------------------------------------------------
+
+
+def consent(engine: Engine, token: object, *, now: Clock) -> None:
+    """Record consent (idempotent once given)."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        loaded = load_active(session, token)
+        p = loaded.participant
+        if p.state == S.INVITED:
+            p.state, p.consented_at, p.last_seen_at = S.CONSENTED.value, at, at
+            log(session, loaded, "consent", at)
+
+
+def decline(engine: Engine, token: object, *, now: Clock) -> None:
+    """Record a refusal: the participant row keeps nothing but the refusal and its time."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        loaded = load_active(session, token)
+        p = loaded.participant
+        if p.state != S.INVITED:
+            raise LinkError("consent was already given; the session cannot be declined now")
+        p.state, p.finished_at = S.DECLINED.value, at
+        p.external, p.external_pid, p.intake, p.assignment = {}, None, None, []
+        session.exec(delete(EventRow).where(col(EventRow.participant_id) == p.id))
+        log(session, loaded, "decline", at)
+
+
+def submit_intake(engine: Engine, token: object, answers: Mapping[str, Any], *, now: Clock) -> None:
+    """Store the intake answers; InputError naming the question when one is missing or invalid."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        loaded = load_active(session, token)
+        p = loaded.participant
+        if p.state != S.CONSENTED:
+            raise LinkError("intake questions are answered after consent and before the start")
+        p.intake = check_intake(loaded.config, answers)
+        p.last_seen_at = at
+        log(session, loaded, "intake", at)
+
+
+def check_intake(config: StudyConfig, answers: Mapping[str, Any]) -> dict[str, str]:
+    """The cleaned intake answers; InputError for unknown, missing or invalid ones."""
+    known = {q.id: q for q in config.intake}
+    unknown = sorted(set(answers) - set(known))
+    if unknown:
+        raise InputError(f"unknown intake question {unknown[0]!r}")
+    out = {}
+    for q in config.intake:
+        value = answers.get(q.id)
+        value = "" if value is None else str(value).strip()
+        if len(value) > _MAX_INTAKE:
+            raise InputError(f"at most {_MAX_INTAKE} characters", where=f"intake {q.id}")
+        if q.required and not value:
+            raise InputError("an answer is required", where=f"intake {q.id}")
+        if value and q.options and value not in q.options:
+            raise InputError(f"choose one of {', '.join(q.options)}", where=f"intake {q.id}")
+        out[q.id] = value
+    return out
+
+
+def start_session(engine: Engine, token: object, *, now: Clock) -> None:
+    """Leave the instructions: the session clock starts (idempotent once started)."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        loaded = load_active(session, token)
+        p = loaded.participant
+        if p.state == S.IN_PROGRESS:
+            return
+        if p.state != S.CONSENTED:
+            raise LinkError("the session starts after consent")
+        if loaded.config.intake and p.intake is None:
+            raise LinkError("please answer the intake questions first")
+        p.state, p.started_at, p.last_seen_at = S.IN_PROGRESS.value, at, at
+        p.session_deadline_at = deadline_after(at, minutes=loaded.config.session_minutes)
+        log(session, loaded, "start", at)
+
+
+__all__ = [
+    "EXTERNAL_KEYS",
+    "check_intake",
+    "consent",
+    "decline",
+    "enrol",
+    "start_session",
+    "submit_intake",
+]

@@ -1,0 +1,212 @@
+"""Studies: create, configure (versioned), open/close, invite.
+
+Every operation that changes a study writes its audit-log entry in its own transaction, so a
+study made or changed from the console, the CLI or a script is logged alike.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine, func
+from sqlmodel import Session, col, select
+
+from hhvalues.core.bank import Split
+from hhvalues.errors import InputError, NotFoundError
+from hhvalues.store.db import (
+    BankInfo,
+    Clock,
+    EventRow,
+    ParticipantRow,
+    StudyConfigRow,
+    StudyRow,
+    add_audit,
+    get_bank_info,
+    read_clock,
+    read_session,
+    write_session,
+)
+from hhvalues.store.studies.config import (
+    ParticipantState,
+    StudyConfig,
+    StudyKind,
+    StudyStatus,
+    check_slug,
+    parse_config,
+)
+from hhvalues.store.studies.participants import new_participant, new_token
+
+
+@dataclass(frozen=True, slots=True)
+class StudyInfo:
+    """A study and its current configuration."""
+
+    id: int
+    slug: str
+    kind: str
+    status: str
+    bank: BankInfo
+    config: StudyConfig
+    config_version: int
+    created_at: datetime
+    participants: Mapping[str, int] = field(default_factory=dict)
+    """Participant count per state."""
+
+
+def new_completion_code() -> str:
+    """A short code participants paste back into a recruitment platform."""
+    return secrets.token_hex(4).upper()
+
+
+def study_row(session: Session, slug: str) -> StudyRow:
+    """The row of a study by slug; NotFoundError when unknown (for store modules only)."""
+    row = session.exec(select(StudyRow).where(StudyRow.slug == slug)).first()
+    if row is None:
+        raise NotFoundError(f"no study named {slug!r}")
+    return row
+
+
+def _info(session: Session, row: StudyRow) -> StudyInfo:
+    assert row.id is not None
+    counts = dict(session.exec(select(ParticipantRow.state, func.count())
+                               .where(ParticipantRow.study_id == row.id)
+                               .group_by(ParticipantRow.state)).all())
+    return StudyInfo(row.id, row.slug, row.kind, row.status, get_bank_info(session, row.bank_id),
+                     parse_config(row.config), row.config_version, row.created_at,
+                     {s.value: int(counts.get(s.value, 0)) for s in ParticipantState})
+
+
+def check_config(session: Session, bank_id: int, config: StudyConfig) -> None:
+    """InputError when a field is out of its limits or the bank has too few items of a split."""
+    config.check_limits()
+    counts = get_bank_info(session, bank_id).items
+    wanted = {Split.TEST: config.items, Split.TRAIN: config.train, Split.CATCH: config.catch}
+    for split, n in wanted.items():
+        if n is not None and n > counts[split.value]:
+            raise InputError(f"the bank has {counts[split.value]} {split.value} item(s), "
+                             f"the study asks for {n}")
+    if (config.items if config.items is not None else counts[Split.TEST.value]) + config.catch == 0:
+        raise InputError("the study would have no test or catch items")
+
+
+def create_study(engine: Engine, *, slug: str, bank_id: int, config: StudyConfig, now: Clock,
+                 actor: str, kind: StudyKind = StudyKind.ANSWER) -> StudyInfo:
+    """Create an open study (configuration version 1); InputError if the slug is taken."""
+    check_slug(slug)
+    at = read_clock(now)
+    if not config.completion_code:
+        config = config.with_changes(completion_code=new_completion_code())
+    with write_session(engine) as session:
+        if session.exec(select(StudyRow.id).where(StudyRow.slug == slug)).first() is not None:
+            raise InputError(f"a study named {slug!r} already exists")
+        check_config(session, bank_id, config)
+        row = StudyRow(slug=slug, bank_id=bank_id, kind=kind.value, status=StudyStatus.OPEN.value,
+                       config=config.to_json(), config_version=1, created_at=at)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        session.add(StudyConfigRow(study_id=row.id, version=1, config=row.config, created_at=at,
+                                   created_by=actor))
+        session.add(EventRow(study_id=row.id, actor=actor, kind="study_create",
+                             payload={"bank_id": bank_id, "config_version": 1}, at=at))
+        session.flush()
+        info = _info(session, row)
+        add_audit(session, actor=actor, action="study_create", target=slug, at=at,
+                  detail={"bank": info.bank.content_hash, "config_version": 1,
+                          "kind": kind.value})
+        return info
+
+
+def update_study_config(engine: Engine, slug: str, config: StudyConfig, *, now: Clock,
+                        actor: str) -> StudyInfo:
+    """Store a new configuration version; participants already enrolled keep theirs."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        row = study_row(session, slug)
+        assert row.id is not None
+        check_config(session, row.bank_id, config)
+        row.config_version += 1
+        row.config = config.to_json()
+        session.add(StudyConfigRow(study_id=row.id, version=row.config_version, config=row.config,
+                                   created_at=at, created_by=actor))
+        session.add(EventRow(study_id=row.id, actor=actor, kind="study_config",
+                             payload={"config_version": row.config_version}, at=at))
+        add_audit(session, actor=actor, action="study_edit", target=slug, at=at,
+                  detail={"config_version": row.config_version, "new_version": True})
+        session.flush()
+        return _info(session, row)
+
+
+def set_study_status(engine: Engine, slug: str, status: StudyStatus, *, now: Clock,
+                     actor: str) -> StudyInfo:
+    """Open or close a study; a closed study accepts no enrolment and no answers."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        row = study_row(session, slug)
+        row.status = status.value
+        row.closed_at = at if status is StudyStatus.CLOSED else None
+        session.add(EventRow(study_id=row.id, actor=actor, kind=f"study_{status.value}", at=at))
+        add_audit(session, actor=actor, action=f"study_{status.value}", target=slug, at=at)
+        session.flush()
+        return _info(session, row)
+
+
+def get_study(engine: Engine, slug: str) -> StudyInfo:
+    """A study by slug; NotFoundError when unknown."""
+    with read_session(engine) as session:
+        return _info(session, study_row(session, slug))
+
+
+def list_studies(engine: Engine) -> list[StudyInfo]:
+    """Every study, newest first."""
+    with read_session(engine) as session:
+        rows = session.exec(select(StudyRow).order_by(col(StudyRow.id).desc())).all()
+        return [_info(session, r) for r in rows]
+
+
+def config_version(engine: Engine, slug: str, version: int) -> StudyConfig:
+    """One stored configuration version of a study."""
+    with read_session(engine) as session:
+        row = study_row(session, slug)
+        cfg = session.exec(select(StudyConfigRow.config).where(
+            StudyConfigRow.study_id == row.id, StudyConfigRow.version == version)).first()
+        if cfg is None:
+            raise NotFoundError(f"study {slug!r} has no configuration version {version}")
+        return parse_config(cfg)
+
+
+def invite(engine: Engine, slug: str, count: int, *, now: Clock, actor: str) -> list[str]:
+    """Create ``count`` invited participants; returns their tokens (shown once, stored hashed)."""
+    if count < 1:
+        raise InputError("count must be at least 1")
+    at = read_clock(now)
+    tokens = [new_token() for _ in range(count)]
+    with write_session(engine) as session:
+        row = study_row(session, slug)
+        if row.status != StudyStatus.OPEN.value:
+            raise InputError(f"study {slug!r} is closed")
+        for token in tokens:
+            new_participant(session, row, token, at=at)
+        session.add(EventRow(study_id=row.id, actor=actor, kind="invite", payload={"count": count},
+                             at=at))
+        add_audit(session, actor=actor, action="invite", target=slug, at=at,
+                  detail={"count": count})
+    return tokens
+
+
+__all__ = [
+    "StudyInfo",
+    "check_config",
+    "config_version",
+    "create_study",
+    "get_study",
+    "invite",
+    "list_studies",
+    "new_completion_code",
+    "set_study_status",
+    "study_row",
+    "update_study_config",
+]

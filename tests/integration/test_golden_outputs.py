@@ -1,0 +1,332 @@
+"""Bytes that a refactor must not change: banks, exports and scores of fixed studies on the demo bank.
+
+One answer study (three participants: one finishes, one lets an item and then the session time
+out, one stops half-way; model answers outside the study) and one demonstration study (three
+participants walking seeded random walks) are built through the store with an injected clock.
+Then every ``hhvalues export`` format, ``hhvalues score --json``, ``hhvalues baseline`` of every
+agent, ``hhvalues bank publish``/``info --json`` and ``hhvalues bank from-recordings`` run through
+``main(argv)``, and the SHA-256 of each output is compared with recorded values: on the format 1
+demo bank of tests/data/compat, those recorded before the structure refactor (issue 13) and the
+format 2 banks (issue 12), :data:`GOLDEN_V1`; on today's demo bank, :data:`GOLDEN`. The bundle is
+compared member by member (a zip stores member times), its manifest without ``exported_at``.
+
+:data:`GOLDEN` depends on the demo bank: when ``data/banks/demo.json`` or the generator changes on
+purpose, print the new values with ``python -m tests.integration.test_golden_outputs`` and
+replace it in the same commit, saying why. :data:`GOLDEN_V1` never changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import sys
+import zipfile
+from contextlib import redirect_stdout
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from hhvalues.cli import main
+from hhvalues.core.answers import Answer, Status
+from hhvalues.core.bank import Bank, load_bank
+from hhvalues.core.world import MOVES
+from hhvalues.store.db import import_bank, make_engine, record_answers, upgrade, write_session
+from hhvalues.store.demonstration import (
+    DemoConfig,
+    acknowledge_practice,
+    demo_step,
+    demonstrate_config,
+    record_move,
+)
+from hhvalues.store.participation import (
+    StepKind,
+    acknowledge_feedback,
+    consent,
+    current_step,
+    start_session,
+    submit,
+)
+from hhvalues.store.studies import StudyConfig, StudyKind, create_study, invite
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "data" / "banks" / "demo.json"
+V1_DEMO = ROOT / "tests" / "data" / "compat" / "demo-v1.json"
+EXPORTS = ("jsonl", "csv", "parquet", "scores", "items", "bundle")
+
+GOLDEN_V1: dict[str, str] = {
+    "demo-bank": "83f4ad308cc4ccaed12a20b990e1af91eda638e1751cac4d2110fc2e0deb357f",
+    "export-jsonl": "e4a3261a0a550d8cc79d3b3104322288316846bbe53164102bcac9a2a67e1a64",
+    "export-csv": "ab01c0d0d86ce67cd00830b554b86ac6ae4f7efcbe8d5fbe6e0d25a566e3596a",
+    "export-parquet": "8f602ed4531ff737df2d47e177a64e3580ee5da292ddc3139df2b30ce0861a7c",
+    "export-scores": "191ac84fcd20daf76f3193233bf23a1125e740537143ea5d6d91c85b1d6131f9",
+    "export-items": "28985d56a1466f20d57aed1d90ed2044a4bcffb82e3d856890d1a40815a011e6",
+    "bundle-README.md": "bae14fe7dda0c8c749c43496fb34d93ccacce83c6b458ea29f4b009b7e70df99",
+    "bundle-agents.jsonl": "ec98d85a8593cfd6d21e58f586e8eee5a7aaf3de605697a69941af17ac583007",
+    "bundle-answers.jsonl": "e4a3261a0a550d8cc79d3b3104322288316846bbe53164102bcac9a2a67e1a64",
+    "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
+    "bundle-items.csv": "28985d56a1466f20d57aed1d90ed2044a4bcffb82e3d856890d1a40815a011e6",
+    "bundle-manifest.json": "d2f769166e8456b707888b79451647b5b0803ec576be16a60559c3a969dabbb5",
+    "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
+    "bundle-participants.csv": "329a907b1d97802246525ceed8e05a999adc7c113a5f4e02e251ad929db37ce6",
+    "bundle-scores.json": "191ac84fcd20daf76f3193233bf23a1125e740537143ea5d6d91c85b1d6131f9",
+    "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
+    "score-json": "1d5670b24606fed7e6f2463570f6dbf3d087767dac4e2541472da646e8f957e2",
+    "score-by-item": "57442cfcef4032cc512a334c6c69395d6b317f5f1ea098d10a08fd0c7c346446",
+    "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
+    "baseline-oracle": "4766f2018dfff7b50f23789a2f4dd3e0035de467af07ccb46013c88edf87eec4",
+    "baseline-ideal": "8ce2c88c8d12a540465c57da99ab0ac64ef10b4808811f094bd94d37aaacd3ce",
+    "baseline-heuristic": "9127f138875826405a5c661598e4acdc208cea219e069f4b5d8899914c7b20cb",
+    "bank-publish": "dd6d46bc6d3a268c3f337cb6b8c5da1d4ecce81f34fda007080e1ba567dc0eea",
+    "bank-info": "cc21decd914c56b94e33b90abf0bad4493c6f3f6b3d4fb6d07eaefc783c662f7",
+}
+"""Recorded before issues 12 and 13 on the demo bank of that time, kept in tests/data/compat as a
+format 1 bank: the same code must still give these bytes (``bank from-recordings`` is left out:
+recorded banks are format 2 now, on purpose)."""
+
+GOLDEN: dict[str, str] = {
+    "demo-bank": "bd2895e0659e5e3a6576e294f8b81ecf0723efaf1974a43c5171cc5c45245bda",
+    "export-jsonl": "a5871994c86e556247840df4d66af5ffc39be8c300a46ec3f8cc18faf6273ac8",
+    "export-csv": "d31a188a23694345d7ddea53ba6e2de1b212e0c40c39eeb41f5f62513f69984d",
+    "export-parquet": "3b499e79a486681e417861937e0c0475144bbda0fa771a4a34d9fafea0b63e33",
+    "export-scores": "9d29c5b9fc9d83940722d1f7bd54a074e022ca6e50d30ab2ea469d81239b2505",
+    "export-items": "b5c247a7854b09dc11cf0251435297b07dedcb86b01b927eb86a938718c59d3d",
+    "bundle-README.md": "bae14fe7dda0c8c749c43496fb34d93ccacce83c6b458ea29f4b009b7e70df99",
+    "bundle-agents.jsonl": "caf186ddc3940b295743e8d38a2bcf35823f0d5c6c0de5ff83ef08fbfb7bc262",
+    "bundle-answers.jsonl": "a5871994c86e556247840df4d66af5ffc39be8c300a46ec3f8cc18faf6273ac8",
+    "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
+    "bundle-items.csv": "b5c247a7854b09dc11cf0251435297b07dedcb86b01b927eb86a938718c59d3d",
+    "bundle-manifest.json": "d50bde7f4be6a1cd517d85e419923e728fb64c5f2f0437c41c91f0e37065ba91",
+    "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
+    "bundle-participants.csv": "eaa2ea645cdb6e4e70f0d06dc8ae62bb578d1381603a8b2002103d968ac98892",
+    "bundle-scores.json": "9d29c5b9fc9d83940722d1f7bd54a074e022ca6e50d30ab2ea469d81239b2505",
+    "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
+    "score-json": "5a0d55dd4e7f74af4923c70f390bd9e9847f347df102fe0981f8a5ec4b22f078",
+    "score-by-item": "2c0d0ff70a21a11229c4b68aaf65d8685866f94cbdcd08353723c69026df4d94",
+    "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",
+    "baseline-oracle": "9aa29b34c9ae19e61c0fafb394eb533d980af05673c26f470d2975515572564a",
+    "baseline-ideal": "bba0702951e3984603345518eed5ec89427d9e23bc3615f03f683164dfc9c171",
+    "baseline-heuristic": "8b613cc75a8e32fb22a0792204f72decebc1f1cdc1a0ea02b60e95d904890d2a",
+    "bank-publish": "a15be8498b59b8049cfcff9dd28f635db8ab0ee50fa85d55b12fdebbe93d7692",
+    "bank-info": "15e3d590a9ee6ecad9a7196928d61dc14360149b465b9dfd32d99839f7a2175b",
+    "bank-from-recordings": "888ea0cc89838c3c0aa376e9836de9e1fc06df3ba76bb566d3e21aa5f75065e6",
+}
+"""The same outputs on today's demo bank (format 2)."""
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2025, 1, 1, 12, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _answer_study(engine: Engine, bank: Bank, clock: _Clock) -> None:
+    with write_session(engine) as session:
+        info = import_bank(session, bank, now=clock)
+    config = StudyConfig(
+        items=6,
+        train=1,
+        catch=1,
+        item_seconds=60,
+        session_minutes=5,
+        completion_code="GOLDEN01",
+        seed=3,
+    )
+    create_study(engine, slug="golden", bank_id=info.id, config=config, now=clock, actor="test")
+    tokens = invite(engine, "golden", 3, now=clock, actor="test")
+    rng = np.random.default_rng(7)
+    for k, token in enumerate(tokens):
+        consent(engine, token, now=clock)
+        start_session(engine, token, now=clock)
+        answered = 0
+        while (step := current_step(engine, token, now=clock)).kind is not StepKind.DONE:
+            assert step.kind in (StepKind.ITEM, StepKind.FEEDBACK), step
+            assert step.item is not None
+            if step.kind is StepKind.FEEDBACK:
+                acknowledge_feedback(engine, token, step.item.item.id, now=clock)
+                continue
+            if k == 2 and answered == 4:  # stops half-way: the rest is never answered
+                break
+            if k == 1 and answered == 2:  # lets one item time out, then the session
+                clock.advance(70)
+                continue
+            if k == 1 and answered == 4:
+                clock.advance(400)
+                continue
+            clock.advance(2 if answered == 1 else 11 + 3 * k)
+            choices = {p.id: str(rng.choice(["A", "B"])) for p in step.item.item.probes}
+            submit(engine, token, step.item.item.id, choices=choices, now=clock)
+            answered += 1
+    model = tuple(
+        Answer(
+            f"model:golden/m{j}/direct",
+            item.id,
+            0,
+            {p.id: ("A" if (i + j) % 3 else "B") for p in item.probes},
+            None,
+            None,
+            Status.REFUSED if (i + j) % 7 == 0 else Status.OK,
+            "because",
+            None,
+            {"seconds": 1.5 + i},
+        )
+        for j in range(2)
+        for i, item in enumerate(bank.items)
+    )
+    with write_session(engine) as session:
+        record_answers(session, model, bank_id=info.id, now=clock)
+
+
+def _demonstration_study(engine: Engine, bank: Bank, clock: _Clock) -> None:
+    with write_session(engine) as session:
+        info = import_bank(session, bank, now=clock)
+    config = demonstrate_config(
+        StudyConfig(completion_code="WALK0001", seed=5),
+        DemoConfig(practice=1, worlds=3, instruction="balanced"),
+    )
+    create_study(
+        engine,
+        slug="walkers",
+        bank_id=info.id,
+        config=config,
+        now=clock,
+        kind=StudyKind.DEMONSTRATE,
+        actor="test",
+    )
+    rng = np.random.default_rng(11)
+    for token in invite(engine, "walkers", 3, now=clock, actor="test"):
+        consent(engine, token, now=clock)
+        start_session(engine, token, now=clock)
+        while (step := demo_step(engine, token, now=clock)).walk is not None:
+            walk = step.walk
+            if walk.ended:
+                acknowledge_practice(engine, token, walk.id, now=clock)
+                continue
+            while not walk.ended:
+                clock.advance(0.5)
+                move = MOVES[int(rng.integers(4))]
+                walk = record_move(engine, token, walk.id, walk.n_moves, move, now=clock).walk
+
+
+def _run(argv: list[str]) -> bytes:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        code = main(argv)
+    assert code == 0, (argv, code)
+    return out.getvalue().encode("utf-8")
+
+
+def golden_outputs(tmp: Path, bank_path: Path = DEMO) -> dict[str, str]:
+    """SHA-256 of every output, by name."""
+    bank = load_bank(bank_path)
+    url = f"sqlite:///{tmp / 'golden.db'}"
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        clock = _Clock()
+        _answer_study(engine, bank, clock)
+        _demonstration_study(engine, bank, clock)
+    finally:
+        engine.dispose()
+    hashes: dict[str, str] = {"demo-bank": bank.content_hash}
+    for fmt in EXPORTS:
+        out = tmp / f"export.{fmt}"
+        _run(["export", "--study", "golden", "--format", fmt, "--out", str(out), "--db", url])
+        if fmt != "bundle":
+            hashes[f"export-{fmt}"] = _sha(out.read_bytes())
+            continue
+        with zipfile.ZipFile(out) as zf:
+            for name in sorted(zf.namelist()):
+                data = zf.read(name)
+                if name == "manifest.json":
+                    doc = json.loads(data)
+                    doc.pop("exported_at")
+                    data = json.dumps(doc, sort_keys=True).encode()
+                hashes[f"bundle-{name}"] = _sha(data)
+    models = tmp / "models.jsonl"
+    with zipfile.ZipFile(tmp / "export.bundle") as zf:
+        models.write_bytes(zf.read("models.jsonl"))
+    hashes["score-json"] = _sha(
+        _run(
+            [
+                "score",
+                "--bank",
+                str(bank_path),
+                "--answers",
+                str(tmp / "export.jsonl"),
+                str(models),
+                "--json",
+                "--group",
+                "human",
+                "--n-boot",
+                "300",
+            ]
+        )
+    )
+    hashes["score-by-item"] = _sha(
+        _run(
+            [
+                "score",
+                "--bank",
+                str(bank_path),
+                "--answers",
+                str(tmp / "export.jsonl"),
+                "--by",
+                "item",
+                "--n-boot",
+                "200",
+            ]
+        )
+    )
+    for agent in ("random", "oracle", "ideal", "heuristic"):
+        out = tmp / f"{agent}.jsonl"
+        _run(["baseline", "--bank", str(bank_path), "--agent", agent, "--out", str(out)])
+        hashes[f"baseline-{agent}"] = _sha(out.read_bytes())
+    public = tmp / "public.json"
+    _run(["bank", "publish", str(bank_path), "--out", str(public)])
+    hashes["bank-publish"] = _sha(public.read_bytes())
+    hashes["bank-info"] = _sha(_run(["bank", "info", str(bank_path), "--json"]))
+    recorded = tmp / "recorded.json"
+    _run(["bank", "from-recordings", "--study", "walkers", "--out", str(recorded), "--db", url])
+    hashes["bank-from-recordings"] = _sha(recorded.read_bytes())
+    return hashes
+
+
+def test_outputs_are_byte_identical_to_the_recorded_ones(tmp_path: Path) -> None:
+    got = golden_outputs(tmp_path)
+    assert got["demo-bank"] == GOLDEN["demo-bank"], (
+        "data/banks/demo.json changed: the golden values were recorded on another demo bank; "
+        "regenerate them (see the module docstring)"
+    )
+    changed = {k: v for k, v in got.items() if GOLDEN.get(k) != v}
+    missing = sorted(set(GOLDEN) - set(got))
+    assert not changed and not missing, (changed, missing)
+
+
+def test_a_format_1_bank_gives_the_bytes_recorded_before_format_2(tmp_path: Path) -> None:
+    got = golden_outputs(tmp_path, V1_DEMO)
+    changed = {k: v for k, v in got.items() if k in GOLDEN_V1 and GOLDEN_V1[k] != v}
+    missing = sorted(set(GOLDEN_V1) - set(got))
+    assert not changed and not missing, (changed, missing)
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        values = golden_outputs(Path(d))
+    sys.stdout.write("GOLDEN: dict[str, str] = {\n")  # today's demo bank
+    for k, v in values.items():
+        sys.stdout.write(f"    {json.dumps(k)}: {json.dumps(v)},\n")
+    sys.stdout.write("}\n")
