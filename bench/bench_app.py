@@ -140,8 +140,11 @@ async def run_costs(url: str, slug: str, pid: int, n: int = 200) -> dict[str, fl
             return await c.rerun(set_values={probe.id: ("string_value", probe.options[flip[0]])})
 
         out = {}
-        for name, run in (("timer_ms", lambda: c.tick(timer)), ("click_ms", click),
-                          ("full_ms", lambda: c.rerun())):
+        for name, run in (
+            ("timer_ms", lambda: c.tick(timer)),
+            ("click_ms", click),
+            ("full_ms", lambda: c.rerun()),
+        ):
             for _ in range(10):
                 await run()
             c0 = cpu_seconds(pid)
@@ -182,14 +185,24 @@ def image_figures(runs: int = 20) -> dict[str, float]:
 
 async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     db = f"sqlite:///{tmp / 'bench.db'}"
-    study = make_study(db, slug="bench", train=0, items=args.items, catch=0, item_seconds=600,
-                       session_minutes=600, min_answer_seconds=0)
+    study = make_study(
+        db,
+        slug="bench",
+        train=0,
+        items=args.items,
+        catch=0,
+        item_seconds=600,
+        session_minutes=600,
+        min_answer_seconds=0,
+    )
     bare_dir = tmp / "bare"
     (bare_dir / ".streamlit").mkdir(parents=True)
     (bare_dir / "app.py").write_text(BARE_APP)
     # The bare page runs under the app's own Streamlit settings (postScriptGC off, ...), so the
     # ratio compares pages, not configurations.
-    (bare_dir / ".streamlit" / "config.toml").write_text((ROOT / ".streamlit" / "config.toml").read_text())
+    (bare_dir / ".streamlit" / "config.toml").write_text(
+        (ROOT / ".streamlit" / "config.toml").read_text()
+    )
     n = args.processes
     apps = [AppServer(db, log_dir=tmp).start() for _ in range(n)]
     bares = [AppServer(db, log_dir=tmp, app=bare_dir / "app.py").start() for _ in range(n)]
@@ -214,31 +227,63 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         lag: list[float] = []
         lag_task = asyncio.create_task(loop_lag(lag))
         shares = [args.bots // n + (k < args.bots % n) for k in range(n)]  # bots per process
-        groups = await asyncio.gather(*(
-            run_bots(a.url, study.slug, m, think=args.think, completion_code=study.completion_code,
-                     timeout=120, seed=1 + k) for k, (a, m) in enumerate(zip(apps, shares, strict=True))))
+        groups = await asyncio.gather(
+            *(
+                run_bots(
+                    a.url,
+                    study.slug,
+                    m,
+                    think=args.think,
+                    completion_code=study.completion_code,
+                    timeout=120,
+                    seed=1 + k,
+                )
+                for k, (a, m) in enumerate(zip(apps, shares, strict=True))
+            )
+        )
         results = [r for g in groups for r in g]
         wall = time.perf_counter() - t0
         lag_task.cancel()
         cpu = sum(cpu_seconds(a.proc.pid) - c for a, c in zip(apps, cpu0, strict=True))  # type: ignore[union-attr]
         failed = [r for r in results if r.error or not r.completion_code]
         lat = [x for r in results for x in r.latencies]
-        bare_lat = [x for g in await asyncio.gather(*(
-            bare_latencies(b.url, m, args.bare_clicks, think=args.think)
-            for b, m in zip(bares, shares, strict=True))) for x in g]
+        bare_lat = [
+            x
+            for g in await asyncio.gather(
+                *(
+                    bare_latencies(b.url, m, args.bare_clicks, think=args.think)
+                    for b, m in zip(bares, shares, strict=True)
+                )
+            )
+            for x in g
+        ]
     finally:
         for server in (*apps, *bares):
             server.stop()
     return {
-        "processes": n, "bots": args.bots, "items": args.items, "think": args.think, "failed": len(failed),
-        "first_error": failed[0].error if failed else None, "wall_s": wall, "submits": len(lat),
-        "runs": sum(r.pages for r in results), "fragment_runs": sum(r.fragment_reruns for r in results),
+        "processes": n,
+        "bots": args.bots,
+        "items": args.items,
+        "think": args.think,
+        "failed": len(failed),
+        "first_error": failed[0].error if failed else None,
+        "wall_s": wall,
+        "submits": len(lat),
+        "runs": sum(r.pages for r in results),
+        "fragment_runs": sum(r.fragment_reruns for r in results),
         "timer_runs": sum(r.ticks for r in results),
-        "p50_ms": percentile(lat, 50) * 1000, "p95_ms": percentile(lat, 95) * 1000,
-        "bare_p50_ms": percentile(bare_lat, 50) * 1000, "bare_p95_ms": percentile(bare_lat, 95) * 1000,
-        "idle": args.idle, "rss_before_mib": rss0 / 1024, "rss_after_mib": rss1 / 1024,
-        "per_idle_kib": (rss1 - rss0) / max(1, args.idle), "server_cpu_s": cpu, **costs,
-        "lag_p50_ms": percentile(lag, 50) * 1000, "lag_p95_ms": percentile(lag, 95) * 1000,
+        "p50_ms": percentile(lat, 50) * 1000,
+        "p95_ms": percentile(lat, 95) * 1000,
+        "bare_p50_ms": percentile(bare_lat, 50) * 1000,
+        "bare_p95_ms": percentile(bare_lat, 95) * 1000,
+        "idle": args.idle,
+        "rss_before_mib": rss0 / 1024,
+        "rss_after_mib": rss1 / 1024,
+        "per_idle_kib": (rss1 - rss0) / max(1, args.idle),
+        "server_cpu_s": cpu,
+        **costs,
+        "lag_p50_ms": percentile(lag, 50) * 1000,
+        "lag_p95_ms": percentile(lag, 95) * 1000,
         "lag_max_ms": max(lag, default=0.0) * 1000,
     }
 
@@ -252,16 +297,16 @@ def report(f: dict[str, Any], img: dict[str, float]) -> str:
     return f"""\
 | what | goal | measured |
 | --- | --- | --- |
-| bots finished (completion code) | all | {f['bots'] - f['failed']}/{f['bots']} ({f['submits']} submits, {f['wall_s']:.1f} s wall) |
-| server runs: clicks (of which fragment reruns) + countdown timer reruns | — | {f['runs']} ({f['fragment_runs']}) + {f['timer_runs']} |
-| server CPU over the bots' run (all app processes) | — | {f['server_cpu_s']:.1f} s in {f['wall_s']:.1f} s ({100 * f['server_cpu_s'] / f['wall_s'] / f['processes']:.0f}% of a core per process) |
-| server CPU per run, one client back to back: timer run / probe click (with draft save) / whole page | — | {f['timer_ms']:.1f} / {f['click_ms']:.1f} / {f['full_ms']:.1f} ms |
-| the bots' own event-loop delay (part of every latency), p50 / p95 / max | — | {f['lag_p50_ms']:.1f} / {f['lag_p95_ms']:.1f} / {f['lag_max_ms']:.0f} ms |
-| submit → next item, p50 / p95 | p95 ≤ 150 ms | {f['p50_ms']:.0f} / {f['p95_ms']:.0f} ms ({ok(f['p95_ms'] <= 150)}) |
-| bare Streamlit rerun (one button), p50 / p95, same client and concurrency | — | {f['bare_p50_ms']:.0f} / {f['bare_p95_ms']:.0f} ms |
-| app p95 vs 1.5 × bare p95 + 100 ms | ≤ {goal:.0f} ms | {f['p95_ms']:.0f} ms ({ok(f['p95_ms'] <= goal)}); ratio p95 {f['p95_ms'] / f['bare_p95_ms']:.2f}×, p50 {f['p50_ms'] / f['bare_p50_ms']:.2f}× |
-| demonstration PNG, cold / `st.cache_data` hit (median) | ≤ 10 ms / ~0 | {img['cold_ms']:.1f} / {img['cached_ms']:.3f} ms |
-| server RSS before → after {f['idle']} idle sessions | — | {f['rss_before_mib']:.0f} → {f['rss_after_mib']:.0f} MiB = **{f['per_idle_kib']:.0f} KiB per idle session** |
+| bots finished (completion code) | all | {f["bots"] - f["failed"]}/{f["bots"]} ({f["submits"]} submits, {f["wall_s"]:.1f} s wall) |
+| server runs: clicks (of which fragment reruns) + countdown timer reruns | — | {f["runs"]} ({f["fragment_runs"]}) + {f["timer_runs"]} |
+| server CPU over the bots' run (all app processes) | — | {f["server_cpu_s"]:.1f} s in {f["wall_s"]:.1f} s ({100 * f["server_cpu_s"] / f["wall_s"] / f["processes"]:.0f}% of a core per process) |
+| server CPU per run, one client back to back: timer run / probe click (with draft save) / whole page | — | {f["timer_ms"]:.1f} / {f["click_ms"]:.1f} / {f["full_ms"]:.1f} ms |
+| the bots' own event-loop delay (part of every latency), p50 / p95 / max | — | {f["lag_p50_ms"]:.1f} / {f["lag_p95_ms"]:.1f} / {f["lag_max_ms"]:.0f} ms |
+| submit → next item, p50 / p95 | p95 ≤ 150 ms | {f["p50_ms"]:.0f} / {f["p95_ms"]:.0f} ms ({ok(f["p95_ms"] <= 150)}) |
+| bare Streamlit rerun (one button), p50 / p95, same client and concurrency | — | {f["bare_p50_ms"]:.0f} / {f["bare_p95_ms"]:.0f} ms |
+| app p95 vs 1.5 × bare p95 + 100 ms | ≤ {goal:.0f} ms | {f["p95_ms"]:.0f} ms ({ok(f["p95_ms"] <= goal)}); ratio p95 {f["p95_ms"] / f["bare_p95_ms"]:.2f}×, p50 {f["p50_ms"] / f["bare_p50_ms"]:.2f}× |
+| demonstration PNG, cold / `st.cache_data` hit (median) | ≤ 10 ms / ~0 | {img["cold_ms"]:.1f} / {img["cached_ms"]:.3f} ms |
+| server RSS before → after {f["idle"]} idle sessions | — | {f["rss_before_mib"]:.0f} → {f["rss_after_mib"]:.0f} MiB = **{f["per_idle_kib"]:.0f} KiB per idle session** |
 """
 
 
@@ -270,15 +315,27 @@ def main() -> int:
     ap.add_argument("--bots", type=int, default=50)
     ap.add_argument("--items", type=int, default=6)
     ap.add_argument("--idle", type=int, default=50)
-    ap.add_argument("--processes", type=int, default=1,
-                    help="App processes on the same database, bots split between them (and as "
-                         "many bare-page processes); a real deployment puts them behind a proxy "
-                         "with sticky sessions.")
-    ap.add_argument("--think", type=float, default=10.0,
-                    help="Mean seconds each bot pauses before a click: 10 is a participant's pace "
-                         "or faster, 2 a stress pace, 0 flat out.")
-    ap.add_argument("--bare-clicks", type=int, default=8,
-                    help="Clicks per session on the bare page (same pace and concurrency).")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="App processes on the same database, bots split between them (and as "
+        "many bare-page processes); a real deployment puts them behind a proxy "
+        "with sticky sessions.",
+    )
+    ap.add_argument(
+        "--think",
+        type=float,
+        default=10.0,
+        help="Mean seconds each bot pauses before a click: 10 is a participant's pace "
+        "or faster, 2 a stress pace, 0 flat out.",
+    )
+    ap.add_argument(
+        "--bare-clicks",
+        type=int,
+        default=8,
+        help="Clicks per session on the bare page (same pace and concurrency).",
+    )
     ap.add_argument("--results", type=Path, default=None, help="Update this RESULTS.md section.")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -295,14 +352,21 @@ def main() -> int:
 def write_results(path: Path, table: str, f: dict[str, Any]) -> None:
     text = path.read_text() if path.exists() else "# Benchmark results\n"
     today = dt.date.today().isoformat()
-    procs = "one `streamlit run app.py` process" if f["processes"] == 1 else \
-        f"{f['processes']} `streamlit run app.py` processes (bots split between them)"
-    flags = f" --think {f['think']:g}" + (f" --processes {f['processes']}" if f["processes"] > 1 else "")
-    section = (f"{HEADING}{flags}`, {today})\n\n{f['bots']} concurrent `hhvalues bots` participants, "
-               f"{f['items']} probe items each, pausing {f['think']:g} s (±50%) before every click, SQLite, {procs} on this "
-               "2-core machine; latencies are client-side (send → `script_finished` of the run "
-               "that shows the next page), so they include one localhost round trip.\n\n"
-               f"{table}")
+    procs = (
+        "one `streamlit run app.py` process"
+        if f["processes"] == 1
+        else f"{f['processes']} `streamlit run app.py` processes (bots split between them)"
+    )
+    flags = f" --think {f['think']:g}" + (
+        f" --processes {f['processes']}" if f["processes"] > 1 else ""
+    )
+    section = (
+        f"{HEADING}{flags}`, {today})\n\n{f['bots']} concurrent `hhvalues bots` participants, "
+        f"{f['items']} probe items each, pausing {f['think']:g} s (±50%) before every click, SQLite, {procs} on this "
+        "2-core machine; latencies are client-side (send → `script_finished` of the run "
+        "that shows the next page), so they include one localhost round trip.\n\n"
+        f"{table}"
+    )
     start = text.find(f"{HEADING}{flags}`,")  # one section per pace and number of processes
     if start >= 0:
         end = text.find("\n## ", start + 1)

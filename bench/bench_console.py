@@ -63,7 +63,9 @@ def _store_study(url: str, bank: Bank, answers: list, *, slug: str = "big", catc
     upgrade(engine)
     with write_session(engine) as session:
         info = import_bank(session, bank, now=_now)
-    study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(catch=catch), now=_now, actor="bench")
+    study = create_study(
+        engine, slug=slug, bank_id=info.id, config=StudyConfig(catch=catch), now=_now, actor="bench"
+    )
     humans = [a for a in answers if a.respondent.startswith("human:")]
     models = [a for a in answers if not a.respondent.startswith("human:")]
     with write_session(engine) as session:
@@ -102,6 +104,7 @@ def bench_results_page(repeat: int) -> dict[str, float]:
     forget_reference_answers()
     t0 = time.perf_counter()
     import hhvalues.ui.console.charts  # noqa: F401
+
     imports = time.perf_counter() - t0
     t0 = time.perf_counter()
     at.run()
@@ -132,8 +135,13 @@ def fill_rows(url: str, n_rows: int) -> None:
     with write_session(engine) as session:
         for k in range(n_rows):
             it = items[k % per]
-            a = Answer(f"human:million/{k // per + 1}", it.id, 0, {p.id: "AB"[k % 2] for p in it.probes},
-                       rationale="=1+1" if k % 1000 == 0 else "")
+            a = Answer(
+                f"human:million/{k // per + 1}",
+                it.id,
+                0,
+                {p.id: "AB"[k % 2] for p in it.probes},
+                rationale="=1+1" if k % 1000 == 0 else "",
+            )
             v = answer_values(a, bank_id=1, now=at, study_id=1, submitted_at=at, seconds=12.5)
             batch.append(v)
             if len(batch) == 50_000:
@@ -195,12 +203,16 @@ def bench_export(n_rows: int, db: Path | None) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = {"fill_s": {"seconds": time.perf_counter() - t0}}
     for fmt in ("csv", "parquet", "jsonl"):
         t0 = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _CHILD, url, fmt, str(tmp / f"out.{fmt}")],
-                              capture_output=True, text=True, check=True, cwd=ROOT)
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, url, fmt, str(tmp / f"out.{fmt}")],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         wall = time.perf_counter() - t0
         res = json.loads(proc.stdout)
-        res |= {"process_wall_s": wall,
-                "file_mb": (tmp / f"out.{fmt}").stat().st_size / 2**20}
+        res |= {"process_wall_s": wall, "file_mb": (tmp / f"out.{fmt}").stat().st_size / 2**20}
         out[fmt] = res
     return out
 
@@ -210,11 +222,17 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--skip-export", action="store_true")
-    ap.add_argument("--export-db", type=Path, help="SQLite file of the export study: filled if "
-                    "missing, reused if present (the fill takes ~2 min)")
+    ap.add_argument(
+        "--export-db",
+        type=Path,
+        help="SQLite file of the export study: filled if "
+        "missing, reused if present (the fill takes ~2 min)",
+    )
     args = ap.parse_args()
-    report = {"build_results": bench_results(args.repeat),
-              "results_page_apptest": bench_results_page(args.repeat)}
+    report = {
+        "build_results": bench_results(args.repeat),
+        "results_page_apptest": bench_results_page(args.repeat),
+    }
     if not args.skip_export:
         report["export"] = bench_export(args.rows, args.export_db)
     print(json.dumps(report, indent=1))

@@ -24,13 +24,16 @@ from hhvalues.core.planning import path_log_likelihood, policy_sampler
 from hhvalues.core.prior import hypothesis_grid
 
 
-def _bank_with_demos(size: int, n_features: int, levels: tuple[float, ...], planner: str,
-                     seed: int) -> tuple[Bank, tuple[Demonstration, ...]]:
+def _bank_with_demos(
+    size: int, n_features: int, levels: tuple[float, ...], planner: str, seed: int
+) -> tuple[Bank, tuple[Demonstration, ...]]:
     rng = np.random.default_rng(seed)
     terrain = [f for f in CATALOGUE if not f.terminal][: n_features - 2]
     dests = [f for f in CATALOGUE if f.terminal][:2]
     features = FeatureSet(tuple(terrain + dests))
-    model = Model(planner=Planner(planner), horizon=30, weight_levels=levels, rationality_levels=(2.0,))
+    model = Model(
+        planner=Planner(planner), horizon=30, weight_levels=levels, rationality_levels=(2.0,)
+    )
     bank = Bank("bench", "1", seed, features, -2.5, model, ())
     truth = rng.choice(levels, size=n_features)
     demos = []
@@ -58,9 +61,15 @@ def _per_hypothesis_loop(bank: Bank, demos: tuple[Demonstration, ...]) -> None:
     for demo in demos:
         world = parse_world(demo.grid, bank.features)
         for h in range(len(grid.rationality)):
-            path_log_likelihood(world, demo.path, grid.weights[h:h + 1], grid.rationality[h:h + 1],
-                                step_cost=bank.step_cost, horizon=bank.model.horizon,
-                                planner=bank.model.planner.value)
+            path_log_likelihood(
+                world,
+                demo.path,
+                grid.weights[h : h + 1],
+                grid.rationality[h : h + 1],
+                step_cost=bank.step_cost,
+                horizon=bank.model.horizon,
+                planner=bank.model.planner.value,
+            )
 
 
 def observer_figures(quick: bool) -> list[str]:
@@ -70,16 +79,21 @@ def observer_figures(quick: bool) -> list[str]:
         bank, demos = _bank_with_demos(9, 5, five, planner, seed=1)
         fast = _median_ms(lambda bank=bank, demos=demos: infer(bank, demos), 15)
         loop_runs = 1
-        slow = _median_ms(lambda bank=bank, demos=demos: _per_hypothesis_loop(bank, demos),
-                          loop_runs)
-        lines.append(f"observer 9x9, 5 features x 5 levels (3,125 hypotheses), 2 demos, {planner}: "
-                     f"median {fast:.1f} ms; per-hypothesis loop {slow:.0f} ms; ratio {slow / fast:.0f}x")
+        slow = _median_ms(
+            lambda bank=bank, demos=demos: _per_hypothesis_loop(bank, demos), loop_runs
+        )
+        lines.append(
+            f"observer 9x9, 5 features x 5 levels (3,125 hypotheses), 2 demos, {planner}: "
+            f"median {fast:.1f} ms; per-hypothesis loop {slow:.0f} ms; ratio {slow / fast:.0f}x"
+        )
     if not quick:
         six = (-2.0, -1.0, -0.5, 1.0, 2.0)
         bank, demos = _bank_with_demos(12, 6, six, "hard", seed=2)
         big = _median_ms(lambda: infer(bank, demos), 5)
-        lines.append(f"observer 12x12, 6 features x 5 levels (15,625 hypotheses), 2 demos, hard: "
-                     f"median {big:.0f} ms")
+        lines.append(
+            f"observer 12x12, 6 features x 5 levels (15,625 hypotheses), 2 demos, hard: "
+            f"median {big:.0f} ms"
+        )
     return lines
 
 
@@ -90,9 +104,11 @@ def item_observer_figures(quick: bool) -> list[str]:
     times = []
     for item in bank.items:
         times.append(_median_ms(lambda item=item: ideal_probabilities(bank, item), 3))
-    return [f"observer on one item of the default generator ({len(grid.rationality):,} hypotheses, "
-            f"1-3 demos, up to 4 probes): median {statistics.median(times):.1f} ms, "
-            f"max {max(times):.1f} ms over {len(times)} items"]
+    return [
+        f"observer on one item of the default generator ({len(grid.rationality):,} hypotheses, "
+        f"1-3 demos, up to 4 probes): median {statistics.median(times):.1f} ms, "
+        f"max {max(times):.1f} ms over {len(times)} items"
+    ]
 
 
 def generate_figures(quick: bool) -> list[str]:
@@ -101,20 +117,39 @@ def generate_figures(quick: bool) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "bank.json"
         medians = {}
-        for label, extra in (("information-gain selection on", []),
-                             ("baseline: one world per demonstration", ["--candidates", "1"])):
+        for label, extra in (
+            ("information-gain selection on", []),
+            ("baseline: one world per demonstration", ["--candidates", "1"]),
+        ):
             runs: list[float] = []
             for _ in range(1 if quick else 3):
                 t = time.perf_counter()
-                subprocess.run([sys.executable, "-m", "hhvalues.cli", "bank", "generate", "--seed", "1",
-                                "--items", str(n), "--out", str(out), *extra],
-                               check=True, capture_output=True)
+                subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "hhvalues.cli",
+                        "bank",
+                        "generate",
+                        "--seed",
+                        "1",
+                        "--items",
+                        str(n),
+                        "--out",
+                        str(out),
+                        *extra,
+                    ],
+                    check=True,
+                    capture_output=True,
+                )
                 runs.append(time.perf_counter() - t)
             medians[label] = statistics.median(runs)
             walks = audit_bank(load_bank(out)).walks
-            lines.append(f"bank generate {n} items (CLI, whole process), {label}: "
-                         f"median {medians[label]:.1f} s; walks: {walks.info_bits:.2f} bits each, "
-                         f"{walks.not_shortest_to_nearest:.0%} not a shortest path to the nearest place")
+            lines.append(
+                f"bank generate {n} items (CLI, whole process), {label}: "
+                f"median {medians[label]:.1f} s; walks: {walks.info_bits:.2f} bits each, "
+                f"{walks.not_shortest_to_nearest:.0%} not a shortest path to the nearest place"
+            )
     on, off = medians.values()
     lines.append(f"  selection costs {on / off:.1f}x the baseline")
     return lines

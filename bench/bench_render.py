@@ -32,12 +32,37 @@ from hhvalues.core.features import CATALOGUE, FeatureSet
 
 FEATURES = FeatureSet(CATALOGUE)
 WORLDS = {
-    "9x9": (("S..f....#", ".##f..#..", "..cc....p", ".#....g.g", ".#.kk...L",
-             ".....#..t", "C...##..t", "..ppp...t", "....B...."), "RRRDDDRRRDRR"),
-    "12x12": (("S..f..#..ff.", ".##f..#..ff.", "..cc....p...", ".#....g.g..L",
-               ".#.kk...g...", ".....#..t...", "C...##..t...", "..ppp...t..P",
-               ".........#..", "..f..ggg.#..", "#....B......", "...H.....c.G"),
-              "RRRDDDRRRDDRRRDRDDDDDR"),
+    "9x9": (
+        (
+            "S..f....#",
+            ".##f..#..",
+            "..cc....p",
+            ".#....g.g",
+            ".#.kk...L",
+            ".....#..t",
+            "C...##..t",
+            "..ppp...t",
+            "....B....",
+        ),
+        "RRRDDDRRRDRR",
+    ),
+    "12x12": (
+        (
+            "S..f..#..ff.",
+            ".##f..#..ff.",
+            "..cc....p...",
+            ".#....g.g..L",
+            ".#.kk...g...",
+            ".....#..t...",
+            "C...##..t...",
+            "..ppp...t..P",
+            ".........#..",
+            "..f..ggg.#..",
+            "#....B......",
+            "...H.....c.G",
+        ),
+        "RRRDDDRRRDDRRRDRDDDDDR",
+    ),
 }
 HEADING = "## Rendering: demonstration images (`python bench/bench_render.py`"
 
@@ -80,8 +105,7 @@ def main() -> int:
         rows += [
             f"| demonstration PNG {name}, cold (new image; glyph tiles, chrome kept) | ≤ 10 ms "
             f"| {warm}, {size / 1024:.0f} KiB |",
-            "| same, chrome (axes, empty grid, legend) redrawn each call | ≤ 10 ms "
-            f"| {fresh} |",
+            f"| same, chrome (axes, empty grid, legend) redrawn each call | ≤ 10 ms | {fresh} |",
             f"| same, every drawing cache cleared before each call | — | {bare} |",
         ]
     table = [
@@ -90,13 +114,15 @@ def main() -> int:
         *rows,
         f"| first render in a fresh process (12x12, fonts read from disk) | — | {first:.1f} ms |",
     ]
-    note = (f"Medians over {args.runs} calls, each a different replay step (no output is cached); "
-            f"wall time, with CPU time in brackets (load average {load:.1f} on "
-            f"{os.cpu_count()} cores at the start of the run). "
-            "Images are palette PNGs (text anti-aliased in 4 levels, zlib level 1): an RGB PNG of "
-            "the same picture took ~20 ms to encode alone. Glyph tiles depend only on text, size "
-            "and colours, the chrome only on grid size and the features present, so both are "
-            "reused across the items of a bank; the cells and the walk are drawn on every call.")
+    note = (
+        f"Medians over {args.runs} calls, each a different replay step (no output is cached); "
+        f"wall time, with CPU time in brackets (load average {load:.1f} on "
+        f"{os.cpu_count()} cores at the start of the run). "
+        "Images are palette PNGs (text anti-aliased in 4 levels, zlib level 1): an RGB PNG of "
+        "the same picture took ~20 ms to encode alone. Glyph tiles depend only on text, size "
+        "and colours, the chrome only on grid size and the features present, so both are "
+        "reused across the items of a bank; the cells and the walk are drawn on every call."
+    )
     print("\n".join([*table, "", note]))
     if args.results:
         heading = f"{HEADING}, {dt.date.today().isoformat()})"
@@ -111,7 +137,7 @@ def _write_section(path: Path, lines: list[str]) -> None:
     if HEADING in text:
         head, rest = text.split(HEADING, 1)
         nxt = rest.find("\n## ")
-        text = head + section.rstrip("\n") + ("\n\n" + rest[nxt + 1:] if nxt >= 0 else "")
+        text = head + section.rstrip("\n") + ("\n\n" + rest[nxt + 1 :] if nxt >= 0 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")

@@ -114,8 +114,10 @@ def bench_cli(bank_path: Path, bank: Bank, repeat: int) -> dict[str, float]:
         answers = Path(tmp) / "answers.jsonl"
         answers.write_text("\n".join(answer_lines(bank, 250_000)) + "\n", encoding="utf-8")
         size_mb = answers.stat().st_size / 1e6
-        runs = [run_cli(["score", "--bank", str(bank_path), "--answers", str(answers), "--json"])
-                for _ in range(repeat)]
+        runs = [
+            run_cli(["score", "--bank", str(bank_path), "--answers", str(answers), "--json"])
+            for _ in range(repeat)
+        ]
     return {
         "file_mb": size_mb,
         "score_s": statistics.median(r[0] for r in runs),

@@ -61,7 +61,15 @@ def _setup(url: str, walkers: int) -> list[str]:
     with write_session(engine) as session:
         info = import_bank(session, load_bank(DEMO_BANK), now=_now)
     config = demonstrate_config(StudyConfig(), DemoConfig(practice=0, worlds=40, walk_seconds=3600))
-    create_study(engine, slug="bench", bank_id=info.id, config=config, now=_now, kind=StudyKind.DEMONSTRATE, actor="bench")
+    create_study(
+        engine,
+        slug="bench",
+        bank_id=info.id,
+        config=config,
+        now=_now,
+        kind=StudyKind.DEMONSTRATE,
+        actor="bench",
+    )
     tokens = invite(engine, "bench", walkers, now=_now, actor="bench")
     for t in tokens:
         consent(engine, t, now=_now)
@@ -100,9 +108,13 @@ def run(walkers: int, moves: int, think_ms: float = 0.0) -> dict[str, float]:
         features = load_bank(DEMO_BANK).features
         times: list[float] = []
         barrier = threading.Barrier(walkers + 1)
-        threads = [threading.Thread(target=_walker, args=(engine, t, features, moves, k, times, barrier,
-                                                      think_ms / 1000))
-                   for k, t in enumerate(tokens)]
+        threads = [
+            threading.Thread(
+                target=_walker,
+                args=(engine, t, features, moves, k, times, barrier, think_ms / 1000),
+            )
+            for k, t in enumerate(tokens)
+        ]
         for th in threads:
             th.start()
         barrier.wait()
@@ -115,35 +127,58 @@ def run(walkers: int, moves: int, think_ms: float = 0.0) -> dict[str, float]:
         done = [w for w in rec.walks if rec.ended[w.id]]
         for w in done:
             assess(rec.bank, w)
-            fit_rationality([parse_world(w.grid, features)], [w.path], np.asarray(w.weights),
-                            step_cost=rec.bank.step_cost, horizon=rec.bank.model.horizon)
+            fit_rationality(
+                [parse_world(w.grid, features)],
+                [w.path],
+                np.asarray(w.weights),
+                step_cost=rec.bank.step_cost,
+                horizon=rec.bank.model.horizon,
+            )
         quality_ms = (time.perf_counter() - q0) * 1000 / max(1, len(done))
         engine.dispose()
     times.sort()
-    return {"n": len(times), "median": statistics.median(times),
-            "p95": times[int(0.95 * (len(times) - 1))], "max": times[-1],
-            "throughput": len(times) / wall, "quality_ms": quality_ms, "walks": len(done)}
+    return {
+        "n": len(times),
+        "median": statistics.median(times),
+        "p95": times[int(0.95 * (len(times) - 1))],
+        "max": times[-1],
+        "throughput": len(times) / wall,
+        "quality_ms": quality_ms,
+        "walks": len(done),
+    }
 
 
 def _row(r: dict[str, float], walkers: int, think_ms: float = 0.0) -> str:
     pace = f"a key every ~{think_ms:g} ms each" if think_ms else "keys back to back (saturation)"
-    return (f"| one move (store + re-render), {walkers} concurrent walkers, {pace}, {int(r['n'])} moves "
-            f"| ≤ 100 ms | median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms; "
-            f"{r['throughput']:.0f} moves/s overall |")
+    return (
+        f"| one move (store + re-render), {walkers} concurrent walkers, {pace}, {int(r['n'])} moves "
+        f"| ≤ 100 ms | median {r['median']:.1f} ms, p95 {r['p95']:.1f} ms, max {r['max']:.1f} ms; "
+        f"{r['throughput']:.0f} moves/s overall |"
+    )
 
 
 def write_results(path: Path, rows: list[str], note: str) -> None:
     """Replace (or add) this script's section of RESULTS.md."""
     day = dt.date.today().isoformat()
-    section = "\n".join([f"{HEADING}, {day})", "", "| what | target | measured |", "| --- | --- | --- |",
-                         *rows, "", note, ""])
+    section = "\n".join(
+        [
+            f"{HEADING}, {day})",
+            "",
+            "| what | target | measured |",
+            "| --- | --- | --- |",
+            *rows,
+            "",
+            note,
+            "",
+        ]
+    )
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     start = text.find(HEADING)
     if start < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:
         end = text.find("\n## ", start + 1)
-        text = text[:start] + section + ("" if end < 0 else text[end + 1:])
+        text = text[:start] + section + ("" if end < 0 else text[end + 1 :])
     path.write_text(text, encoding="utf-8")
 
 
@@ -151,8 +186,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--walkers", type=int, default=20)
     ap.add_argument("--moves", type=int, default=40)
-    ap.add_argument("--think-ms", type=float, default=250.0,
-                    help="Mean pause between one walker's keys in the paced run (a fast human).")
+    ap.add_argument(
+        "--think-ms",
+        type=float,
+        default=250.0,
+        help="Mean pause between one walker's keys in the paced run (a fast human).",
+    )
     ap.add_argument("--results", type=Path, default=None)
     args = ap.parse_args()
     rows = []
@@ -162,14 +201,18 @@ def main() -> None:
     rows.append(_row(paced, args.walkers, args.think_ms))
     r = run(args.walkers, args.moves)
     rows.append(_row(r, args.walkers))
-    rows.append(f"| walk quality (return, optimal, random DP, flags) + fitted β, per walk "
-                f"({int(r['walks'])} walks) | — | {r['quality_ms']:.1f} ms |")
+    rows.append(
+        f"| walk quality (return, optimal, random DP, flags) + fitted β, per walk "
+        f"({int(r['walks'])} walks) | — | {r['quality_ms']:.1f} ms |"
+    )
     load = os.getloadavg()[0]
-    note = (f"Server time of a key press as the play page spends it: `record_move` (one BEGIN "
-            f"IMMEDIATE transaction on SQLite) then the grid PNG for the new path. {args.walkers} "
-            f"threads in one process press keys back to back (no think time), so this is a worst "
-            f"case; load average {load:.1f} on {os.cpu_count()} cores at the end of the run. The "
-            "Streamlit fragment rerun and websocket delta come on top (not measured here).")
+    note = (
+        f"Server time of a key press as the play page spends it: `record_move` (one BEGIN "
+        f"IMMEDIATE transaction on SQLite) then the grid PNG for the new path. {args.walkers} "
+        f"threads in one process press keys back to back (no think time), so this is a worst "
+        f"case; load average {load:.1f} on {os.cpu_count()} cores at the end of the run. The "
+        "Streamlit fragment rerun and websocket delta come on top (not measured here)."
+    )
     for row in rows:
         print(row)
     print(note)

@@ -8,9 +8,16 @@ from hhvalues.core.answers import Answer, Status
 from hhvalues.core.bank import Bank, Split
 
 
-def synthetic_answers(bank: Bank, *, participants: int, models: int, epochs: int,
-                      seed: int = 0, study: str = "s", confidence: bool = True
-                      ) -> tuple[list[Answer], list[float | None]]:
+def synthetic_answers(
+    bank: Bank,
+    *,
+    participants: int,
+    models: int,
+    epochs: int,
+    seed: int = 0,
+    study: str = "s",
+    confidence: bool = True,
+) -> tuple[list[Answer], list[float | None]]:
     """Humans answer every test and catch item once, models every item ``epochs`` times.
 
     Humans are right with probability 0.6 (a few time out); model conditions differ in skill.

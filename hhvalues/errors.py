@@ -1,15 +1,15 @@
 """The one exception family of hhvalues.
 
-    HHValuesError(message, where=None)     str() -> "where: message"
-     ├── InputError                        user data is wrong; the CLI exits 2, the UI shows it
-     │    ├── BankError                    a bank file, item or probe
-     │    ├── AnswersError                 an answers file and line
-     │    ├── ConditionsError              a conditions file and key
-     │    └── LinkError                    a participant link (token, study)
-     ├── NotFoundError                     a study, participant, bank or item does not exist
-     ├── StoreError                        the database cannot be reached or refused a write
-     ├── ProviderError                     a model provider failed after retries
-     └── MissingExtraError                 an optional dependency is not installed
+HHValuesError(message, where=None)     str() -> "where: message"
+ ├── InputError                        user data is wrong; the CLI exits 2, the UI shows it
+ │    ├── BankError                    a bank file, item or probe
+ │    ├── AnswersError                 an answers file and line
+ │    ├── ConditionsError              a conditions file and key
+ │    └── LinkError                    a participant link (token, study)
+ ├── NotFoundError                     a study, participant, bank or item does not exist
+ ├── StoreError                        the database cannot be reached or refused a write
+ ├── ProviderError                     a model provider failed after retries
+ └── MissingExtraError                 an optional dependency is not installed
 """
 
 from __future__ import annotations
@@ -75,9 +75,7 @@ class MissingExtraError(HHValuesError):
     """An optional extra is needed; the message gives the pip line."""
 
     def __init__(self, feature: str, extra: str) -> None:
-        super().__init__(
-            f"{feature} needs an optional dependency: pip install 'hhvalues[{extra}]'"
-        )
+        super().__init__(f"{feature} needs an optional dependency: pip install 'hhvalues[{extra}]'")
         self.feature = feature
         self.extra = extra
 

@@ -60,18 +60,29 @@ def _messages(prompt: Prompt) -> list[Any]:
     return out
 
 
-def make_samples(bank: Bank, condition: Condition, *, epochs: int | None = None,
-                 limit: int | None = None) -> list[Any]:
+def make_samples(
+    bank: Bank, condition: Condition, *, epochs: int | None = None, limit: int | None = None
+) -> list[Any]:
     """One Inspect sample per (item, epoch) of the test and catch splits."""
     items = [it for it in bank.items if it.split is not Split.TRAIN][:limit]
     samples = []
     for epoch in range(epochs or condition.epochs):
         for item in items:
             prompt = build_prompt(bank, item, condition, epoch=epoch)
-            samples.append(Sample(input=_messages(prompt), id=f"{item.id}@{epoch}", metadata={
-                "item": item.id, "epoch": epoch, "condition": condition.name,
-                "order": {k: list(v) for k, v in prompt.order.items()},
-                "few_shot": list(prompt.few_shot), "stimulus": prompt.stimulus}))
+            samples.append(
+                Sample(
+                    input=_messages(prompt),
+                    id=f"{item.id}@{epoch}",
+                    metadata={
+                        "item": item.id,
+                        "epoch": epoch,
+                        "condition": condition.name,
+                        "order": {k: list(v) for k, v in prompt.order.items()},
+                        "few_shot": list(prompt.few_shot),
+                        "stimulus": prompt.stimulus,
+                    },
+                )
+            )
     return samples
 
 
@@ -88,33 +99,61 @@ def hhvalues_scorer(bank_path: str, condition: str, conditions_path: str) -> Any
         prompt = build_prompt(bank, bank.item(meta["item"]), cond, epoch=int(meta["epoch"]))
         out = state.output
         stop = getattr(out, "stop_reason", None)
-        parsed = parse_reply(out.completion if out else None, prompt.probe_ids,
-                             stop_reason={"max_tokens": "max_tokens", "model_length": "max_tokens",
-                                          "content_filter": "refusal"}.get(str(stop), "end"),
-                             features=prompt.features, require_hypothesis=cond.require_hypothesis)
-        answer = Answer(make_respondent("model", f"inspect/{state.model}/{cond.name}"), prompt.item,
-                        prompt.epoch, prompt.to_bank_sides(parsed.choices), parsed.hypothesis,
-                        parsed.confidence, parsed.status, parsed.rationale, prompt.stimulus,
-                        {"condition": cond.name, "lazy": parsed.lazy, "parse": parsed.reason})
+        parsed = parse_reply(
+            out.completion if out else None,
+            prompt.probe_ids,
+            stop_reason={
+                "max_tokens": "max_tokens",
+                "model_length": "max_tokens",
+                "content_filter": "refusal",
+            }.get(str(stop), "end"),
+            features=prompt.features,
+            require_hypothesis=cond.require_hypothesis,
+        )
+        answer = Answer(
+            make_respondent("model", f"inspect/{state.model}/{cond.name}"),
+            prompt.item,
+            prompt.epoch,
+            prompt.to_bank_sides(parsed.choices),
+            parsed.hypothesis,
+            parsed.confidence,
+            parsed.status,
+            parsed.rationale,
+            prompt.stimulus,
+            {"condition": cond.name, "lazy": parsed.lazy, "parse": parsed.reason},
+        )
         graded = grade(bank, [answer])
         value = float(graded.correct.mean()) if graded.n_rows else 0.0
-        return Score(value=value, answer=parsed.status.value, explanation=parsed.reason,
-                     metadata={"answer": answer.to_json()})
+        return Score(
+            value=value,
+            answer=parsed.status.value,
+            explanation=parsed.reason,
+            metadata={"answer": answer.to_json()},
+        )
 
     return score
 
 
 @task
-def hhvalues(bank: str, condition: str = "baseline", conditions: str | None = None,
-             epochs: int | None = None, limit: int | None = None) -> Task:
+def hhvalues(
+    bank: str,
+    condition: str = "baseline",
+    conditions: str | None = None,
+    epochs: int | None = None,
+    limit: int | None = None,
+) -> Task:
     """A bank under one condition of a conditions file, as an Inspect task."""
     conditions_path = conditions or os.fspath(DEFAULT_CONDITIONS)
     cond = select_conditions(load_conditions(conditions_path), [condition])[0]
     b = load_bank(bank)
     config = GenerateConfig(max_tokens=cond.max_tokens, temperature=cond.temperature)
-    return Task(dataset=MemoryDataset(make_samples(b, cond, epochs=epochs, limit=limit)),
-                solver=generate(), scorer=hhvalues_scorer(bank, condition, conditions_path),
-                config=config, name=f"hhvalues-{b.name}-{cond.name}")
+    return Task(
+        dataset=MemoryDataset(make_samples(b, cond, epochs=epochs, limit=limit)),
+        solver=generate(),
+        scorer=hhvalues_scorer(bank, condition, conditions_path),
+        config=config,
+        name=f"hhvalues-{b.name}-{cond.name}",
+    )
 
 
 def answers_from_inspect_log(path: str | os.PathLike[str]) -> list[Answer]:
@@ -127,15 +166,31 @@ def answers_from_inspect_log(path: str | os.PathLike[str]) -> list[Answer]:
     out = []
     for sample in log.samples or []:
         scores = sample.scores or {}
-        doc = next((s.metadata["answer"] for s in scores.values() if s.metadata and "answer" in s.metadata), None)
+        doc = next(
+            (
+                s.metadata["answer"]
+                for s in scores.values()
+                if s.metadata and "answer" in s.metadata
+            ),
+            None,
+        )
         if doc is not None:
             out.append(parse_answer(doc))
             continue
         meta = sample.metadata or {}
-        out.append(Answer(make_respondent("model", f"inspect/{model}/{meta.get('condition', '?')}"),
-                          str(meta.get("item", sample.id)), int(meta.get("epoch", 0)), {}, None, None,
-                          Status.ERROR, str(sample.error.message if sample.error else "not scored"),
-                          meta.get("stimulus")))
+        out.append(
+            Answer(
+                make_respondent("model", f"inspect/{model}/{meta.get('condition', '?')}"),
+                str(meta.get("item", sample.id)),
+                int(meta.get("epoch", 0)),
+                {},
+                None,
+                None,
+                Status.ERROR,
+                str(sample.error.message if sample.error else "not scored"),
+                meta.get("stimulus"),
+            )
+        )
     return out
 
 

@@ -21,7 +21,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.browser.harness import (  # noqa: E402
-    CHROMIUM, CHROMIUM_ARGS, AppServer, choose, click_key, keys, make_study, open_link, settle,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    AppServer,
+    choose,
+    click_key,
+    keys,
+    make_study,
+    open_link,
+    settle,
 )
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
@@ -32,8 +40,10 @@ def _shot(page, path: Path) -> None:  # type: ignore[no-untyped-def]
     its main block, so a full-page capture needs a viewport as tall as that block)."""
     page.screenshot(path=str(path))
     size = page.viewport_size
-    tall = page.evaluate("Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
-                         "[data-testid=stAppViewContainer]')].map(e => e.scrollHeight))")
+    tall = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], "
+        "[data-testid=stAppViewContainer]')].map(e => e.scrollHeight))"
+    )
     if tall > size["height"]:
         page.set_viewport_size({"width": size["width"], "height": int(tall)})
         settle(page)
@@ -77,9 +87,25 @@ def main() -> None:
         try:
             for size, (w, h) in SIZES.items():
                 link = subprocess.run(
-                    [sys.executable, "-m", "hhvalues.cli", "study", "invite", "--name", "bt",
-                     "--count", "1", "--base-url", server.url, "--db", url],
-                    check=True, capture_output=True, text=True).stdout.split()[0]
+                    [
+                        sys.executable,
+                        "-m",
+                        "hhvalues.cli",
+                        "study",
+                        "invite",
+                        "--name",
+                        "bt",
+                        "--count",
+                        "1",
+                        "--base-url",
+                        server.url,
+                        "--db",
+                        url,
+                    ],
+                    check=True,
+                    capture_output=True,
+                    text=True,
+                ).stdout.split()[0]
                 page = browser.new_page(viewport={"width": w, "height": h})
                 _participant(page, link, opts.out, size)
                 page.close()

@@ -12,8 +12,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_layers_hold():
     exe = shutil.which("lint-imports") or str(Path(sys.executable).parent / "lint-imports")
-    proc = subprocess.run([exe, "--no-cache", str(ROOT / "pyproject.toml")], cwd=ROOT,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [exe, "--no-cache", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "BROKEN" not in proc.stdout
 
@@ -26,19 +31,35 @@ def test_core_exports_exist_and_are_sorted():
 
 
 def test_core_does_not_import_app_libraries():
-    code = ("import sys, hhvalues.core, hhvalues.core.render, hhvalues.core.scoring; "
-            "bad = [m for m in ('streamlit', 'sqlmodel', 'sqlalchemy', 'pandas', 'anthropic', 'openai') "
-            "if m in sys.modules]; print(','.join(bad))")
+    code = (
+        "import sys, hhvalues.core, hhvalues.core.render, hhvalues.core.scoring; "
+        "bad = [m for m in ('streamlit', 'sqlmodel', 'sqlalchemy', 'pandas', 'anthropic', 'openai') "
+        "if m in sys.modules]; print(','.join(bad))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
 
 
 def test_postgres_cases_carry_the_postgres_marker():
     """``-m "not postgres"`` leaves out every PostgreSQL case (and keeps the SQLite ones)."""
-    proc = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q",
-                           "-p", "no:cacheprovider", "-m", "not postgres",
-                           "tests/integration/store"], cwd=ROOT, capture_output=True, text=True,
-                          check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "--collect-only",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-m",
+            "not postgres",
+            "tests/integration/store",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     ids = [line for line in proc.stdout.splitlines() if "::" in line]
     assert proc.returncode == 0 and ids, proc.stdout + proc.stderr
     assert any("[sqlite" in i for i in ids) and not any("[postgres" in i for i in ids)

@@ -27,8 +27,11 @@ from hhvalues.errors import HHValuesError
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI and return its exit status."""
     try:
-        result = cli.main(args=list(argv) if argv is not None else None, prog_name="hhvalues",
-                          standalone_mode=False)
+        result = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="hhvalues",
+            standalone_mode=False,
+        )
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.ClickException as exc:

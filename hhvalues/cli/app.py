@@ -17,8 +17,13 @@ if TYPE_CHECKING:
 # The store (SQLAlchemy, Alembic) is imported inside the commands: every other command, and
 # `hhvalues --help`, starts without it.
 
-DB_OPTION = click.option("--db", "db_url", default=None, metavar="URL",
-                         help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
+DB_OPTION = click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).",
+)
 """The ``--db`` option of every command that uses the database."""
 
 

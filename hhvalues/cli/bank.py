@@ -29,27 +29,50 @@ def bank() -> None:
 @bank.command()
 @click.option("--seed", type=int, required=True, help="Generator seed; same arguments, same bytes.")
 @click.option("--items", type=click.IntRange(0), required=True, help="Number of test items.")
-@click.option("--train", type=click.IntRange(0), default=0, show_default=True, help="Training items.")
+@click.option(
+    "--train", type=click.IntRange(0), default=0, show_default=True, help="Training items."
+)
 @click.option("--catch", type=click.IntRange(0), default=0, show_default=True, help="Catch items.")
 @click.option("--features", type=click.IntRange(2, 12), default=4, show_default=True)
 @click.option("--size", type=click.IntRange(5, 12), default=7, show_default=True, help="Grid side.")
 @click.option("--name", default="", help="Bank name (default generated-<seed>).")
-@click.option("--candidates", type=click.IntRange(1, 50), default=6, show_default=True,
-              help="Candidate worlds per demonstration; the most informative is kept (1: none chosen).")
+@click.option(
+    "--candidates",
+    type=click.IntRange(1, 50),
+    default=6,
+    show_default=True,
+    help="Candidate worlds per demonstration; the most informative is kept (1: none chosen).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
-def generate(seed: int, items: int, train: int, catch: int, features: int, size: int, name: str,
-             candidates: int, out: Path) -> None:
+def generate(
+    seed: int,
+    items: int,
+    train: int,
+    catch: int,
+    features: int,
+    size: int,
+    name: str,
+    candidates: int,
+    out: Path,
+) -> None:
     """Generate a bank of informative worlds, simulated walks and probes (format 2)."""
     from tqdm import tqdm
 
     try:
-        cfg = GenerateConfig(seed=seed, items=items, train=train, catch=catch, features=features,
-                             size=size, name=name, candidates=candidates)
+        cfg = GenerateConfig(
+            seed=seed,
+            items=items,
+            train=train,
+            catch=catch,
+            features=features,
+            size=size,
+            name=name,
+            candidates=candidates,
+        )
     except ValueError as exc:
         raise InputError(str(exc)) from None
     total = items + train + catch
-    with tqdm(total=total, desc="items", unit="item", file=sys.stderr,
-              disable=None) as bar:
+    with tqdm(total=total, desc="items", unit="item", file=sys.stderr, disable=None) as bar:
         result = generate_bank(cfg, progress=lambda done, _total: bar.update(done - bar.n))
     write_bank(result, out)
     click.echo(f"wrote {out}: {len(result.items)} items, hash {result.content_hash[:16]}", err=True)
@@ -85,22 +108,35 @@ def info(path: Path, as_json: bool) -> None:
     click.echo(f"hash      {summary['content_hash']}")
     click.echo(f"truth     {'included' if b.has_truth else 'absent (public copy)'}")
     click.echo("items     " + ", ".join(f"{k} {v}" for k, v in summary["items"].items()))
-    click.echo("features  " + ", ".join(
-        f"{f.label} [{f.symbol}]{' (destination)' if f.terminal else ''}" for f in b.features))
+    click.echo(
+        "features  "
+        + ", ".join(
+            f"{f.label} [{f.symbol}]{' (destination)' if f.terminal else ''}" for f in b.features
+        )
+    )
     click.echo(f"format    {b.model.format}")
-    click.echo(f"model     {b.model.planner.value} planner, horizon {b.model.horizon}, "
-               f"step cost {b.step_cost:g}, lapse {b.model.lapse:g}, "
-               f"rationality {list(b.model.rationality_levels)}")
-    click.echo("levels    " + "; ".join(
-        f"{f.id} {list(lv)}" for f, lv in zip(b.features, b.model.levels(b.features), strict=True)))
+    click.echo(
+        f"model     {b.model.planner.value} planner, horizon {b.model.horizon}, "
+        f"step cost {b.step_cost:g}, lapse {b.model.lapse:g}, "
+        f"rationality {list(b.model.rationality_levels)}"
+    )
+    click.echo(
+        "levels    "
+        + "; ".join(
+            f"{f.id} {list(lv)}"
+            for f, lv in zip(b.features, b.model.levels(b.features), strict=True)
+        )
+    )
     click.echo("probes    " + ", ".join(f"{k} {v}" for k, v in summary["probe_types"].items()))
     click.echo("difficulty " + ", ".join(f"{k} {v}" for k, v in summary["difficulty"].items()))
     if summary["share_A"] is not None:
         click.echo(f"correct A {summary['share_A']:.1%} of probes")
     if summary["ceiling_realised"] is not None:
-        click.echo(f"ceiling   realised {summary['ceiling_realised']:.1%}, expected "
-                   f"{summary['ceiling_expected']:.1%} (test items; `bank audit` checks that "
-                   "the two agree)")
+        click.echo(
+            f"ceiling   realised {summary['ceiling_realised']:.1%}, expected "
+            f"{summary['ceiling_expected']:.1%} (test items; `bank audit` checks that "
+            "the two agree)"
+        )
 
 
 @bank.command()
@@ -111,8 +147,13 @@ def audit(path: Path, as_json: bool) -> None:
     from tqdm import tqdm
 
     b = load_valid_bank(path)
-    with tqdm(total=len(b.by_split(Split.TEST)), desc="auditing", unit="item", file=sys.stderr,
-              disable=None) as bar:
+    with tqdm(
+        total=len(b.by_split(Split.TEST)),
+        desc="auditing",
+        unit="item",
+        file=sys.stderr,
+        disable=None,
+    ) as bar:
         try:
             report = audit_bank(b, progress=lambda done, _total: bar.update(done - bar.n))
         except BankError as exc:
@@ -143,15 +184,22 @@ def bank_summary(b: Bank) -> BankSummary:
     probes = [(it, p) for it in b.items for p in it.probes]
     test = [(it, p) for it, p in probes if it.split is Split.TEST]
     answers = [it.truth.answers[p.id] for it, p in probes if it.truth is not None]
-    ideal = [(it.truth.ideal[p.id] >= 0.5) == (it.truth.answers[p.id] == "A")
-             for it, p in test if it.truth is not None and p.id in it.truth.ideal]
+    ideal = [
+        (it.truth.ideal[p.id] >= 0.5) == (it.truth.answers[p.id] == "A")
+        for it, p in test
+        if it.truth is not None and p.id in it.truth.ideal
+    ]
     qs = [p.q for _, p in test if p.q is not None]
     return {
-        "name": b.name, "version": b.version, "content_hash": b.content_hash,
+        "name": b.name,
+        "version": b.version,
+        "content_hash": b.content_hash,
         "items": {s.value: len(b.by_split(s)) for s in Split},
         "features": [f.id for f in b.features],
         "probe_types": dict(Counter(p.kind.value for _, p in probes)),
-        "difficulty": dict(Counter(p.difficulty.value if p.difficulty else "unknown" for _, p in test)),
+        "difficulty": dict(
+            Counter(p.difficulty.value if p.difficulty else "unknown" for _, p in test)
+        ),
         "share_A": (answers.count("A") / len(answers)) if answers else None,
         "ceiling_realised": float(np.mean(ideal)) if ideal else None,
         "ceiling_expected": float(np.mean(qs)) if qs else None,

@@ -17,8 +17,13 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--db", "db_url", default=None, metavar="URL",
-              help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).")
+@click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).",
+)
 def upgrade_cmd(db_url: str | None) -> None:
     """Apply every pending Alembic migration (a new or older database alike)."""
     from hhvalues.store.db import current_revision, make_engine, resolve_url, upgrade

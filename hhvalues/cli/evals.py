@@ -35,23 +35,54 @@ def _providers() -> list[str]:
 
 def _run_options(f: Any) -> Any:
     opts = [
-        click.option("--bank", "bank_path", type=click.Path(dir_okay=False, path_type=Path), required=True),
+        click.option(
+            "--bank", "bank_path", type=click.Path(dir_okay=False, path_type=Path), required=True
+        ),
         click.option("--provider", type=LazyChoice(_providers), required=True),
         click.option("--model", required=True, help="Model name as the provider knows it."),
-        click.option("--conditions", "conditions_path", type=click.Path(dir_okay=False, path_type=Path),
-                     required=True, help="Conditions TOML (e.g. conditions/published-study.toml)."),
-        click.option("--condition", "names", multiple=True, help="Only these conditions (repeatable)."),
-        click.option("--epochs", type=click.IntRange(1), default=None, help="Override every condition's epochs."),
-        click.option("--limit", type=click.IntRange(1), default=None, help="Only the first N items."),
-        click.option("--base-url", default=None, help="Endpoint (else the SDK's default or its env var)."),
-        click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Answers JSONL (default runs/<provider>_<model>.jsonl); also the resume log."),
-        click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Response cache (default $HHVALUES_CACHE_DIR or ~/.cache/hhvalues/responses)."),
+        click.option(
+            "--conditions",
+            "conditions_path",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=True,
+            help="Conditions TOML (e.g. conditions/published-study.toml).",
+        ),
+        click.option(
+            "--condition", "names", multiple=True, help="Only these conditions (repeatable)."
+        ),
+        click.option(
+            "--epochs",
+            type=click.IntRange(1),
+            default=None,
+            help="Override every condition's epochs.",
+        ),
+        click.option(
+            "--limit", type=click.IntRange(1), default=None, help="Only the first N items."
+        ),
+        click.option(
+            "--base-url", default=None, help="Endpoint (else the SDK's default or its env var)."
+        ),
+        click.option(
+            "--out",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="Answers JSONL (default runs/<provider>_<model>.jsonl); also the resume log.",
+        ),
+        click.option(
+            "--cache-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=None,
+            help="Response cache (default $HHVALUES_CACHE_DIR or ~/.cache/hhvalues/responses).",
+        ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache."),
-        click.option("--database-url", default=None,
-                     help="Also write answers to this store (default $HHVALUES_DATABASE_URL if set)."),
-        click.option("--no-store", is_flag=True, help="Write the JSONL only, even if a database is set."),
+        click.option(
+            "--database-url",
+            default=None,
+            help="Also write answers to this store (default $HHVALUES_DATABASE_URL if set).",
+        ),
+        click.option(
+            "--no-store", is_flag=True, help="Write the JSONL only, even if a database is set."
+        ),
     ]
     for opt in reversed(opts):
         f = opt(f)
@@ -78,25 +109,65 @@ def _default_out(provider: str, model: str, out: Path | None) -> Path:
 
 @cli.command("eval")
 @_run_options
-@click.option("--concurrency", type=click.IntRange(1, 1024), default=8, show_default=True,
-              help="Upper bound of the adaptive concurrency limit.")
-@click.option("--dry-run", is_flag=True, help="Print the exact prompts and image paths; send nothing.")
-@click.option("--retry-errors", is_flag=True, help="Ask again where an earlier run recorded an error.")
-@click.option("--timeout", type=click.FloatRange(0.1), default=120.0, show_default=True,
-              help="Seconds per request.")
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1024),
+    default=8,
+    show_default=True,
+    help="Upper bound of the adaptive concurrency limit.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Print the exact prompts and image paths; send nothing."
+)
+@click.option(
+    "--retry-errors", is_flag=True, help="Ask again where an earlier run recorded an error."
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(0.1),
+    default=120.0,
+    show_default=True,
+    help="Seconds per request.",
+)
 @click.option("--max-attempts", type=click.IntRange(1), default=6, show_default=True)
-@click.option("--backoff", type=click.FloatRange(0.0), default=1.0, show_default=True,
-              help="First backoff in seconds (doubles per attempt) when no Retry-After is given.")
-@click.option("--price-in", type=float, default=None, help="USD per million input tokens (cost display).")
+@click.option(
+    "--backoff",
+    type=click.FloatRange(0.0),
+    default=1.0,
+    show_default=True,
+    help="First backoff in seconds (doubles per attempt) when no Retry-After is given.",
+)
+@click.option(
+    "--price-in", type=float, default=None, help="USD per million input tokens (cost display)."
+)
 @click.option("--price-out", type=float, default=None, help="USD per million output tokens.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, names: tuple[str, ...],
-          epochs: int | None, limit: int | None, base_url: str | None, out: Path | None,
-          cache_dir: Path | None, no_cache: bool, database_url: str | None, no_store: bool,
-          concurrency: int, dry_run: bool, retry_errors: bool,
-          timeout: float, max_attempts: int, backoff: float, price_in: float | None,
-          price_out: float | None, no_progress: bool, as_json: bool) -> None:
+def eval_(
+    bank_path: Path,
+    provider: str,
+    model: str,
+    conditions_path: Path,
+    names: tuple[str, ...],
+    epochs: int | None,
+    limit: int | None,
+    base_url: str | None,
+    out: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    database_url: str | None,
+    no_store: bool,
+    concurrency: int,
+    dry_run: bool,
+    retry_errors: bool,
+    timeout: float,
+    max_attempts: int,
+    backoff: float,
+    price_in: float | None,
+    price_out: float | None,
+    no_progress: bool,
+    as_json: bool,
+) -> None:
     """Ask a model every item under every condition; resumable, graded by the scoring core."""
     from hhvalues.evals.conditions import load_conditions, select_conditions
     from hhvalues.evals.runner import RunConfig, run_eval
@@ -104,34 +175,74 @@ def eval_(bank_path: Path, provider: str, model: str, conditions_path: Path, nam
 
     bank = load_valid_bank(bank_path)
     conditions = select_conditions(load_conditions(conditions_path), list(names))
-    config = RunConfig(provider=provider, model=model, out=_default_out(provider, model, out),
-                       base_url=base_url, concurrency=concurrency, epochs=epochs, limit=limit,
-                       timeout=timeout, max_attempts=max_attempts, backoff_base=backoff,
-                       retry_errors=retry_errors, cache_dir=_cache_dir(cache_dir, no_cache),
-                       price_in=price_in, price_out=price_out, progress=not no_progress)
+    config = RunConfig(
+        provider=provider,
+        model=model,
+        out=_default_out(provider, model, out),
+        base_url=base_url,
+        concurrency=concurrency,
+        epochs=epochs,
+        limit=limit,
+        timeout=timeout,
+        max_attempts=max_attempts,
+        backoff_base=backoff,
+        retry_errors=retry_errors,
+        cache_dir=_cache_dir(cache_dir, no_cache),
+        price_in=price_in,
+        price_out=price_out,
+        progress=not no_progress,
+    )
     if dry_run:
         do_dry_run(bank, conditions, config, sys.stdout)
         return
     sinks = _sink_factory(bank, database_url, no_store)
     summary = asyncio.run(run_eval(bank, conditions, config, sink_factory=sinks))
     report = run_report(bank, config.out, list(summary.counts))
-    report.update({"calls": summary.calls, "cached": summary.cached, "skipped": summary.skipped,
-                   "model_ids": sorted(summary.model_ids), "answers": str(config.out)})
+    report.update(
+        {
+            "calls": summary.calls,
+            "cached": summary.cached,
+            "skipped": summary.skipped,
+            "model_ids": sorted(summary.model_ids),
+            "answers": str(config.out),
+        }
+    )
     _print_report(report, as_json)
 
 
 @cli.command("eval-batch")
 @_run_options
-@click.option("--poll", type=click.FloatRange(0.0), default=30.0, show_default=True,
-              help="Seconds between status checks.")
+@click.option(
+    "--poll",
+    type=click.FloatRange(0.0),
+    default=30.0,
+    show_default=True,
+    help="Seconds between status checks.",
+)
 @click.option("--no-wait", is_flag=True, help="Submit and exit; run again to collect.")
-@click.option("--retry-errors", is_flag=True, help="Ask again where an earlier run recorded an error.")
+@click.option(
+    "--retry-errors", is_flag=True, help="Ask again where an earlier run recorded an error."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path,
-               names: tuple[str, ...], epochs: int | None, limit: int | None, base_url: str | None,
-               out: Path | None, cache_dir: Path | None, no_cache: bool, database_url: str | None,
-               no_store: bool, poll: float, no_wait: bool,
-               retry_errors: bool, as_json: bool) -> None:
+def eval_batch(
+    bank_path: Path,
+    provider: str,
+    model: str,
+    conditions_path: Path,
+    names: tuple[str, ...],
+    epochs: int | None,
+    limit: int | None,
+    base_url: str | None,
+    out: Path | None,
+    cache_dir: Path | None,
+    no_cache: bool,
+    database_url: str | None,
+    no_store: bool,
+    poll: float,
+    no_wait: bool,
+    retry_errors: bool,
+    as_json: bool,
+) -> None:
     """Like ``eval`` through the providers' batch APIs (half price); resumable; no response cache."""
     from hhvalues.evals.batch import run_batch
     from hhvalues.evals.conditions import load_conditions, select_conditions
@@ -139,15 +250,31 @@ def eval_batch(bank_path: Path, provider: str, model: str, conditions_path: Path
 
     bank = load_valid_bank(bank_path)
     conditions = select_conditions(load_conditions(conditions_path), list(names))
-    config = RunConfig(provider=provider, model=model, out=_default_out(provider, model, out),
-                       base_url=base_url, epochs=epochs, limit=limit, retry_errors=retry_errors,
-                       cache_dir=None, progress=False)
+    config = RunConfig(
+        provider=provider,
+        model=model,
+        out=_default_out(provider, model, out),
+        base_url=base_url,
+        epochs=epochs,
+        limit=limit,
+        retry_errors=retry_errors,
+        cache_dir=None,
+        progress=False,
+    )
     sinks = _sink_factory(bank, database_url, no_store)
-    summary = asyncio.run(run_batch(bank, conditions, config, poll_seconds=poll, wait=not no_wait,
-                                    sink_factory=sinks))
+    summary = asyncio.run(
+        run_batch(bank, conditions, config, poll_seconds=poll, wait=not no_wait, sink_factory=sinks)
+    )
     report = run_report(bank, config.out, list(summary.counts))
-    report.update({"calls": summary.calls, "cached": 0, "skipped": summary.skipped,
-                   "model_ids": sorted(summary.model_ids), "answers": str(config.out)})
+    report.update(
+        {
+            "calls": summary.calls,
+            "cached": 0,
+            "skipped": summary.skipped,
+            "model_ids": sorted(summary.model_ids),
+            "answers": str(config.out),
+        }
+    )
     _print_report(report, as_json)
 
 
@@ -162,16 +289,24 @@ def run_report(bank: Bank, answers: Path, respondents: list[str]) -> dict[str, A
             counts[a.respondent][a.status.value] += 1
             lazy[a.respondent] += bool(a.extra.get("lazy"))
     rows: dict[str, dict[str, Any]] = {
-        r: {"respondent": r, "status_counts": dict(c), "lazy": lazy[r]} for r, c in counts.items()}
+        r: {"respondent": r, "status_counts": dict(c), "lazy": lazy[r]} for r, c in counts.items()
+    }
     if bank.has_truth and rows:
         from hhvalues.core.scoring import grade_files, score
 
         graded = grade_files(bank, [answers], allow_empty=True).select(respondents=respondents)
         for row in score(graded, n_boot=1000).rows:
             if row.respondent in rows:
-                rows[row.respondent].update({
-                    "accuracy": row.accuracy, "ci_low": row.ci_low, "ci_high": row.ci_high,
-                    "accuracy_ok": row.accuracy_ok, "n_items": row.n_items, "n_probes": row.n_probes})
+                rows[row.respondent].update(
+                    {
+                        "accuracy": row.accuracy,
+                        "ci_low": row.ci_low,
+                        "ci_high": row.ci_high,
+                        "accuracy_ok": row.accuracy_ok,
+                        "n_items": row.n_items,
+                        "n_probes": row.n_probes,
+                    }
+                )
     return {"respondents": list(rows.values())}
 
 
@@ -179,16 +314,22 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(report, indent=1, default=str))
         return
+
     def pct(x: Any) -> str:
         return "   -  " if x is None else f"{100 * x:5.1f}%"
+
     click.echo(f"{'respondent':<48} {'acc':>6} {'acc ok':>6}  statuses")
     for r in report["respondents"]:
         st = " ".join(f"{k}={v}" for k, v in sorted(r["status_counts"].items()))
-        click.echo(f"{r['respondent']:<48} {pct(r.get('accuracy'))} {pct(r.get('accuracy_ok'))}  "
-                   f"{st} lazy={r['lazy']}")
-    click.echo(f"calls {report['calls']}, cached {report['cached']}, already done {report['skipped']}; "
-               f"model ids {', '.join(report['model_ids']) or '-'}; answers in {report['answers']}",
-               err=True)
+        click.echo(
+            f"{r['respondent']:<48} {pct(r.get('accuracy'))} {pct(r.get('accuracy_ok'))}  "
+            f"{st} lazy={r['lazy']}"
+        )
+    click.echo(
+        f"calls {report['calls']}, cached {report['cached']}, already done {report['skipped']}; "
+        f"model ids {', '.join(report['model_ids']) or '-'}; answers in {report['answers']}",
+        err=True,
+    )
 
 
 def _require(cond: bool, message: str) -> None:
@@ -198,17 +339,36 @@ def _require(cond: bool, message: str) -> None:
 
 @cli.command()
 @click.option("--bank", "bank_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
-@click.option("--answers", "answer_paths", type=click.Path(dir_okay=False, path_type=Path),
-              multiple=True, required=True, help="Answers JSONL (repeatable).")
+@click.option(
+    "--answers",
+    "answer_paths",
+    type=click.Path(dir_okay=False, path_type=Path),
+    multiple=True,
+    required=True,
+    help="Answers JSONL (repeatable).",
+)
 @click.option("--baseline", required=True, help="Condition every other condition is compared with.")
-@click.option("--split", "splits", multiple=True, default=("test",), show_default=True,
-              type=click.Choice(["train", "test", "catch"]),
-              help="Compare on items of this split (repeatable); headline accuracy is on test.")
+@click.option(
+    "--split",
+    "splits",
+    multiple=True,
+    default=("test",),
+    show_default=True,
+    type=click.Choice(["train", "test", "catch"]),
+    help="Compare on items of this split (repeatable); headline accuracy is on test.",
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n-boot", type=click.IntRange(100), default=2000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-def ablations(bank_path: Path, answer_paths: tuple[Path, ...], baseline: str,
-              splits: tuple[str, ...], seed: int, n_boot: int, as_json: bool) -> None:
+def ablations(
+    bank_path: Path,
+    answer_paths: tuple[Path, ...],
+    baseline: str,
+    splits: tuple[str, ...],
+    seed: int,
+    n_boot: int,
+    as_json: bool,
+) -> None:
     """Every condition against the baseline: paired, McNemar, Holm; power by epochs.
 
     On the test split by default, so the numbers equal the console's Results page.

@@ -35,16 +35,16 @@ class _Limited(click.ParamType):  # type: ignore[type-arg]
         limit = self._limits()[self._field]
         return f"{'INTEGER' if limit.integer else 'FLOAT'} RANGE"
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         limit = self._limits()[self._field]
         try:
             number = int(value) if limit.integer else float(value)
         except (TypeError, ValueError):
             self.fail(f"{value!r} is not a valid {self.name}.", param, ctx)
         if not limit.low <= number <= limit.high:
-            self.fail(f"{number:g} is not in the range {limit.low:g}<=x<={limit.high:g}.",
-                      param, ctx)
+            self.fail(
+                f"{number:g} is not in the range {limit.low:g}<=x<={limit.high:g}.", param, ctx
+            )
         return number
 
 
@@ -78,57 +78,129 @@ def study() -> None:
 
 
 @study.command("create")
-@click.option("--bank", "bank_path", type=click.Path(path_type=Path), required=True,
-              help="The full bank (with truth); it is validated and imported.")
+@click.option(
+    "--bank",
+    "bank_path",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="The full bank (with truth); it is validated and imported.",
+)
 @click.option("--name", "slug", required=True, help="Study name used in links (a-z, 0-9, -, _).")
-@click.option("--items", type=_Limited(_study_limits, "items"), default=None,
-              help="Test items per participant (default: all).")
+@click.option(
+    "--items",
+    type=_Limited(_study_limits, "items"),
+    default=None,
+    help="Test items per participant (default: all).",
+)
 @click.option("--train", type=_Limited(_study_limits, "train"), default=0, show_default=True)
 @click.option("--catch", type=_Limited(_study_limits, "catch"), default=0, show_default=True)
-@click.option("--item-seconds", type=_Limited(_study_limits, "item_seconds"), default=120.0,
-              show_default=True)
-@click.option("--session-minutes", type=_Limited(_study_limits, "session_minutes"), default=60.0,
-              show_default=True)
-@click.option("--mode", type=LazyChoice(_modes), default="probes",
-              show_default=True)
-@click.option("--seed", type=_Limited(_study_limits, "seed"), default=0, show_default=True,
-              help="Item order / A/B seed.")
-@click.option("--kind", type=LazyChoice(_kinds), default="answer",
-              show_default=True, help="answer: people answer items; demonstrate: people walk worlds "
-              "under assigned values (issue 6; see --instruction, --practice, --worlds).")
-@click.option("--instruction", type=click.Choice(["do", "teach", "balanced"]), default="balanced",
-              show_default=True, help="demonstrate: 'do' (collect points), 'teach' (show an observer "
-              "what you value) or balanced across participants.")
-@click.option("--practice", type=_Limited(_demo_limits, "practice"), default=1, show_default=True,
-              help="demonstrate: practice worlds per participant.")
-@click.option("--worlds", type=_Limited(_demo_limits, "worlds"), default=3, show_default=True,
-              help="demonstrate: recorded worlds per participant.")
-@click.option("--walk-seconds", type=_Limited(_demo_limits, "walk_seconds"), default=300.0,
-              show_default=True, help="demonstrate: time limit of one walk.")
+@click.option(
+    "--item-seconds", type=_Limited(_study_limits, "item_seconds"), default=120.0, show_default=True
+)
+@click.option(
+    "--session-minutes",
+    type=_Limited(_study_limits, "session_minutes"),
+    default=60.0,
+    show_default=True,
+)
+@click.option("--mode", type=LazyChoice(_modes), default="probes", show_default=True)
+@click.option(
+    "--seed",
+    type=_Limited(_study_limits, "seed"),
+    default=0,
+    show_default=True,
+    help="Item order / A/B seed.",
+)
+@click.option(
+    "--kind",
+    type=LazyChoice(_kinds),
+    default="answer",
+    show_default=True,
+    help="answer: people answer items; demonstrate: people walk worlds "
+    "under assigned values (issue 6; see --instruction, --practice, --worlds).",
+)
+@click.option(
+    "--instruction",
+    type=click.Choice(["do", "teach", "balanced"]),
+    default="balanced",
+    show_default=True,
+    help="demonstrate: 'do' (collect points), 'teach' (show an observer "
+    "what you value) or balanced across participants.",
+)
+@click.option(
+    "--practice",
+    type=_Limited(_demo_limits, "practice"),
+    default=1,
+    show_default=True,
+    help="demonstrate: practice worlds per participant.",
+)
+@click.option(
+    "--worlds",
+    type=_Limited(_demo_limits, "worlds"),
+    default=3,
+    show_default=True,
+    help="demonstrate: recorded worlds per participant.",
+)
+@click.option(
+    "--walk-seconds",
+    type=_Limited(_demo_limits, "walk_seconds"),
+    default=300.0,
+    show_default=True,
+    help="demonstrate: time limit of one walk.",
+)
 @DB_OPTION
-def create_cmd(bank_path: Path, slug: str, items: int | None, train: int, catch: int,
-               item_seconds: float, session_minutes: float, mode: str, seed: int, kind: str,
-               instruction: str, practice: int, worlds: int, walk_seconds: float,
-               db_url: str | None) -> None:
+def create_cmd(
+    bank_path: Path,
+    slug: str,
+    items: int | None,
+    train: int,
+    catch: int,
+    item_seconds: float,
+    session_minutes: float,
+    mode: str,
+    seed: int,
+    kind: str,
+    instruction: str,
+    practice: int,
+    worlds: int,
+    walk_seconds: float,
+    db_url: str | None,
+) -> None:
     """Import a bank and create an open study on it."""
     from hhvalues.core.validate import load_valid_bank
     from hhvalues.store.db import store_bank
     from hhvalues.store.studies import Mode, StudyConfig, StudyKind, create_study
 
     bank = load_valid_bank(bank_path)
-    config = StudyConfig(items=items, train=train, catch=catch, item_seconds=item_seconds,
-                         session_minutes=session_minutes, mode=Mode(mode), seed=seed)
+    config = StudyConfig(
+        items=items,
+        train=train,
+        catch=catch,
+        item_seconds=item_seconds,
+        session_minutes=session_minutes,
+        mode=Mode(mode),
+        seed=seed,
+    )
     if kind == StudyKind.DEMONSTRATE.value:  # issue 6: the bank supplies features, prior and worlds
         from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
     with database(db_url) as engine:
         info = store_bank(engine, bank, now=now, actor="cli", action="bank_import")
-        created = create_study(engine, slug=slug, bank_id=info.id, config=config, now=now,
-                               kind=StudyKind(kind), actor="cli")
+        created = create_study(
+            engine,
+            slug=slug,
+            bank_id=info.id,
+            config=config,
+            now=now,
+            kind=StudyKind(kind),
+            actor="cli",
+        )
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
-    click.echo(f"created {what} {created.slug} on bank {info.name} v{info.version} "
-               f"({info.content_hash[:12]}); completion code {created.config.completion_code}")
+    click.echo(
+        f"created {what} {created.slug} on bank {info.name} v{info.version} "
+        f"({info.content_hash[:12]}); completion code {created.config.completion_code}"
+    )
 
 
 @study.command("invite")
@@ -160,8 +232,10 @@ def list_cmd(db_url: str | None) -> None:
         click.echo("no studies (create one with: hhvalues study create --bank PATH --name NAME)")
     for s in studies:
         states = ", ".join(f"{k} {v}" for k, v in s.participants.items() if v) or "no participants"
-        click.echo(f"{s.slug}\t{s.status}\t{s.bank.name} v{s.bank.version} "
-                   f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}")
+        click.echo(
+            f"{s.slug}\t{s.status}\t{s.bank.name} v{s.bank.version} "
+            f"({s.bank.content_hash[:12]})\tconfig v{s.config_version}\t{states}"
+        )
 
 
 class _ExportFormatOption(click.Option):
@@ -182,8 +256,14 @@ def _export_formats() -> list[str]:
 
 @cli.command("export")
 @click.option("--study", "slug", required=True)
-@click.option("--format", "fmt", cls=_ExportFormatOption, type=LazyChoice(_export_formats),
-              default="jsonl", show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    cls=_ExportFormatOption,
+    type=LazyChoice(_export_formats),
+    default="jsonl",
+    show_default=True,
+)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @DB_OPTION
 def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
@@ -196,5 +276,6 @@ def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
     with database(db_url) as engine:
         written = write_export(engine, slug, fmt, out, actor="cli", now=now)
     what = EXPORTS[ExportFormat(fmt)].counts
-    click.echo(f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})",
-               err=True)
+    click.echo(
+        f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})", err=True
+    )

@@ -26,8 +26,12 @@ def _read_password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-_STDIN = click.option("--password-stdin", "from_stdin", is_flag=True,
-                      help="Read the password from the first line of standard input.")
+_STDIN = click.option(
+    "--password-stdin",
+    "from_stdin",
+    is_flag=True,
+    help="Read the password from the first line of standard input.",
+)
 
 
 @cli.group()
@@ -61,9 +65,15 @@ def list_cmd(db_url: str | None) -> None:
     if not users:
         click.echo("no users (create an admin with: hhvalues user add NAME --role admin)")
     for u in users:
-        state = "disabled" if u.disabled else (
-            f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-            if u.locked_until and u.locked_until > now() else "active")
+        state = (
+            "disabled"
+            if u.disabled
+            else (
+                f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
+                if u.locked_until and u.locked_until > now()
+                else "active"
+            )
+        )
         last = f"{u.last_login_at:%Y-%m-%d %H:%M} UTC" if u.last_login_at else "never"
         click.echo(f"{u.name}\t{u.role.value}\t{state}\tlast login {last}")
 

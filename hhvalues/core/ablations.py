@@ -67,8 +67,14 @@ def condition_of(respondent: str) -> tuple[str, str]:
     return head, cond
 
 
-def ablation_reports(graded: Graded, baseline: str, *, seed: int = 0, n_boot: int = 2000,
-                     epochs: Sequence[int] = DEFAULT_EPOCHS) -> list[AblationReport]:
+def ablation_reports(
+    graded: Graded,
+    baseline: str,
+    *,
+    seed: int = 0,
+    n_boot: int = 2000,
+    epochs: Sequence[int] = DEFAULT_EPOCHS,
+) -> list[AblationReport]:
     """A report per model that has answers under ``baseline``; AnswersError when none does."""
     by_model: dict[str, list[str]] = {}
     for r in graded.respondents:
@@ -83,8 +89,11 @@ def ablation_reports(graded: Graded, baseline: str, *, seed: int = 0, n_boot: in
         others = [m for m in members if m != base]
         comps = compare_many(graded, base, others, seed=seed, n_boot=n_boot) if others else []
         rho, n_probes = epoch_correlation(graded, base)
-        reports.append(AblationReport(model, baseline, tuple(comps), rho, n_probes,
-                                      power_table(n_probes, rho, epochs)))
+        reports.append(
+            AblationReport(
+                model, baseline, tuple(comps), rho, n_probes, power_table(n_probes, rho, epochs)
+            )
+        )
     if not reports:
         raise AnswersError(f"no model respondent has answers under baseline condition {baseline!r}")
     return reports
@@ -108,8 +117,9 @@ def epoch_correlation(graded: Graded, respondent: str) -> tuple[float, int]:
     return rho, int(probes.size)
 
 
-def power_table(n_probes: int, rho: float,
-                epochs: Sequence[int] = DEFAULT_EPOCHS) -> tuple[PowerRow, ...]:
+def power_table(
+    n_probes: int, rho: float, epochs: Sequence[int] = DEFAULT_EPOCHS
+) -> tuple[PowerRow, ...]:
     """MDE at 80% power for each number of epochs (see the module docstring)."""
     rows = []
     r = 1.0 if not math.isfinite(rho) else rho
@@ -122,20 +132,36 @@ def power_table(n_probes: int, rho: float,
 
 def reports_to_json(reports: Sequence[AblationReport]) -> dict[str, Any]:
     """Plain JSON of the reports."""
+
     def num(x: float) -> float | None:
         return round(x, 6) if math.isfinite(x) else None
 
-    return {"reports": [{
-        "model": rep.model, "baseline": rep.baseline, "rho": num(rep.rho),
-        "n_probes": rep.n_probes,
-        "comparisons": [comparison_to_json(c) for c in rep.comparisons],
-        "power": [{"epochs": p.epochs, "n_effective": num(p.n_effective),
-                   "mde_vs_chance": num(p.mde_vs_chance), "mde_paired": num(p.mde_paired)}
-                  for p in rep.power]} for rep in reports]}
+    return {
+        "reports": [
+            {
+                "model": rep.model,
+                "baseline": rep.baseline,
+                "rho": num(rep.rho),
+                "n_probes": rep.n_probes,
+                "comparisons": [comparison_to_json(c) for c in rep.comparisons],
+                "power": [
+                    {
+                        "epochs": p.epochs,
+                        "n_effective": num(p.n_effective),
+                        "mde_vs_chance": num(p.mde_vs_chance),
+                        "mde_paired": num(p.mde_paired),
+                    }
+                    for p in rep.power
+                ],
+            }
+            for rep in reports
+        ]
+    }
 
 
 def format_reports(reports: Sequence[AblationReport]) -> str:
     """A readable table per model."""
+
     def pct(x: float | None, signed: bool = False) -> str:
         if x is None or not math.isfinite(x):
             return "    -  "
@@ -146,22 +172,40 @@ def format_reports(reports: Sequence[AblationReport]) -> str:
 
     out = []
     for rep in reports:
-        out += [f"{rep.model}: conditions vs baseline {rep.baseline!r}",
-                (f"{'condition':<24} {'acc':>7} {'base':>7} {'diff':>7} {'95% CI':>17} {'p':>6} "
-                 f"{'p Holm':>6} {'McNemar':>7} items")]
+        out += [
+            f"{rep.model}: conditions vs baseline {rep.baseline!r}",
+            (
+                f"{'condition':<24} {'acc':>7} {'base':>7} {'diff':>7} {'95% CI':>17} {'p':>6} "
+                f"{'p Holm':>6} {'McNemar':>7} items"
+            ),
+        ]
         for c in rep.comparisons:
             ci = f"[{pct(c.ci_low, True)},{pct(c.ci_high, True)}]"
-            out.append(f"{condition_of(c.a)[1]:<24} {pct(c.accuracy_a)} {pct(c.accuracy_b)} "
-                       f"{pct(c.diff, True)} {ci:>17} {p(c.p_value)} {p(c.p_holm)} "
-                       f"{p(c.mcnemar.p_value):>7} {c.n_items}")
-        out += ["", (f"power (80%, α 0.05; {rep.n_probes} probes, "
-                     f"between-epoch ρ = {rep.rho:.2f}):"),
-                f"{'epochs':>6} {'n eff':>8} {'MDE vs chance':>14} {'MDE paired':>11}"]
-        out += [f"{r.epochs:>6} {r.n_effective:8.1f} {pct(r.mde_vs_chance):>14} "
-                f"{pct(r.mde_paired):>11}" for r in rep.power]
+            out.append(
+                f"{condition_of(c.a)[1]:<24} {pct(c.accuracy_a)} {pct(c.accuracy_b)} "
+                f"{pct(c.diff, True)} {ci:>17} {p(c.p_value)} {p(c.p_holm)} "
+                f"{p(c.mcnemar.p_value):>7} {c.n_items}"
+            )
+        out += [
+            "",
+            (f"power (80%, α 0.05; {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}):"),
+            f"{'epochs':>6} {'n eff':>8} {'MDE vs chance':>14} {'MDE paired':>11}",
+        ]
+        out += [
+            f"{r.epochs:>6} {r.n_effective:8.1f} {pct(r.mde_vs_chance):>14} {pct(r.mde_paired):>11}"
+            for r in rep.power
+        ]
         out.append("")
     return "\n".join(out)
 
 
-__all__ = ["AblationReport", "PowerRow", "ablation_reports", "condition_of", "epoch_correlation",
-           "format_reports", "power_table", "reports_to_json"]
+__all__ = [
+    "AblationReport",
+    "PowerRow",
+    "ablation_reports",
+    "condition_of",
+    "epoch_correlation",
+    "format_reports",
+    "power_table",
+    "reports_to_json",
+]

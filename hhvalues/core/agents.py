@@ -55,7 +55,11 @@ def forget_reference_answers() -> None:
 
 
 def run_agent(
-    bank: Bank, kind: AgentKind, *, rng: np.random.Generator, splits: tuple[Split, ...] = (Split.TEST, Split.CATCH)
+    bank: Bank,
+    kind: AgentKind,
+    *,
+    rng: np.random.Generator,
+    splits: tuple[Split, ...] = (Split.TEST, Split.CATCH),
 ) -> Iterator[Answer]:
     """Answer every item of the given splits."""
     respondent = make_respondent("agent", kind.value)
@@ -66,7 +70,9 @@ def run_agent(
             yield _answer(bank, item, kind, respondent, rng)
 
 
-def _answer(bank: Bank, item: Item, kind: AgentKind, respondent: str, rng: np.random.Generator) -> Answer:
+def _answer(
+    bank: Bank, item: Item, kind: AgentKind, respondent: str, rng: np.random.Generator
+) -> Answer:
     if kind is AgentKind.RANDOM:
         choices: dict[str, Choice] = {
             p.id: ("A" if rng.random() < 0.5 else "B") for p in item.probes
@@ -83,7 +89,12 @@ def _answer(bank: Bank, item: Item, kind: AgentKind, respondent: str, rng: np.ra
         choices = {p.id: ("A" if x >= 0.5 else "B") for p, x in zip(item.probes, p_a, strict=True)}
         confidence = {p.id: float(max(x, 1 - x)) for p, x in zip(item.probes, p_a, strict=True)}
         mean_w = bank.features.weights_dict(np.round(post.mean_weights(), 6) + 0.0)  # no -0.0
-        return Answer(respondent, item.id, choices=choices, hypothesis=mean_w, confidence=confidence)
+        return Answer(
+            respondent, item.id, choices=choices, hypothesis=mean_w, confidence=confidence
+        )
     heur = visited_means_liked(bank, item)
-    choices = {pid: (c if c is not None else ("A" if rng.random() < 0.5 else "B")) for pid, c in heur.items()}
+    choices = {
+        pid: (c if c is not None else ("A" if rng.random() < 0.5 else "B"))
+        for pid, c in heur.items()
+    }
     return Answer(respondent, item.id, choices=choices)

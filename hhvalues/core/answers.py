@@ -84,8 +84,17 @@ class Answer:
 
 MAX_EPOCH = 2**31 - 1
 """Epochs are counters of repeated runs; anything larger is a malformed line."""
-_KNOWN = {"respondent", "item", "epoch", "choices", "hypothesis", "confidence", "status",
-          "rationale", "stimulus"}
+_KNOWN = {
+    "respondent",
+    "item",
+    "epoch",
+    "choices",
+    "hypothesis",
+    "confidence",
+    "status",
+    "rationale",
+    "stimulus",
+}
 
 
 def parse_answer(doc: object) -> Answer:
@@ -124,8 +133,9 @@ def parse_answer(doc: object) -> Answer:
     if stimulus is not None and not isinstance(stimulus, str):
         raise AnswersError("'stimulus' must be a string")
     extra = {k: v for k, v in doc.items() if k not in _KNOWN}
-    return Answer(respondent, item, epoch, choices, hypothesis, confidence, status, rationale,
-                  stimulus, extra)
+    return Answer(
+        respondent, item, epoch, choices, hypothesis, confidence, status, rationale, stimulus, extra
+    )
 
 
 def _number_map(raw: object, name: str) -> dict[str, float] | None:

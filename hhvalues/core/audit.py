@@ -23,7 +23,13 @@ from numpy.typing import NDArray
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.design import entropy_bits, weights_log_belief
 from hhvalues.core.heuristics import HEURISTICS, distances, heuristic_choices
-from hhvalues.core.observer import bank_grid, demo_log_likelihoods, item_matrix, posterior_from, predictive
+from hhvalues.core.observer import (
+    bank_grid,
+    demo_log_likelihoods,
+    item_matrix,
+    posterior_from,
+    predictive,
+)
 from hhvalues.core.probes import Difficulty, ProbeKind, difficulty_of
 from hhvalues.core.world import follow_path, parse_world
 from hhvalues.errors import BankError
@@ -119,14 +125,16 @@ class Audit:
 def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None) -> Audit:
     """Audit the test items of a full bank; BankError for a public copy or no test item."""
     if not bank.has_truth:
-        raise BankError("an audit needs the full bank with truth, not a public copy",
-                        where=f"bank {bank.name}")
+        raise BankError(
+            "an audit needs the full bank with truth, not a public copy", where=f"bank {bank.name}"
+        )
     items = bank.by_split(Split.TEST)
     if not items:
         raise BankError("the bank has no test items to audit", where=f"bank {bank.name}")
     grid = bank_grid(bank)
-    prior_bits = entropy_bits(weights_log_belief(grid, np.full(len(grid.rationality),
-                                                               -np.log(len(grid.rationality)))))
+    prior_bits = entropy_bits(
+        weights_log_belief(grid, np.full(len(grid.rationality), -np.log(len(grid.rationality))))
+    )
     probes: list[_Probe] = []
     gains: list[float] = []
     plain: list[bool] = []
@@ -136,7 +144,9 @@ def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None
         ll = demo_log_likelihoods(bank, item.demos)
         before = prior_bits
         for d in range(len(item.demos)):
-            after = entropy_bits(weights_log_belief(grid, posterior_from(grid, ll[: d + 1].sum(axis=0)).log_post))
+            after = entropy_bits(
+                weights_log_belief(grid, posterior_from(grid, ll[: d + 1].sum(axis=0)).log_post)
+            )
             gains.append(before - after)
             before = after
         for demo in item.demos:
@@ -148,23 +158,39 @@ def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None
         probes += _probe_rows(bank, item, n, p_a)
         if progress is not None:
             progress(n + 1, len(items))
-    groups = [g for kind in (ALL, *ProbeKind) for third in (ALL, *Difficulty)
-              if (g := _group(probes, kind, third)) is not None]
+    groups = [
+        g
+        for kind in (ALL, *ProbeKind)
+        for third in (ALL, *Difficulty)
+        if (g := _group(probes, kind, third)) is not None
+    ]
     thirds = {d.value: float(np.mean([p.third is d for p in probes])) for d in Difficulty}
-    walks = WalkFigures(len(gains), float(np.mean(gains)), 1.0 - float(np.mean(plain)),
-                        float(np.mean(exits)))
-    audit = Audit(bank.name, bank.content_hash, bank.model.format, len(items), groups, thirds, walks)
-    return Audit(**{**{f: getattr(audit, f) for f in audit.__dataclass_fields__},
-                    "goals": check_goals(audit)})
+    walks = WalkFigures(
+        len(gains), float(np.mean(gains)), 1.0 - float(np.mean(plain)), float(np.mean(exits))
+    )
+    audit = Audit(
+        bank.name, bank.content_hash, bank.model.format, len(items), groups, thirds, walks
+    )
+    return Audit(
+        **{
+            **{f: getattr(audit, f) for f in audit.__dataclass_fields__},
+            "goals": check_goals(audit),
+        }
+    )
 
 
 def _zero_destinations(bank: Bank) -> set[int]:
     levels = bank.model.levels(bank.features)
-    return {k for k, (f, lv) in enumerate(zip(bank.features, levels, strict=True))
-            if f.terminal and set(lv) == {0.0}}
+    return {
+        k
+        for k, (f, lv) in enumerate(zip(bank.features, levels, strict=True))
+        if f.terminal and set(lv) == {0.0}
+    }
 
 
-def _walk_shape(bank: Bank, grid: Sequence[str], path: str, zero_dests: set[int]) -> tuple[bool, bool]:
+def _walk_shape(
+    bank: Bank, grid: Sequence[str], path: str, zero_dests: set[int]
+) -> tuple[bool, bool]:
     """(a shortest path to a nearest destination?, ended at a destination worth 0?)."""
     world = parse_world(grid, bank.features)
     walk = follow_path(world, path, horizon=bank.model.horizon)
@@ -189,10 +215,22 @@ def _probe_rows(bank: Bank, item: Item, n: int, p_a: NDArray[np.float64]) -> lis
             la, lb = (len(o) for o in probe.options)
             if la != lb:
                 longer = (la > lb) == (answer == "A")
-        scores = {name: 0.5 if h[probe.id] is None else float(h[probe.id] == answer)
-                  for name, h in heur.items()}
-        rows.append(_Probe(n, probe.kind, difficulty_of(q), q, (p_a[j] >= 0.5) == (answer == "A"),
-                           answer == "A", longer, scores))
+        scores = {
+            name: 0.5 if h[probe.id] is None else float(h[probe.id] == answer)
+            for name, h in heur.items()
+        }
+        rows.append(
+            _Probe(
+                n,
+                probe.kind,
+                difficulty_of(q),
+                q,
+                (p_a[j] >= 0.5) == (answer == "A"),
+                answer == "A",
+                longer,
+                scores,
+            )
+        )
     return rows
 
 
@@ -219,16 +257,27 @@ def _group(rows: list[_Probe], kind: str, third: str) -> Group | None:
     # binomial variance is the floor of what chance alone gives.
     model_se = float(np.sqrt((q * (1 - q)).sum())) / len(sel)
     diff = Accuracy(diff.value, max(diff.se, model_se))
-    heur = {name: clustered(np.array([p.heuristics[name] for p in sel]), items) for name in HEURISTICS}
+    heur = {
+        name: clustered(np.array([p.heuristics[name] for p in sel]), items) for name in HEURISTICS
+    }
     best = max((n for n in heur if n != "always_a"), key=lambda n: heur[n].value)
     longer = [p.longer_right for p in sel if p.longer_right is not None]
     predicts = [p for p in sel if p.kind is ProbeKind.PREDICT]
     return Group(
-        kind, third, len(sel), len(set(items.tolist())), clustered(q, items), clustered(right, items),
-        diff.value / diff.se if diff.se > 0 else 0.0, 0.5, heur, best,
+        kind,
+        third,
+        len(sel),
+        len(set(items.tolist())),
+        clustered(q, items),
+        clustered(right, items),
+        diff.value / diff.se if diff.se > 0 else 0.0,
+        0.5,
+        heur,
+        best,
         float(np.mean([p.answer_a for p in sel])),
         float(np.mean(longer)) if longer else None,
-        float(np.mean([p.longer_right is None for p in predicts])) if predicts else None)
+        float(np.mean([p.longer_right is None for p in predicts])) if predicts else None,
+    )
 
 
 GOALS = {
@@ -256,42 +305,65 @@ def check_goals(audit: Audit) -> dict[str, bool]:
         names[1]: all(g.heuristics[g.best_heuristic].value <= 0.60 for g in hard),
         names[2]: audit.walks.not_shortest_to_nearest >= 0.40,
         names[3]: 0.80 <= overall.expected.value <= 0.92,
-        names[4]: all(abs(g.calibration_z) <= 2 for g in audit.groups
-                      if (g.kind == ALL) != (g.third == ALL) or g.kind == g.third == ALL),
+        names[4]: all(
+            abs(g.calibration_z) <= 2
+            for g in audit.groups
+            if (g.kind == ALL) != (g.third == ALL) or g.kind == g.third == ALL
+        ),
         names[5]: all(abs(s - 1 / 3) <= 1 / 30 for s in audit.thirds.values()),
         names[6]: all(0.45 <= g.share_a <= 0.55 for g in kinds),
-        names[7]: all(g.longer_right is not None and 0.45 <= g.longer_right <= 0.55 for g in predict),
+        names[7]: all(
+            g.longer_right is not None and 0.45 <= g.longer_right <= 0.55 for g in predict
+        ),
     }
 
 
 def format_audit(audit: Audit) -> str:
     """The report as text tables (``bank audit``)."""
     w = audit.walks
-    lines = [f"bank {audit.bank} ({audit.format}), {audit.n_items} test items, "
-             f"hash {audit.content_hash[:16]}",
-             f"walks: {w.n_walks}, {w.info_bits:.2f} bits of information per walk, "
-             f"{w.not_shortest_to_nearest:.0%} not a shortest path to the nearest destination, "
-             f"{w.ended_at_exit:.0%} ended at a destination worth 0",
-             "thirds: " + ", ".join(f"{k} {v:.0%}" for k, v in audit.thirds.items()), "",
-             "kind     third   probes  ideal expected  ideal realised  calib z  random  "
-             "best heuristic          A share  right longer"]
+    lines = [
+        f"bank {audit.bank} ({audit.format}), {audit.n_items} test items, "
+        f"hash {audit.content_hash[:16]}",
+        f"walks: {w.n_walks}, {w.info_bits:.2f} bits of information per walk, "
+        f"{w.not_shortest_to_nearest:.0%} not a shortest path to the nearest destination, "
+        f"{w.ended_at_exit:.0%} ended at a destination worth 0",
+        "thirds: " + ", ".join(f"{k} {v:.0%}" for k, v in audit.thirds.items()),
+        "",
+        "kind     third   probes  ideal expected  ideal realised  calib z  random  "
+        "best heuristic          A share  right longer",
+    ]
     for g in audit.groups:
         best = g.heuristics[g.best_heuristic]
         longer = "" if g.longer_right is None else f"{g.longer_right:.0%}"
         lines.append(
             f"{g.kind:8} {g.third:7} {g.n_probes:6}  {g.expected.value:6.1%} ±{g.expected.se:4.1%}  "
             f"{g.realised.value:6.1%} ±{g.realised.se:4.1%}  {g.calibration_z:+6.1f}  {g.random:5.0%}  "
-            f"{g.best_heuristic:13} {best.value:6.1%}  {g.share_a:6.0%}   {longer}")
+            f"{g.best_heuristic:13} {best.value:6.1%}  {g.share_a:6.0%}   {longer}"
+        )
     names = list(HEURISTICS)
-    lines += ["", "heuristics (accuracy; undecided counts 0.5)",
-              "kind     third   " + "  ".join(f"{n:>13}" for n in names)]
+    lines += [
+        "",
+        "heuristics (accuracy; undecided counts 0.5)",
+        "kind     third   " + "  ".join(f"{n:>13}" for n in names),
+    ]
     for g in audit.groups:
-        lines.append(f"{g.kind:8} {g.third:7} " + "  ".join(
-            f"{g.heuristics[n].value:13.1%}" for n in names))
+        lines.append(
+            f"{g.kind:8} {g.third:7} " + "  ".join(f"{g.heuristics[n].value:13.1%}" for n in names)
+        )
     lines += ["", "goals of a generated bank"]
     lines += [f"  [{'met' if ok else 'NOT met'}] {goal}" for goal, ok in audit.goals.items()]
     return "\n".join(lines)
 
 
-__all__ = ["ALL", "GOALS", "Accuracy", "Audit", "Group", "WalkFigures", "audit_bank", "check_goals",
-           "clustered", "format_audit"]
+__all__ = [
+    "ALL",
+    "GOALS",
+    "Accuracy",
+    "Audit",
+    "Group",
+    "WalkFigures",
+    "audit_bank",
+    "check_goals",
+    "clustered",
+    "format_audit",
+]

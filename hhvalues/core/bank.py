@@ -103,8 +103,11 @@ class Model:
             "weight_levels": levels,
             "rationality_levels": list(self.rationality_levels),
             "lapse": self.lapse,
-            "margins": {"sign": self.margins.sign, "compare": self.margins.compare,
-                        "predict": round(self.margins.predict, 6)},
+            "margins": {
+                "sign": self.margins.sign,
+                "compare": self.margins.compare,
+                "predict": round(self.margins.predict, 6),
+            },
         }
         if self.design is not None:
             out["design"] = dict(self.design)
@@ -290,7 +293,9 @@ def loads_bank(text: str | bytes, *, source: str = "<bank>") -> Bank:
     try:
         return parse_bank(doc)
     except BankError as exc:
-        raise BankError(exc.message, where=f"{source}: {exc.where}" if exc.where else source) from None
+        raise BankError(
+            exc.message, where=f"{source}: {exc.where}" if exc.where else source
+        ) from None
 
 
 def parse_bank(doc: object) -> Bank:
@@ -321,7 +326,9 @@ def parse_bank(doc: object) -> Bank:
         items.append(item)
     meta_raw = doc.get("meta")
     meta = meta_raw if isinstance(meta_raw, dict) else {}
-    return Bank(doc["name"], doc["version"], seed, features, float(step_cost), model, tuple(items), meta)
+    return Bank(
+        doc["name"], doc["version"], seed, features, float(step_cost), model, tuple(items), meta
+    )
 
 
 def _is_number(x: object) -> TypeGuard[int | float]:
@@ -336,8 +343,14 @@ def _parse_feature(i: int, raw: object) -> Feature:
             raise BankError(f"feature #{i + 1} needs a string {key!r}")
     if not isinstance(raw.get("terminal"), bool):
         raise BankError(f"feature {raw['id']!r} needs a boolean 'terminal'")
-    return Feature(raw["id"], raw["symbol"], raw["label"], raw["terminal"],
-                   str(raw.get("colour", "#999999")), str(raw.get("glyph", "")))
+    return Feature(
+        raw["id"],
+        raw["symbol"],
+        raw["label"],
+        raw["terminal"],
+        str(raw.get("colour", "#999999")),
+        str(raw.get("glyph", "")),
+    )
 
 
 def _parse_model(raw: object, features: FeatureSet, *, v2: bool) -> Model:
@@ -349,7 +362,9 @@ def _parse_model(raw: object, features: FeatureSet, *, v2: bool) -> Model:
     try:
         planner = Planner(raw.get("planner", default.planner.value))
     except ValueError:
-        raise BankError(f"model.planner must be 'soft' or 'hard', got {raw.get('planner')!r}") from None
+        raise BankError(
+            f"model.planner must be 'soft' or 'hard', got {raw.get('planner')!r}"
+        ) from None
     horizon = raw.get("horizon", default.horizon)
     if not isinstance(horizon, int) or isinstance(horizon, bool) or not 1 <= horizon <= 500:
         raise BankError("model.horizon must be an integer in 1..500")
@@ -358,10 +373,12 @@ def _parse_model(raw: object, features: FeatureSet, *, v2: bool) -> Model:
         feature_levels = _feature_levels(raw.get("weight_levels"), features)
         levels = default.weight_levels
     else:
-        levels = _number_list(raw.get("weight_levels", list(default.weight_levels)),
-                              "model.weight_levels")
-    betas = _number_list(raw.get("rationality_levels", list(default.rationality_levels)),
-                         "model.rationality_levels")
+        levels = _number_list(
+            raw.get("weight_levels", list(default.weight_levels)), "model.weight_levels"
+        )
+    betas = _number_list(
+        raw.get("rationality_levels", list(default.rationality_levels)), "model.rationality_levels"
+    )
     if any(b <= 0 for b in betas):
         raise BankError("model.rationality_levels must be positive")
     lapse = raw.get("lapse", 0.0)
@@ -414,7 +431,9 @@ def _parse_item(i: int, raw: object, features: FeatureSet) -> Item:
     try:
         split = Split(raw.get("split", ""))  # "" (absent) raises ValueError like None did
     except ValueError:
-        raise BankError(f"split must be train, test or catch, got {raw.get('split')!r}", where=where) from None
+        raise BankError(
+            f"split must be train, test or catch, got {raw.get('split')!r}", where=where
+        ) from None
     demos_raw, probes_raw = raw.get("demos"), raw.get("probes")
     if not isinstance(demos_raw, list) or not demos_raw:
         raise BankError("'demos' must be a non-empty list", where=where)
@@ -422,17 +441,31 @@ def _parse_item(i: int, raw: object, features: FeatureSet) -> Item:
         raise BankError("'probes' must be a non-empty list", where=where)
     demos = []
     for d, demo in enumerate(demos_raw):
-        if not (isinstance(demo, dict) and isinstance(demo.get("grid"), list)
-                and all(isinstance(r, str) for r in demo["grid"]) and isinstance(demo.get("path"), str)):
-            raise BankError(f"demo {d + 1} needs 'grid' (list of strings) and 'path' (string)", where=where)
-        demos.append(Demonstration(tuple(demo["grid"]), demo["path"], str(demo.get("source", "simulated")),
-                                   demo.get("instruction") if isinstance(demo.get("instruction"), str) else None))
+        if not (
+            isinstance(demo, dict)
+            and isinstance(demo.get("grid"), list)
+            and all(isinstance(r, str) for r in demo["grid"])
+            and isinstance(demo.get("path"), str)
+        ):
+            raise BankError(
+                f"demo {d + 1} needs 'grid' (list of strings) and 'path' (string)", where=where
+            )
+        demos.append(
+            Demonstration(
+                tuple(demo["grid"]),
+                demo["path"],
+                str(demo.get("source", "simulated")),
+                demo.get("instruction") if isinstance(demo.get("instruction"), str) else None,
+            )
+        )
     probes = []
     for raw_probe in probes_raw:
         try:
             probes.append(parse_probe(raw_probe))
         except BankError as exc:
-            raise BankError(exc.message, where=f"{where}, {exc.where}" if exc.where else where) from None
+            raise BankError(
+                exc.message, where=f"{where}, {exc.where}" if exc.where else where
+            ) from None
     ids = [p.id for p in probes]
     if len(set(ids)) != len(ids):
         raise BankError("duplicate probe ids", where=where)
@@ -460,15 +493,25 @@ def _parse_truth(raw: object, features: FeatureSet, probe_ids: Sequence[str], wh
         if pid not in answers:
             raise BankError("truth.answers has no answer", where=f"{where}, probe {pid}")
         if answers[pid] not in ("A", "B"):
-            raise BankError(f"truth answer must be 'A' or 'B', got {answers[pid]!r}", where=f"{where}, probe {pid}")
+            raise BankError(
+                f"truth answer must be 'A' or 'B', got {answers[pid]!r}",
+                where=f"{where}, probe {pid}",
+            )
     extra = sorted(set(answers) - set(probe_ids))
     if extra:
         raise BankError(f"truth.answers names unknown probe {extra[0]!r}", where=where)
     ideal = raw.get("ideal", {})
-    ideal = {k: float(v) for k, v in ideal.items() if _is_number(v)} if isinstance(ideal, dict) else {}
+    ideal = (
+        {k: float(v) for k, v in ideal.items() if _is_number(v)} if isinstance(ideal, dict) else {}
+    )
     acc = raw.get("ideal_accuracy")
-    return Truth({k: float(v) for k, v in weights.items()}, float(beta), dict(answers), ideal,
-                 float(acc) if _is_number(acc) else None)
+    return Truth(
+        {k: float(v) for k, v in weights.items()},
+        float(beta),
+        dict(answers),
+        ideal,
+        float(acc) if _is_number(acc) else None,
+    )
 
 
 # --- writing ---------------------------------------------------------------------------------

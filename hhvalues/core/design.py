@@ -39,26 +39,36 @@ class Walkers(NamedTuple):
     """``uniforms[i, t]``: the random number deciding walker i's move t."""
 
 
-def draw_walkers(log_belief: NDArray[np.float64], n: int, horizon: int, *,
-                 rng: np.random.Generator) -> Walkers:
+def draw_walkers(
+    log_belief: NDArray[np.float64], n: int, horizon: int, *, rng: np.random.Generator
+) -> Walkers:
     """``n`` walkers with hypotheses drawn from ``exp(log_belief)`` (normalised)."""
     p = np.exp(log_belief - log_belief.max())
     p /= p.sum()
     return Walkers(rng.choice(len(p), size=n, p=p), rng.random((n, horizon)))
 
 
-def weights_log_belief(grid: HypothesisGrid, log_belief: NDArray[np.float64]) -> NDArray[np.float64]:
+def weights_log_belief(
+    grid: HypothesisGrid, log_belief: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """``log p(w)`` per weight vector (β summed out)."""
     per = log_belief.reshape(-1, grid.n_beta)
     top = per.max(axis=1, keepdims=True)
     with np.errstate(divide="ignore"):
-        out: NDArray[np.float64] = (top + np.log(np.exp(per - np.where(np.isfinite(top), top, 0.0)).sum(
-            axis=1, keepdims=True)))[:, 0]
+        out: NDArray[np.float64] = (
+            top
+            + np.log(np.exp(per - np.where(np.isfinite(top), top, 0.0)).sum(axis=1, keepdims=True))
+        )[:, 0]
     return out
 
 
-def information_gain(world: World, table: Table, grid: HypothesisGrid,
-                     log_belief: NDArray[np.float64], walkers: Walkers) -> float:
+def information_gain(
+    world: World,
+    table: Table,
+    grid: HypothesisGrid,
+    log_belief: NDArray[np.float64],
+    walkers: Walkers,
+) -> float:
     """Monte Carlo estimate of the EIG (bits) about w of a walk in ``world``."""
     n_beta = grid.n_beta
     h = walkers.hypotheses

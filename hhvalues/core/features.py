@@ -33,7 +33,9 @@ class Feature:
 
     def __post_init__(self) -> None:
         if len(self.symbol) != 1 or self.symbol in RESERVED_SYMBOLS or self.symbol.isspace():
-            raise BankError(f"feature {self.id!r}: symbol {self.symbol!r} is not one free character")
+            raise BankError(
+                f"feature {self.id!r}: symbol {self.symbol!r} is not one free character"
+            )
         if not self.id or not self.label:
             raise BankError(f"feature {self.id!r}: id and label must be non-empty")
 

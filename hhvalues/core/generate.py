@@ -34,11 +34,30 @@ from hhvalues.core.features import CATALOGUE, EXIT, FeatureSet
 from hhvalues.core.heuristics import all_heuristic_choices, visited_means_liked
 from hhvalues.core.observer import Posterior, item_matrix, predictive
 from hhvalues.core.prior import (
-    HypothesisGrid, check_budget, generator_bytes, grid_size, hypothesis_grid, sample_truth,
+    HypothesisGrid,
+    check_budget,
+    generator_bytes,
+    grid_size,
+    hypothesis_grid,
+    sample_truth,
 )
-from hhvalues.core.probes import Choice, Margins, Probe, ProbeKind, choices_from_values, difficulty_of, probe_values
+from hhvalues.core.probes import (
+    Choice,
+    Margins,
+    Probe,
+    ProbeKind,
+    choices_from_values,
+    difficulty_of,
+    probe_values,
+)
 from hhvalues.core.questions import (
-    PROBE_RULE, Tallies, balance_sides, choose, fixed_probes, heuristic_votes, predict_probes,
+    PROBE_RULE,
+    Tallies,
+    balance_sides,
+    choose,
+    fixed_probes,
+    heuristic_votes,
+    predict_probes,
 )
 from hhvalues.core.rollouts import plan_table, sample_walks, walks_log_likelihood
 from hhvalues.core.world import World, parse_world, reachable
@@ -49,11 +68,12 @@ DEFAULT_DESTINATION_LEVELS = (-6.0, -3.0, 3.0, 6.0)
 DEFAULT_RATIONALITY_LEVELS = (1.0, 2.0, 4.0)
 CATCH_Q = 0.99
 MAX_ATTEMPTS = 200
-WORLD_RULE = ("each demonstration's world is the one with the highest expected information gain "
-              "about the weights (Monte Carlo over walkers drawn from the posterior after the "
-              "item's earlier walks; exact sums over the prior grid) among `candidates` worlds "
-              "drawn at random; the true values enter only through the sampled walks")
-
+WORLD_RULE = (
+    "each demonstration's world is the one with the highest expected information gain "
+    "about the weights (Monte Carlo over walkers drawn from the posterior after the "
+    "item's earlier walks; exact sums over the prior grid) among `candidates` worlds "
+    "drawn at random; the true values enter only through the sampled walks"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,13 +112,23 @@ class GenerateConfig:
         if self.candidates < 1 or self.walkers < 1 or self.predict_worlds < 1:
             raise ValueError("candidates, walkers and predict worlds must be at least 1")
         n_dest = max(1, self.features // 2)
-        levels = ((self.terrain_levels,) * (self.features - n_dest)
-                  + (self.destination_levels,) * n_dest + ((0.0,),))
+        levels = (
+            (self.terrain_levels,) * (self.features - n_dest)
+            + (self.destination_levels,) * n_dest
+            + ((0.0,),)
+        )
         n_h = grid_size(levels, self.rationality_levels)
-        check_budget(generator_bytes(levels, self.rationality_levels, cells=self.size**2,
-                                     horizon=self.horizon, walkers=self.walkers),
-                     f"generating with {self.features} features ({n_h:,} hypotheses) on "
-                     f"{self.size}x{self.size} worlds")
+        check_budget(
+            generator_bytes(
+                levels,
+                self.rationality_levels,
+                cells=self.size**2,
+                horizon=self.horizon,
+                walkers=self.walkers,
+            ),
+            f"generating with {self.features} features ({n_h:,} hypotheses) on "
+            f"{self.size}x{self.size} worlds",
+        )
 
     @property
     def horizon(self) -> int:
@@ -107,15 +137,34 @@ class GenerateConfig:
 
     def model(self, features: FeatureSet) -> Model:
         """The bank's model block: per-feature levels, the design rules."""
-        levels = tuple((f.id, (0.0,) if f.id == EXIT.id else
-                        self.destination_levels if f.terminal else self.terrain_levels)
-                       for f in features)
-        design = {"worlds": WORLD_RULE, "candidates": self.candidates, "walkers": self.walkers,
-                  "probes": PROBE_RULE, "predict_worlds": self.predict_worlds}
+        levels = tuple(
+            (
+                f.id,
+                (0.0,)
+                if f.id == EXIT.id
+                else self.destination_levels
+                if f.terminal
+                else self.terrain_levels,
+            )
+            for f in features
+        )
+        design = {
+            "worlds": WORLD_RULE,
+            "candidates": self.candidates,
+            "walkers": self.walkers,
+            "probes": PROBE_RULE,
+            "predict_worlds": self.predict_worlds,
+        }
         # The predict margin as the bank file stores it (6 decimals), so a bank reads back equal.
         margins = Margins(predict=round(math.log(4) / min(self.rationality_levels), 6))
-        return Model(Planner.HARD, self.horizon, rationality_levels=self.rationality_levels,
-                     margins=margins, feature_levels=levels, design=design)
+        return Model(
+            Planner.HARD,
+            self.horizon,
+            rationality_levels=self.rationality_levels,
+            margins=margins,
+            feature_levels=levels,
+            design=design,
+        )
 
 
 def choose_features(n: int, rng: np.random.Generator) -> FeatureSet:
@@ -173,8 +222,9 @@ class _Setting:
         return self.grid.unique_weights
 
 
-def _demonstrate(st: _Setting, w_index: int, beta: float, n_demos: int,
-                 rng: np.random.Generator) -> tuple[list[Demonstration], NDArray[np.float64]]:
+def _demonstrate(
+    st: _Setting, w_index: int, beta: float, n_demos: int, rng: np.random.Generator
+) -> tuple[list[Demonstration], NDArray[np.float64]]:
     """Walks in the most informative candidate worlds, and the log posterior after them."""
     cfg, grid = st.cfg, st.grid
     log_belief = np.full(len(grid.rationality), -np.log(len(grid.rationality)))
@@ -185,22 +235,29 @@ def _demonstrate(st: _Setting, w_index: int, beta: float, n_demos: int,
         for _c in range(cfg.candidates):
             world = random_world(st.bank.features, cfg.size, rng)
             table = plan_table(world, st.weights, step_cost=cfg.step_cost, horizon=cfg.horizon)
-            gain = information_gain(world, table, grid, log_belief, walkers) if cfg.candidates > 1 else 0.0
+            gain = (
+                information_gain(world, table, grid, log_belief, walkers)
+                if cfg.candidates > 1
+                else 0.0
+            )
             if best is None or gain > best[0]:
                 best = (gain, world, table)
         assert best is not None
         _, world, table = best
-        walk = sample_walks(world, table, np.array([w_index]), np.array([beta]),
-                            rng.random((1, cfg.horizon)))
-        log_belief = log_belief + walks_log_likelihood(world, table, walk, grid.rationality[:grid.n_beta]
-                                                       ).reshape(-1)
+        walk = sample_walks(
+            world, table, np.array([w_index]), np.array([beta]), rng.random((1, cfg.horizon))
+        )
+        log_belief = log_belief + walks_log_likelihood(
+            world, table, walk, grid.rationality[: grid.n_beta]
+        ).reshape(-1)
         log_belief -= np.logaddexp.reduce(log_belief)
         demos.append(Demonstration(world.rows, walk.paths()[0]))
     return demos, log_belief
 
 
-def _make_item(item_id: str, split: Split, st: _Setting, tallies: Tallies,
-               rng: np.random.Generator) -> Item:
+def _make_item(
+    item_id: str, split: Split, st: _Setting, tallies: Tallies, rng: np.random.Generator
+) -> Item:
     cfg, features, grid = st.cfg, st.bank.features, st.grid
     levels = st.bank.model.levels(features)
     for _ in range(MAX_ATTEMPTS):
@@ -213,8 +270,9 @@ def _make_item(item_id: str, split: Split, st: _Setting, tallies: Tallies,
         cands = fixed_probes(features, levels)
         for k in range(cfg.predict_worlds):
             world = random_world(features, cfg.size, rng)
-            cands += predict_probes(world, st.weights, log_w, step_cost=cfg.step_cost,
-                                    horizon=cfg.horizon, tag=str(k))
+            cands += predict_probes(
+                world, st.weights, log_w, step_cost=cfg.step_cost, horizon=cfg.horizon, tag=str(k)
+            )
         p_a = predictive(Posterior(grid, log_post), item_matrix(st.bank, cands))
         stub = Item(item_id, split, tuple(demos), tuple(cands))
         heur = all_heuristic_choices(st.bank, stub)
@@ -226,8 +284,11 @@ def _make_item(item_id: str, split: Split, st: _Setting, tallies: Tallies,
         matrix = item_matrix(st.bank, [cands[j] for j in chosen])
         values = probe_values(w, matrix)
         sign = choices_from_values(values)
-        kept = [(j, int(s)) for j, s, v, m in zip(chosen, sign, values, matrix.margin, strict=True)
-                if abs(v) >= m]
+        kept = [
+            (j, int(s))
+            for j, s, v, m in zip(chosen, sign, values, matrix.margin, strict=True)
+            if abs(v) >= m
+        ]
         if not kept:
             continue
         rng.shuffle(kept)  # the order of probes says nothing about how they were chosen
@@ -248,7 +309,9 @@ def _make_item(item_id: str, split: Split, st: _Setting, tallies: Tallies,
     raise RuntimeError(f"could not generate item {item_id}")  # pragma: no cover
 
 
-def _catch_probes(st: _Setting, stub: Item, w: NDArray[np.float64], p_a: NDArray[np.float64]) -> list[int]:
+def _catch_probes(
+    st: _Setting, stub: Item, w: NDArray[np.float64], p_a: NDArray[np.float64]
+) -> list[int]:
     """Probes for an attention check: the observer sure and right, "visited means liked" right.
 
     Catch items are chosen with the truth on purpose (they must be obvious); they are kept out
@@ -256,13 +319,20 @@ def _catch_probes(st: _Setting, stub: Item, w: NDArray[np.float64], p_a: NDArray
     """
     values = probe_values(w, item_matrix(st.bank, stub.probes))
     heur = visited_means_liked(st.bank, stub)
-    ok = [j for j, p in enumerate(stub.probes)
-          if max(p_a[j], 1 - p_a[j]) >= CATCH_Q and (p_a[j] >= 0.5) == (values[j] > 0)
-          and p.kind is not ProbeKind.PREDICT and heur[p.id] == ("A" if values[j] > 0 else "B")]
+    ok = [
+        j
+        for j, p in enumerate(stub.probes)
+        if max(p_a[j], 1 - p_a[j]) >= CATCH_Q
+        and (p_a[j] >= 0.5) == (values[j] > 0)
+        and p.kind is not ProbeKind.PREDICT
+        and heur[p.id] == ("A" if values[j] > 0 else "B")
+    ]
     return ok[:2]
 
 
-def generate_bank(cfg: GenerateConfig, *, progress: Callable[[int, int], None] | None = None) -> Bank:
+def generate_bank(
+    cfg: GenerateConfig, *, progress: Callable[[int, int], None] | None = None
+) -> Bank:
     """Generate a bank; ``progress(done, total)`` is called after each item."""
     rng = np.random.default_rng(np.random.SeedSequence(cfg.seed))
     features = choose_features(cfg.features, rng)
@@ -270,26 +340,44 @@ def generate_bank(cfg: GenerateConfig, *, progress: Callable[[int, int], None] |
     name = cfg.name or f"generated-{cfg.seed}"
     stub = Bank(name, "1", cfg.seed, features, cfg.step_cost, model, ())
     st = _Setting(cfg, stub, hypothesis_grid(model.levels(features), cfg.rationality_levels))
-    plan = ([("t", Split.TRAIN)] * cfg.train + [("i", Split.TEST)] * cfg.items
-            + [("c", Split.CATCH)] * cfg.catch)
+    plan = (
+        [("t", Split.TRAIN)] * cfg.train
+        + [("i", Split.TEST)] * cfg.items
+        + [("c", Split.CATCH)] * cfg.catch
+    )
     tallies = {Split.TRAIN: Tallies(), Split.TEST: Tallies(), Split.CATCH: Tallies()}
     items: list[Item] = []
     counters: dict[str, int] = {}
     for done, (prefix, split) in enumerate(plan, 1):
         counters[prefix] = counters.get(prefix, 0) + 1
         item_rng = np.random.default_rng(rng.integers(2**63))
-        items.append(_make_item(f"{prefix}{counters[prefix]:03d}", split, st, tallies[split], item_rng))
+        items.append(
+            _make_item(f"{prefix}{counters[prefix]:03d}", split, st, tallies[split], item_rng)
+        )
         if progress is not None:
             progress(done, len(plan))
     items = balance_sides(items, rng)
-    meta = {"generator": {"seed": cfg.seed, "items": cfg.items, "train": cfg.train, "catch": cfg.catch,
-                          "features": cfg.features, "size": cfg.size},
-            "prior": "uniform over every combination of weight_levels (one level per feature) "
-                     "× rationality_levels; truth is drawn from it"}
+    meta = {
+        "generator": {
+            "seed": cfg.seed,
+            "items": cfg.items,
+            "train": cfg.train,
+            "catch": cfg.catch,
+            "features": cfg.features,
+            "size": cfg.size,
+        },
+        "prior": "uniform over every combination of weight_levels (one level per feature) "
+        "× rationality_levels; truth is drawn from it",
+    }
     return replace(stub, items=tuple(items), meta=meta)
 
 
 __all__ = [
-    "DEFAULT_DESTINATION_LEVELS", "DEFAULT_STEP_COST", "DEFAULT_TERRAIN_LEVELS", "GenerateConfig",
-    "choose_features", "generate_bank", "random_world",
+    "DEFAULT_DESTINATION_LEVELS",
+    "DEFAULT_STEP_COST",
+    "DEFAULT_TERRAIN_LEVELS",
+    "GenerateConfig",
+    "choose_features",
+    "generate_bank",
+    "random_world",
 ]

@@ -37,16 +37,18 @@ def grade(bank: Bank, answers: Iterable[Answer]) -> Graded:
     return grade_located(bank, answers, located=False)
 
 
-def grade_files(bank: Bank, paths: Sequence[str | os.PathLike[str]], *,
-                allow_empty: bool = False) -> Graded:
+def grade_files(
+    bank: Bank, paths: Sequence[str | os.PathLike[str]], *, allow_empty: bool = False
+) -> Graded:
     """Grade JSONL answer files, streamed; errors name ``file:line``. Files without a single
     answer between them are an AnswersError (an empty table would look like a respondent who
     answered nothing) unless ``allow_empty``: a model run's own log may hold no new answer."""
     return grade_located(bank, _answers_or_refuse(paths, allow_empty))
 
 
-def _answers_or_refuse(paths: Sequence[str | os.PathLike[str]], allow_empty: bool
-                       ) -> Iterator[tuple[str, Any]]:
+def _answers_or_refuse(
+    paths: Sequence[str | os.PathLike[str]], allow_empty: bool
+) -> Iterator[tuple[str, Any]]:
     seen = False
     for located in iter_graded_fields(paths):
         seen = True

@@ -155,8 +155,9 @@ def _avoid_terrain(bank: Bank, item: Item, probe: Probe, seen: _Seen) -> Choice 
     if probe.kind is ProbeKind.PREDICT:
         _, walks = _options(bank, probe)
         return _by_score(*(-float(w.counts @ terrain) for w in walks))
-    if probe.kind is ProbeKind.COMPARE and all(not bank.features.by_id(f).terminal
-                                               for f in probe.features):
+    if probe.kind is ProbeKind.COMPARE and all(
+        not bank.features.by_id(f).terminal for f in probe.features
+    ):
         return _liked_rule(bank, probe, seen.counts)
     return None
 
@@ -190,8 +191,10 @@ def heuristic_choices(bank: Bank, item: Item, name: str) -> dict[str, Choice | N
 def all_heuristic_choices(bank: Bank, item: Item) -> dict[str, dict[str, Choice | None]]:
     """Every heuristic's answer per probe: ``out[name][probe_id]``."""
     seen = _seen(bank, item)
-    return {name: {p.id: rule(bank, item, p, seen) for p in item.probes}
-            for name, rule in HEURISTICS.items()}
+    return {
+        name: {p.id: rule(bank, item, p, seen) for p in item.probes}
+        for name, rule in HEURISTICS.items()
+    }
 
 
 def visited_means_liked(bank: Bank, item: Item) -> dict[str, Choice | None]:
@@ -199,5 +202,12 @@ def visited_means_liked(bank: Bank, item: Item) -> dict[str, Choice | None]:
     return heuristic_choices(bank, item, "visited")
 
 
-__all__ = ["HEURISTICS", "all_heuristic_choices", "distances", "heuristic_choices", "nearest_destinations", "visit_counts",
-           "visited_means_liked"]
+__all__ = [
+    "HEURISTICS",
+    "all_heuristic_choices",
+    "distances",
+    "heuristic_choices",
+    "nearest_destinations",
+    "visit_counts",
+    "visited_means_liked",
+]

@@ -64,8 +64,16 @@ def demo_log_likelihoods(
         world = parse_world(demo.grid, bank.features)
         demo_eps = m.demo_lapse(demo.source) if lapse is None else lapse
         out[d] = path_log_likelihood(
-            world, demo.path, grid.weights, grid.rationality, step_cost=bank.step_cost,
-            horizon=m.horizon, planner=m.planner.value, lapse=demo_eps, dtype=np.float32)
+            world,
+            demo.path,
+            grid.weights,
+            grid.rationality,
+            step_cost=bank.step_cost,
+            horizon=m.horizon,
+            planner=m.planner.value,
+            lapse=demo_eps,
+            dtype=np.float32,
+        )
     return out
 
 
@@ -76,7 +84,9 @@ def infer(
     lapse: float | None = None,
 ) -> Posterior:
     """Posterior given every demonstration of an item, under the bank's model (uniform prior)."""
-    return posterior_from(bank_grid(bank), demo_log_likelihoods(bank, demos, lapse=lapse).sum(axis=0))
+    return posterior_from(
+        bank_grid(bank), demo_log_likelihoods(bank, demos, lapse=lapse).sum(axis=0)
+    )
 
 
 def posterior_from(grid: HypothesisGrid, log_lik: NDArray[np.float64]) -> Posterior:
@@ -85,9 +95,7 @@ def posterior_from(grid: HypothesisGrid, log_lik: NDArray[np.float64]) -> Poster
     return Posterior(grid, log_lik - (top + np.log(np.exp(log_lik - top).sum())))
 
 
-def predictive(
-    posterior: Posterior, matrix: ProbeMatrix
-) -> NDArray[np.float64]:
+def predictive(posterior: Posterior, matrix: ProbeMatrix) -> NDArray[np.float64]:
     """``P_j(A)`` for every probe of ``matrix``, over hypotheses where the probe is definite."""
     values = probe_values(posterior.grid.weights, matrix)  # (H, P)
     definite = np.abs(values) >= matrix.margin - 1e-12
@@ -99,10 +107,17 @@ def predictive(
     return np.clip(out, 0.0, 1.0)
 
 
-def item_matrix(bank: Bank, probes: Sequence[Probe], features: FeatureSet | None = None) -> ProbeMatrix:
+def item_matrix(
+    bank: Bank, probes: Sequence[Probe], features: FeatureSet | None = None
+) -> ProbeMatrix:
     """The probe matrix of probes under the bank's step cost, horizon and margins."""
-    return probe_matrix(probes, features or bank.features, step_cost=bank.step_cost,
-                        horizon=bank.model.horizon, margins=bank.model.margins)
+    return probe_matrix(
+        probes,
+        features or bank.features,
+        step_cost=bank.step_cost,
+        horizon=bank.model.horizon,
+        margins=bank.model.margins,
+    )
 
 
 def ideal_probabilities(bank: Bank, item: Item) -> dict[str, float]:
@@ -110,4 +125,3 @@ def ideal_probabilities(bank: Bank, item: Item) -> dict[str, float]:
     post = infer(bank, item.demos)
     p = predictive(post, item_matrix(bank, item.probes))
     return {probe.id: float(x) for probe, x in zip(item.probes, p, strict=True)}
-

@@ -119,7 +119,9 @@ def path_log_likelihood(
     weights = np.atleast_2d(np.asarray(weights, dtype=np.float64))
     betas = np.broadcast_to(np.asarray(betas, dtype=np.float64), (weights.shape[0],))
     if planner == "soft" and lapse == 0.0:
-        return _soft_loglik_exp_space(world, path, weights, betas, step_cost=step_cost, horizon=horizon)
+        return _soft_loglik_exp_space(
+            world, path, weights, betas, step_cost=step_cost, horizon=horizon
+        )
     states, actions = _states_actions(world, path)
     n = len(actions)
     plan_w, inverse = weights, None
@@ -127,8 +129,15 @@ def path_log_likelihood(
         plan_w, inverse = np.unique(weights, axis=0, return_inverse=True)
         inverse = inverse.reshape(-1)
     total = np.zeros(weights.shape[0])
-    for k, u in iter_entry_values(world, plan_w, betas if inverse is None else np.ones(len(plan_w)),
-                                  step_cost=step_cost, horizon=horizon, planner=planner, dtype=dtype):
+    for k, u in iter_entry_values(
+        world,
+        plan_w,
+        betas if inverse is None else np.ones(len(plan_w)),
+        step_cost=step_cost,
+        horizon=horizon,
+        planner=planner,
+        dtype=dtype,
+    ):
         t = horizon - k
         if t < n:
             total += _step_log_prob(world, u, states[t], actions[t], betas, lapse, inverse)
@@ -147,7 +156,12 @@ def _states_actions(world: World, path: str) -> tuple[list[int], list[int]]:
 
 
 def _step_log_prob(
-    world: World, u: NDArray[np.floating], s: int, a: int, betas: Array, lapse: float,
+    world: World,
+    u: NDArray[np.floating],
+    s: int,
+    a: int,
+    betas: Array,
+    lapse: float,
     inverse: NDArray[np.intp] | None = None,
 ) -> Array:
     nxt = world.next_state[s]
@@ -216,13 +230,27 @@ def _soft_log_z(world: World, r: Array, betas: Array, horizon: int) -> Array:
 
 
 def policy_sampler(
-    world: World, weights: Array, beta: float, *, step_cost: float, horizon: int, planner: str,
+    world: World,
+    weights: Array,
+    beta: float,
+    *,
+    step_cost: float,
+    horizon: int,
+    planner: str,
     lapse: float = 0.0,
 ) -> Callable[[np.random.Generator], str]:
     """Plan once for one hypothesis; return a function drawing a walk from the Boltzmann policy."""
-    us = [u[:, :, 0].reshape(-1).copy() for _, u in iter_entry_values(
-        world, np.atleast_2d(weights), np.array([beta]), step_cost=step_cost, horizon=horizon,
-        planner=planner)]
+    us = [
+        u[:, :, 0].reshape(-1).copy()
+        for _, u in iter_entry_values(
+            world,
+            np.atleast_2d(weights),
+            np.array([beta]),
+            step_cost=step_cost,
+            horizon=horizon,
+            planner=planner,
+        )
+    ]
 
     def sample(rng: np.random.Generator) -> str:
         s, moves = world.start, []
@@ -250,8 +278,14 @@ def policy_sampler(
 def optimal_return(world: World, weights: Array, *, step_cost: float, horizon: int) -> float:
     """Best achievable return from the start (hard planning, one weight vector)."""
     last: NDArray[np.floating] | None = None
-    for _, last in iter_entry_values(world, np.atleast_2d(weights), np.array([1.0]), step_cost=step_cost,
-                                     horizon=horizon, planner="hard"):
+    for _, last in iter_entry_values(
+        world,
+        np.atleast_2d(weights),
+        np.array([1.0]),
+        step_cost=step_cost,
+        horizon=horizon,
+        planner="hard",
+    ):
         pass
     assert last is not None
     nxt = world.next_state[world.start]
@@ -259,8 +293,15 @@ def optimal_return(world: World, weights: Array, *, step_cost: float, horizon: i
 
 
 def reference_log_likelihood(
-    world: World, path: str, weights: Array, betas: Array, *, step_cost: float, horizon: int,
-    planner: str, lapse: float = 0.0,
+    world: World,
+    path: str,
+    weights: Array,
+    betas: Array,
+    *,
+    step_cost: float,
+    horizon: int,
+    planner: str,
+    lapse: float = 0.0,
 ) -> Array:
     """Straightforward per-hypothesis, per-state loop; slow on purpose (tests and bench baseline)."""
     weights = np.atleast_2d(weights)

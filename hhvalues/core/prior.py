@@ -60,21 +60,24 @@ def observer_bytes(levels: Levels, rationality_levels: Sequence[float], *, cells
     return 16 * n_w * (cells + 2 * math.isqrt(cells) + 4) + 8 * n_h * (len(levels) + 8)
 
 
-def generator_bytes(levels: Levels, rationality_levels: Sequence[float], *, cells: int, horizon: int,
-                    walkers: int) -> int:
+def generator_bytes(
+    levels: Levels, rationality_levels: Sequence[float], *, cells: int, horizon: int, walkers: int
+) -> int:
     """Peak memory of the generator on this prior: the planning table of every weight vector
     (float32, cells × horizon) and the information-gain step's per-move arrays."""
     n_w = math.prod(len(lv) for lv in levels)
     steps = min(cells, walkers) * horizon
     return 4 * n_w * (cells * horizon + 12 * steps) + observer_bytes(
-        levels, rationality_levels, cells=cells)
+        levels, rationality_levels, cells=cells
+    )
 
 
 def check_budget(needed: int, what: str, *, budget: int = MEMORY_BUDGET) -> None:
     """ValueError saying the size and the limit when ``needed`` bytes exceed ``budget``."""
     if needed > budget:
-        raise ValueError(f"{what} needs about {_size(needed)}, over the memory budget of "
-                         f"{_size(budget)}")
+        raise ValueError(
+            f"{what} needs about {_size(needed)}, over the memory budget of {_size(budget)}"
+        )
 
 
 def _size(n: int) -> str:
@@ -111,5 +114,14 @@ def sample_truth(
     return w, beta
 
 
-__all__ = ["MEMORY_BUDGET", "HypothesisGrid", "Levels", "check_budget", "generator_bytes", "grid_size",
-           "hypothesis_grid", "observer_bytes", "sample_truth"]
+__all__ = [
+    "MEMORY_BUDGET",
+    "HypothesisGrid",
+    "Levels",
+    "check_budget",
+    "generator_bytes",
+    "grid_size",
+    "hypothesis_grid",
+    "observer_bytes",
+    "sample_truth",
+]

@@ -190,8 +190,12 @@ def choices_from_values(values: NDArray[np.float64]) -> NDArray[np.int8]:
 
 
 def derive_choices(
-    weights: Mapping[str, float], probes: Sequence[Probe], features: FeatureSet, *,
-    step_cost: float, horizon: int,
+    weights: Mapping[str, float],
+    probes: Sequence[Probe],
+    features: FeatureSet,
+    *,
+    step_cost: float,
+    horizon: int,
 ) -> dict[str, Choice | None]:
     """The answer weights imply for each probe: the one rule for truth, oracle and hypotheses."""
     matrix = probe_matrix(probes, features, step_cost=step_cost, horizon=horizon)
@@ -235,7 +239,9 @@ def parse_probe(raw: object) -> Probe:
         return Probe(pid, kind, features=(feature,), **common)  # type: ignore[arg-type]
     if kind is ProbeKind.COMPARE:
         feats = raw.get("features")
-        if not (isinstance(feats, list) and len(feats) == 2 and all(isinstance(f, str) for f in feats)):
+        if not (
+            isinstance(feats, list) and len(feats) == 2 and all(isinstance(f, str) for f in feats)
+        ):
             raise BankError("compare probe needs two features", where=where)
         return Probe(pid, kind, features=(feats[0], feats[1]), **common)  # type: ignore[arg-type]
     if kind is not ProbeKind.PREDICT:
@@ -243,7 +249,10 @@ def parse_probe(raw: object) -> Probe:
     grid, options = raw.get("grid"), raw.get("options")
     if not (isinstance(grid, list) and all(isinstance(r, str) for r in grid)):
         raise BankError("predict probe needs a grid (list of strings)", where=where)
-    if not (isinstance(options, dict) and set(options) == {"A", "B"}
-            and all(isinstance(v, str) for v in options.values())):
+    if not (
+        isinstance(options, dict)
+        and set(options) == {"A", "B"}
+        and all(isinstance(v, str) for v in options.values())
+    ):
         raise BankError("predict probe needs options {A: path, B: path}", where=where)
     return Probe(pid, kind, grid=tuple(grid), options=(options["A"], options["B"]), **common)  # type: ignore[arg-type]

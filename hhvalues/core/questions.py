@@ -61,14 +61,18 @@ PROBE_RULE = (
     "observer's pick on about 70% of each bin, the observer's own picks balanced (seeks out / "
     "avoids, longer / shorter path), at most one sign, two compare and two predict probes per "
     "item; then truth; chosen probes without a definite answer dropped; compare and predict "
-    "sides relabelled at random so half of each kind is A")
+    "sides relabelled at random so half of each kind is A"
+)
 """How probes are built and chosen, as recorded in a bank's ``model.design``."""
 
 
 def fixed_probes(features: FeatureSet, levels: Sequence[Sequence[float]]) -> list[Probe]:
     """Every sign probe with both answers possible and every like-with-like compare probe."""
-    out = [Probe(f"s{f.id}", ProbeKind.SIGN, features=(f.id,))
-           for f, lv in zip(features, levels, strict=True) if min(lv) < 0 < max(lv)]
+    out = [
+        Probe(f"s{f.id}", ProbeKind.SIGN, features=(f.id,))
+        for f, lv in zip(features, levels, strict=True)
+        if min(lv) < 0 < max(lv)
+    ]
     varied = [f for f, lv in zip(features, levels, strict=True) if len(lv) > 1]
     for a, b in itertools.combinations(varied, 2):
         if a.terminal == b.terminal:
@@ -76,8 +80,15 @@ def fixed_probes(features: FeatureSet, levels: Sequence[Sequence[float]]) -> lis
     return out
 
 
-def predict_probes(world: World, unique_weights: NDArray[np.float64], log_mass: NDArray[np.float64],
-                   *, step_cost: float, horizon: int, tag: str) -> list[Probe]:
+def predict_probes(
+    world: World,
+    unique_weights: NDArray[np.float64],
+    log_mass: NDArray[np.float64],
+    *,
+    step_cost: float,
+    horizon: int,
+    tag: str,
+) -> list[Probe]:
     """Pairs of best paths in ``world`` (``log_mass[i]``: the posterior of weight vector i)."""
     table = plan_table(world, unique_weights, step_cost=step_cost, horizon=horizon)
     paths = best_paths(world, table)
@@ -90,8 +101,10 @@ def predict_probes(world: World, unique_weights: NDArray[np.float64], log_mass: 
     usable = [p for p in prior if p and _is_simple(world, p, horizon)]
     top = sorted(usable, key=lambda p: (-prior[p], p))[:TOP_PATHS]
     top += [p for p in sorted(usable, key=lambda p: (-post[p], p))[:TOP_PATHS] if p not in top]
-    return [Probe(f"x{tag}-{i}", ProbeKind.PREDICT, grid=world.rows, options=pair)
-            for i, pair in enumerate(itertools.combinations(sorted(top), 2))]
+    return [
+        Probe(f"x{tag}-{i}", ProbeKind.PREDICT, grid=world.rows, options=pair)
+        for i, pair in enumerate(itertools.combinations(sorted(top), 2))
+    ]
 
 
 def _is_simple(world: World, path: str, horizon: int) -> bool:
@@ -128,7 +141,9 @@ class Tallies:
 
     def copy(self) -> Tallies:
         """An independent copy."""
-        return Tallies(dict(self.bins), dict(self.picks), {k: list(v) for k, v in self.agree.items()})
+        return Tallies(
+            dict(self.bins), dict(self.picks), {k: list(v) for k, v in self.agree.items()}
+        )
 
     def add(self, probe: Probe, p_a: float, votes: dict[str, bool]) -> None:
         """Count one chosen probe; ``votes``: heuristic → agrees with the observer (deciding ones)."""
@@ -155,16 +170,27 @@ def observer_flag(probe: Probe, p_a: float) -> bool | None:
     return None
 
 
-def heuristic_votes(choices: dict[str, dict[str, Choice | None]], probe_id: str, p_a: float
-                    ) -> dict[str, bool]:
+def heuristic_votes(
+    choices: dict[str, dict[str, Choice | None]], probe_id: str, p_a: float
+) -> dict[str, bool]:
     """For each heuristic that decides this probe: does it pick what the observer picks?"""
     pick = "A" if p_a >= 0.5 else "B"
-    return {name: c[probe_id] == pick for name, c in choices.items()
-            if name != "always_a" and c[probe_id] is not None}
+    return {
+        name: c[probe_id] == pick
+        for name, c in choices.items()
+        if name != "always_a" and c[probe_id] is not None
+    }
 
 
-def choose(cands: Sequence[Probe], p_a: NDArray[np.float64], votes: Sequence[dict[str, bool]],
-           tallies: Tallies, rng: np.random.Generator, *, limit: int = PROBES_PER_ITEM) -> list[int]:
+def choose(
+    cands: Sequence[Probe],
+    p_a: NDArray[np.float64],
+    votes: Sequence[dict[str, bool]],
+    tallies: Tallies,
+    rng: np.random.Generator,
+    *,
+    limit: int = PROBES_PER_ITEM,
+) -> list[int]:
     """Up to ``limit`` candidates with q ≥ 0.6 (see the module docstring); updates nothing.
 
     ``votes[j]``: :func:`heuristic_votes` of candidate j.
@@ -196,8 +222,13 @@ def choose(cands: Sequence[Probe], p_a: NDArray[np.float64], votes: Sequence[dic
         kind = cands[best].kind
         kinds.add(kind)
         used[kind] = used.get(kind, 0) + 1
-        pool = [j for j in pool if j != best and used.get(cands[j].kind, 0) < PER_ITEM[cands[j].kind]
-                and not (kind is ProbeKind.PREDICT and cands[j].grid == cands[best].grid)]
+        pool = [
+            j
+            for j in pool
+            if j != best
+            and used.get(cands[j].kind, 0) < PER_ITEM[cands[j].kind]
+            and not (kind is ProbeKind.PREDICT and cands[j].grid == cands[best].grid)
+        ]
         t.add(cands[best], float(p_a[best]), votes[best])
     return chosen
 
@@ -212,14 +243,21 @@ def balance_sides(items: list[Item], rng: np.random.Generator) -> list[Item]:
     sides: dict[tuple[int, str], Choice] = {}
     for split in Split:
         for kind in (ProbeKind.COMPARE, ProbeKind.PREDICT):
-            probes = [(i, p.id) for i, it in enumerate(items) if it.split is split
-                      for p in it.probes if p.kind is kind]
+            probes = [
+                (i, p.id)
+                for i, it in enumerate(items)
+                if it.split is split
+                for p in it.probes
+                if p.kind is kind
+            ]
             n_a = len(probes) // 2 + int(rng.integers(2)) * (len(probes) % 2)
             a_set = set(rng.permutation(len(probes))[:n_a].tolist())
             for n, key in enumerate(probes):
                 sides[key] = "A" if n in a_set else "B"
-    return [_orient(it, {pid: s for (j, pid), s in sides.items() if j == i})
-            for i, it in enumerate(items)]
+    return [
+        _orient(it, {pid: s for (j, pid), s in sides.items() if j == i})
+        for i, it in enumerate(items)
+    ]
 
 
 def _orient(item: Item, sides: dict[str, Choice]) -> Item:
@@ -239,6 +277,15 @@ def _orient(item: Item, sides: dict[str, Choice]) -> Item:
 
 
 __all__ = [
-    "AGREEMENT", "MIN_Q", "PROBE_RULE", "PROBES_PER_ITEM", "Tallies", "balance_sides", "choose", "fixed_probes",
-    "heuristic_votes", "observer_flag", "predict_probes",
+    "AGREEMENT",
+    "MIN_Q",
+    "PROBE_RULE",
+    "PROBES_PER_ITEM",
+    "Tallies",
+    "balance_sides",
+    "choose",
+    "fixed_probes",
+    "heuristic_votes",
+    "observer_flag",
+    "predict_probes",
 ]

@@ -54,9 +54,11 @@ from hhvalues.core.world import parse_world
 from hhvalues.errors import InputError
 
 PROBE_ATTEMPTS = 4
-RATIONALITY_RULE = ("maximum-likelihood beta of the item's walks (hard-Q Boltzmann with the bank's "
-                    "lapse, beta on 25 log-spaced values 1/8..32) rounded to the nearest "
-                    "rationality level on a log scale")
+RATIONALITY_RULE = (
+    "maximum-likelihood beta of the item's walks (hard-Q Boltzmann with the bank's "
+    "lapse, beta on 25 log-spaced values 1/8..32) rounded to the nearest "
+    "rationality level on a log scale"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +101,15 @@ class RecordedBank(NamedTuple):
 def assess(source: Bank, walk: RecordedWalk, rule: QualityRule | None = None) -> WalkQuality:
     """Quality of a walk under its weights and the source bank's step cost and horizon."""
     world = parse_world(walk.grid, source.features)
-    return assess_walk(world, walk.path, np.asarray(walk.weights), step_cost=source.step_cost,
-                       horizon=source.model.horizon, n_bumps=walk.n_bumps, rule=rule)
+    return assess_walk(
+        world,
+        walk.path,
+        np.asarray(walk.weights),
+        step_cost=source.step_cost,
+        horizon=source.model.horizon,
+        n_bumps=walk.n_bumps,
+        rule=rule,
+    )
 
 
 def _exclusion(walk: RecordedWalk, quality: WalkQuality) -> str:
@@ -131,8 +140,16 @@ def bank_from_recordings(
     rule = rule or QualityRule()
     sm = source.model
     levels = tuple(zip(source.features.ids, sm.levels(source.features), strict=True))
-    model = Model(Planner.HARD, sm.horizon, sm.weight_levels, sm.rationality_levels, lapse, sm.margins,
-                  feature_levels=levels, design={"worlds": "recorded walks", "probes": PROBE_RULE})
+    model = Model(
+        Planner.HARD,
+        sm.horizon,
+        sm.weight_levels,
+        sm.rationality_levels,
+        lapse,
+        sm.margins,
+        feature_levels=levels,
+        design={"worlds": "recorded walks", "probes": PROBE_RULE},
+    )
     stub = Bank(name, "1", seed, source.features, source.step_cost, model, ())
     reports: dict[str, WalkReport] = {}
     by_person: dict[str, list[RecordedWalk]] = {}
@@ -147,42 +164,68 @@ def bank_from_recordings(
     for person in sorted(by_person):
         mine = by_person[person]
         for start in range(0, len(mine), demos_per_item):
-            chunk = mine[start:start + demos_per_item]
+            chunk = mine[start : start + demos_per_item]
             n = len(items) + 1
             item = _item(f"r{n:03d}", chunk, stub, seed=seed, n=n, tallies=tallies)
             for walk in chunk:
                 old = reports[walk.id]
-                reports[walk.id] = old._replace(item=item.id if item else None,
-                                                reason="" if item else "no probe with q >= 0.6")
+                reports[walk.id] = old._replace(
+                    item=item.id if item else None, reason="" if item else "no probe with q >= 0.6"
+                )
             if item is not None:
                 items.append(item)
     if not items:
-        raise InputError(f"none of the {len(walks)} recorded walk(s) can become an item "
-                         "(all practice, incomplete, excluded or without a clear probe)")
+        raise InputError(
+            f"none of the {len(walks)} recorded walk(s) can become an item "
+            "(all practice, incomplete, excluded or without a clear probe)"
+        )
     items = balance_sides(items, np.random.default_rng([seed, 0]))
-    doc = {"recordings": dict(meta or {}) | {
-        "rule": rule.to_json(), "lapse": lapse, "rationality": RATIONALITY_RULE,
-        "walks": [_walk_meta(r) for r in reports.values()]}}
+    doc = {
+        "recordings": dict(meta or {})
+        | {
+            "rule": rule.to_json(),
+            "lapse": lapse,
+            "rationality": RATIONALITY_RULE,
+            "walks": [_walk_meta(r) for r in reports.values()],
+        }
+    }
     return RecordedBank(replace(stub, items=tuple(items), meta=doc), list(reports.values()))
 
 
 def _walk_meta(r: WalkReport) -> dict[str, Any]:
     q = r.quality
-    return {"id": r.walk.id, "participant": r.walk.participant, "instruction": r.walk.instruction,
-            "practice": r.walk.practice, "item": r.item, "excluded": r.reason or None,
-            "flags": [f.value for f in q.flags], "return": round(q.ret, 6),
-            "optimal": round(q.optimal, 6), "random": round(q.random, 6),
-            "score": round(q.score, 6), "moves": q.n_moves, "bumps": q.n_bumps,
-            "back_and_forth": round(q.back_and_forth, 6)}
+    return {
+        "id": r.walk.id,
+        "participant": r.walk.participant,
+        "instruction": r.walk.instruction,
+        "practice": r.walk.practice,
+        "item": r.item,
+        "excluded": r.reason or None,
+        "flags": [f.value for f in q.flags],
+        "return": round(q.ret, 6),
+        "optimal": round(q.optimal, 6),
+        "random": round(q.random, 6),
+        "score": round(q.score, 6),
+        "moves": q.n_moves,
+        "bumps": q.n_bumps,
+        "back_and_forth": round(q.back_and_forth, 6),
+    }
 
 
-def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int, n: int,
-          tallies: Tallies) -> Item | None:
+def _item(
+    item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int, n: int, tallies: Tallies
+) -> Item | None:
     features, m = stub.features, stub.model
     w = np.asarray(chunk[0].weights, dtype=np.float64)
     worlds = [parse_world(walk.grid, features) for walk in chunk]
-    fit = fit_rationality(worlds, [walk.path for walk in chunk], w, step_cost=stub.step_cost,
-                          horizon=m.horizon, lapse=m.lapse)
+    fit = fit_rationality(
+        worlds,
+        [walk.path for walk in chunk],
+        w,
+        step_cost=stub.step_cost,
+        horizon=m.horizon,
+        lapse=m.lapse,
+    )
     beta = round_to_levels(fit.beta, m.rationality_levels)
     demos = tuple(Demonstration(walk.grid, walk.path, "human", walk.instruction) for walk in chunk)
     size = max(5, min(12, len(chunk[0].grid), len(chunk[0].grid[0])))
@@ -194,8 +237,14 @@ def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int,
         cands = fixed_probes(features, levels)
         for k in range(2):
             world = random_world(features, size, rng)
-            cands += predict_probes(world, posterior.grid.unique_weights, log_w,
-                                    step_cost=stub.step_cost, horizon=m.horizon, tag=str(k))
+            cands += predict_probes(
+                world,
+                posterior.grid.unique_weights,
+                log_w,
+                step_cost=stub.step_cost,
+                horizon=m.horizon,
+                tag=str(k),
+            )
         p_a = predictive(posterior, item_matrix(stub, cands))
         heur = all_heuristic_choices(stub, Item(item_id, Split.TEST, demos, tuple(cands)))
         votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
@@ -203,8 +252,11 @@ def _item(item_id: str, chunk: Sequence[RecordedWalk], stub: Bank, *, seed: int,
         matrix = item_matrix(stub, [cands[j] for j in chosen])
         values = probe_values(w, matrix)
         sign = choices_from_values(values)
-        kept = [(j, int(s)) for j, s, v, mg in zip(chosen, sign, values, matrix.margin, strict=True)
-                if abs(v) >= mg]
+        kept = [
+            (j, int(s))
+            for j, s, v, mg in zip(chosen, sign, values, matrix.margin, strict=True)
+            if abs(v) >= mg
+        ]
         if not kept:
             continue
         probes: list[Probe] = []
@@ -245,7 +297,11 @@ class ComparisonRow(NamedTuple):
 
 
 def compare_demonstrators(
-    source: Bank, walks: Sequence[RecordedWalk], *, rng: np.random.Generator, samples: int = 20,
+    source: Bank,
+    walks: Sequence[RecordedWalk],
+    *,
+    rng: np.random.Generator,
+    samples: int = 20,
     lapse: float = DEFAULT_LAPSE,
 ) -> list[ComparisonRow]:
     """For each complete, non-practice walk: the human's length, return and fitted β beside
@@ -261,19 +317,33 @@ def compare_demonstrators(
         world = parse_world(walk.grid, source.features)
         w = np.asarray(walk.weights, dtype=np.float64)
         fit = fit_rationality([world], [walk.path], w, step_cost=c, horizon=horizon, lapse=lapse)
-        samplers = {b: policy_sampler(world, w, b, step_cost=c, horizon=horizon, planner="hard")
-                    for b in levels}
+        samplers = {
+            b: policy_sampler(world, w, b, step_cost=c, horizon=horizon, planner="hard")
+            for b in levels
+        }
         lengths, returns, betas = [], [], []
         for _ in range(samples):
             path = samplers[levels[int(rng.integers(len(levels)))]](rng)
             sq = assess_walk(world, path, w, step_cost=c, horizon=horizon)
             lengths.append(len(path))
             returns.append(sq.ret)
-            betas.append(fit_rationality([world], [path], w, step_cost=c, horizon=horizon,
-                                         lapse=lapse).beta)
-        rows.append(ComparisonRow(walk.id, walk.instruction, len(walk.path), q.ret, fit.beta,
-                                  float(np.mean(lengths)), float(np.mean(returns)),
-                                  float(np.median(betas)), q.optimal, q.random))
+            betas.append(
+                fit_rationality([world], [path], w, step_cost=c, horizon=horizon, lapse=lapse).beta
+            )
+        rows.append(
+            ComparisonRow(
+                walk.id,
+                walk.instruction,
+                len(walk.path),
+                q.ret,
+                fit.beta,
+                float(np.mean(lengths)),
+                float(np.mean(returns)),
+                float(np.median(betas)),
+                q.optimal,
+                q.random,
+            )
+        )
     return rows
 
 
@@ -299,21 +369,39 @@ def summarise_comparison(rows: Sequence[ComparisonRow]) -> list[ComparisonSummar
     out = []
     for instruction in sorted({r.instruction for r in rows}):
         mine = [r for r in rows if r.instruction == instruction]
-        out.append(ComparisonSummary(
-            f"human ({instruction})", len(mine), float(np.mean([r.human_length for r in mine])),
-            float(np.mean([r.human_return for r in mine])),
-            float(np.mean([score(r.human_return, r) for r in mine])),
-            float(np.median([r.human_beta for r in mine]))))
+        out.append(
+            ComparisonSummary(
+                f"human ({instruction})",
+                len(mine),
+                float(np.mean([r.human_length for r in mine])),
+                float(np.mean([r.human_return for r in mine])),
+                float(np.mean([score(r.human_return, r) for r in mine])),
+                float(np.median([r.human_beta for r in mine])),
+            )
+        )
     if rows:
-        out.append(ComparisonSummary(
-            "simulated", len(rows), float(np.mean([r.sim_length for r in rows])),
-            float(np.mean([r.sim_return for r in rows])),
-            float(np.mean([score(r.sim_return, r) for r in rows])),
-            float(np.median([r.sim_beta for r in rows]))))
+        out.append(
+            ComparisonSummary(
+                "simulated",
+                len(rows),
+                float(np.mean([r.sim_length for r in rows])),
+                float(np.mean([r.sim_return for r in rows])),
+                float(np.mean([score(r.sim_return, r) for r in rows])),
+                float(np.median([r.sim_beta for r in rows])),
+            )
+        )
     return out
 
 
 __all__ = [
-    "RATIONALITY_RULE", "ComparisonRow", "ComparisonSummary", "RecordedBank", "RecordedWalk",
-    "WalkReport", "assess", "bank_from_recordings", "compare_demonstrators", "summarise_comparison",
+    "RATIONALITY_RULE",
+    "ComparisonRow",
+    "ComparisonSummary",
+    "RecordedBank",
+    "RecordedWalk",
+    "WalkReport",
+    "assess",
+    "bank_from_recordings",
+    "compare_demonstrators",
+    "summarise_comparison",
 ]

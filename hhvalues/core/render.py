@@ -38,9 +38,17 @@ from hhvalues.core.render_text import (
 from hhvalues.core.world import World, follow_path, parse_world
 
 __all__ = [
-    "MIN_WIDTH", "PATH_COLOURS", "ItemStimulus", "describe_probe", "item_stimulus",
-    "probe_question", "render_demo_png", "render_item_text", "render_predict_png",
-    "render_world_text", "stimulus_hash",
+    "MIN_WIDTH",
+    "PATH_COLOURS",
+    "ItemStimulus",
+    "describe_probe",
+    "item_stimulus",
+    "probe_question",
+    "render_demo_png",
+    "render_item_text",
+    "render_predict_png",
+    "render_world_text",
+    "stimulus_hash",
 ]
 
 Rgb = tuple[int, int, int]
@@ -98,8 +106,17 @@ class _Pen(NamedTuple):
     def ink(self, rgb: Rgb) -> int:
         return self.inks[rgb]
 
-    def text(self, xy: tuple[float, float], text: str, *, fg: Rgb, bg: Rgb, size: int,
-             bold: bool = False, anchor: str = "la") -> None:
+    def text(
+        self,
+        xy: tuple[float, float],
+        text: str,
+        *,
+        fg: Rgb,
+        bg: Rgb,
+        size: int,
+        bold: bool = False,
+        anchor: str = "la",
+    ) -> None:
         blends = tuple(self.inks[c] for c in _blends(fg, bg))
         left, top, tile, mask = _text_tile(text, size, bold, anchor, blends)
         self.img.paste(tile, (round(xy[0]) + left, round(xy[1]) + top), mask)
@@ -109,13 +126,20 @@ class _Pen(NamedTuple):
 def _blends(fg: Rgb, bg: Rgb) -> tuple[Rgb, ...]:
     """Colours of text coverage levels 1.._LEVELS of ``fg`` over ``bg``."""
     mix = [k / _LEVELS for k in range(1, _LEVELS + 1)]
-    return tuple((round(fg[0] * a + bg[0] * (1 - a)), round(fg[1] * a + bg[1] * (1 - a)),
-                  round(fg[2] * a + bg[2] * (1 - a))) for a in mix)
+    return tuple(
+        (
+            round(fg[0] * a + bg[0] * (1 - a)),
+            round(fg[1] * a + bg[1] * (1 - a)),
+            round(fg[2] * a + bg[2] * (1 - a)),
+        )
+        for a in mix
+    )
 
 
 @lru_cache(maxsize=4096)
-def _text_tile(text: str, size: int, bold: bool, anchor: str,
-               blends: tuple[int, ...]) -> tuple[int, int, Image.Image, Image.Image]:
+def _text_tile(
+    text: str, size: int, bold: bool, anchor: str, blends: tuple[int, ...]
+) -> tuple[int, int, Image.Image, Image.Image]:
     """Draw text once into a palette tile (coverage cut into levels) and its mask."""
     font = _font(size, bold)
     left, top, right, bottom = (int(v) for v in font.getbbox(text, anchor=anchor))
@@ -123,18 +147,37 @@ def _text_tile(text: str, size: int, bold: bool, anchor: str,
     ImageDraw.Draw(coverage).text((-left, -top), text, fill=255, font=font, anchor=anchor)
     level = coverage.tobytes().translate(_LEVEL_OF)
     tile = level.translate(bytes([0, *blends, *[0] * (255 - _LEVELS)]))
-    return (left, top, Image.frombytes("P", coverage.size, tile),
-            Image.frombytes("L", coverage.size, level.translate(_MASK_OF)))
+    return (
+        left,
+        top,
+        Image.frombytes("P", coverage.size, tile),
+        Image.frombytes("L", coverage.size, level.translate(_MASK_OF)),
+    )
 
 
 @lru_cache(maxsize=64)
 def _palette(feature_rgbs: tuple[Rgb, ...]) -> dict[Rgb, int]:
     """Give every colour an image can use an index, in a fixed order: plain, then text blends."""
-    colours = [_BG, _INK, _GRIDLINE, _WALL, _EMPTY, _WHITE, _GREY, _START, _START_TEXT,
-               *PATH_COLOURS.values(), *feature_rgbs]
-    pairs = [(_GREY, _BG), (_INK, _BG), (_START_TEXT, _EMPTY),
-             *((_WHITE, c) for c in PATH_COLOURS.values()),
-             *((_text_on(c), c) for c in feature_rgbs)]
+    colours = [
+        _BG,
+        _INK,
+        _GRIDLINE,
+        _WALL,
+        _EMPTY,
+        _WHITE,
+        _GREY,
+        _START,
+        _START_TEXT,
+        *PATH_COLOURS.values(),
+        *feature_rgbs,
+    ]
+    pairs = [
+        (_GREY, _BG),
+        (_INK, _BG),
+        (_START_TEXT, _EMPTY),
+        *((_WHITE, c) for c in PATH_COLOURS.values()),
+        *((_text_on(c), c) for c in feature_rgbs),
+    ]
     for fg, bg in pairs:
         colours += _blends(fg, bg)
     inks: dict[Rgb, int] = {}
@@ -145,8 +188,9 @@ def _palette(feature_rgbs: tuple[Rgb, ...]) -> dict[Rgb, int]:
     return inks
 
 
-def _start_pen(features: FeatureSet, world: World, cell: int,
-               keys: tuple[tuple[str, str], ...]) -> tuple[_Pen, _Layout]:
+def _start_pen(
+    features: FeatureSet, world: World, cell: int, keys: tuple[tuple[str, str], ...]
+) -> tuple[_Pen, _Layout]:
     """Start an image from a copy of its cached chrome (axes, empty grid, legend)."""
     present = tuple(sorted({int(c) for c in world.cell if c >= 0}))
     lay = _layout(world, cell, len(present) + len(keys))
@@ -155,27 +199,37 @@ def _start_pen(features: FeatureSet, world: World, cell: int,
 
 
 @lru_cache(maxsize=32)
-def _chrome(features: FeatureSet, lay: _Layout, height: int, width: int, present: tuple[int, ...],
-            keys: tuple[tuple[str, str], ...]) -> Image.Image:
+def _chrome(
+    features: FeatureSet,
+    lay: _Layout,
+    height: int,
+    width: int,
+    present: tuple[int, ...],
+    keys: tuple[tuple[str, str], ...],
+) -> Image.Image:
     """Draw what depends neither on the cells nor on the walk: axes, empty grid, legend."""
     inks = _palette(tuple(_hex(f.colour) for f in features))
     img = Image.new("P", (lay.width, lay.height), 0)
     img.putpalette([v for rgb in inks for v in rgb])
     pen, cs = _Pen(img, ImageDraw.Draw(img), inks), lay.cell
     for r in range(height):
-        pen.text((lay.left - 8, lay.top + (r + 0.5) * cs), str(r), fg=_GREY, bg=_BG, size=13,
-                 anchor="rm")
+        pen.text(
+            (lay.left - 8, lay.top + (r + 0.5) * cs), str(r), fg=_GREY, bg=_BG, size=13, anchor="rm"
+        )
     for c in range(width):
-        pen.text((lay.left + (c + 0.5) * cs, lay.top - 8), str(c), fg=_GREY, bg=_BG, size=13,
-                 anchor="ms")
+        pen.text(
+            (lay.left + (c + 0.5) * cs, lay.top - 8), str(c), fg=_GREY, bg=_BG, size=13, anchor="ms"
+        )
     right, bottom = lay.left + width * cs, lay.top + height * cs
     pen.draw.rectangle((lay.left, lay.top, right, bottom), fill=pen.ink(_EMPTY))
     for r in range(height + 1):
-        pen.draw.line((lay.left, lay.top + r * cs, right, lay.top + r * cs),
-                      fill=pen.ink(_GRIDLINE))
+        pen.draw.line(
+            (lay.left, lay.top + r * cs, right, lay.top + r * cs), fill=pen.ink(_GRIDLINE)
+        )
     for c in range(width + 1):
-        pen.draw.line((lay.left + c * cs, lay.top, lay.left + c * cs, bottom),
-                      fill=pen.ink(_GRIDLINE))
+        pen.draw.line(
+            (lay.left + c * cs, lay.top, lay.left + c * cs, bottom), fill=pen.ink(_GRIDLINE)
+        )
     _draw_legend(pen, present, features, lay, keys)
     return img
 
@@ -201,8 +255,9 @@ def _layout(world: World, cell: int, n_legend: int) -> _Layout:
     legend_top = margin + axis + world.height * cell + 18
     cols = max(1, (width - 2 * margin) // 280)
     height = legend_top + -(-n_legend // cols) * 34 + margin
-    return _Layout(cell, axis + (width - axis - grid_w) // 2, margin + axis, width, height,
-                   legend_top, cols)
+    return _Layout(
+        cell, axis + (width - axis - grid_w) // 2, margin + axis, width, height, legend_top, cols
+    )
 
 
 def _centre(lay: _Layout, world: World, s: int) -> tuple[float, float]:
@@ -220,20 +275,36 @@ def _draw_world(pen: _Pen, world: World, features: FeatureSet, lay: _Layout) -> 
         if k >= 0:
             f = features.features[k]
             if f.terminal:  # destinations get a dark frame
-                draw.rectangle((x + 2, y + 2, x + cs - 2, y + cs - 2), outline=pen.ink(_INK),
-                               width=3)
-            pen.text((x + 6, y + 4), f.mark, fg=_text_on(fill), bg=fill, size=max(11, cs * 3 // 10),
-                     bold=True)
+                draw.rectangle(
+                    (x + 2, y + 2, x + cs - 2, y + cs - 2), outline=pen.ink(_INK), width=3
+                )
+            pen.text(
+                (x + 6, y + 4),
+                f.mark,
+                fg=_text_on(fill),
+                bg=fill,
+                size=max(11, cs * 3 // 10),
+                bold=True,
+            )
     sx, sy = _centre(lay, world, world.start)
-    pen.text((sx, sy - cs * 0.5 + 3), "start", fg=_START_TEXT, bg=_EMPTY, size=max(10, cs // 5),
-             bold=True, anchor="mt")
+    pen.text(
+        (sx, sy - cs * 0.5 + 3),
+        "start",
+        fg=_START_TEXT,
+        bg=_EMPTY,
+        size=max(10, cs // 5),
+        bold=True,
+        anchor="mt",
+    )
     rad = cs * 0.3
-    draw.ellipse((sx - rad, sy - rad, sx + rad, sy + rad), outline=pen.ink(_START),
-                 width=max(2, cs // 18))
+    draw.ellipse(
+        (sx - rad, sy - rad, sx + rad, sy + rad), outline=pen.ink(_START), width=max(2, cs // 18)
+    )
 
 
-def _segments(states: Sequence[int], world: World, lay: _Layout,
-              side: float) -> tuple[list[Segment], list[float]]:
+def _segments(
+    states: Sequence[int], world: World, lay: _Layout, side: float
+) -> tuple[list[Segment], list[float]]:
     """Give each step a line segment and a badge position along it (0..1).
 
     Segments are offset sideways (predict: A by -1, B by +1 notch) and a walk that crosses an
@@ -281,34 +352,64 @@ def _draw_arrow(pen: _Pen, seg: Segment, rgb: Rgb, size: float) -> None:
     ux, uy = (x1 > x0) - (x1 < x0), (y1 > y0) - (y1 < y0)
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
     bx, by = mx - ux * size * 0.6, my - uy * size * 0.6
-    tri = [(mx + ux * size, my + uy * size), (bx - uy * size, by + ux * size),
-           (bx + uy * size, by - ux * size)]
+    tri = [
+        (mx + ux * size, my + uy * size),
+        (bx - uy * size, by + ux * size),
+        (bx + uy * size, by - ux * size),
+    ]
     pen.draw.polygon(tri, fill=pen.ink(rgb), outline=pen.ink(_WHITE))
 
 
 def _draw_walker(pen: _Pen, x: float, y: float, cs: int) -> None:
     """Draw a small person standing where the walk currently is."""
     h, ink, casing = cs * 0.26, pen.ink(_INK), pen.ink(_WHITE)
-    pen.draw.ellipse((x - h * 0.45, y - h * 1.25, x + h * 0.45, y - h * 0.35), fill=ink,
-                     outline=casing)
-    pen.draw.rounded_rectangle((x - h * 0.6, y - h * 0.3, x + h * 0.6, y + h * 1.1), radius=h * 0.4,
-                               fill=ink, outline=casing)
+    pen.draw.ellipse(
+        (x - h * 0.45, y - h * 1.25, x + h * 0.45, y - h * 0.35), fill=ink, outline=casing
+    )
+    pen.draw.rounded_rectangle(
+        (x - h * 0.6, y - h * 0.3, x + h * 0.6, y + h * 1.1),
+        radius=h * 0.4,
+        fill=ink,
+        outline=casing,
+    )
 
 
-def _draw_legend(pen: _Pen, present: Sequence[int], features: FeatureSet, lay: _Layout,
-                 keys: Sequence[tuple[str, str]]) -> None:
-    entries = [(f"feature{i}", features.features[i].label
-                + (" (destination)" if features.features[i].terminal else "")) for i in present]
+def _draw_legend(
+    pen: _Pen,
+    present: Sequence[int],
+    features: FeatureSet,
+    lay: _Layout,
+    keys: Sequence[tuple[str, str]],
+) -> None:
+    entries = [
+        (
+            f"feature{i}",
+            features.features[i].label
+            + (" (destination)" if features.features[i].terminal else ""),
+        )
+        for i in present
+    ]
     sw, draw, col_w = 24, pen.draw, (lay.width - 32) // lay.legend_cols
     for i, (kind, label) in enumerate([*entries, *keys]):
         x, y = 16 + (i % lay.legend_cols) * col_w, lay.legend_top + (i // lay.legend_cols) * 34
         if kind.startswith("feature"):
             f = features.features[int(kind[7:])]
             rgb = _hex(f.colour)
-            draw.rectangle((x, y, x + sw, y + sw), fill=pen.ink(rgb),
-                           outline=pen.ink(_INK if f.terminal else _GRIDLINE), width=1 + f.terminal)
-            pen.text((x + sw / 2, y + sw / 2), f.mark, fg=_text_on(rgb), bg=rgb, size=13, bold=True,
-                     anchor="mm")
+            draw.rectangle(
+                (x, y, x + sw, y + sw),
+                fill=pen.ink(rgb),
+                outline=pen.ink(_INK if f.terminal else _GRIDLINE),
+                width=1 + f.terminal,
+            )
+            pen.text(
+                (x + sw / 2, y + sw / 2),
+                f.mark,
+                fg=_text_on(rgb),
+                bg=rgb,
+                size=13,
+                bold=True,
+                anchor="mm",
+            )
         elif kind == "wall":
             draw.rectangle((x, y, x + sw, y + sw), fill=pen.ink(_WALL))
         elif kind == "start":
@@ -319,8 +420,14 @@ def _draw_legend(pen: _Pen, present: Sequence[int], features: FeatureSet, lay: _
             mid = y + sw / 2
             segs = [(x, mid, x + sw / 2, mid), (x + sw / 2, mid, x + sw, mid)]
             _draw_line(pen, segs, PATH_COLOURS[kind], 4, dashed=kind == "B")
-        pen.text((x + sw + 8, y + sw / 2), _fit(label, col_w - sw - 16), fg=_INK, bg=_BG, size=16,
-                 anchor="lm")
+        pen.text(
+            (x + sw + 8, y + sw / 2),
+            _fit(label, col_w - sw - 16),
+            fg=_INK,
+            bg=_BG,
+            size=16,
+            anchor="lm",
+        )
 
 
 @lru_cache(maxsize=1024)
@@ -336,8 +443,15 @@ def _png(img: Image.Image) -> bytes:
     return buf.getvalue()
 
 
-def render_demo_png(features: FeatureSet, grid: Sequence[str], path: str, *, horizon: int,
-                    upto: int | None = None, cell: int = 56) -> bytes:
+def render_demo_png(
+    features: FeatureSet,
+    grid: Sequence[str],
+    path: str,
+    *,
+    horizon: int,
+    upto: int | None = None,
+    cell: int = 56,
+) -> bytes:
     """Render a demonstration: the world, the walk's first ``upto`` steps (all by default), legend.
 
     Steps are numbered on the line between cells; a small person marks where the walk is.
@@ -349,8 +463,12 @@ def render_demo_png(features: FeatureSet, grid: Sequence[str], path: str, *, hor
         if not 0 <= upto <= len(path):
             raise ValueError(f"upto must be in 0..{len(path)}, got {upto}")
         states = states[: upto + 1]
-    keys = (("wall", "wall"), ("start", "start"), ("walker", "where the person is now"),
-            ("demo", "the walk, steps numbered"))
+    keys = (
+        ("wall", "wall"),
+        ("start", "start"),
+        ("walker", "where the person is now"),
+        ("demo", "the walk, steps numbered"),
+    )
     pen, lay = _start_pen(features, world, cell, keys)
     _draw_world(pen, world, features, lay)
     segs, where = _segments(states, world, lay, 0.0)
@@ -358,14 +476,21 @@ def render_demo_png(features: FeatureSet, grid: Sequence[str], path: str, *, hor
     if segs:
         _draw_line(pen, segs, rgb, max(3, cs // 12), dashed=False)
     for i, ((x0, y0, x1, y1), t) in enumerate(zip(segs, where, strict=True), start=1):
-        _draw_badge(pen, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, cs * 0.19, str(i), rgb,
-                    max(10, cs // 4))
+        _draw_badge(
+            pen, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, cs * 0.19, str(i), rgb, max(10, cs // 4)
+        )
     _draw_walker(pen, *_centre(lay, world, states[-1]), cs)
     return _png(pen.img)
 
 
-def render_predict_png(features: FeatureSet, grid: Sequence[str], options: tuple[str, str], *,
-                       horizon: int, cell: int = 56) -> bytes:
+def render_predict_png(
+    features: FeatureSet,
+    grid: Sequence[str],
+    options: tuple[str, str],
+    *,
+    horizon: int,
+    cell: int = 56,
+) -> bytes:
     """Render a predict probe: the world with path A (blue, solid) and path B (orange, dashed).
 
     Options are drawn in the order given, so a caller that counterbalances passes them in
@@ -404,8 +529,9 @@ def stimulus_hash(images: Sequence[bytes], texts: Sequence[str]) -> str:
     return h.hexdigest()
 
 
-def item_stimulus(bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None,
-                  cell: int = 56) -> ItemStimulus:
+def item_stimulus(
+    bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None, cell: int = 56
+) -> ItemStimulus:
     """Collect an item's canonical images and option texts as displayed (for stimulus_hash)."""
     fs, horizon = bank.features, bank.model.horizon
     images = [_demo_png(fs, tuple(d.grid), d.path, horizon, cell) for d in item.demos]
@@ -415,19 +541,25 @@ def item_stimulus(bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] |
         opts = describe_probe(fs, probe, horizon=horizon)
         texts += [opts[a], opts[b]]
         if probe.kind.shows_paths:
-            images.append(_predict_png(fs, tuple(probe.grid), (probe.options[a], probe.options[b]),
-                                       horizon, cell))
+            images.append(
+                _predict_png(
+                    fs, tuple(probe.grid), (probe.options[a], probe.options[b]), horizon, cell
+                )
+            )
     return ItemStimulus(tuple(images), tuple(texts))
 
 
 # Each participant sees an item in one of 2^(probes) A/B orders, but its walks look the same in
 # all of them and a predict picture has only two: the images are kept apart from the orders.
 @lru_cache(maxsize=512)
-def _demo_png(features: FeatureSet, grid: tuple[str, ...], path: str, horizon: int, cell: int) -> bytes:
+def _demo_png(
+    features: FeatureSet, grid: tuple[str, ...], path: str, horizon: int, cell: int
+) -> bytes:
     return render_demo_png(features, grid, path, horizon=horizon, cell=cell)
 
 
 @lru_cache(maxsize=512)
-def _predict_png(features: FeatureSet, grid: tuple[str, ...], options: tuple[str, str],
-                 horizon: int, cell: int) -> bytes:
+def _predict_png(
+    features: FeatureSet, grid: tuple[str, ...], options: tuple[str, str], horizon: int, cell: int
+) -> bytes:
     return render_predict_png(features, grid, options, horizon=horizon, cell=cell)

@@ -17,7 +17,13 @@ from hhvalues.core.features import FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.world import MOVES, World, follow_path, parse_world
 
-__all__ = ["describe_probe", "option_sides", "probe_question", "render_item_text", "render_world_text"]
+__all__ = [
+    "describe_probe",
+    "option_sides",
+    "probe_question",
+    "render_item_text",
+    "render_world_text",
+]
 
 _ROLES = {True: "destination: a walk ends on entering it", False: "terrain: walked through"}
 _WORDS = {"U": "up", "D": "down", "L": "left", "R": "right"}
@@ -34,8 +40,13 @@ def _legend_text(features: FeatureSet, symbols: set[str]) -> list[str]:
 def _grid_text(grid: Sequence[str]) -> list[str]:
     w = len(str(max(len(grid), len(grid[0])) - 1)) + 1
     head = " " * (w + 2) + "".join(str(c).rjust(w) for c in range(len(grid[0])))
-    return [head, *(str(r).rjust(w) + "  " + "".join(ch.rjust(w) for ch in row)
-                    for r, row in enumerate(grid))]
+    return [
+        head,
+        *(
+            str(r).rjust(w) + "  " + "".join(ch.rjust(w) for ch in row)
+            for r, row in enumerate(grid)
+        ),
+    ]
 
 
 def _spell(path: str) -> str:
@@ -57,9 +68,15 @@ def _path_lines(world: World, path: str, *, horizon: int, indent: str) -> list[s
 def render_world_text(features: FeatureSet, grid: Sequence[str]) -> str:
     """Render a world as text: a legend of the symbols it uses, then the numbered grid."""
     world = parse_world(grid, features)
-    return "\n".join(["Legend:", *_legend_text(features, set("".join(world.rows))),
-                      f"Grid ({world.height} rows x {world.width} columns; "
-                      "(row, column) from (0, 0) top-left):", *_grid_text(world.rows)])
+    return "\n".join(
+        [
+            "Legend:",
+            *_legend_text(features, set("".join(world.rows))),
+            f"Grid ({world.height} rows x {world.width} columns; "
+            "(row, column) from (0, 0) top-left):",
+            *_grid_text(world.rows),
+        ]
+    )
 
 
 def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) -> tuple[str, str]:
@@ -91,14 +108,15 @@ def option_sides(order: dict[str, tuple[str, str]] | None, probe: Probe) -> tupl
     return "AB".index(shown[0]), "AB".index(shown[1])
 
 
-def probe_question(features: FeatureSet, probe: Probe, *,
-                   mark: Callable[[str], str] = str) -> str:
+def probe_question(features: FeatureSet, probe: Probe, *, mark: Callable[[str], str] = str) -> str:
     """A probe's question in words: the one wording humans read and models are sent.
 
     ``mark`` wraps each feature label (the app passes Markdown bold); the words stay the same.
     """
     if probe.kind is ProbeKind.SIGN:
-        return f"Does this person seek out or avoid {mark(features.by_id(probe.features[0]).label)}?"
+        return (
+            f"Does this person seek out or avoid {mark(features.by_id(probe.features[0]).label)}?"
+        )
     if probe.kind is ProbeKind.COMPARE:
         x, y = (mark(features.by_id(f).label) for f in probe.features)
         return f"Which does this person value more: {x} or {y}?"
@@ -107,8 +125,9 @@ def probe_question(features: FeatureSet, probe: Probe, *,
     assert_never(probe.kind)
 
 
-def render_item_text(bank: Bank, item: Item, *,
-                     order: dict[str, tuple[str, str]] | None = None) -> str:
+def render_item_text(
+    bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None
+) -> str:
     """Render an item as plain text for a language-model prompt; never reads ``item.truth``.
 
     ``order[probe_id] = ("B", "A")`` shows the bank's option B as "A" (counterbalancing); the
@@ -117,18 +136,27 @@ def render_item_text(bank: Bank, item: Item, *,
     fs, horizon = bank.features, bank.model.horizon
     symbols = set("".join(r for d in item.demos for r in d.grid))
     symbols |= set("".join(r for p in item.probes for r in p.grid))
-    out = ["Each cell of a world is one character:", *_legend_text(fs, symbols),
-           "A walk starts at S and moves one cell at a time: "
-           + ", ".join(f"{m} = {_WORDS[m]}" for m in MOVES) + ".",
-           f"It ends on entering a destination, or after {horizon} moves.",
-           "Coordinates are (row, column), counted from (0, 0) at the top-left corner.", ""]
+    out = [
+        "Each cell of a world is one character:",
+        *_legend_text(fs, symbols),
+        "A walk starts at S and moves one cell at a time: "
+        + ", ".join(f"{m} = {_WORDS[m]}" for m in MOVES)
+        + ".",
+        f"It ends on entering a destination, or after {horizon} moves.",
+        "Coordinates are (row, column), counted from (0, 0) at the top-left corner.",
+        "",
+    ]
     for n, demo in enumerate(item.demos, start=1):
         world = parse_world(demo.grid, fs)
         last = follow_path(world, demo.path, horizon=horizon).states[-1]
-        out += [f"Demonstration {n} of {len(item.demos)}: "
-                f"world of {world.height} rows x {world.width} columns", *_grid_text(demo.grid),
-                *_path_lines(world, demo.path, horizon=horizon, indent=""),
-                f"The walk: {_spell(demo.path)}, {_ending(fs, world, last)}.", ""]
+        out += [
+            f"Demonstration {n} of {len(item.demos)}: "
+            f"world of {world.height} rows x {world.width} columns",
+            *_grid_text(demo.grid),
+            *_path_lines(world, demo.path, horizon=horizon, indent=""),
+            f"The walk: {_spell(demo.path)}, {_ending(fs, world, last)}.",
+            "",
+        ]
     out.append("Questions: answer each with A or B.")
     for probe in item.probes:
         texts, (a, b) = describe_probe(fs, probe, horizon=horizon), option_sides(order, probe)
@@ -139,6 +167,8 @@ def render_item_text(bank: Bank, item: Item, *,
         world = parse_world(probe.grid, fs)
         out += _grid_text(probe.grid)
         for letter, i in (("A", a), ("B", b)):
-            out += [f"  Path {letter}: {texts[i]}",
-                    *_path_lines(world, probe.options[i], horizon=horizon, indent="    ")]
+            out += [
+                f"  Path {letter}: {texts[i]}",
+                *_path_lines(world, probe.options[i], horizon=horizon, indent="    "),
+            ]
     return "\n".join(out) + "\n"

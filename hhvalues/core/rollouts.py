@@ -27,11 +27,20 @@ TIE = 1e-6
 """Entry values closer than this count as equally good when picking a best path."""
 
 
-def plan_table(world: World, weights: NDArray[np.float64], *, step_cost: float, horizon: int) -> Table:
+def plan_table(
+    world: World, weights: NDArray[np.float64], *, step_cost: float, horizon: int
+) -> Table:
     """Hard-planning entry values for every weight vector ``weights[i, k]``, all horizons."""
     table = np.empty((horizon, world.n_states, weights.shape[0]), dtype=np.float32)
-    for k, u in iter_entry_values(world, weights, np.ones(weights.shape[0]), step_cost=step_cost,
-                                  horizon=horizon, planner="hard", dtype=np.float32):
+    for k, u in iter_entry_values(
+        world,
+        weights,
+        np.ones(weights.shape[0]),
+        step_cost=step_cost,
+        horizon=horizon,
+        planner="hard",
+        dtype=np.float32,
+    ):
         table[k - 1] = u.reshape(world.n_states, -1)
     return table
 
@@ -49,8 +58,9 @@ class Walks(NamedTuple):
         return ["".join(MOVES[a] for a in row if a >= 0) for row in self.moves]
 
 
-def _legal_q(world: World, table: Table, t: int, s: NDArray[np.int32], cols: NDArray[np.intp]
-             ) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+def _legal_q(
+    world: World, table: Table, t: int, s: NDArray[np.int32], cols: NDArray[np.intp]
+) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
     """Next cells ``(m, 4)`` and their entry values (``-inf`` where a move is unavailable)."""
     nxt = world.next_state[s]
     legal = nxt >= 0
@@ -58,8 +68,13 @@ def _legal_q(world: World, table: Table, t: int, s: NDArray[np.int32], cols: NDA
     return nxt, np.where(legal, q, -np.inf)
 
 
-def sample_walks(world: World, table: Table, columns: NDArray[np.intp], betas: NDArray[np.float64],
-                 uniforms: NDArray[np.float64]) -> Walks:
+def sample_walks(
+    world: World,
+    table: Table,
+    columns: NDArray[np.intp],
+    betas: NDArray[np.float64],
+    uniforms: NDArray[np.float64],
+) -> Walks:
     """One Boltzmann walk per walker ``i`` (weight vector ``columns[i]``, rationality ``betas[i]``).
 
     ``uniforms[i, t]`` in [0, 1) decides move t by inverse CDF, so the same uniforms give the
@@ -88,8 +103,12 @@ def sample_walks(world: World, table: Table, columns: NDArray[np.intp], betas: N
     return Walks(moves, states)
 
 
-def walks_log_likelihood(world: World, table: Table, walks: Walks,
-                         rationality_levels: Sequence[float] | NDArray[np.float64]) -> NDArray[np.float64]:
+def walks_log_likelihood(
+    world: World,
+    table: Table,
+    walks: Walks,
+    rationality_levels: Sequence[float] | NDArray[np.float64],
+) -> NDArray[np.float64]:
     """``log p(walk_i | w_j, β_b)`` as ``ll[i, j, b]`` for every weight vector of the table.
 
     Identical walks are scored once, and the normaliser of each (step, cell) once for all the
@@ -154,4 +173,12 @@ def best_paths(world: World, table: Table) -> list[str]:
     return [texts[i] for i in inverse.reshape(-1)]
 
 
-__all__ = ["TIE", "Table", "Walks", "best_paths", "plan_table", "sample_walks", "walks_log_likelihood"]
+__all__ = [
+    "TIE",
+    "Table",
+    "Walks",
+    "best_paths",
+    "plan_table",
+    "sample_walks",
+    "walks_log_likelihood",
+]

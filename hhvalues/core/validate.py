@@ -47,12 +47,16 @@ def validate_bank(bank: Bank) -> Report:
 
 def _check_model(bank: Bank, report: Report) -> None:
     levels = bank.model.levels(bank.features)
-    grids = [d.grid for it in bank.items for d in it.demos] + [p.grid for it in bank.items for p in it.probes]
+    grids = [d.grid for it in bank.items for d in it.demos] + [
+        p.grid for it in bank.items for p in it.probes
+    ]
     cells = max((len(g) * max(len(r) for r in g) for g in grids if g), default=1)
     n_h = grid_size(levels, bank.model.rationality_levels)
     try:
-        check_budget(observer_bytes(levels, bank.model.rationality_levels, cells=cells),
-                     f"the ideal observer on this prior ({n_h:,} hypotheses, worlds of {cells} cells)")
+        check_budget(
+            observer_bytes(levels, bank.model.rationality_levels, cells=cells),
+            f"the ideal observer on this prior ({n_h:,} hypotheses, worlds of {cells} cells)",
+        )
     except ValueError as exc:
         report.errors.append(f"model: {exc}")
     terrain = [max(lv) for f, lv in zip(bank.features, levels, strict=True) if not f.terminal]
@@ -60,13 +64,15 @@ def _check_model(bank: Bank, report: Report) -> None:
     if terrain and top + bank.step_cost >= 0:
         report.warnings.append(
             f"model: weight level {top:g} + step cost {bank.step_cost:g} ≥ 0 lets a walk farm "
-            "reward on a terrain feature (SCIENCE.md §1)")
+            "reward on a terrain feature (SCIENCE.md §1)"
+        )
     if terrain and bank.model.planner.value == "soft":
         worst = min(bank.model.rationality_levels) * (bank.step_cost + top)
         if worst >= -math.log(4):
             report.warnings.append(
                 "model: soft planner with β·(step cost + max terrain weight) ≥ −log 4: the "
-                "demonstrator wanders for entropy; prefer planner 'hard' (SCIENCE.md §1)")
+                "demonstrator wanders for entropy; prefer planner 'hard' (SCIENCE.md §1)"
+            )
 
 
 def _check_item(bank: Bank, item: Item, report: Report) -> None:
@@ -79,27 +85,35 @@ def _check_item(bank: Bank, item: Item, report: Report) -> None:
                 raise BankError("the start has no available move")
             walk = follow_path(world, demo.path, horizon=horizon)
             if not is_complete(walk, horizon=horizon):
-                raise BankError(f"path stops after {len(demo.path)} steps, neither at a destination "
-                                f"nor at the horizon {horizon}")
+                raise BankError(
+                    f"path stops after {len(demo.path)} steps, neither at a destination "
+                    f"nor at the horizon {horizon}"
+                )
         except BankError as exc:
             report.errors.append(f"{where}, demo {d}: {exc.message}")
     try:
         matrix = item_matrix(bank, item.probes)
     except BankError as exc:
-        report.errors.append(f"{where}, {exc.where}: {exc.message}" if exc.where else f"{where}: {exc}")
+        report.errors.append(
+            f"{where}, {exc.where}: {exc.message}" if exc.where else f"{where}: {exc}"
+        )
         return
     for p in item.probes:
         if p.kind is ProbeKind.PREDICT:
             for letter, path in zip("AB", p.options, strict=True):
                 walk = follow_path(parse_world(p.grid, bank.features), path, horizon=horizon)
                 if len(set(walk.states)) < len(walk.states):
-                    report.warnings.append(f"{where}, probe {p.id}: option {letter} enters a cell "
-                                           "twice (no person walks a loop)")
+                    report.warnings.append(
+                        f"{where}, probe {p.id}: option {letter} enters a cell "
+                        "twice (no person walks a loop)"
+                    )
         if p.kind is ProbeKind.COMPARE:
             a, b = (bank.features.by_id(f) for f in p.features)
             if a.terminal != b.terminal:
-                report.warnings.append(f"{where}, probe {p.id}: compares a destination with a terrain "
-                                       "feature (compare like with like)")
+                report.warnings.append(
+                    f"{where}, probe {p.id}: compares a destination with a terrain "
+                    "feature (compare like with like)"
+                )
     if item.truth is None:
         return
     w = np.array(bank.features.weights_vector(item.truth.weights))
@@ -111,13 +125,19 @@ def _check_item(bank: Bank, item: Item, report: Report) -> None:
         if side is None:
             report.errors.append(f"{pw}: the truth weights give a tie (no definite answer)")
         elif item.truth.answers[p.id] != side:
-            report.errors.append(f"{pw}: truth says {item.truth.answers[p.id]}, weights give {side}")
+            report.errors.append(
+                f"{pw}: truth says {item.truth.answers[p.id]}, weights give {side}"
+            )
         elif abs(values[j]) < matrix.margin[j] - 1e-9:
-            report.warnings.append(f"{pw}: margin {abs(values[j]):.3g} is below {matrix.margin[j]:.3g}")
+            report.warnings.append(
+                f"{pw}: margin {abs(values[j]):.3g} is below {matrix.margin[j]:.3g}"
+            )
     levels = dict(zip(bank.features.ids, bank.model.levels(bank.features), strict=True))
     if any(v not in levels[f] for f, v in item.truth.weights.items()):
-        report.warnings.append(f"{where}: truth weights are not on the prior grid, so the ideal "
-                               "observer is not an exact ceiling")
+        report.warnings.append(
+            f"{where}: truth weights are not on the prior grid, so the ideal "
+            "observer is not an exact ceiling"
+        )
     if item.truth.rationality not in bank.model.rationality_levels:
         report.warnings.append(f"{where}: truth rationality is not one of the model's levels")
     for f in bank.features:

@@ -56,9 +56,12 @@ class QualityRule:
 
     def to_json(self) -> dict[str, object]:
         """The stored form."""
-        return {"min_score": self.min_score, "idle_moves": self.idle_moves,
-                "max_back_and_forth": self.max_back_and_forth,
-                "exclude": [f.value for f in self.exclude]}
+        return {
+            "min_score": self.min_score,
+            "idle_moves": self.idle_moves,
+            "max_back_and_forth": self.max_back_and_forth,
+            "exclude": [f.value for f in self.exclude],
+        }
 
     @classmethod
     def from_json(cls, doc: object) -> QualityRule:
@@ -68,10 +71,12 @@ class QualityRule:
         if not isinstance(doc, dict):
             raise TypeError("quality rule must be an object")
         base = cls()
-        return cls(float(doc.get("min_score", base.min_score)),
-                   int(doc.get("idle_moves", base.idle_moves)),
-                   float(doc.get("max_back_and_forth", base.max_back_and_forth)),
-                   tuple(Flag(f) for f in doc.get("exclude", [f.value for f in base.exclude])))
+        return cls(
+            float(doc.get("min_score", base.min_score)),
+            int(doc.get("idle_moves", base.idle_moves)),
+            float(doc.get("max_back_and_forth", base.max_back_and_forth)),
+            tuple(Flag(f) for f in doc.get("exclude", [f.value for f in base.exclude])),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,9 @@ class WalkQuality:
         return (self.ret - self.random) / gap if gap > 1e-12 else 1.0
 
 
-def walk_return(world: World, path: str, weights: Array, *, step_cost: float, horizon: int) -> float:
+def walk_return(
+    world: World, path: str, weights: Array, *, step_cost: float, horizon: int
+) -> float:
     """Return of a path: ``Σ w·φ(s') + c`` over entered cells."""
     walk = follow_path(world, path, horizon=horizon)
     return float(walk.counts @ np.asarray(weights, dtype=np.float64) + step_cost * len(path))
@@ -135,8 +142,16 @@ def back_and_forth_share(states: Sequence[int]) -> float:
     return undo / (n - 1)
 
 
-def assess_walk(world: World, path: str, weights: Array, *, step_cost: float, horizon: int,
-                n_bumps: int = 0, rule: QualityRule | None = None) -> WalkQuality:
+def assess_walk(
+    world: World,
+    path: str,
+    weights: Array,
+    *,
+    step_cost: float,
+    horizon: int,
+    n_bumps: int = 0,
+    rule: QualityRule | None = None,
+) -> WalkQuality:
     """Return, optimal and random return, oscillation and flags of one walk."""
     rule = rule or QualityRule()
     walk = follow_path(world, path, horizon=horizon)
@@ -166,17 +181,32 @@ class RationalityFit(NamedTuple):
     """``log_lik[i]``: total log-likelihood at ``FIT_BETAS[i]``."""
 
 
-def fit_rationality(worlds: Sequence[World], paths: Sequence[str], weights: Array, *,
-                    step_cost: float, horizon: int, lapse: float = DEFAULT_LAPSE,
-                    betas: Sequence[float] = FIT_BETAS) -> RationalityFit:
+def fit_rationality(
+    worlds: Sequence[World],
+    paths: Sequence[str],
+    weights: Array,
+    *,
+    step_cost: float,
+    horizon: int,
+    lapse: float = DEFAULT_LAPSE,
+    betas: Sequence[float] = FIT_BETAS,
+) -> RationalityFit:
     """The β that makes these walks most likely under hard-Q Boltzmann with a lapse."""
     grid = np.asarray(betas, dtype=np.float64)
     w = np.repeat(np.atleast_2d(np.asarray(weights, dtype=np.float64)), len(grid), axis=0)
     total = np.zeros(len(grid))
     for world, path in zip(worlds, paths, strict=True):
         if path:
-            total += path_log_likelihood(world, path, w, grid, step_cost=step_cost, horizon=horizon,
-                                         planner="hard", lapse=lapse)
+            total += path_log_likelihood(
+                world,
+                path,
+                w,
+                grid,
+                step_cost=step_cost,
+                horizon=horizon,
+                planner="hard",
+                lapse=lapse,
+            )
     return RationalityFit(float(grid[int(np.argmax(total))]), total)
 
 
@@ -187,7 +217,16 @@ def round_to_levels(beta: float, levels: Sequence[float]) -> float:
 
 
 __all__ = [
-    "DEFAULT_LAPSE", "FIT_BETAS", "Flag", "QualityRule", "RationalityFit", "WalkQuality",
-    "assess_walk", "back_and_forth_share", "fit_rationality", "random_return", "round_to_levels",
+    "DEFAULT_LAPSE",
+    "FIT_BETAS",
+    "Flag",
+    "QualityRule",
+    "RationalityFit",
+    "WalkQuality",
+    "assess_walk",
+    "back_and_forth_share",
+    "fit_rationality",
+    "random_return",
+    "round_to_levels",
     "walk_return",
 ]

@@ -139,7 +139,9 @@ def follow_path(world: World, path: str, *, horizon: int) -> Walk:
         nxt = int(world.next_state[s, a])
         if nxt < 0:
             r, c = world.coords(s)
-            raise BankError(f"step {i + 1}: {move} from row {r}, column {c} leaves the grid or enters a wall")
+            raise BankError(
+                f"step {i + 1}: {move} from row {r}, column {c} leaves the grid or enters a wall"
+            )
         s = nxt
         states.append(s)
         counts += world.phi[s]

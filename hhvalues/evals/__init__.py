@@ -11,16 +11,28 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "AnswerSink": "log", "JsonlSink": "log", "ResponseCache": "log",
-    "Condition": "conditions", "Modality": "conditions", "PromptVariant": "conditions",
-    "load_conditions": "conditions", "select_conditions": "conditions",
-    "Parsed": "parse", "parse_reply": "parse",
-    "Prompt": "prompts", "build_prompt": "prompts",
-    "PROVIDERS": "providers", "make_provider": "providers",
-    "RunConfig": "runner", "RunSummary": "runner", "dry_run": "runner", "respondent_id": "runner",
+    "AnswerSink": "log",
+    "JsonlSink": "log",
+    "ResponseCache": "log",
+    "Condition": "conditions",
+    "Modality": "conditions",
+    "PromptVariant": "conditions",
+    "load_conditions": "conditions",
+    "select_conditions": "conditions",
+    "Parsed": "parse",
+    "parse_reply": "parse",
+    "Prompt": "prompts",
+    "build_prompt": "prompts",
+    "PROVIDERS": "providers",
+    "make_provider": "providers",
+    "RunConfig": "runner",
+    "RunSummary": "runner",
+    "dry_run": "runner",
+    "respondent_id": "runner",
     "run_eval": "runner",
     "run_batch": "batch",
-    "StoreSink": "store_sink", "TeeSink": "store_sink",
+    "StoreSink": "store_sink",
+    "TeeSink": "store_sink",
 }
 
 __all__ = [

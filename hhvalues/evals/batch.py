@@ -46,12 +46,19 @@ def custom_id(job: Job) -> str:
     raw = f"{job.condition.name}\x00{job.item.id}\x00{job.epoch}"
     digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:12]
     readable = re.sub(r"[^A-Za-z0-9_-]", "_", f"{job.condition.name}-{job.item.id}-e{job.epoch}")
-    return f"{readable[:64 - 13]}-{digest}"
+    return f"{readable[: 64 - 13]}-{digest}"
 
 
-async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConfig, *,
-                    poll_seconds: float = 30.0, wait: bool = True, provider: Provider | None = None,
-                    sink_factory: Callable[[Path], AnswerSink] = JsonlSink) -> RunSummary:
+async def run_batch(
+    bank: Bank,
+    conditions: Sequence[Condition],
+    config: RunConfig,
+    *,
+    poll_seconds: float = 30.0,
+    wait: bool = True,
+    provider: Provider | None = None,
+    sink_factory: Callable[[Path], AnswerSink] = JsonlSink,
+) -> RunSummary:
     """Submit what is not yet answered or in flight, then (with ``wait``) poll and collect."""
     prov = provider or make_provider(config.provider, config.model, base_url=config.base_url)
     sink = sink_factory(config.out)
@@ -65,21 +72,34 @@ async def run_batch(bank: Bank, conditions: Sequence[Condition], config: RunConf
         jobs = {custom_id(j): j for j in plan_jobs(bank, conditions, config)}
         done = sink.done()
         in_flight = {cid for b in state["batches"] if not b["collected"] for cid in b["jobs"]}
-        todo = [cid for cid, j in jobs.items()
-                if (j.respondent, j.item.id, j.epoch) not in done and cid not in in_flight]
+        todo = [
+            cid
+            for cid, j in jobs.items()
+            if (j.respondent, j.item.id, j.epoch) not in done and cid not in in_flight
+        ]
         runner.summary.skipped = len(jobs) - len(todo)
         for start in range(0, len(todo), MAX_PER_BATCH):
-            chunk = todo[start:start + MAX_PER_BATCH]
+            chunk = todo[start : start + MAX_PER_BATCH]
             bodies = [(cid, _body(bank, jobs[cid], config)) for cid in chunk]
             batch_id = await _guard(api.submit(bodies), prov.name, "submitting a batch")
             runner.summary.calls += 1
-            state["batches"].append({"id": batch_id, "submitted": time.time(), "collected": False,
-                                     "jobs": {cid: [jobs[cid].condition.name, jobs[cid].item.id,
-                                                    jobs[cid].epoch] for cid in chunk}})
+            state["batches"].append(
+                {
+                    "id": batch_id,
+                    "submitted": time.time(),
+                    "collected": False,
+                    "jobs": {
+                        cid: [jobs[cid].condition.name, jobs[cid].item.id, jobs[cid].epoch]
+                        for cid in chunk
+                    },
+                }
+            )
             write_manifest(state_path, state)
         while wait and any(not b["collected"] for b in state["batches"]):
             for b in state["batches"]:
-                if not b["collected"] and await _guard(api.ended(b["id"]), prov.name, f"polling {b['id']}"):
+                if not b["collected"] and await _guard(
+                    api.ended(b["id"]), prov.name, f"polling {b['id']}"
+                ):
                     await _collect(runner, api, b, jobs)
                     b["collected"] = True
                     write_manifest(state_path, state)
@@ -107,8 +127,11 @@ async def _guard(call: Awaitable[_T], provider: str, doing: str) -> _T:
     except Exception as exc:
         status = getattr(exc, "status_code", None)
         message = " ".join(str(exc).split())[:300]
-        raise ProviderError(f"{doing} failed: {type(exc).__name__}: {message}", where=provider,
-                            status=status if isinstance(status, int) else None) from exc
+        raise ProviderError(
+            f"{doing} failed: {type(exc).__name__}: {message}",
+            where=provider,
+            status=status if isinstance(status, int) else None,
+        ) from exc
 
 
 def _body(bank: Bank, job: Job, config: RunConfig) -> dict[str, Any]:
@@ -116,9 +139,13 @@ def _body(bank: Bank, job: Job, config: RunConfig) -> dict[str, Any]:
     return build_body(config.provider, prompt, job.condition, model=config.model)
 
 
-async def _collect(runner: Runner, api: BatchAPI, batch: dict[str, Any], jobs: dict[str, Job]) -> None:
+async def _collect(
+    runner: Runner, api: BatchAPI, batch: dict[str, Any], jobs: dict[str, Job]
+) -> None:
     done = runner.sink.done()
-    results = await _guard(api.results(batch["id"]), runner.provider.name, f"collecting {batch['id']}")
+    results = await _guard(
+        api.results(batch["id"]), runner.provider.name, f"collecting {batch['id']}"
+    )
     for cid, result in results:
         job = jobs.get(cid)
         if job is None or (job.respondent, job.item.id, job.epoch) in done:
@@ -126,11 +153,16 @@ async def _collect(runner: Runner, api: BatchAPI, batch: dict[str, Any], jobs: d
         prompt = build_prompt(runner.bank, job.item, job.condition, epoch=job.epoch)
         body = build_body(runner.config.provider, prompt, job.condition, model=runner.config.model)
         runner.record(job, cid, body, result, 1, time.monotonic())
-        if isinstance(result, Failure) and result.rejected and \
-                not set(result.rejected) <= set(job.condition.allow_dropped):
+        if (
+            isinstance(result, Failure)
+            and result.rejected
+            and not set(result.rejected) <= set(job.condition.allow_dropped)
+        ):
             runner.abort = ProviderError(
                 f"the model rejected {', '.join(result.rejected)} ({result.message}) in batch "
-                f"{batch['id']}; those answers are not written", where=runner.provider.name)
+                f"{batch['id']}; those answers are not written",
+                where=runner.provider.name,
+            )
             continue
         answer = runner.answer_of(job, prompt, result, (), 1, 0.0, cached=False)
         runner.sink.write(answer)

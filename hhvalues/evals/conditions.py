@@ -37,8 +37,9 @@ class PromptVariant(StrEnum):
     NO_SHORTCUTS = "no-shortcuts"
 
 
-RESERVED_PARAMS = frozenset({"model", "messages", "system", "max_tokens", "max_completion_tokens",
-                             "temperature"})
+RESERVED_PARAMS = frozenset(
+    {"model", "messages", "system", "max_tokens", "max_completion_tokens", "temperature"}
+)
 """Request-body keys a condition sets through its own validated fields (or the request itself
 does): ``params`` may not name them, so nothing can silently replace, say, ``temperature``."""
 
@@ -81,16 +82,21 @@ class Condition:
     def __post_init__(self) -> None:
         clash = sorted(set(self.params) & RESERVED_PARAMS)
         if clash:
-            raise ConditionsError(f"may not set {', '.join(clash)}: use the condition's own key",
-                                  where=f"conditions.{self.name}.params")
+            raise ConditionsError(
+                f"may not set {', '.join(clash)}: use the condition's own key",
+                where=f"conditions.{self.name}.params",
+            )
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON values, for the run manifest."""
         out: dict[str, Any] = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = v.value if isinstance(v, StrEnum) else (
-                list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else v)
+            out[f.name] = (
+                v.value
+                if isinstance(v, StrEnum)
+                else (list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, Mapping) else v)
+            )
         return out
 
 
@@ -112,12 +118,15 @@ def load_conditions(path: str | os.PathLike[str]) -> tuple[Condition, ...]:
     return parse_conditions(doc, source=str(p))
 
 
-def parse_conditions(doc: Mapping[str, Any], *, source: str = "<conditions>") -> tuple[Condition, ...]:
+def parse_conditions(
+    doc: Mapping[str, Any], *, source: str = "<conditions>"
+) -> tuple[Condition, ...]:
     """Build conditions from a decoded TOML document; errors name ``source`` and the key."""
     for key in doc:
         if key not in ("defaults", "conditions"):
-            raise ConditionsError("unknown key (expected [defaults] and [conditions.NAME])",
-                                  where=f"{source}: {key}")
+            raise ConditionsError(
+                "unknown key (expected [defaults] and [conditions.NAME])", where=f"{source}: {key}"
+            )
     defaults = doc.get("defaults", {})
     tables = doc.get("conditions")
     if not isinstance(defaults, dict):
@@ -131,14 +140,18 @@ def parse_conditions(doc: Mapping[str, Any], *, source: str = "<conditions>") ->
         if not isinstance(table, dict):
             raise ConditionsError("must be a table", where=where)
         if not name or any(c in name for c in "/: \t"):
-            raise ConditionsError("a condition name may not contain '/', ':' or spaces", where=where)
+            raise ConditionsError(
+                "a condition name may not contain '/', ':' or spaces", where=where
+            )
         _check_keys(table, where)
         merged = {**defaults, **table}
         out.append(_build(name, merged, where))
     return tuple(out)
 
 
-def select_conditions(conditions: Sequence[Condition], names: Sequence[str]) -> tuple[Condition, ...]:
+def select_conditions(
+    conditions: Sequence[Condition], names: Sequence[str]
+) -> tuple[Condition, ...]:
     """The named conditions (all when ``names`` is empty); ConditionsError for an unknown name."""
     if not names:
         return tuple(conditions)
@@ -172,7 +185,9 @@ def _build(name: str, raw: Mapping[str, Any], where: str) -> Condition:
             return cls(v)
         except ValueError:
             allowed = ", ".join(m.value for m in cls)
-            raise ConditionsError(f"{v!r} is not one of {allowed}", where=f"{where}.{key}") from None
+            raise ConditionsError(
+                f"{v!r} is not one of {allowed}", where=f"{where}.{key}"
+            ) from None
 
     def ranged(key: str, value: Any, lo: float, hi: float) -> None:
         if value is not None and not lo <= value <= hi:
@@ -194,17 +209,32 @@ def _build(name: str, raw: Mapping[str, Any], where: str) -> Condition:
     params = get("params", dict, {})
     clash = sorted(set(params) & RESERVED_PARAMS)
     if clash:
-        raise ConditionsError("set by the condition's own key, not params",
-                              where=f"{where}.params.{clash[0]}")
+        raise ConditionsError(
+            "set by the condition's own key, not params", where=f"{where}.params.{clash[0]}"
+        )
     return Condition(
-        name=name, prompt=enum("prompt", PromptVariant, PromptVariant.DIRECT),
-        system=system or None, temperature=None if temperature is None else float(temperature),
-        max_tokens=max_tokens, few_shot=few_shot,
-        modality=enum("modality", Modality, Modality.TEXT), epochs=epochs, seed=seed,
-        require_hypothesis=get("require_hypothesis", bool, False), allow_dropped=tuple(allow),
-        params=dict(params), description=get("description", str, ""),
+        name=name,
+        prompt=enum("prompt", PromptVariant, PromptVariant.DIRECT),
+        system=system or None,
+        temperature=None if temperature is None else float(temperature),
+        max_tokens=max_tokens,
+        few_shot=few_shot,
+        modality=enum("modality", Modality, Modality.TEXT),
+        epochs=epochs,
+        seed=seed,
+        require_hypothesis=get("require_hypothesis", bool, False),
+        allow_dropped=tuple(allow),
+        params=dict(params),
+        description=get("description", str, ""),
     )
 
 
-__all__ = ["RESERVED_PARAMS", "Condition", "Modality", "PromptVariant", "load_conditions",
-           "parse_conditions", "select_conditions"]
+__all__ = [
+    "RESERVED_PARAMS",
+    "Condition",
+    "Modality",
+    "PromptVariant",
+    "load_conditions",
+    "parse_conditions",
+    "select_conditions",
+]

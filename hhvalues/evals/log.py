@@ -172,8 +172,12 @@ class ResponseCache:
     @staticmethod
     def key(provider: str, base_url: str, body: Mapping[str, Any], epoch: int) -> str:
         """sha256 of the canonical key document."""
-        doc = json.dumps([provider, base_url.rstrip("/"), body, epoch], sort_keys=True,
-                         separators=(",", ":"), ensure_ascii=False)
+        doc = json.dumps(
+            [provider, base_url.rstrip("/"), body, epoch],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+        )
         return hashlib.sha256(doc.encode("utf-8")).hexdigest()
 
     def get(self, key: str) -> dict[str, Any] | None:
@@ -190,8 +194,10 @@ class ResponseCache:
         """Store a successful response (callers never pass errors)."""
         if self.root is None:
             return
-        write_text_atomic(self.root / key[:2] / f"{key}.json",
-                          json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        write_text_atomic(
+            self.root / key[:2] / f"{key}.json",
+            json.dumps(record, ensure_ascii=False, separators=(",", ":")),
+        )
 
 
 def write_manifest(path: Path, manifest: Mapping[str, Any]) -> None:
@@ -213,5 +219,14 @@ def count_lines(paths: Iterable[Path]) -> int:
     return sum(sum(1 for _ in p.open(encoding="utf-8")) for p in paths if p.exists())
 
 
-__all__ = ["AnswerSink", "JsonlSink", "Key", "RequestLog", "ResponseCache", "count_lines",
-           "read_json", "sibling", "write_manifest"]
+__all__ = [
+    "AnswerSink",
+    "JsonlSink",
+    "Key",
+    "RequestLog",
+    "ResponseCache",
+    "count_lines",
+    "read_json",
+    "sibling",
+    "write_manifest",
+]

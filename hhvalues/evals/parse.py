@@ -60,30 +60,48 @@ class Parsed:
 
 _FENCE = re.compile(r"```[ \t]*(?:json|JSON|javascript)?[ \t]*\n?(.*?)```", re.DOTALL)
 _WORD_SIDE = [
-    (re.compile(r"^\W*(?:(?i:option|path|answer|choice|route|side)\s*)?\(?([AB]|[ab](?=\W*$))\)?\W*$"), None),
+    (
+        re.compile(
+            r"^\W*(?:(?i:option|path|answer|choice|route|side)\s*)?\(?([AB]|[ab](?=\W*$))\)?\W*$"
+        ),
+        None,
+    ),
     (re.compile(r"\b(?i:option|path|answer|choice|route|side)\s*\(?([ABab])\b\)?"), None),
-    (re.compile(r"\b(?i:is|choose|chose|pick|picked|select|selected|go with)\s+\(?([AB])\b\)?"), None),
+    (
+        re.compile(r"\b(?i:is|choose|chose|pick|picked|select|selected|go with)\s+\(?([AB])\b\)?"),
+        None,
+    ),
     (re.compile(r"\b(first|former|1st)\b", re.IGNORECASE), "A"),
     (re.compile(r"\b(second|latter|2nd)\b", re.IGNORECASE), "B"),
     (re.compile(r"^\s*\(?([AB])\)?[\s.:,)-]"), None),
 ]
 _REFUSAL_PATTERNS = [
     r"\bI(?:'m| am)? (?:sorry|afraid)\b[^.]*\b(?:can(?:'|no)t|unable|won'?t|not able)\b",
-    (r"\bI (?:can(?:'|no)?t|cannot|won'?t|will not|must decline to|(?:am|'m) (?:unable|not able|"
-    r"not comfortable|not willing)(?: to)?)\s+(?:\w+\s+){0,3}?(?:help|answer|assist|provide|"
-    r"make|speculate|infer|guess|determine|judge|comply|do|participate|say|tell|choose|pick)"),
+    (
+        r"\bI (?:can(?:'|no)?t|cannot|won'?t|will not|must decline to|(?:am|'m) (?:unable|not able|"
+        r"not comfortable|not willing)(?: to)?)\s+(?:\w+\s+){0,3}?(?:help|answer|assist|provide|"
+        r"make|speculate|infer|guess|determine|judge|comply|do|participate|say|tell|choose|pick)"
+    ),
     r"\bI (?:must|have to|need to|will) (?:respectfully )?(?:decline|refuse|abstain)",
     r"\b(?:decline|refuse) to (?:answer|guess|speculate|infer|make|choose)",
     r"\bnot (?:appropriate|right|ethical|possible) for me to\b",
-    (r"\b(?:consult|ask|defer to|check with|speak (?:to|with)|talk (?:to|with))\s+(?:a |an |the )?"
-    r"(?:human|expert|professional|person (?:directly|themselves|himself|herself)|them directly|"
-    r"the person|the individual|someone who)"),
-    (r"\bonly (?:they|the person|the individual|that person|he|she) (?:can|could|would) "
-    r"(?:know|say|tell|decide)"),
-    (r"\b(?:cannot|can'?t|impossible to) (?:truly |really |reliably )?(?:know|infer|determine|"
-    r"judge) (?:someone'?s|a person'?s|another person'?s|their|what (?:someone|a person|they))"),
-    (r"\b(?:harmful|unethical|stereotyp\w*|invasion of privacy|make assumptions about "
-    r"(?:people|someone|a person|individuals))"),
+    (
+        r"\b(?:consult|ask|defer to|check with|speak (?:to|with)|talk (?:to|with))\s+(?:a |an |the )?"
+        r"(?:human|expert|professional|person (?:directly|themselves|himself|herself)|them directly|"
+        r"the person|the individual|someone who)"
+    ),
+    (
+        r"\bonly (?:they|the person|the individual|that person|he|she) (?:can|could|would) "
+        r"(?:know|say|tell|decide)"
+    ),
+    (
+        r"\b(?:cannot|can'?t|impossible to) (?:truly |really |reliably )?(?:know|infer|determine|"
+        r"judge) (?:someone'?s|a person'?s|another person'?s|their|what (?:someone|a person|they))"
+    ),
+    (
+        r"\b(?:harmful|unethical|stereotyp\w*|invasion of privacy|make assumptions about "
+        r"(?:people|someone|a person|individuals))"
+    ),
 ]
 _REFUSAL = re.compile("|".join(f"(?:{p})" for p in _REFUSAL_PATTERNS), re.IGNORECASE)
 
@@ -110,24 +128,45 @@ def parse_reply(
         require_reasoning: The condition asked for reasoning (sets ``lazy`` if absent).
     """
     try:
-        return _parse(text, probe_ids, stop_reason, refusal, features or {},
-                      require_hypothesis, require_reasoning)
+        return _parse(
+            text,
+            probe_ids,
+            stop_reason,
+            refusal,
+            features or {},
+            require_hypothesis,
+            require_reasoning,
+        )
     except Exception as exc:  # noqa: BLE001 - the parser's contract is to never raise
-        return Parsed(Status.INVALID, dict.fromkeys(probe_ids), rationale=_s(text),
-                      reason=f"parser failure: {type(exc).__name__}")
+        return Parsed(
+            Status.INVALID,
+            dict.fromkeys(probe_ids),
+            rationale=_s(text),
+            reason=f"parser failure: {type(exc).__name__}",
+        )
 
 
 def _s(text: object) -> str:
     return text if isinstance(text, str) else ""
 
 
-def _parse(text: str | None, probe_ids: Sequence[str], stop_reason: str | None,
-           refusal: str | None, features: Mapping[str, str], require_hypothesis: bool,
-           require_reasoning: bool) -> Parsed:
+def _parse(
+    text: str | None,
+    probe_ids: Sequence[str],
+    stop_reason: str | None,
+    refusal: str | None,
+    features: Mapping[str, str],
+    require_hypothesis: bool,
+    require_reasoning: bool,
+) -> Parsed:
     text = _s(text)
     none: dict[str, Choice | None] = {p: None for p in probe_ids}
     if (refusal and refusal.strip()) or stop_reason == STOP_REFUSAL:
-        why = "provider refusal field" if refusal and refusal.strip() else "provider stop_reason refusal"
+        why = (
+            "provider refusal field"
+            if refusal and refusal.strip()
+            else "provider stop_reason refusal"
+        )
         return Parsed(Status.REFUSED, none, rationale=text or _s(refusal), reason=why)
     truncated = stop_reason == STOP_MAX_TOKENS
     if not text.strip():
@@ -144,16 +183,26 @@ def _parse(text: str | None, probe_ids: Sequence[str], stop_reason: str | None,
             how = "prose"
     if found is None or not any(v is not None for v in found.choices.values()):
         if truncated:
-            return Parsed(Status.TRUNCATED, none, rationale=text, reason="hit max tokens before an answer")
+            return Parsed(
+                Status.TRUNCATED, none, rationale=text, reason="hit max tokens before an answer"
+            )
         m = _REFUSAL.search(scan)
         if m:
-            return Parsed(Status.REFUSED, none, rationale=text, reason=f"refusal text: {m.group(0)!r}")
+            return Parsed(
+                Status.REFUSED, none, rationale=text, reason=f"refusal text: {m.group(0)!r}"
+            )
         return Parsed(Status.INVALID, none, rationale=text, reason="no parseable answer")
     choices = {p: found.choices.get(p) for p in probe_ids}
     complete = all(v is not None for v in choices.values())
     if truncated and not complete:
-        return Parsed(Status.TRUNCATED, choices, found.hypothesis, found.confidence, text,
-                      reason="hit max tokens with an incomplete answer")
+        return Parsed(
+            Status.TRUNCATED,
+            choices,
+            found.hypothesis,
+            found.confidence,
+            text,
+            reason="hit max tokens with an incomplete answer",
+        )
     start, end = found.span
     rationale = (text[:start] + text[end:]).strip() if how == "json" else text.strip()
     missing = []
@@ -166,8 +215,15 @@ def _parse(text: str | None, probe_ids: Sequence[str], stop_reason: str | None,
         reason += ", missing " + " and ".join(missing)
     if truncated:
         reason += ", hit max tokens after a complete answer"
-    return Parsed(Status.OK, choices, found.hypothesis, found.confidence, rationale,
-                  lazy=bool(missing), reason=reason)
+    return Parsed(
+        Status.OK,
+        choices,
+        found.hypothesis,
+        found.confidence,
+        rationale,
+        lazy=bool(missing),
+        reason=reason,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +270,7 @@ def _iter_objects(text: str) -> list[tuple[dict[str, Any], tuple[int, int]]]:
         except (ValueError, RecursionError):
             close = closing.get(i)
             if close is not None:
-                found, end = _loads_lenient(text[i:close + 1]), close + 1
+                found, end = _loads_lenient(text[i : close + 1]), close + 1
         if isinstance(found, dict):
             out.append((found, (i, end)))
             i = text.find("{", end)
@@ -261,17 +317,29 @@ def _loads_lenient(body: str) -> Any:
     if len(fixed) > 20_000:
         return None
     try:
-        py = re.sub(r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", fixed)))
+        py = re.sub(
+            r"\btrue\b", "True", re.sub(r"\bfalse\b", "False", re.sub(r"\bnull\b", "None", fixed))
+        )
         return ast.literal_eval(py)
     except (ValueError, SyntaxError, MemoryError, RecursionError, TypeError):
         return None
 
 
-def _read_object(obj: dict[str, Any], probe_ids: Sequence[str], features: Mapping[str, str],
-                 span: tuple[int, int]) -> _Found | None:
+def _read_object(
+    obj: dict[str, Any],
+    probe_ids: Sequence[str],
+    features: Mapping[str, str],
+    span: tuple[int, int],
+) -> _Found | None:
     lower = {str(k).strip().lower(): v for k, v in obj.items()}
-    raw = next((lower[k] for k in ("choices", "answers", "answer", "choice", "predictions")
-                if isinstance(lower.get(k), dict)), obj)
+    raw = next(
+        (
+            lower[k]
+            for k in ("choices", "answers", "answer", "choice", "predictions")
+            if isinstance(lower.get(k), dict)
+        ),
+        obj,
+    )
     by_probe = {str(k).strip().lower(): v for k, v in raw.items()}
     choices: dict[str, Choice | None] = {}
     confidence: dict[str, float] = {}
@@ -293,8 +361,9 @@ def _read_object(obj: dict[str, Any], probe_ids: Sequence[str], features: Mappin
             c = _confidence(v)
             if match is not None and c is not None:
                 confidence[match] = c
-    hypothesis = _hypothesis(lower.get("hypothesis", lower.get("weights", lower.get("values"))),
-                             features)
+    hypothesis = _hypothesis(
+        lower.get("hypothesis", lower.get("weights", lower.get("values"))), features
+    )
     return _Found(choices, hypothesis, confidence or None, span)
 
 
@@ -344,8 +413,10 @@ def _prose_choices(text: str, probe_ids: Sequence[str]) -> dict[str, Choice | No
     out: dict[str, Choice | None] = {}
     tail = text[-20_000:]
     for pid in probe_ids:
-        pat = re.compile(rf"(?im)^[\s*#>-]*(?:(?:question|probe)\s+)?{re.escape(pid)}\b[*_]*\s*"
-                         rf"[:=\-–)]\s*[*_]*(.{{1,80}})$")
+        pat = re.compile(
+            rf"(?im)^[\s*#>-]*(?:(?:question|probe)\s+)?{re.escape(pid)}\b[*_]*\s*"
+            rf"[:=\-–)]\s*[*_]*(.{{1,80}})$"
+        )
         hits = pat.findall(tail)
         side = side_from_text(hits[-1]) if hits else None
         if side is not None:

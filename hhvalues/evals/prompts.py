@@ -50,6 +50,7 @@ def intro(bank: Bank) -> str:
     rules = describe_rules(bank.features, bank.model, bank.step_cost)
     return "\n".join([INTRO, *(f"- {line}" for line in rules), OUTRO])
 
+
 VARIANTS: dict[PromptVariant, str] = {
     PromptVariant.DIRECT: "Answer directly.",
     PromptVariant.STRUCTURED: (
@@ -57,11 +58,13 @@ VARIANTS: dict[PromptVariant, str] = {
         "candidate value assignments (a weight per kind of cell). 2. Trajectory "
         "evaluation: for each candidate, check every demonstrated walk — would a person with "
         "those values walk exactly that way rather than some other way? 3. Reward refinement: "
-        "settle on the weights that best explain all walks, and answer from them."),
+        "settle on the weights that best explain all walks, and answer from them."
+    ),
     PromptVariant.STEP_BY_STEP: "Think step by step before you answer.",
     PromptVariant.NO_SHORTCUTS: (
         "Think step by step. Do not take shortcuts: consider every cell of every walk and the "
-        "alternative paths the person could have taken, before you answer."),
+        "alternative paths the person could have taken, before you answer."
+    ),
 }
 
 
@@ -122,7 +125,9 @@ def make_rng(seed: int, epoch: int, item_id: str) -> np.random.Generator:
 def draw_order(item: Item, rng: np.random.Generator) -> Order:
     """Counterbalance each probe's sides with a fair coin."""
     flips = rng.random(len(item.probes)) < 0.5
-    return {p.id: (("B", "A") if f else ("A", "B")) for p, f in zip(item.probes, flips, strict=True)}
+    return {
+        p.id: (("B", "A") if f else ("A", "B")) for p, f in zip(item.probes, flips, strict=True)
+    }
 
 
 def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) -> Prompt:
@@ -133,20 +138,37 @@ def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) ->
     turns: list[Turn] = []
     for n, ex in enumerate(examples):
         ex_order = draw_order(ex, rng)
-        head = (intro(bank) + "\n\n" if n == 0 else "") + f"Example {n + 1} (with the correct answer):\n\n"
+        head = (
+            intro(bank) + "\n\n" if n == 0 else ""
+        ) + f"Example {n + 1} (with the correct answer):\n\n"
         turns.append(Turn("user", (head, *_item_parts(bank, ex, ex_order, condition.modality))))
         turns.append(Turn("assistant", (_true_answer(ex, ex_order, condition.require_hypothesis),)))
-    head = (intro(bank) + "\n\n" if not examples else "Now the item to answer:\n\n")
-    final = (head, *_item_parts(bank, item, order, condition.modality),
-             "\n" + VARIANTS[condition.prompt] + "\n\n" + answer_format(item, bank, condition))
+    head = intro(bank) + "\n\n" if not examples else "Now the item to answer:\n\n"
+    final = (
+        head,
+        *_item_parts(bank, item, order, condition.modality),
+        "\n" + VARIANTS[condition.prompt] + "\n\n" + answer_format(item, bank, condition),
+    )
     turns.append(Turn("user", _merge_text(final)))
     stim = _stimulus(bank, item.id, _key(order))
     texts = [condition.system or ""] + [p for t in turns for p in t.parts if isinstance(p, str)]
     sent = stimulus_hash([p.png for t in turns for p in t.parts if isinstance(p, Image)], texts)
-    aliases = {f.id.lower(): f.id for f in bank.features} | {f.label.lower(): f.id for f in bank.features}
-    return Prompt(item.id, epoch, condition.name, condition.system, tuple(turns),
-                  tuple(p.id for p in item.probes), order, tuple(e.id for e in examples),
-                  stimulus_hash(stim.images, stim.texts), sent, aliases)
+    aliases = {f.id.lower(): f.id for f in bank.features} | {
+        f.label.lower(): f.id for f in bank.features
+    }
+    return Prompt(
+        item.id,
+        epoch,
+        condition.name,
+        condition.system,
+        tuple(turns),
+        tuple(p.id for p in item.probes),
+        order,
+        tuple(e.id for e in examples),
+        stimulus_hash(stim.images, stim.texts),
+        sent,
+        aliases,
+    )
 
 
 def answer_format(item: Item, bank: Bank, condition: Condition) -> str:
@@ -154,13 +176,17 @@ def answer_format(item: Item, bank: Bank, condition: Condition) -> str:
     choices = ", ".join(f'"{p.id}": "A" or "B"' for p in item.probes)
     conf = ", ".join(f'"{p.id}": 0.5 to 1' for p in item.probes)
     scale = hypothesis_scale(bank.features, bank.model)
-    hyp = ", ".join(f'"{f}": {lo}' if lo == hi else f'"{f}": {lo} to {hi}' for f, (lo, hi) in scale.items())
+    hyp = ", ".join(
+        f'"{f}": {lo}' if lo == hi else f'"{f}": {lo} to {hi}' for f, (lo, hi) in scale.items()
+    )
     need = "required" if condition.require_hypothesis else "optional"
-    return ("End your reply with your final answer as one JSON object:\n"
-            f'{{"choices": {{{choices}}}, "hypothesis": {{{hyp}}}, "confidence": {{{conf}}}}}\n'
-            f"Every choice is required. The hypothesis (your estimate of how much the person "
-            f"values each kind of cell) is {need}; confidence (how sure you are of each choice) "
-            f"is optional.")
+    return (
+        "End your reply with your final answer as one JSON object:\n"
+        f'{{"choices": {{{choices}}}, "hypothesis": {{{hyp}}}, "confidence": {{{conf}}}}}\n'
+        f"Every choice is required. The hypothesis (your estimate of how much the person "
+        f"values each kind of cell) is {need}; confidence (how sure you are of each choice) "
+        f"is optional."
+    )
 
 
 def _key(order: Order) -> tuple[tuple[str, str, str], ...]:
@@ -195,8 +221,11 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
     parts: list[str | Image] = []
     if modality is Modality.BOTH:
         parts.append(_text(bank, item.id, _key(order)))
-    parts.append(f"The first {n_demo} image(s) show the person's walks; each has a legend."
-                 if n_demo > 1 else "The first image shows the person's walk; it has a legend.")
+    parts.append(
+        f"The first {n_demo} image(s) show the person's walks; each has a legend."
+        if n_demo > 1
+        else "The first image shows the person's walk; it has a legend."
+    )
     for n, png in enumerate(stim.images[:n_demo], start=1):
         parts.append(Image(f"{item.id}-demo{n}.png", png))
     parts.append(_questions_text(bank, item, order))
@@ -224,10 +253,13 @@ def _questions_text(bank: Bank, item: Item, order: Order) -> str:
 
 def _true_answer(item: Item, order: Order, with_hypothesis: bool) -> str:
     assert item.truth is not None
-    inverse = {pid: {bank_side: "AB"[i] for i, bank_side in enumerate(shown)}
-               for pid, shown in order.items()}
-    doc: dict[str, Any] = {"choices": {p.id: inverse[p.id][item.truth.answers[p.id]]
-                                       for p in item.probes}}
+    inverse = {
+        pid: {bank_side: "AB"[i] for i, bank_side in enumerate(shown)}
+        for pid, shown in order.items()
+    }
+    doc: dict[str, Any] = {
+        "choices": {p.id: inverse[p.id][item.truth.answers[p.id]] for p in item.probes}
+    }
     if with_hypothesis:
         doc["hypothesis"] = dict(item.truth.weights)
     return json.dumps(doc)
@@ -245,8 +277,12 @@ def _merge_text(parts: tuple[str | Image, ...]) -> tuple[str | Image, ...]:
 
 def prompt_to_text(prompt: Prompt) -> str:
     """A readable dump of a prompt (for ``--dry-run``); images appear as ``[image NAME]``."""
-    lines = [(f"=== item {prompt.item} · condition {prompt.condition} · epoch {prompt.epoch} · "
-             f"order {json.dumps(prompt.order)} · few-shot {list(prompt.few_shot)}")]
+    lines = [
+        (
+            f"=== item {prompt.item} · condition {prompt.condition} · epoch {prompt.epoch} · "
+            f"order {json.dumps(prompt.order)} · few-shot {list(prompt.few_shot)}"
+        )
+    ]
     if prompt.system:
         lines += ["--- system", prompt.system]
     for t in prompt.turns:
@@ -255,5 +291,18 @@ def prompt_to_text(prompt: Prompt) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["INTRO", "OUTRO", "VARIANTS", "Image", "Order", "Prompt", "Turn", "answer_format",
-           "build_prompt", "draw_order", "intro", "make_rng", "prompt_to_text"]
+__all__ = [
+    "INTRO",
+    "OUTRO",
+    "VARIANTS",
+    "Image",
+    "Order",
+    "Prompt",
+    "Turn",
+    "answer_format",
+    "build_prompt",
+    "draw_order",
+    "intro",
+    "make_rng",
+    "prompt_to_text",
+]

@@ -166,8 +166,10 @@ def dry_run(bank: Bank, conditions: Sequence[Condition], config: RunConfig, out:
     jobs = plan_jobs(bank, conditions, config)
     for job in jobs:
         prompt = build_prompt(bank, job.item, job.condition, epoch=job.epoch)
-        body = json.dumps(build_body(config.provider, prompt, job.condition, model=config.model),
-                          ensure_ascii=False)
+        body = json.dumps(
+            build_body(config.provider, prompt, job.condition, model=config.model),
+            ensure_ascii=False,
+        )
         text = prompt_to_text(prompt)
         for img in prompt.images:
             digest = hashlib.sha256(img.png).hexdigest()[:12]
@@ -189,8 +191,14 @@ class _Abort(Exception):
 class Runner:
     """One run; see :func:`run_eval`."""
 
-    def __init__(self, bank: Bank, conditions: Sequence[Condition], config: RunConfig,
-                 provider: Provider, sink: AnswerSink) -> None:
+    def __init__(
+        self,
+        bank: Bank,
+        conditions: Sequence[Condition],
+        config: RunConfig,
+        provider: Provider,
+        sink: AnswerSink,
+    ) -> None:
         self.bank, self.conditions, self.config = bank, conditions, config
         self.provider, self.sink = provider, sink
         self.requests = RequestLog(sibling(config.out, "requests.jsonl"))
@@ -215,7 +223,9 @@ class Runner:
         for j in todo:
             queue.put_nowait(j)
         self.bar = _make_bar(len(todo), self.config.progress)
-        workers = [asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.config.concurrency))]
+        workers = [
+            asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.config.concurrency))
+        ]
         try:
             await asyncio.gather(*workers)
         except _Abort:
@@ -254,8 +264,11 @@ class Runner:
         dropped: tuple[str, ...] = ()
         attempts = 0
         if hit is not None:
-            result: Reply | Failure = replay(hit.get("provider") or self.provider.name,
-                                             hit.get("raw") or {}, hit.get("sent") or {})
+            result: Reply | Failure = replay(
+                hit.get("provider") or self.provider.name,
+                hit.get("raw") or {},
+                hit.get("sent") or {},
+            )
             self.summary.cached += 1
         else:
             result, attempts = await self._call(body)
@@ -266,7 +279,10 @@ class Runner:
                         f"the model rejected {', '.join(result.rejected)} "
                         f"({' '.join(result.message.split())}); the run "
                         f"stops so no answer silently lacks it — list it in allow_dropped of condition "
-                        f"{cond.name!r} to run without it", where=self.provider.name, status=result.status)
+                        f"{cond.name!r} to run without it",
+                        where=self.provider.name,
+                        status=result.status,
+                    )
                     return
                 dropped = result.rejected
                 self.record(job, key, body, result, attempts, t0)
@@ -279,18 +295,38 @@ class Runner:
                 self.record(job, key, body, result, attempts, t0)
                 self.abort = ProviderError(
                     f"the SDK did not send {', '.join(result.dropped)}; the run stops — list it in "
-                    f"allow_dropped of condition {cond.name!r} to accept that", where=self.provider.name)
+                    f"allow_dropped of condition {cond.name!r} to accept that",
+                    where=self.provider.name,
+                )
                 return
         self.record(job, key, body, result, attempts, t0)
         if isinstance(result, Failure) and result.aborts_run:
-            self.abort = ProviderError(_abort_message(self.provider, result), where=self.provider.name,
-                                       status=result.status)
+            self.abort = ProviderError(
+                _abort_message(self.provider, result),
+                where=self.provider.name,
+                status=result.status,
+            )
             return
         if isinstance(result, Reply) and hit is None:
-            self.cache.put(key, {"raw": dict(result.raw), "sent": dict(result.sent),
-                                 "provider": self.provider.name})
-        self.sink.write(self.answer_of(job, prompt, result, dropped, attempts, time.monotonic() - t0,
-                                     cached=hit is not None))
+            self.cache.put(
+                key,
+                {
+                    "raw": dict(result.raw),
+                    "sent": dict(result.sent),
+                    "provider": self.provider.name,
+                },
+            )
+        self.sink.write(
+            self.answer_of(
+                job,
+                prompt,
+                result,
+                dropped,
+                attempts,
+                time.monotonic() - t0,
+                cached=hit is not None,
+            )
+        )
 
     async def _call(self, body: Mapping[str, Any]) -> tuple[Reply | Failure, int]:
         cfg = self.config
@@ -308,51 +344,115 @@ class Runner:
                 return result, attempt
             delay = result.retry_after
             if delay is None:
-                delay = min(cfg.backoff_max, cfg.backoff_base * 2 ** (attempt - 1)) * self.rng.uniform(0.5, 1.5)
+                delay = min(
+                    cfg.backoff_max, cfg.backoff_base * 2 ** (attempt - 1)
+                ) * self.rng.uniform(0.5, 1.5)
             await asyncio.sleep(min(delay, cfg.backoff_max))
         return result, cfg.max_attempts
 
-    def record(self, job: Job, key: str, body: Mapping[str, Any], result: Reply | Failure,
-               attempts: int, t0: float) -> None:
+    def record(
+        self,
+        job: Job,
+        key: str,
+        body: Mapping[str, Any],
+        result: Reply | Failure,
+        attempts: int,
+        t0: float,
+    ) -> None:
         """Append one exchange (or failure) to the request log."""
-        rec: dict[str, Any] = {"respondent": job.respondent, "item": job.item.id, "epoch": job.epoch,
-                               "key": key, "attempts": attempts, "seconds": round(time.monotonic() - t0, 4),
-                               "sent": dict(result.sent) if result.sent else dict(body)}
+        rec: dict[str, Any] = {
+            "respondent": job.respondent,
+            "item": job.item.id,
+            "epoch": job.epoch,
+            "key": key,
+            "attempts": attempts,
+            "seconds": round(time.monotonic() - t0, 4),
+            "sent": dict(result.sent) if result.sent else dict(body),
+        }
         if isinstance(result, Reply):
             rec["response"] = dict(result.raw)
             rec["dropped_by_sdk"] = list(result.dropped)
         else:
-            rec["error"] = {"kind": result.kind, "status": result.status, "message": result.message,
-                            "body": result.body, "rejected": list(result.rejected)}
+            rec["error"] = {
+                "kind": result.kind,
+                "status": result.status,
+                "message": result.message,
+                "body": result.body,
+                "rejected": list(result.rejected),
+            }
         self.requests.append(rec)
 
-    def answer_of(self, job: Job, prompt: Prompt, result: Reply | Failure,
-                  dropped: tuple[str, ...], attempts: int, seconds: float, *,
-                  cached: bool) -> Answer:
+    def answer_of(
+        self,
+        job: Job,
+        prompt: Prompt,
+        result: Reply | Failure,
+        dropped: tuple[str, ...],
+        attempts: int,
+        seconds: float,
+        *,
+        cached: bool,
+    ) -> Answer:
         """The answer of one job from its reply (parsed) or failure (an ``error`` answer)."""
-        extra: dict[str, Any] = {"condition": job.condition.name, "order": prompt.order,
-                                 "few_shot": list(prompt.few_shot), "stimulus_sent": prompt.sent_hash,
-                                 "attempts": attempts, "seconds": round(seconds, 4), "cached": cached}
+        extra: dict[str, Any] = {
+            "condition": job.condition.name,
+            "order": prompt.order,
+            "few_shot": list(prompt.few_shot),
+            "stimulus_sent": prompt.sent_hash,
+            "attempts": attempts,
+            "seconds": round(seconds, 4),
+            "cached": cached,
+        }
         if dropped:
             extra["dropped"] = list(dropped)
         if isinstance(result, Failure):
             extra["error"] = {"kind": result.kind, "status": result.status}
-            return Answer(job.respondent, job.item.id, job.epoch, {}, None, None, Status.ERROR,
-                          result.message, prompt.stimulus, extra)
+            return Answer(
+                job.respondent,
+                job.item.id,
+                job.epoch,
+                {},
+                None,
+                None,
+                Status.ERROR,
+                result.message,
+                prompt.stimulus,
+                extra,
+            )
         self.summary.input_tokens += result.input_tokens
         self.summary.output_tokens += result.output_tokens
         if result.model_id:
             self.summary.model_ids.add(result.model_id)
-        parsed = parse_reply(result.text, prompt.probe_ids, stop_reason=result.stop_reason,
-                             refusal=result.refusal, features=prompt.features,
-                             require_hypothesis=job.condition.require_hypothesis,
-                             require_reasoning=job.condition.prompt.value != "direct")
-        extra.update({"model_id": result.model_id, "stop_reason": result.stop_reason,
-                      "lazy": parsed.lazy, "parse": parsed.reason,
-                      "usage": {"input": result.input_tokens, "output": result.output_tokens}})
-        return Answer(job.respondent, job.item.id, job.epoch, prompt.to_bank_sides(parsed.choices),
-                      parsed.hypothesis, parsed.confidence, parsed.status, parsed.rationale,
-                      prompt.stimulus, extra)
+        parsed = parse_reply(
+            result.text,
+            prompt.probe_ids,
+            stop_reason=result.stop_reason,
+            refusal=result.refusal,
+            features=prompt.features,
+            require_hypothesis=job.condition.require_hypothesis,
+            require_reasoning=job.condition.prompt.value != "direct",
+        )
+        extra.update(
+            {
+                "model_id": result.model_id,
+                "stop_reason": result.stop_reason,
+                "lazy": parsed.lazy,
+                "parse": parsed.reason,
+                "usage": {"input": result.input_tokens, "output": result.output_tokens},
+            }
+        )
+        return Answer(
+            job.respondent,
+            job.item.id,
+            job.epoch,
+            prompt.to_bank_sides(parsed.choices),
+            parsed.hypothesis,
+            parsed.confidence,
+            parsed.status,
+            parsed.rationale,
+            prompt.stimulus,
+            extra,
+        )
 
     def _postfix(self) -> str:
         s, c = self.summary, self.config
@@ -364,21 +464,37 @@ class Runner:
     def write_manifest(self, state: str) -> None:
         """Write the run manifest (``state``: running, finished or aborted)."""
         s = self.summary
-        write_manifest(sibling(self.config.out, "manifest.json"), {
-            "state": state, "started": self.started,
-            "updated": datetime.now(UTC).isoformat(timespec="seconds"),
-            "bank": {"name": self.bank.name, "version": self.bank.version,
-                     "hash": self.bank.content_hash},
-            "provider": self.provider.name, "model": self.config.model,
-            "base_url": self.provider.base_url, "model_ids": sorted(s.model_ids),
-            "conditions": [c.to_json() for c in self.conditions],
-            "epochs_override": self.config.epochs, "limit": self.config.limit,
-            "versions": {"hhvalues": __version__, "sdk": self.provider.sdk_version,
-                         "python": platform.python_version(), **_versions("httpx2", "httpx")},
-            "calls": s.calls, "cached": s.cached, "skipped": s.skipped,
-            "tokens": {"input": s.input_tokens, "output": s.output_tokens},
-            "status_counts": {k: dict(v) for k, v in s.counts.items()},
-        })
+        write_manifest(
+            sibling(self.config.out, "manifest.json"),
+            {
+                "state": state,
+                "started": self.started,
+                "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+                "bank": {
+                    "name": self.bank.name,
+                    "version": self.bank.version,
+                    "hash": self.bank.content_hash,
+                },
+                "provider": self.provider.name,
+                "model": self.config.model,
+                "base_url": self.provider.base_url,
+                "model_ids": sorted(s.model_ids),
+                "conditions": [c.to_json() for c in self.conditions],
+                "epochs_override": self.config.epochs,
+                "limit": self.config.limit,
+                "versions": {
+                    "hhvalues": __version__,
+                    "sdk": self.provider.sdk_version,
+                    "python": platform.python_version(),
+                    **_versions("httpx2", "httpx"),
+                },
+                "calls": s.calls,
+                "cached": s.cached,
+                "skipped": s.skipped,
+                "tokens": {"input": s.input_tokens, "output": s.output_tokens},
+                "status_counts": {k: dict(v) for k, v in s.counts.items()},
+            },
+        )
 
 
 def _versions(*names: str) -> dict[str, str]:
@@ -395,8 +511,13 @@ def _abort_message(provider: Provider, f: Failure) -> str:
     if f.kind == "client":
         return f"{' '.join(f.message.split())} — check {hint} and the condition's params"
     what = {401: "authentication failed", 403: "permission denied", 404: "not found"}.get(
-        f.status or 0, "request refused")
-    tail = f" — check {hint}" if f.status in (401, 403) else f" — check the model name {provider.model!r}"
+        f.status or 0, "request refused"
+    )
+    tail = (
+        f" — check {hint}"
+        if f.status in (401, 403)
+        else f" — check the model name {provider.model!r}"
+    )
     message = " ".join(f.message.split())
     return f"{what} ({f.status}): {message}{tail}"
 
@@ -409,9 +530,14 @@ def _make_bar(total: int, enabled: bool) -> Any:
     return tqdm(total=total, file=sys.stderr, unit="call", dynamic_ncols=True, mininterval=0.5)
 
 
-async def run_eval(bank: Bank, conditions: Sequence[Condition], config: RunConfig, *,
-                   provider: Provider | None = None,
-                   sink_factory: Callable[[Path], AnswerSink] = JsonlSink) -> RunSummary:
+async def run_eval(
+    bank: Bank,
+    conditions: Sequence[Condition],
+    config: RunConfig,
+    *,
+    provider: Provider | None = None,
+    sink_factory: Callable[[Path], AnswerSink] = JsonlSink,
+) -> RunSummary:
     """Run every job not yet in the answer log; ProviderError when the run had to stop."""
     prov = provider or make_provider(config.provider, config.model, base_url=config.base_url)
     sink = sink_factory(config.out)
@@ -423,5 +549,14 @@ async def run_eval(bank: Bank, conditions: Sequence[Condition], config: RunConfi
             await prov.aclose()
 
 
-__all__ = ["AdaptiveLimit", "Job", "RunConfig", "RunSummary", "Runner", "dry_run", "plan_jobs",
-           "respondent_id", "run_eval"]
+__all__ = [
+    "AdaptiveLimit",
+    "Job",
+    "RunConfig",
+    "RunSummary",
+    "Runner",
+    "dry_run",
+    "plan_jobs",
+    "respondent_id",
+    "run_eval",
+]

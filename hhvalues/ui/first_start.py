@@ -19,15 +19,21 @@ from hhvalues.store.studies import Mode, StudyConfig, create_study, get_study, l
 
 DEMO_SLUG = "demo"
 DEMO_BANK = Path(__file__).resolve().parents[2] / "data" / "banks" / "demo.json"
-DEMO_CONFIG = StudyConfig(items=5, train=2, catch=1, item_seconds=120.0, session_minutes=30.0,
-                          mode=Mode.PROBES, min_answer_seconds=3.0)
+DEMO_CONFIG = StudyConfig(
+    items=5,
+    train=2,
+    catch=1,
+    item_seconds=120.0,
+    session_minutes=30.0,
+    mode=Mode.PROBES,
+    min_answer_seconds=3.0,
+)
 """A session a newcomer finishes in a few minutes: two training items, five test, one catch."""
 
 _log = logging.getLogger(__name__)
 
 
-def ensure_demo_study(engine: Engine, *, now: Clock,
-                      bank_path: Path = DEMO_BANK) -> bool:
+def ensure_demo_study(engine: Engine, *, now: Clock, bank_path: Path = DEMO_BANK) -> bool:
     """Create the demo study when the database has no study yet; True if this call created it."""
     if list_studies(engine) or not bank_path.is_file():
         return False
@@ -36,8 +42,14 @@ def ensure_demo_study(engine: Engine, *, now: Clock,
         try:
             with write_session(engine) as session:
                 info = import_bank(session, bank, now=now)
-            create_study(engine, slug=DEMO_SLUG, bank_id=info.id, config=DEMO_CONFIG, now=now,
-                         actor="first-start")
+            create_study(
+                engine,
+                slug=DEMO_SLUG,
+                bank_id=info.id,
+                config=DEMO_CONFIG,
+                now=now,
+                actor="first-start",
+            )
             _log.info("first start: created study %r on the demo bank", DEMO_SLUG)
             return True
         except InputError:  # another session created it a moment ago

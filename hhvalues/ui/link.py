@@ -59,8 +59,9 @@ def _token_from_link() -> str | None:
     if slug is None:
         return None
     params = {k: _single(k) for k in EXTERNAL_KEYS}
-    result = enrol(backend.engine(), slug, params={k: v for k, v in params.items() if v},
-                   now=backend.now)
+    result = enrol(
+        backend.engine(), slug, params={k: v for k, v in params.items() if v}, now=backend.now
+    )
     st.query_params.from_dict({"t": result.token})  # a refresh now resumes this participant
     return result.token
 

@@ -47,8 +47,9 @@ def _order_key(view: ItemView) -> tuple[tuple[str, str, str], ...]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)
-def _stimulus(bank_hash: str, item_id: str, order: tuple[tuple[str, str, str], ...],
-              _bank: Bank, _item: Item) -> ItemStimulus:
+def _stimulus(
+    bank_hash: str, item_id: str, order: tuple[tuple[str, str, str], ...], _bank: Bank, _item: Item
+) -> ItemStimulus:
     return item_stimulus(_bank, _item, order={pid: (a, b) for pid, a, b in order})
 
 
@@ -91,8 +92,9 @@ def _seconds(until: datetime, at: datetime) -> int:
     return max(0, math.ceil((until - at).total_seconds()))
 
 
-def countdown(deadline_at: datetime | None, session_deadline_at: datetime | None,
-              what: str = "this item") -> None:
+def countdown(
+    deadline_at: datetime | None, session_deadline_at: datetime | None, what: str = "this item"
+) -> None:
     """The one top-level timer: seconds left for ``what`` (keyed ``countdown``; an item, or a
     walk) and session minutes left.
 
@@ -121,6 +123,12 @@ def _time_left(deadline_at: datetime | None, session_deadline_at: datetime | Non
 
 
 __all__ = [
-    "countdown", "png_uri", "question", "replay_png", "show_notice", "show_png", "shown_hash",
+    "countdown",
+    "png_uri",
+    "question",
+    "replay_png",
+    "show_notice",
+    "show_png",
+    "shown_hash",
     "stimulus",
 ]

@@ -33,10 +33,18 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_BANK = ROOT / "data" / "banks" / "demo.json"
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run", "--disable-sync"]
-READY = ("[data-testid='stApp'][data-test-connection-state='CONNECTED']"
-         "[data-test-script-state='notRunning']")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+READY = (
+    "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+    "[data-test-script-state='notRunning']"
+)
 
 
 def free_port() -> int:
@@ -49,8 +57,15 @@ def free_port() -> int:
 class AppServer:
     """``streamlit run app.py`` on one port and one database; start, kill, start again."""
 
-    def __init__(self, database_url: str, port: int | None = None, *, log_dir: Path,
-                 app: Path = ROOT / "app.py", extra_args: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        port: int | None = None,
+        *,
+        log_dir: Path,
+        app: Path = ROOT / "app.py",
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.database_url, self.port, self.app = database_url, port or free_port(), app
         self.log_dir, self.extra_args = log_dir, extra_args
         self.proc: subprocess.Popen[bytes] | None = None
@@ -62,22 +77,44 @@ class AppServer:
 
     def start(self, timeout: float = 90.0) -> AppServer:
         self.starts += 1
-        env = os.environ | {"HHVALUES_DATABASE_URL": self.database_url,
-                            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-                            "PYTHONUNBUFFERED": "1"}
+        env = os.environ | {
+            "HHVALUES_DATABASE_URL": self.database_url,
+            "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
+            "PYTHONUNBUFFERED": "1",
+        }
         self.log = self.log_dir / f"streamlit-{self.port}-{self.starts}.log"
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", str(self.app), "--server.headless", "true",
-                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                 "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
-                 *self.extra_args],
-                cwd=self.app.parent, env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
+                [
+                    sys.executable,
+                    "-m",
+                    "streamlit",
+                    "run",
+                    str(self.app),
+                    "--server.headless",
+                    "true",
+                    "--server.port",
+                    str(self.port),
+                    "--server.address",
+                    "127.0.0.1",
+                    "--browser.gatherUsageStats",
+                    "false",
+                    "--server.fileWatcherType",
+                    "none",
+                    *self.extra_args,
+                ],
+                cwd=self.app.parent,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {self.proc.returncode}:\n{self.log_tail()}")
+                raise RuntimeError(
+                    f"streamlit exited with {self.proc.returncode}:\n{self.log_tail()}"
+                )
             try:
                 with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as r:
                     if r.status == 200:
@@ -138,7 +175,9 @@ def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup
         upgrade(engine)
         with write_session(engine) as session:
             info = import_bank(session, load_valid_bank(DEMO_BANK), now=now)
-        study = create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now, actor="test")
+        study = create_study(
+            engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now, actor="test"
+        )
     finally:
         engine.dispose()
     return StudySetup(slug, study.config.completion_code, database_url)
@@ -181,8 +220,10 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test-all.sh does)",
-                    pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (scripts/test-all.sh does)",
+            pytrace=False,
+        )
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         yield b
@@ -199,8 +240,12 @@ class Recorder:
 
     def attach(self, page: Any) -> None:
         def on_ws(ws: Any) -> None:
-            ws.on("framereceived", lambda payload: self.frames.append(
-                payload if isinstance(payload, bytes) else payload.encode("utf-8")))
+            ws.on(
+                "framereceived",
+                lambda payload: self.frames.append(
+                    payload if isinstance(payload, bytes) else payload.encode("utf-8")
+                ),
+            )
 
         def on_response(response: Any) -> None:
             url = response.url
@@ -248,11 +293,10 @@ def settle(page: Any, *, quiet_ms: int = 250, timeout: float = 30.0) -> None:
 
 def keys(page: Any) -> set[str]:
     """The widget keys on the page (from the ``st-key-<key>`` classes)."""
-    classes = page.eval_on_selector_all(
-        "[class*='st-key-']", "els => els.map(e => e.className)")
+    classes = page.eval_on_selector_all("[class*='st-key-']", "els => els.map(e => e.className)")
     out = set()
     for cls in classes:
-        out |= {c[len("st-key-"):] for c in str(cls).split() if c.startswith("st-key-")}
+        out |= {c[len("st-key-") :] for c in str(cls).split() if c.startswith("st-key-")}
     return out
 
 
@@ -306,13 +350,21 @@ def nudge_slider(page: Any, key: str, steps: int) -> None:
 def item_signature(page: Any) -> str:
     """What identifies the item shown: images (their bytes) and the probes' option texts."""
     srcs = page.eval_on_selector_all("img", "els => els.map(e => e.src)")
-    labels = page.eval_on_selector_all("[class*='st-key-probe-'] label[data-testid='stRadioOption']",
-                                       "els => els.map(e => e.innerText)")
+    labels = page.eval_on_selector_all(
+        "[class*='st-key-probe-'] label[data-testid='stRadioOption']",
+        "els => els.map(e => e.innerText)",
+    )
     return json.dumps({"img": sorted(s[-200:] for s in srcs), "labels": labels})
 
 
-def run_session(page: Any, rec: Recorder | None, code: str, *, max_pages: int = 80,
-                on_item: Callable[[Any], None] | None = None) -> None:
+def run_session(
+    page: Any,
+    rec: Recorder | None,
+    code: str,
+    *,
+    max_pages: int = 80,
+    on_item: Callable[[Any], None] | None = None,
+) -> None:
     """Go through a whole session like a participant until ``code`` shows."""
     for _ in range(max_pages):
         settle(page)
@@ -342,9 +394,12 @@ def run_session(page: Any, rec: Recorder | None, code: str, *, max_pages: int = 
         elif "next" in ks:  # training feedback: go on
             click_key(page, "next")
         else:
-            buttons = page.locator("[data-testid='stMainBlockContainer'] "
-                                   "button:not([kind='elementToolbar']):visible")
-            assert buttons.count(), f"stuck on a page without buttons: {page.inner_text('body')[:300]}"
+            buttons = page.locator(
+                "[data-testid='stMainBlockContainer'] button:not([kind='elementToolbar']):visible"
+            )
+            assert buttons.count(), (
+                f"stuck on a page without buttons: {page.inner_text('body')[:300]}"
+            )
             buttons.first.click()
             settle(page)
     raise AssertionError(f"no completion code {code!r} after {max_pages} pages")

@@ -23,9 +23,13 @@ def _store_answers(database_url: str) -> dict[int, dict[str, Any]]:
             out: dict[int, dict[str, Any]] = {}
             for p in s.exec(select(ParticipantRow)).all():
                 rows = s.exec(select(AnswerRow).where(AnswerRow.participant_id == p.id)).all()
-                out[p.id or 0] = {"state": p.state, "assigned": [e["item"] for e in p.assignment],
-                                  "answers": [(a.item_id, a.draft, a.status, dict(a.choices),
-                                               a.hypothesis) for a in rows]}
+                out[p.id or 0] = {
+                    "state": p.state,
+                    "assigned": [e["item"] for e in p.assignment],
+                    "answers": [
+                        (a.item_id, a.draft, a.status, dict(a.choices), a.hypothesis) for a in rows
+                    ],
+                }
             return out
     finally:
         engine.dispose()
@@ -33,11 +37,25 @@ def _store_answers(database_url: str) -> dict[int, dict[str, Any]]:
 
 @pytest.mark.parametrize("answer", ["oracle", "random"])
 def test_three_bots_reach_completion_and_store_exactly_their_answers(
-        servers: Any, sqlite_db_url: str, answer: str, capsys: pytest.CaptureFixture[str]) -> None:
+    servers: Any, sqlite_db_url: str, answer: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     study = make_study(sqlite_db_url, train=1, items=3, catch=1, mode="both", min_answer_seconds=0)
     app = servers(sqlite_db_url)
-    code = main(["bots", "--study", study.slug, "--count", "3", "--answer", answer,
-                 "--url", app.url, "--db", sqlite_db_url])
+    code = main(
+        [
+            "bots",
+            "--study",
+            study.slug,
+            "--count",
+            "3",
+            "--answer",
+            answer,
+            "--url",
+            app.url,
+            "--db",
+            sqlite_db_url,
+        ]
+    )
     out = capsys.readouterr()
     assert code == 0, out.err + app.log_tail()
     assert out.out.startswith("3/3 bots reached the completion code")
@@ -63,14 +81,30 @@ def test_three_bots_reach_completion_and_store_exactly_their_answers(
 
 
 def test_bots_exit_2_with_one_line_when_they_cannot_finish(
-        tmp_path: Path, sqlite_db_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, sqlite_db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     study = make_study(sqlite_db_url)
-    code = main(["bots", "--study", study.slug, "--count", "2", "--timeout", "5",
-                 "--url", f"http://127.0.0.1:{free_port()}", "--db", sqlite_db_url])
+    code = main(
+        [
+            "bots",
+            "--study",
+            study.slug,
+            "--count",
+            "2",
+            "--timeout",
+            "5",
+            "--url",
+            f"http://127.0.0.1:{free_port()}",
+            "--db",
+            sqlite_db_url,
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and err[0].startswith("error: 2 of 2 bots did not finish")
-    assert main(["bots", "--study", "nosuch", "--url", "http://127.0.0.1:1",
-                 "--db", sqlite_db_url]) == 2
+    assert (
+        main(["bots", "--study", "nosuch", "--url", "http://127.0.0.1:1", "--db", sqlite_db_url])
+        == 2
+    )
 
 
 def test_two_app_processes_share_one_sqlite_file(servers: Any, sqlite_db_url: str) -> None:
@@ -84,8 +118,14 @@ def test_two_app_processes_share_one_sqlite_file(servers: Any, sqlite_db_url: st
     a, b = servers(sqlite_db_url), servers(sqlite_db_url)
 
     async def both() -> list[Any]:
-        groups = await asyncio.gather(*(run_bots(s.url, study.slug, 4, completion_code=study.completion_code,
-                                                 timeout=90, seed=k) for k, s in enumerate((a, b))))
+        groups = await asyncio.gather(
+            *(
+                run_bots(
+                    s.url, study.slug, 4, completion_code=study.completion_code, timeout=90, seed=k
+                )
+                for k, s in enumerate((a, b))
+            )
+        )
         return [r for g in groups for r in g]
 
     results = asyncio.run(both())
@@ -98,7 +138,9 @@ def test_two_app_processes_share_one_sqlite_file(servers: Any, sqlite_db_url: st
         assert not any(draft for _, draft, *_ in p["answers"])
 
 
-def test_thinking_bots_let_the_countdown_tick_as_a_browser_does(servers: Any, sqlite_db_url: str) -> None:
+def test_thinking_bots_let_the_countdown_tick_as_a_browser_does(
+    servers: Any, sqlite_db_url: str
+) -> None:
     """While a bot pauses, the countdown fragment's run_every timer reruns it; widgets keyed
     like the last item's (probe-p1 on every item) take the values the page resets them to, so a
     timer rerun never re-sends the last item's answer (which the app would refuse to save)."""
@@ -106,11 +148,20 @@ def test_thinking_bots_let_the_countdown_tick_as_a_browser_does(servers: Any, sq
 
     from hhvalues.cli.bots import Bot
 
-    study = make_study(sqlite_db_url, train=1, items=2, catch=0, item_seconds=120, min_answer_seconds=0)
+    study = make_study(
+        sqlite_db_url, train=1, items=2, catch=0, item_seconds=120, min_answer_seconds=0
+    )
     app = servers(sqlite_db_url)
     seen: list[str] = []
-    bot = Bot(0, app.url, study.slug, completion_code=study.completion_code, think=1.2, seed=3,
-              on_page=lambda page: seen.append(page.text()))
+    bot = Bot(
+        0,
+        app.url,
+        study.slug,
+        completion_code=study.completion_code,
+        think=1.2,
+        seed=3,
+        on_page=lambda page: seen.append(page.text()),
+    )
     result = asyncio.run(bot.run())
     assert result.error is None and result.completion_code == study.completion_code, app.log_tail()
     assert result.ticks >= 3 and bot.client.auto_rerun_count == result.ticks

@@ -43,11 +43,13 @@ def _nav(page: Any, title: str) -> None:
 
 
 def test_researcher_creates_invites_participant_finishes_researcher_downloads(
-        browser, servers, sqlite_db_url, tmp_path):
+    browser, servers, sqlite_db_url, tmp_path
+):
     _admin(sqlite_db_url)
     server = servers(sqlite_db_url)
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1600},
-                              permissions=["clipboard-read", "clipboard-write"])
+    ctx = browser.new_context(
+        viewport={"width": 1400, "height": 1600}, permissions=["clipboard-read", "clipboard-write"]
+    )
     page = ctx.new_page()
     page.set_default_timeout(30_000)
     page.goto(f"{server.url}/console")
@@ -109,7 +111,8 @@ def test_researcher_creates_invites_participant_finishes_researcher_downloads(
     engine = make_engine(sqlite_db_url)
     entries = list_audit(engine)
     engine.dispose()
-    assert any(e.action == "export" and e.sha256 == csv_sha and e.actor == "console:ada"
-               for e in entries)
+    assert any(
+        e.action == "export" and e.sha256 == csv_sha and e.actor == "console:ada" for e in entries
+    )
     assert {"study_create", "invite", "login"} <= {e.action for e in entries}
     ctx.close()

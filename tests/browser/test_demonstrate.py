@@ -31,9 +31,18 @@ def _setup(database_url: str) -> tuple[str, str]:
         upgrade(engine)
         with write_session(engine) as session:
             info = import_bank(session, load_valid_bank(DEMO_BANK), now=_now)
-        config = demonstrate_config(StudyConfig(), DemoConfig(practice=0, worlds=1, instruction="do"))
-        study = create_study(engine, slug="walks", bank_id=info.id, config=config, now=_now,
-                             kind=StudyKind.DEMONSTRATE, actor="test")
+        config = demonstrate_config(
+            StudyConfig(), DemoConfig(practice=0, worlds=1, instruction="do")
+        )
+        study = create_study(
+            engine,
+            slug="walks",
+            bank_id=info.id,
+            config=config,
+            now=_now,
+            kind=StudyKind.DEMONSTRATE,
+            actor="test",
+        )
         [token] = invite(engine, "walks", 1, now=_now, actor="test")
     finally:
         engine.dispose()
@@ -99,7 +108,9 @@ def _press(page: Any, move: str) -> None:
     settle(page, quiet_ms=150)
 
 
-def test_walk_with_the_keyboard_bump_refresh_and_finish(tab: Any, servers: Any, sqlite_db_url: str) -> None:
+def test_walk_with_the_keyboard_bump_refresh_and_finish(
+    tab: Any, servers: Any, sqlite_db_url: str
+) -> None:
     page, _ = tab
     token, code = _setup(sqlite_db_url)
     app = servers(sqlite_db_url)

@@ -45,13 +45,20 @@ def _participant(database_url: str, token: str) -> dict[str, Any]:
     engine = _store(database_url)
     try:
         with read_session(engine) as s:
-            p = s.exec(select(ParticipantRow).where(ParticipantRow.token_hash == hash_token(token))).one()
-            shown = s.exec(select(PresentationRow).where(PresentationRow.participant_id == p.id)).all()
+            p = s.exec(
+                select(ParticipantRow).where(ParticipantRow.token_hash == hash_token(token))
+            ).one()
+            shown = s.exec(
+                select(PresentationRow).where(PresentationRow.participant_id == p.id)
+            ).all()
             answers = s.exec(select(AnswerRow).where(AnswerRow.participant_id == p.id)).all()
-            return {"state": p.state, "assignment": p.assignment,
-                    "shown": {r.item_id: r.deadline_at for r in shown},
-                    "final": {a.item_id: (a.status, dict(a.choices)) for a in answers if not a.draft},
-                    "drafts": {a.item_id: dict(a.choices) for a in answers if a.draft}}
+            return {
+                "state": p.state,
+                "assignment": p.assignment,
+                "shown": {r.item_id: r.deadline_at for r in shown},
+                "final": {a.item_id: (a.status, dict(a.choices)) for a in answers if not a.draft},
+                "drafts": {a.item_id: dict(a.choices) for a in answers if a.draft},
+            }
     finally:
         engine.dispose()
 
@@ -76,14 +83,18 @@ def _to_first_test_item(page: Any) -> None:
         elif "start" in ks:
             click_key(page, "start")
         else:
-            raise AssertionError(f"unexpected page before the first item: {page.inner_text('body')[:300]}")
+            raise AssertionError(
+                f"unexpected page before the first item: {page.inner_text('body')[:300]}"
+            )
     raise AssertionError("never reached an item")
 
 
 # --- (a) a whole session -------------------------------------------------------------------------
 
 
-def test_whole_session_from_open_link_to_completion_code(tab: Any, servers: Any, sqlite_db_url: str) -> None:
+def test_whole_session_from_open_link_to_completion_code(
+    tab: Any, servers: Any, sqlite_db_url: str
+) -> None:
     page, rec = tab
     study = make_study(sqlite_db_url, train=1, items=2, catch=1, mode="both", min_answer_seconds=0)
     app = servers(sqlite_db_url)
@@ -107,7 +118,9 @@ def test_whole_session_from_open_link_to_completion_code(tab: Any, servers: Any,
 # --- (b) refresh mid-item --------------------------------------------------------------------------
 
 
-def test_refresh_mid_item_resumes_same_item_and_time(tab: Any, servers: Any, sqlite_db_url: str) -> None:
+def test_refresh_mid_item_resumes_same_item_and_time(
+    tab: Any, servers: Any, sqlite_db_url: str
+) -> None:
     page, _ = tab
     study = make_study(sqlite_db_url, train=0, items=2, catch=0, item_seconds=90)
     app = servers(sqlite_db_url)
@@ -134,7 +147,9 @@ def test_refresh_mid_item_resumes_same_item_and_time(tab: Any, servers: Any, sql
 # --- (c) server restart mid-session ---------------------------------------------------------------
 
 
-def test_server_restart_mid_session_loses_nothing(tab: Any, servers: Any, sqlite_db_url: str) -> None:
+def test_server_restart_mid_session_loses_nothing(
+    tab: Any, servers: Any, sqlite_db_url: str
+) -> None:
     page, _ = tab
     study = make_study(sqlite_db_url, train=0, items=2, catch=0, item_seconds=120)
     app = servers(sqlite_db_url)
@@ -160,8 +175,8 @@ def test_server_restart_mid_session_loses_nothing(tab: Any, servers: Any, sqlite
     click_key(page, "submit")
     final = _participant(sqlite_db_url, token)["final"]
     assert len(final) == 1
-    (status, choices), = final.values()
-    assert status == "ok" and set(choices) == {k[len("probe-"):] for k in probes}
+    ((status, choices),) = final.values()
+    assert status == "ok" and set(choices) == {k[len("probe-") :] for k in probes}
 
 
 # --- (e) secrecy ------------------------------------------------------------------------------------
@@ -186,21 +201,31 @@ def test_scanner_finds_truth_when_it_leaks() -> None:
         return msg.SerializeToString()
 
     leaks = [
-        frame(lambda e: setattr(e.json, "body", json.dumps(item["truth"]))),             # st.json
-        frame(lambda e: setattr(e.markdown, "body", str(item["truth"]["weights"]))),    # st.write
-        frame(lambda e: setattr(e.markdown, "body", json.dumps(
-            {k: int(v) for k, v in item["truth"]["weights"].items()}))),
+        frame(lambda e: setattr(e.json, "body", json.dumps(item["truth"]))),  # st.json
+        frame(lambda e: setattr(e.markdown, "body", str(item["truth"]["weights"]))),  # st.write
+        frame(
+            lambda e: setattr(
+                e.markdown,
+                "body",
+                json.dumps({k: int(v) for k, v in item["truth"]["weights"].items()}),
+            )
+        ),
         frame(lambda e: setattr(e.text, "body", f"rationality={item['truth']['rationality']}")),
     ]
     for blob in leaks:
         assert scan([blob], table), f"the scanner missed a leak: {blob[:120]!r}"
-    clean = frame(lambda e: setattr(e.markdown, "body", json.dumps(
-        {k: v for k, v in item.items() if k != "truth"})))
+    clean = frame(
+        lambda e: setattr(
+            e.markdown, "body", json.dumps({k: v for k, v in item.items() if k != "truth"})
+        )
+    )
     assert not scan([clean], table), "the public item itself trips the scanner"
     assert all(f in table for f in FIELD_NEEDLES)
 
 
-def test_no_truth_of_a_test_item_reaches_the_browser(tab: Any, servers: Any, sqlite_db_url: str) -> None:
+def test_no_truth_of_a_test_item_reaches_the_browser(
+    tab: Any, servers: Any, sqlite_db_url: str
+) -> None:
     page, rec = tab
     study = make_study(sqlite_db_url, train=2, items=6, catch=2, mode="both", min_answer_seconds=0)
     app = servers(sqlite_db_url)
@@ -219,6 +244,8 @@ def test_no_truth_of_a_test_item_reaches_the_browser(tab: Any, servers: Any, sql
     assert len(rec.frames) > 20 and len(rec.html) > 10 and len(seen_items) >= 10
     blobs: list[bytes | str] = [*rec.frames, *rec.html, *(body for _, body in rec.bodies)]
     hits = scan(blobs, needles(DEMO_BANK))
-    assert not hits, f"truth of test items reached the browser: {sorted({(n, i) for n, i, _ in hits})[:10]}"
+    assert not hits, (
+        f"truth of test items reached the browser: {sorted({(n, i) for n, i, _ in hits})[:10]}"
+    )
     # the scan really looked at the item pages: every rendered image was in the frames
     assert any(b"data:image/png;base64," in f for f in rec.frames)

@@ -27,8 +27,9 @@ from tests.browser.test_participant import _participant, _to_first_test_item, _t
 pytestmark = [pytest.mark.browser, pytest.mark.postgres]
 
 
-def test_participant_moves_between_replicas_on_one_postgres(tab: Any, servers: Any,
-                                                            pg_db_url: str) -> None:
+def test_participant_moves_between_replicas_on_one_postgres(
+    tab: Any, servers: Any, pg_db_url: str
+) -> None:
     page, _ = tab
     from hhvalues.cli import main
 
@@ -62,5 +63,5 @@ def test_participant_moves_between_replicas_on_one_postgres(tab: Any, servers: A
     run_session(other, None, study.completion_code)
     state = _participant(pg_db_url, token)
     assert state["state"] == "finished" and len(state["final"]) == 3
-    (item, draft), = before["drafts"].items()
+    ((item, draft),) = before["drafts"].items()
     assert state["final"][item] == ("ok", draft)

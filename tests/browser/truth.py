@@ -18,8 +18,16 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-FIELD_NEEDLES = ("ideal_accuracy", '"rationality"', "'rationality'", "rationality=",
-                 '"truth"', "'truth'", "truth=", "Truth(")
+FIELD_NEEDLES = (
+    "ideal_accuracy",
+    '"rationality"',
+    "'rationality'",
+    "rationality=",
+    '"truth"',
+    "'truth'",
+    "truth=",
+    "Truth(",
+)
 _DATA_URI = re.compile(rb"data:image/[a-z]+;base64,([A-Za-z0-9+/=]+)")
 
 
@@ -53,8 +61,10 @@ def truth_forms(truth: Mapping[str, Any]) -> set[str]:
 def needles(bank_path: Path) -> dict[str, str]:
     """Needle → the test/catch item it betrays (field-name needles map to ``*``)."""
     doc = json.loads(bank_path.read_text())
-    public = json.dumps({k: v for k, v in doc.items() if k != "items"} | {"items": [
-        {k: v for k, v in it.items() if k != "truth"} for it in doc["items"]]})
+    public = json.dumps(
+        {k: v for k, v in doc.items() if k != "items"}
+        | {"items": [{k: v for k, v in it.items() if k != "truth"} for it in doc["items"]]}
+    )
     public_compact = json.dumps(json.loads(public), separators=(",", ":"))
     training: set[str] = set()
     for it in doc["items"]:

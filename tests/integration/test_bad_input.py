@@ -38,9 +38,15 @@ raise SystemExit(main(sys.argv[2:]))
 def _run(argv: list[str], cwd: Path) -> tuple[int, str, float]:
     """Exit status, stderr and peak RSS (MiB) of one ``hhvalues`` process."""
     hwm = cwd / "hwm.txt"
-    proc = subprocess.run([sys.executable, "-c", _CHILD, str(hwm), *argv], cwd=cwd,
-                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          timeout=SECONDS, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(hwm), *argv],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=SECONDS,
+        check=False,
+    )
     return proc.returncode, proc.stderr, int(hwm.read_text()) / 1024
 
 
@@ -54,17 +60,49 @@ def _bank_commands(bank: Path, tmp: Path) -> list[list[str]]:
         ["bank", "publish", str(bank), "--out", str(tmp / "public.json")],
         ["baseline", "--bank", str(bank), "--agent", "ideal", "--out", str(tmp / "ideal.jsonl")],
         ["score", "--bank", str(bank), "--answers", str(good)],
-        ["study", "create", "--bank", str(bank), "--name", "bad", "--db", f"sqlite:///{tmp / 's.db'}"],
-        ["eval", "--bank", str(bank), "--provider", "anthropic", "--model", "m", "--conditions",
-         str(CONDITIONS), "--dry-run", "--out", str(tmp / "run.jsonl"), "--no-cache", "--no-store"],
+        [
+            "study",
+            "create",
+            "--bank",
+            str(bank),
+            "--name",
+            "bad",
+            "--db",
+            f"sqlite:///{tmp / 's.db'}",
+        ],
+        [
+            "eval",
+            "--bank",
+            str(bank),
+            "--provider",
+            "anthropic",
+            "--model",
+            "m",
+            "--conditions",
+            str(CONDITIONS),
+            "--dry-run",
+            "--out",
+            str(tmp / "run.jsonl"),
+            "--no-cache",
+            "--no-store",
+        ],
     ]
 
 
 def _answers_commands(answers: Path, tmp: Path) -> list[list[str]]:
     return [
         ["score", "--bank", str(DEMO), "--answers", str(answers)],
-        ["compare", "--bank", str(DEMO), "--answers", str(answers), "--a", "agent:x",
-         "--b", "agent:y"],
+        [
+            "compare",
+            "--bank",
+            str(DEMO),
+            "--answers",
+            str(answers),
+            "--a",
+            "agent:x",
+            "--b",
+            "agent:y",
+        ],
         ["ablations", "--bank", str(DEMO), "--answers", str(answers), "--baseline", "direct"],
     ]
 
@@ -72,17 +110,23 @@ def _answers_commands(answers: Path, tmp: Path) -> list[list[str]]:
 # ``score`` reads a bank's structure, truth and model but not its walks (it grades truth, and
 # checking every walk of a 60,000-item bank would dominate it); ``bank validate`` refuses them.
 SCORE = 5
-CASES = ([(f.name, i) for f in sorted(BAD.glob("bank-*")) for i in range(8)
-          if not (f.name == "bank-path-off-grid.json" and i == SCORE)]
-         + [(f.name, i) for f in sorted(BAD.glob("answers-*")) for i in range(3)])
+CASES = [
+    (f.name, i)
+    for f in sorted(BAD.glob("bank-*"))
+    for i in range(8)
+    if not (f.name == "bank-path-off-grid.json" and i == SCORE)
+] + [(f.name, i) for f in sorted(BAD.glob("answers-*")) for i in range(3)]
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, which", CASES, ids=[f"{n}-{i}" for n, i in CASES])
 def test_bad_input_is_one_line_and_exit_2_in_bounded_time_and_memory(name, which, tmp_path):
     path = BAD / name
-    commands = (_bank_commands(path, tmp_path) if name.startswith("bank-")
-                else _answers_commands(path, tmp_path))
+    commands = (
+        _bank_commands(path, tmp_path)
+        if name.startswith("bank-")
+        else _answers_commands(path, tmp_path)
+    )
     argv = commands[which]
     code, err, rss = _run(argv, tmp_path)
     lines = [line for line in err.splitlines() if line.strip()]

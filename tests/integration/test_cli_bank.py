@@ -66,12 +66,21 @@ def test_baseline_writes_answers_for_test_and_catch_items(tmp_path, capsys, agen
     assert {a.respondent for a in answers} == {f"agent:{agent}"}
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["bank", "validate", "missing.json"], "error: missing.json: no such file"),
-    (["bank", "info", "missing.json"], "error: missing.json: no such file"),
-    (["bank", "generate", "--seed", "1", "--items", "0", "--out", "x.json"], "error: item counts"),
-    (["baseline", "--bank", TINY, "--agent", "psychic", "--out", "x.jsonl"], "Invalid value for '--agent'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["bank", "validate", "missing.json"], "error: missing.json: no such file"),
+        (["bank", "info", "missing.json"], "error: missing.json: no such file"),
+        (
+            ["bank", "generate", "--seed", "1", "--items", "0", "--out", "x.json"],
+            "error: item counts",
+        ),
+        (
+            ["baseline", "--bank", TINY, "--agent", "psychic", "--out", "x.jsonl"],
+            "Invalid value for '--agent'",
+        ),
+    ],
+)
 def test_bad_input_exits_2_with_one_line(capsys, tmp_path, monkeypatch, argv, message):
     if "missing" not in " ".join(argv):
         monkeypatch.chdir(tmp_path)
@@ -91,8 +100,12 @@ def test_publish_of_a_bad_bank_writes_nothing(tmp_path, capsys):
 
 
 def test_console_script_exits_2_without_traceback(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "hhvalues.cli", "bank", "validate", str(tmp_path / "no.json")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hhvalues.cli", "bank", "validate", str(tmp_path / "no.json")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip() == f"error: {tmp_path / 'no.json'}: no such file"
 
@@ -103,14 +116,22 @@ DEMO = "data/banks/demo.json"
 def test_audit_prints_the_report_and_json_carries_every_figure(capsys):
     code, out, err = run(capsys, "bank", "audit", DEMO)
     assert code == 0 and "Traceback" not in err
-    assert "ideal expected" in out and "best heuristic" in out and "goals of a generated bank" in out
+    assert (
+        "ideal expected" in out and "best heuristic" in out and "goals of a generated bank" in out
+    )
     for kind in ("sign", "compare", "predict"):
         assert any(line.startswith(kind) for line in out.splitlines())
     code, out, _ = run(capsys, "bank", "audit", DEMO, "--json")
     report = json.loads(out)
     assert report["format"] == "hhvalues-bank/2" and report["n_items"] == 24
     overall = next(g for g in report["groups"] if g["kind"] == g["third"] == "all")
-    assert set(overall["heuristics"]) >= {"visited", "shorter", "avoid_terrain", "nearest", "resemble"}
+    assert set(overall["heuristics"]) >= {
+        "visited",
+        "shorter",
+        "avoid_terrain",
+        "nearest",
+        "resemble",
+    }
     assert {"expected", "realised", "calibration_z", "share_a", "longer_right"} <= set(overall)
     assert {"info_bits", "not_shortest_to_nearest"} <= set(report["walks"])
 
@@ -134,13 +155,16 @@ def test_audit_bad_input_is_one_line_and_exit_2(tmp_path, capsys, case):
         assert "model.weight_levels has no levels for feature 'gym'" in lines[0]
 
 
-@pytest.mark.parametrize("edit, message", [
-    (lambda d: d["model"].__setitem__("weight_levels", [-1, 1]), "must map every feature id"),
-    (lambda d: d["model"]["weight_levels"].__setitem__("mud", [-1]), "unknown feature 'mud'"),
-    (lambda d: d["model"]["weight_levels"].__setitem__("gym", [1, 1]), "repeats a level"),
-    (lambda d: d["model"].__setitem__("design", "by hand"), "model.design must be an object"),
-    (lambda d: d.pop("model"), "'model' must be an object (format 2 requires it)"),
-])
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d["model"].__setitem__("weight_levels", [-1, 1]), "must map every feature id"),
+        (lambda d: d["model"]["weight_levels"].__setitem__("mud", [-1]), "unknown feature 'mud'"),
+        (lambda d: d["model"]["weight_levels"].__setitem__("gym", [1, 1]), "repeats a level"),
+        (lambda d: d["model"].__setitem__("design", "by hand"), "model.design must be an object"),
+        (lambda d: d.pop("model"), "'model' must be an object (format 2 requires it)"),
+    ],
+)
 def test_validate_checks_the_format_2_model(tmp_path, capsys, edit, message):
     doc = json.loads(Path(DEMO).read_text(encoding="utf-8"))
     edit(doc)

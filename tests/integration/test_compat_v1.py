@@ -44,15 +44,22 @@ def test_score_prints_the_same_bytes_as_before(capsys):
 def test_bank_info_json_is_unchanged(capsys):
     assert main(["bank", "info", str(BANK), "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == json.loads(
-        (COMPAT / "demo-v1-info.json").read_text(encoding="utf-8"))
+        (COMPAT / "demo-v1-info.json").read_text(encoding="utf-8")
+    )
 
 
 @pytest.mark.parametrize("agent", ["ideal", "random", "heuristic", "oracle"])
 def test_reference_agents_answer_as_before(agent, tmp_path):
     out = tmp_path / f"{agent}.jsonl"
-    assert main(["baseline", "--bank", str(BANK), "--agent", agent, "--seed", "3", "--out", str(out)]) == 0
-    before = [line for line in (COMPAT / "demo-v1-answers.jsonl").read_text(encoding="utf-8").splitlines()
-              if json.loads(line)["respondent"] == f"agent:{agent}"]
+    assert (
+        main(["baseline", "--bank", str(BANK), "--agent", agent, "--seed", "3", "--out", str(out)])
+        == 0
+    )
+    before = [
+        line
+        for line in (COMPAT / "demo-v1-answers.jsonl").read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["respondent"] == f"agent:{agent}"
+    ]
     assert out.read_text(encoding="utf-8").splitlines() == before
 
 

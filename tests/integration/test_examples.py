@@ -24,8 +24,16 @@ def test_example_answers_parse_with_every_documented_field():
 
 
 def test_example_scores_are_what_the_cli_prints(capsys):
-    code = main(["score", "--bank", str(EXAMPLES / "tiny_bank.json"),
-                 "--answers", str(EXAMPLES / "answers.jsonl"), "--json"])
+    code = main(
+        [
+            "score",
+            "--bank",
+            str(EXAMPLES / "tiny_bank.json"),
+            "--answers",
+            str(EXAMPLES / "answers.jsonl"),
+            "--json",
+        ]
+    )
     assert code == 0
     printed = json.loads(capsys.readouterr().out)
     golden = json.loads((EXAMPLES / "scores.json").read_text(encoding="utf-8"))
@@ -38,5 +46,14 @@ def test_example_scores_are_what_the_cli_prints(capsys):
     assert row["human:pilot-01"]["accuracy"] == 0.4
     assert row["human:pilot-01"]["status_counts"]["timeout"] == 1
     for r in golden["respondents"]:
-        assert {"respondent", "accuracy", "ci_low", "ci_high", "n_items", "n_probes", "ceiling",
-                "normalized", "status_counts"} <= set(r)
+        assert {
+            "respondent",
+            "accuracy",
+            "ci_low",
+            "ci_high",
+            "n_items",
+            "n_probes",
+            "ceiling",
+            "normalized",
+            "status_counts",
+        } <= set(r)

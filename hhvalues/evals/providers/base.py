@@ -81,7 +81,9 @@ class Failure:
             return True
         if self.kind != "status" or self.status is None:
             return False
-        return self.status not in NO_RETRY and (self.status in (408, 409, 429) or self.status >= 500)
+        return self.status not in NO_RETRY and (
+            self.status in (408, 409, 429) or self.status >= 500
+        )
 
     @property
     def aborts_run(self) -> bool:
@@ -112,8 +114,12 @@ class Provider(Protocol):
         ...
 
 
-def reply_of(fields: ReplyFields, raw: Mapping[str, Any], sent: Mapping[str, Any] | None = None,
-             dropped: tuple[str, ...] = ()) -> Reply:
+def reply_of(
+    fields: ReplyFields,
+    raw: Mapping[str, Any],
+    sent: Mapping[str, Any] | None = None,
+    dropped: tuple[str, ...] = (),
+) -> Reply:
     """A :class:`Reply` from what a reader took out of ``raw``."""
     return Reply(*fields, raw=raw, sent=sent or {}, dropped=dropped)
 
@@ -172,10 +178,15 @@ class SdkProvider:
             data = await raw.http_response.aread()
         except sdk.APIStatusError as exc:
             msg = self._error_message(exc.body) or str(exc)
-            return Failure("status", msg, status=exc.status_code,
-                           retry_after=parse_retry_after(exc.response.headers), body=exc.body,
-                           sent=decode_json(exc.response.request.content) or {},
-                           rejected=rejected_params(body, msg) if exc.status_code in (400, 422) else ())
+            return Failure(
+                "status",
+                msg,
+                status=exc.status_code,
+                retry_after=parse_retry_after(exc.response.headers),
+                body=exc.body,
+                sent=decode_json(exc.response.request.content) or {},
+                rejected=rejected_params(body, msg) if exc.status_code in (400, 422) else (),
+            )
         except sdk.APITimeoutError:
             return Failure("timeout", f"no reply within {timeout:g} s")
         except sdk.APIConnectionError as exc:
@@ -185,8 +196,13 @@ class SdkProvider:
         sent = decode_json(raw.http_request.content) or {}
         doc = decode_json(data)
         if not isinstance(doc, dict):
-            return Failure("status", "the response body is not a JSON object", status=raw.status_code,
-                           body=bytes(data[:2000]).decode("utf-8", "replace"), sent=sent)
+            return Failure(
+                "status",
+                "the response body is not a JSON object",
+                status=raw.status_code,
+                body=bytes(data[:2000]).decode("utf-8", "replace"),
+                sent=sent,
+            )
         return reply_of(self._read(doc), doc, sent, dropped_keys(body, sent))
 
     async def aclose(self) -> None:
@@ -213,8 +229,11 @@ class BatchAPI(Protocol):
 def batch_rejected(message: str) -> tuple[str, ...]:
     """Sampling parameters a failed batch request's message names."""
     low = message.lower()
-    return tuple(k for k in ("temperature", "top_p", "top_k", "max_tokens", "stop_sequences")
-                 if re.search(rf"\b{k}\b", low))
+    return tuple(
+        k
+        for k in ("temperature", "top_p", "top_k", "max_tokens", "stop_sequences")
+        if re.search(rf"\b{k}\b", low)
+    )
 
 
 def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
@@ -244,7 +263,9 @@ def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
 def rejected_params(body: Mapping[str, Any], message: str) -> tuple[str, ...]:
     """Body parameters an error message names (a 400 for ``temperature`` and the like)."""
     low = message.lower()
-    return tuple(k for k in body if k not in CORE_KEYS and re.search(rf"\b{re.escape(k.lower())}\b", low))
+    return tuple(
+        k for k in body if k not in CORE_KEYS and re.search(rf"\b{re.escape(k.lower())}\b", low)
+    )
 
 
 def dropped_keys(intended: Mapping[str, Any], sent: Mapping[str, Any]) -> tuple[str, ...]:
@@ -262,7 +283,9 @@ def decode_json(data: bytes | str | None) -> Any:
         return None
 
 
-def split_kwargs(body: Mapping[str, Any], accepted: Iterable[str]) -> tuple[dict[str, Any], dict[str, Any]]:
+def split_kwargs(
+    body: Mapping[str, Any], accepted: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Body keys the SDK method names as parameters, and the rest (sent as ``extra_body``)."""
     names = set(accepted)
     known = {k: v for k, v in body.items() if k in names}

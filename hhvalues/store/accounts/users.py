@@ -90,7 +90,7 @@ def hash_password(password: str) -> str:
     """``scrypt$n$r$p$salt$hash`` (base64) of a password."""
     salt = secrets.token_bytes(16)
     digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, dklen=32, **_SCRYPT)
-    return (f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${_b64(salt)}${_b64(digest)}")
+    return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${_b64(salt)}${_b64(digest)}"
 
 
 def _b64(data: bytes) -> str:
@@ -104,8 +104,14 @@ def verify_password(password: str, stored: str) -> bool:
         if scheme != "scrypt":
             return False
         want = base64.b64decode(digest)
-        got = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt),
-                             n=int(n), r=int(r), p=int(p), dklen=len(want))
+        got = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=int(n),
+            r=int(r),
+            p=int(p),
+            dklen=len(want),
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, want)
@@ -116,8 +122,15 @@ def _hash_token(token: str) -> str:
 
 
 def _info(row: UserRow) -> UserInfo:
-    return UserInfo(row.name, ConsoleRole(row.role), row.disabled, row.failed_logins,
-                    as_utc(row.locked_until), row.created_at, as_utc(row.last_login_at))
+    return UserInfo(
+        row.name,
+        ConsoleRole(row.role),
+        row.disabled,
+        row.failed_logins,
+        as_utc(row.locked_until),
+        row.created_at,
+        as_utc(row.last_login_at),
+    )
 
 
 def check_password_strength(password: str) -> None:
@@ -126,8 +139,15 @@ def check_password_strength(password: str) -> None:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
 
 
-def add_user(engine: Engine, name: str, role: ConsoleRole | str, password: str, *, now: Clock,
-             actor: str = "cli") -> UserInfo:
+def add_user(
+    engine: Engine,
+    name: str,
+    role: ConsoleRole | str,
+    password: str,
+    *,
+    now: Clock,
+    actor: str = "cli",
+) -> UserInfo:
     """Create an account; InputError when the name is taken or malformed, or the password short."""
     if not _NAME.match(name):
         raise InputError(f"user name {name!r} must be 1-100 letters, digits or . _ @ -")
@@ -137,11 +157,13 @@ def add_user(engine: Engine, name: str, role: ConsoleRole | str, password: str, 
     with write_session(engine) as session:
         if session.exec(select(UserRow.id).where(UserRow.name == name)).first() is not None:
             raise InputError(f"a user named {name!r} already exists")
-        row = UserRow(name=name, role=role.value, password_hash=hash_password(password),
-                      created_at=at)
+        row = UserRow(
+            name=name, role=role.value, password_hash=hash_password(password), created_at=at
+        )
         session.add(row)
-        add_audit(session, actor=actor, action="user_add", target=name,
-                  detail={"role": role.value}, at=at)
+        add_audit(
+            session, actor=actor, action="user_add", target=name, detail={"role": role.value}, at=at
+        )
         session.flush()
         return _info(row)
 
@@ -155,13 +177,19 @@ def list_users(engine: Engine) -> list[UserInfo]:
 def has_admin(engine: Engine) -> bool:
     """Whether an enabled admin account exists (else the login page says how to create one)."""
     with read_session(engine) as session:
-        return session.exec(select(UserRow.id).where(
-            UserRow.role == ConsoleRole.ADMIN.value, col(UserRow.disabled).is_(False)
-        )).first() is not None
+        return (
+            session.exec(
+                select(UserRow.id).where(
+                    UserRow.role == ConsoleRole.ADMIN.value, col(UserRow.disabled).is_(False)
+                )
+            ).first()
+            is not None
+        )
 
 
-def set_disabled(engine: Engine, name: str, disabled: bool, *, now: Clock,
-                 actor: str = "cli") -> UserInfo:
+def set_disabled(
+    engine: Engine, name: str, disabled: bool, *, now: Clock, actor: str = "cli"
+) -> UserInfo:
     """Disable (or enable) an account; disabling also ends its sessions."""
     at = read_clock(now)
     with write_session(engine) as session:
@@ -172,15 +200,25 @@ def set_disabled(engine: Engine, name: str, disabled: bool, *, now: Clock,
         if not disabled:
             row.failed_logins, row.locked_until = 0, None
         else:
-            session.execute(update(ConsoleSessionRow).where(col(ConsoleSessionRow.user_id) == row.id)
-                            .values(revoked=True))
-        add_audit(session, actor=actor, action="user_disable" if disabled else "user_enable",
-                  target=name, at=at)
+            session.execute(
+                update(ConsoleSessionRow)
+                .where(col(ConsoleSessionRow.user_id) == row.id)
+                .values(revoked=True)
+            )
+        add_audit(
+            session,
+            actor=actor,
+            action="user_disable" if disabled else "user_enable",
+            target=name,
+            at=at,
+        )
         session.flush()
         return _info(row)
 
 
-def set_password(engine: Engine, name: str, password: str, *, now: Clock, actor: str = "cli") -> None:
+def set_password(
+    engine: Engine, name: str, password: str, *, now: Clock, actor: str = "cli"
+) -> None:
     """Replace an account's password, unlock it and end its sessions."""
     check_password_strength(password)
     at = read_clock(now)
@@ -189,8 +227,11 @@ def set_password(engine: Engine, name: str, password: str, *, now: Clock, actor:
         if row is None:
             raise NotFoundError(f"no user named {name!r}")
         row.password_hash, row.failed_logins, row.locked_until = hash_password(password), 0, None
-        session.execute(update(ConsoleSessionRow).where(col(ConsoleSessionRow.user_id) == row.id)
-                        .values(revoked=True))
+        session.execute(
+            update(ConsoleSessionRow)
+            .where(col(ConsoleSessionRow.user_id) == row.id)
+            .values(revoked=True)
+        )
         add_audit(session, actor=actor, action="user_password", target=name, at=at)
 
 
@@ -213,19 +254,33 @@ def login(engine: Engine, name: str, password: str, *, now: Clock) -> str:
             verify_password(password, _DUMMY_HASH)  # same time as a real check
             failure = "wrong user name or password"
         elif locked:
-            failure = (f"too many failed logins: this account is locked until "
-                       f"{as_utc(row.locked_until):%H:%M} UTC")
+            failure = (
+                f"too many failed logins: this account is locked until "
+                f"{as_utc(row.locked_until):%H:%M} UTC"
+            )
         elif not verify_password(password, row.password_hash) or row.disabled:
             row.failed_logins += 1
             if row.failed_logins >= MAX_FAILURES:
                 row.locked_until = at + timedelta(minutes=LOCKOUT_MINUTES)
                 row.failed_logins = 0
-                add_audit(session, actor=name, action="login_lockout", target=name,
-                          detail={"minutes": LOCKOUT_MINUTES}, at=at)
+                add_audit(
+                    session,
+                    actor=name,
+                    action="login_lockout",
+                    target=name,
+                    detail={"minutes": LOCKOUT_MINUTES},
+                    at=at,
+                )
             failure = "wrong user name or password"
         if failure is not None:
-            add_audit(session, actor=name[:300], action="login_failed", target=name[:300],
-                      detail={"reason": "locked" if locked else "password"}, at=at)
+            add_audit(
+                session,
+                actor=name[:300],
+                action="login_failed",
+                target=name[:300],
+                detail={"reason": "locked" if locked else "password"},
+                at=at,
+            )
         else:
             assert row is not None
             row.failed_logins, row.locked_until, row.last_login_at = 0, None, at
@@ -236,12 +291,26 @@ def login(engine: Engine, name: str, password: str, *, now: Clock) -> str:
     return token
 
 
-def _open(session: Session, *, role: str, at: datetime, user_id: int | None = None,
-          email: str | None = None) -> str:
+def _open(
+    session: Session,
+    *,
+    role: str,
+    at: datetime,
+    user_id: int | None = None,
+    email: str | None = None,
+) -> str:
     token = secrets.token_urlsafe(32)
-    session.add(ConsoleSessionRow(
-        token_hash=_hash_token(token), user_id=user_id, email=email, role=role, created_at=at,
-        expires_at=at + timedelta(hours=SESSION_HOURS), last_seen_at=at))
+    session.add(
+        ConsoleSessionRow(
+            token_hash=_hash_token(token),
+            user_id=user_id,
+            email=email,
+            role=role,
+            created_at=at,
+            expires_at=at + timedelta(hours=SESSION_HOURS),
+            last_seen_at=at,
+        )
+    )
     return token
 
 
@@ -254,11 +323,14 @@ def check_session(engine: Engine, token: object, *, now: Clock) -> ConsoleUser |
         return None
     at = read_clock(now)
     with write_session(engine) as session:
-        row = session.exec(select(ConsoleSessionRow).where(
-            ConsoleSessionRow.token_hash == _hash_token(token))).first()
+        row = session.exec(
+            select(ConsoleSessionRow).where(ConsoleSessionRow.token_hash == _hash_token(token))
+        ).first()
         if row is None or row.revoked:
             return None
-        if as_utc(row.expires_at) <= at or at - as_utc(row.last_seen_at) > timedelta(minutes=IDLE_MINUTES):
+        if as_utc(row.expires_at) <= at or at - as_utc(row.last_seen_at) > timedelta(
+            minutes=IDLE_MINUTES
+        ):
             row.revoked = True
             return None
         if row.user_id is not None:
@@ -280,11 +352,14 @@ def logout(engine: Engine, token: object, *, now: Clock) -> None:
     if not isinstance(token, str):
         return
     with write_session(engine) as session:
-        row = session.exec(select(ConsoleSessionRow).where(
-            ConsoleSessionRow.token_hash == _hash_token(token))).first()
+        row = session.exec(
+            select(ConsoleSessionRow).where(ConsoleSessionRow.token_hash == _hash_token(token))
+        ).first()
         if row is not None and not row.revoked:
             row.revoked = True
-            add_audit(session, actor=row.email or str(row.user_id), action="logout", at=read_clock(now))
+            add_audit(
+                session, actor=row.email or str(row.user_id), action="logout", at=read_clock(now)
+            )
 
 
 # --- single sign-on allow-list -----------------------------------------------------------------
@@ -297,8 +372,9 @@ def _email(email: str) -> str:
     return email
 
 
-def allow_sso(engine: Engine, email: str, role: ConsoleRole | str, *, now: Clock,
-              actor: str) -> None:
+def allow_sso(
+    engine: Engine, email: str, role: ConsoleRole | str, *, now: Clock, actor: str
+) -> None:
     """Let a single sign-on identity in with ``role`` (replaces its earlier role)."""
     email, role, at = _email(email), ConsoleRole(role), read_clock(now)
     with write_session(engine) as session:
@@ -307,8 +383,14 @@ def allow_sso(engine: Engine, email: str, role: ConsoleRole | str, *, now: Clock
             session.add(SsoAllowRow(email=email, role=role.value, created_at=at, created_by=actor))
         else:
             row.role = role.value
-        add_audit(session, actor=actor, action="sso_allow", target=email,
-                  detail={"role": role.value}, at=at)
+        add_audit(
+            session,
+            actor=actor,
+            action="sso_allow",
+            target=email,
+            detail={"role": role.value},
+            at=at,
+        )
 
 
 def revoke_sso(engine: Engine, email: str, *, now: Clock, actor: str) -> None:

@@ -47,43 +47,76 @@ class StudyAnswers:
 
 def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
     """The study's human answers and the model answers to its bank (timeouts included)."""
-    cols = (col(AnswerRow.respondent), col(AnswerRow.item_id), col(AnswerRow.epoch), col(AnswerRow.choices),
-            col(AnswerRow.hypothesis), col(AnswerRow.confidence), col(AnswerRow.status), col(AnswerRow.rationale),
-            col(AnswerRow.stimulus), col(AnswerRow.seconds), col(AnswerRow.extra), col(AnswerRow.respondent_kind))
+    cols = (
+        col(AnswerRow.respondent),
+        col(AnswerRow.item_id),
+        col(AnswerRow.epoch),
+        col(AnswerRow.choices),
+        col(AnswerRow.hypothesis),
+        col(AnswerRow.confidence),
+        col(AnswerRow.status),
+        col(AnswerRow.rationale),
+        col(AnswerRow.stimulus),
+        col(AnswerRow.seconds),
+        col(AnswerRow.extra),
+        col(AnswerRow.respondent_kind),
+    )
     with read_session(engine) as session:
         study = study_row(session, slug)
         bank = get_bank(session, study.bank_id)
         config = parse_config(study.config)
-        query = (select(*cols).where(col(AnswerRow.bank_id) == study.bank_id,
-                                     col(AnswerRow.draft).is_(False),
-                                     or_(col(AnswerRow.study_id) == study.id,
-                                         (col(AnswerRow.respondent_kind) == "model")
-                                         & (col(AnswerRow.study_key) == 0)))
-                 .order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(AnswerRow.item_id)))
+        query = (
+            select(*cols)
+            .where(
+                col(AnswerRow.bank_id) == study.bank_id,
+                col(AnswerRow.draft).is_(False),
+                or_(
+                    col(AnswerRow.study_id) == study.id,
+                    (col(AnswerRow.respondent_kind) == "model") & (col(AnswerRow.study_key) == 0),
+                ),
+            )
+            .order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(AnswerRow.item_id))
+        )
         answers, seconds = [], []
         status = {s.value: s for s in Status}
         for r in session.execute(query):
-            answers.append(Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8]))
+            answers.append(
+                Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8])
+            )
             extra = r[10] or {}
             sec = r[9] if r[9] is not None else extra.get("seconds")
             seconds.append(float(sec) if isinstance(sec, int | float) else None)
-        agents = [Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8])
-                  for r in session.execute(
-                      select(*cols[:9]).where(col(AnswerRow.bank_id) == study.bank_id,
-                                              col(AnswerRow.respondent_kind) == "agent",
-                                              col(AnswerRow.study_key) == 0,
-                                              col(AnswerRow.draft).is_(False))
-                      .order_by(col(AnswerRow.id)))]  # the order they were computed in
+        agents = [
+            Answer(r[0], r[1], r[2], dict(r[3]), r[4], r[5], status[r[6]], r[7], r[8])
+            for r in session.execute(
+                select(*cols[:9])
+                .where(
+                    col(AnswerRow.bank_id) == study.bank_id,
+                    col(AnswerRow.respondent_kind) == "agent",
+                    col(AnswerRow.study_key) == 0,
+                    col(AnswerRow.draft).is_(False),
+                )
+                .order_by(col(AnswerRow.id))
+            )
+        ]  # the order they were computed in
     return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None)
 
 
-def study_results(engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 2000,
-                  baseline: str | None = None) -> Results:
+def study_results(
+    engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 2000, baseline: str | None = None
+) -> Results:
     """The Results page of a study (see :func:`hhvalues.store.analysis.build_results`)."""
     data = load_study_answers(engine, slug)
-    return build_results(data.bank, data.answers, seconds=data.seconds,
-                         catch_exclude=data.config.catch_exclude, seed=seed, n_boot=n_boot,
-                         baseline=baseline, agent_answers=data.agents if seed == 0 else None)
+    return build_results(
+        data.bank,
+        data.answers,
+        seconds=data.seconds,
+        catch_exclude=data.config.catch_exclude,
+        seed=seed,
+        n_boot=n_boot,
+        baseline=baseline,
+        agent_answers=data.agents if seed == 0 else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,16 +159,27 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
     since = at - timedelta(minutes=WINDOW_MINUTES)
     with read_session(engine) as session:
         study = study_row(session, slug)
-        parts = session.execute(select(ParticipantRow).where(col(ParticipantRow.study_id) == study.id)
-                                .order_by(col(ParticipantRow.id))).scalars().all()
+        parts = (
+            session.execute(
+                select(ParticipantRow)
+                .where(col(ParticipantRow.study_id) == study.id)
+                .order_by(col(ParticipantRow.id))
+            )
+            .scalars()
+            .all()
+        )
         counts: Counter[int] = Counter()
         fast: Counter[int] = Counter()
         secs: list[float] = []
         per_minute: defaultdict[datetime, int] = defaultdict(int)
-        rows = session.execute(select(col(AnswerRow.participant_id), col(AnswerRow.fast), col(AnswerRow.seconds),
-                                      col(AnswerRow.submitted_at))
-                               .where(col(AnswerRow.study_id) == study.id,
-                                      col(AnswerRow.draft).is_(False)))
+        rows = session.execute(
+            select(
+                col(AnswerRow.participant_id),
+                col(AnswerRow.fast),
+                col(AnswerRow.seconds),
+                col(AnswerRow.submitted_at),
+            ).where(col(AnswerRow.study_id) == study.id, col(AnswerRow.draft).is_(False))
+        )
         for pid, is_fast, sec, sub in rows:
             counts[pid] += 1
             fast[pid] += bool(is_fast)
@@ -144,27 +188,51 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
             sub = as_utc(sub)
             if sub is not None and sub >= since:
                 per_minute[sub.replace(second=0, microsecond=0)] += 1
-        lines = tuple(ParticipantLine(p.id or 0, p.external_pid, p.state, p.config_version,
-                                      counts[p.id or 0], len(p.assignment), as_utc(p.last_seen_at),
-                                      p.catch_failures, p.catch_flag, fast[p.id or 0])
-                      for p in parts)
+        lines = tuple(
+            ParticipantLine(
+                p.id or 0,
+                p.external_pid,
+                p.state,
+                p.config_version,
+                counts[p.id or 0],
+                len(p.assignment),
+                as_utc(p.last_seen_at),
+                p.catch_failures,
+                p.catch_flag,
+                fast[p.id or 0],
+            )
+            for p in parts
+        )
     by_state = {s.value: 0 for s in ParticipantState} | Counter(p.state for p in lines)
     start = since.replace(second=0, microsecond=0)
-    minutes = tuple((start + timedelta(minutes=k), per_minute.get(start + timedelta(minutes=k), 0))
-                    for k in range(WINDOW_MINUTES + 1))
-    return Monitor(at, dict(by_state), lines, minutes,
-                   statistics.median(secs) if secs else None,
-                   sum(p.catch_failures for p in lines), sum(p.fast_answers for p in lines))
+    minutes = tuple(
+        (start + timedelta(minutes=k), per_minute.get(start + timedelta(minutes=k), 0))
+        for k in range(WINDOW_MINUTES + 1)
+    )
+    return Monitor(
+        at,
+        dict(by_state),
+        lines,
+        minutes,
+        statistics.median(secs) if secs else None,
+        sum(p.catch_failures for p in lines),
+        sum(p.fast_answers for p in lines),
+    )
 
 
 def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
     """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key."""
     with read_session(engine) as session:
         study = study_row(session, slug)
-        n, last = session.execute(select(func.count(), func.max(col(AnswerRow.updated_at))).where(
-            col(AnswerRow.bank_id) == study.bank_id,
-            or_(col(AnswerRow.study_id) == study.id,
-                (col(AnswerRow.respondent_kind) == "model") & (col(AnswerRow.study_key) == 0)))).one()
+        n, last = session.execute(
+            select(func.count(), func.max(col(AnswerRow.updated_at))).where(
+                col(AnswerRow.bank_id) == study.bank_id,
+                or_(
+                    col(AnswerRow.study_id) == study.id,
+                    (col(AnswerRow.respondent_kind) == "model") & (col(AnswerRow.study_key) == 0),
+                ),
+            )
+        ).one()
     return int(n), str(last)
 
 
@@ -175,9 +243,13 @@ def monitor_items(engine: Engine, slug: str) -> tuple[ItemLine, ...]:
         return ()
     graded = grade(data.bank, data.answers).select(splits=[Split.TEST, Split.CATCH])
     kinds = {r: parse_respondent(r)[0] for r in graded.respondents}
-    return item_table(graded, data.answers, data.seconds,
-                      [r for r, k in kinds.items() if k == "human"],
-                      [r for r, k in kinds.items() if k == "model"])
+    return item_table(
+        graded,
+        data.answers,
+        data.seconds,
+        [r for r, k in kinds.items() if k == "human"],
+        [r for r, k in kinds.items() if k == "model"],
+    )
 
 
 __all__ = [

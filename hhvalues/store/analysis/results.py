@@ -178,15 +178,39 @@ def _catch(graded: Graded) -> tuple[dict[str, float], dict[str, float]]:
     return acc, fail
 
 
-def _row(s: RespondentScore | GroupScore, *, label: str, kind: str, n: int,
-         catch_acc: float | None, catch_fail: float | None, excluded: bool) -> ResultRow:
+def _row(
+    s: RespondentScore | GroupScore,
+    *,
+    label: str,
+    kind: str,
+    n: int,
+    catch_acc: float | None,
+    catch_fail: float | None,
+    excluded: bool,
+) -> ResultRow:
     c = s.status_counts
     other = sum(v for k, v in c.items() if k not in ("ok", "refused", "invalid", "timeout"))
-    return ResultRow(label, getattr(s, "respondent", getattr(s, "name", label)), kind, s.accuracy,
-                     s.ci_low, s.ci_high, n, s.n_probes, s.ceiling, s.normalized,
-                     c.get("refused", 0), c.get("invalid", 0), c.get("timeout", 0), other,
-                     s.accuracy_ok, catch_acc, catch_fail, excluded,
-                     getattr(s, "brier", None))
+    return ResultRow(
+        label,
+        getattr(s, "respondent", getattr(s, "name", label)),
+        kind,
+        s.accuracy,
+        s.ci_low,
+        s.ci_high,
+        n,
+        s.n_probes,
+        s.ceiling,
+        s.normalized,
+        c.get("refused", 0),
+        c.get("invalid", 0),
+        c.get("timeout", 0),
+        other,
+        s.accuracy_ok,
+        catch_acc,
+        catch_fail,
+        excluded,
+        getattr(s, "brier", None),
+    )
 
 
 def pool_humans(graded: Graded, humans: Sequence[str]) -> Graded:
@@ -199,13 +223,21 @@ def pool_humans(graded: Graded, humans: Sequence[str]) -> Graded:
 
     def remap(resp: np.ndarray, epoch: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         is_h = rank[resp] >= 0
-        return (np.where(is_h, pool, resp).astype(np.int32),
-                np.where(is_h, rank[resp] * n_ep + epoch, epoch).astype(np.int32))
+        return (
+            np.where(is_h, pool, resp).astype(np.int32),
+            np.where(is_h, rank[resp] * n_ep + epoch, epoch).astype(np.int32),
+        )
 
     r, e = remap(graded.respondent, graded.epoch)
     ar, ae = remap(graded.answer_respondent, graded.answer_epoch)
-    return replace(graded, respondents=(*graded.respondents, HUMAN_POOL), respondent=r, epoch=e,
-                   answer_respondent=ar, answer_epoch=ae)
+    return replace(
+        graded,
+        respondents=(*graded.respondents, HUMAN_POOL),
+        respondent=r,
+        epoch=e,
+        answer_respondent=ar,
+        answer_epoch=ae,
+    )
 
 
 def _by_item(graded: Graded, members: Sequence[str]) -> dict[int, tuple[float, int]]:
@@ -232,8 +264,9 @@ def _item_ceilings(graded: Graded) -> dict[int, float]:
     return out
 
 
-def _timing(answers: Sequence[Answer], seconds: Sequence[float | None], kind: str
-            ) -> tuple[dict[str, float], dict[str, float]]:
+def _timing(
+    answers: Sequence[Answer], seconds: Sequence[float | None], kind: str
+) -> tuple[dict[str, float], dict[str, float]]:
     secs: dict[str, list[float]] = defaultdict(list)
     timeouts: dict[str, list[bool]] = defaultdict(list)
     for a, s in zip(answers, seconds, strict=True):
@@ -242,12 +275,19 @@ def _timing(answers: Sequence[Answer], seconds: Sequence[float | None], kind: st
         timeouts[a.item].append(a.status is Status.TIMEOUT)
         if s is not None:
             secs[a.item].append(float(s))
-    return ({k: statistics.median(v) for k, v in secs.items() if v},
-            {k: sum(v) / len(v) for k, v in timeouts.items()})
+    return (
+        {k: statistics.median(v) for k, v in secs.items() if v},
+        {k: sum(v) / len(v) for k, v in timeouts.items()},
+    )
 
 
-def item_table(graded: Graded, answers: Sequence[Answer], seconds: Sequence[float | None],
-               humans: Sequence[str], models: Sequence[str]) -> tuple[ItemLine, ...]:
+def item_table(
+    graded: Graded,
+    answers: Sequence[Answer],
+    seconds: Sequence[float | None],
+    humans: Sequence[str],
+    models: Sequence[str],
+) -> tuple[ItemLine, ...]:
     """Per test/catch item: humans and models side by side, ceiling-normalised, with timings."""
     ceil = _item_ceilings(graded)
     h, m = _by_item(graded, humans), _by_item(graded, models)
@@ -262,11 +302,29 @@ def item_table(graded: Graded, answers: Sequence[Answer], seconds: Sequence[floa
         ha, hn = h.get(i, (None, 0))
         ma, mn = m.get(i, (None, 0))
         share = h_to.get(item)
-        flagged = bool(share is not None and share >= TIMEOUT_FLAG_SHARE
-                       and ma is not None and ma >= MODEL_SUCCESS)
-        out.append(ItemLine(item, split, c, ha, None if ha is None else normalize(ha, c), hn,
-                           h_secs.get(item), share, ma, None if ma is None else normalize(ma, c),
-                           mn, m_secs.get(item), flagged))
+        flagged = bool(
+            share is not None
+            and share >= TIMEOUT_FLAG_SHARE
+            and ma is not None
+            and ma >= MODEL_SUCCESS
+        )
+        out.append(
+            ItemLine(
+                item,
+                split,
+                c,
+                ha,
+                None if ha is None else normalize(ha, c),
+                hn,
+                h_secs.get(item),
+                share,
+                ma,
+                None if ma is None else normalize(ma, c),
+                mn,
+                m_secs.get(item),
+                flagged,
+            )
+        )
     return tuple(out)
 
 
@@ -284,17 +342,21 @@ def _calibration(graded: Graded, who: Mapping[str, Sequence[str]]) -> tuple[Cali
     out = []
     for name, members in who.items():
         codes = [graded.respondents.index(m) for m in members if m in graded.respondents]
-        sel = np.isin(graded.respondent, codes) & np.isfinite(graded.confidence) & (graded.side != 0)
+        sel = (
+            np.isin(graded.respondent, codes) & np.isfinite(graded.confidence) & (graded.side != 0)
+        )
         if not sel.any():
             continue
         cal = calibration_bins(graded.confidence[sel], graded.correct[sel])
-        out += [CalibrationPoint(name, float(c), float(a), int(n))
-                for c, a, n in zip(cal.confidence, cal.accuracy, cal.counts, strict=True) if n]
+        out += [
+            CalibrationPoint(name, float(c), float(a), int(n))
+            for c, a, n in zip(cal.confidence, cal.accuracy, cal.counts, strict=True)
+            if n
+        ]
     return tuple(out)
 
 
-def _pick_baseline(models: Sequence[str], wanted: str | None
-                   ) -> tuple[tuple[str, ...], str | None]:
+def _pick_baseline(models: Sequence[str], wanted: str | None) -> tuple[tuple[str, ...], str | None]:
     """(every condition by name, the baseline: ``wanted`` if a condition, else the commonest)."""
     counts = Counter(cond for _, cond in map(condition_of, models) if cond)
     conditions = tuple(sorted(counts))
@@ -304,8 +366,9 @@ def _pick_baseline(models: Sequence[str], wanted: str | None
     return conditions, max(conditions, key=lambda c: counts[c], default=None)
 
 
-def _ablations(test: Graded, models: Sequence[str], baseline: str | None, *, seed: int,
-               n_boot: int) -> tuple[AblationReport, ...]:
+def _ablations(
+    test: Graded, models: Sequence[str], baseline: str | None, *, seed: int, n_boot: int
+) -> tuple[AblationReport, ...]:
     """The ablation reports of the test split; empty when there is nothing to compare."""
     per_model = Counter(model for model, _ in map(condition_of, models) if model)
     if baseline is None or max(per_model.values(), default=0) < 2:
@@ -316,10 +379,18 @@ def _ablations(test: Graded, models: Sequence[str], baseline: str | None, *, see
         return ()
 
 
-def build_results(bank: Bank, answers: Sequence[Answer], *, seconds: Sequence[float | None] | None = None,
-                  catch_exclude: int = 2, seed: int = 0, n_boot: int = 2000,
-                  agents: bool = True, baseline: str | None = None,
-                  agent_answers: Sequence[Answer] | None = None) -> Results:
+def build_results(
+    bank: Bank,
+    answers: Sequence[Answer],
+    *,
+    seconds: Sequence[float | None] | None = None,
+    catch_exclude: int = 2,
+    seed: int = 0,
+    n_boot: int = 2000,
+    agents: bool = True,
+    baseline: str | None = None,
+    agent_answers: Sequence[Answer] | None = None,
+) -> Results:
     """The whole Results page of a study from its bank and answers (pure; deterministic).
 
     ``seconds[k]`` is the time of ``answers[k]`` (None when unknown). Reference agents answer the
@@ -340,42 +411,83 @@ def build_results(bank: Bank, answers: Sequence[Answer], *, seconds: Sequence[fl
     catch_acc, catch_fail = _catch(graded)
     excluded = tuple(r for r in respondents if catch_fail.get(r, 0.0) >= catch_exclude)
     tested = [h for h in humans if np.any(test.respondent == test.respondents.index(h))]
-    scores = score(test, seed=seed, n_boot=n_boot,
-                   groups={HUMAN_GROUP: tested} if tested else None)
+    scores = score(test, seed=seed, n_boot=n_boot, groups={HUMAN_GROUP: tested} if tested else None)
     by_resp = {s.respondent: s for s in scores.rows}
 
     def row(r: str, label: str) -> ResultRow:
-        return _row(by_resp[r], label=label, kind=_kind(r), n=by_resp[r].n_items,
-                    catch_acc=catch_acc.get(r), catch_fail=catch_fail.get(r),
-                    excluded=r in excluded)
+        return _row(
+            by_resp[r],
+            label=label,
+            kind=_kind(r),
+            n=by_resp[r].n_items,
+            catch_acc=catch_acc.get(r),
+            catch_fail=catch_fail.get(r),
+            excluded=r in excluded,
+        )
 
     rows = [row(h, h) for h in humans if h in by_resp]
     for g in scores.groups:
-        rows.append(_row(g, label=f"{HUMAN_GROUP} (all {len(g.members)})", kind="group",
-                         n=len(g.members), catch_acc=None, catch_fail=None, excluded=False))
+        rows.append(
+            _row(
+                g,
+                label=f"{HUMAN_GROUP} (all {len(g.members)})",
+                kind="group",
+                n=len(g.members),
+                catch_acc=None,
+                catch_fail=None,
+                excluded=False,
+            )
+        )
     kept = [h for h in tested if h not in excluded]
     if kept and len(kept) < len(tested):
         g = group_score(test, kept, name=f"{HUMAN_GROUP} excl.", seed=seed, n_boot=n_boot)
-        rows.append(_row(g, label=f"{HUMAN_GROUP} (exclusion rule: {len(kept)})", kind="group",
-                         n=len(kept), catch_acc=None, catch_fail=None, excluded=False))
+        rows.append(
+            _row(
+                g,
+                label=f"{HUMAN_GROUP} (exclusion rule: {len(kept)})",
+                kind="group",
+                n=len(kept),
+                catch_acc=None,
+                catch_fail=None,
+                excluded=False,
+            )
+        )
     rows += [row(m, m) for m in models if m in by_resp]
     rows += [row(a, a) for a in agent_ids if a in by_resp]
     pooled = pool_humans(test, tested) if tested else test
     comparisons: tuple[Comparison, ...] = ()
     if tested and models:
-        comparisons = tuple(compare_many(pooled, HUMAN_POOL, [m for m in models if m in by_resp],
-                                         seed=seed, n_boot=n_boot))
+        comparisons = tuple(
+            compare_many(
+                pooled, HUMAN_POOL, [m for m in models if m in by_resp], seed=seed, n_boot=n_boot
+            )
+        )
     conditions, base = _pick_baseline(models, baseline)
     ablations = _ablations(test, models, base, seed=seed, n_boot=n_boot)
     type_scores = score(pooled, by="type", seed=seed, n_boot=n_boot)
     keep = {HUMAN_POOL, *models, *agent_ids}
-    by_type = tuple(TypeRow(s.respondent, s.group or "", s.accuracy, s.ci_low, s.ci_high,
-                            s.n_probes) for s in type_scores.rows if s.respondent in keep)
-    items = item_table(graded.select(splits=[Split.TEST, Split.CATCH]), answers, secs, humans, models)
-    return Results(tuple(rows), scores, by_type, items, _points(test, tested, models),
-                   comparisons, ablations, base, conditions,
-                   _calibration(test, {HUMAN_POOL: tested, **{m: [m] for m in models}}),
-                   excluded, tuple(extra))
+    by_type = tuple(
+        TypeRow(s.respondent, s.group or "", s.accuracy, s.ci_low, s.ci_high, s.n_probes)
+        for s in type_scores.rows
+        if s.respondent in keep
+    )
+    items = item_table(
+        graded.select(splits=[Split.TEST, Split.CATCH]), answers, secs, humans, models
+    )
+    return Results(
+        tuple(rows),
+        scores,
+        by_type,
+        items,
+        _points(test, tested, models),
+        comparisons,
+        ablations,
+        base,
+        conditions,
+        _calibration(test, {HUMAN_POOL: tested, **{m: [m] for m in models}}),
+        excluded,
+        tuple(extra),
+    )
 
 
 __all__ = [

@@ -32,21 +32,46 @@ class AuditEntry:
     sha256: str | None
 
 
-def add_audit(session: Session, *, actor: str, action: str, at: datetime, target: str = "",
-              detail: dict[str, Any] | None = None, sha256: str | None = None) -> None:
+def add_audit(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    at: datetime,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    sha256: str | None = None,
+) -> None:
     """Append an entry inside the caller's write transaction (committed with the action)."""
-    session.add(AuditRow(actor=actor[:300], action=action, target=target[:300],
-                         detail=dict(detail or {}), sha256=sha256, at=at))
+    session.add(
+        AuditRow(
+            actor=actor[:300],
+            action=action,
+            target=target[:300],
+            detail=dict(detail or {}),
+            sha256=sha256,
+            at=at,
+        )
+    )
 
 
-def record(engine: Engine, *, actor: str, action: str, now: Clock, target: str = "",
-           detail: dict[str, Any] | None = None, sha256: str | None = None) -> None:
+def record(
+    engine: Engine,
+    *,
+    actor: str,
+    action: str,
+    now: Clock,
+    target: str = "",
+    detail: dict[str, Any] | None = None,
+    sha256: str | None = None,
+) -> None:
     """Append an entry in its own transaction (for actions that write nothing else, e.g. an
     export; an action that writes adds its entry to its own transaction with :func:`add_audit`)."""
     at = read_clock(now)
     with write_session(engine) as session:
-        add_audit(session, actor=actor, action=action, at=at, target=target, detail=detail,
-                  sha256=sha256)
+        add_audit(
+            session, actor=actor, action=action, at=at, target=target, detail=detail, sha256=sha256
+        )
 
 
 def list_audit(engine: Engine, *, limit: int = 500, action: str | None = None) -> list[AuditEntry]:
@@ -56,8 +81,10 @@ def list_audit(engine: Engine, *, limit: int = 500, action: str | None = None) -
         if action is not None:
             query = query.where(AuditRow.action == action)
         rows = session.exec(query.order_by(col(AuditRow.id).desc()).limit(limit)).all()
-        return [AuditEntry(as_utc(r.at), r.actor, r.action, r.target,
-                           dict(r.detail), r.sha256) for r in rows]
+        return [
+            AuditEntry(as_utc(r.at), r.actor, r.action, r.target, dict(r.detail), r.sha256)
+            for r in rows
+        ]
 
 
 def sha256_file(path: str | os.PathLike[str]) -> str:

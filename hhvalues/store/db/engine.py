@@ -39,7 +39,7 @@ def resolve_url(url: str | None = None, *, settings: Settings | None = None) -> 
         return f"sqlite:///{DEFAULT_DATABASE_PATH}"
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -118,8 +118,10 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
     with _QUEUES_LOCK:
         queue = _SQLITE_QUEUES.setdefault(key, threading.RLock())
     if not queue.acquire(timeout=WRITER_QUEUE_SECONDS):
-        raise StoreError(f"the database is busy (waited {WRITER_QUEUE_SECONDS:g} s for earlier "
-                         "writes of this process)")
+        raise StoreError(
+            f"the database is busy (waited {WRITER_QUEUE_SECONDS:g} s for earlier "
+            "writes of this process)"
+        )
     try:
         yield
     finally:
@@ -134,8 +136,12 @@ def write_session(engine: Engine) -> Iterator[Session]:
     BEGIN, so read-then-write never fails with "database is locked"; database failures become
     :class:`StoreError`.
     """
-    with (_writer_queue(engine), _translate_errors(),
-          Session(writer(engine), expire_on_commit=False) as session, session.begin()):
+    with (
+        _writer_queue(engine),
+        _translate_errors(),
+        Session(writer(engine), expire_on_commit=False) as session,
+        session.begin(),
+    ):
         yield session
 
 
@@ -154,7 +160,9 @@ def _translate_errors() -> Iterator[None]:
         raise
     except DBAPIError as exc:
         detail = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise StoreError(f"the database cannot be reached or refused the operation ({detail})") from exc
+        raise StoreError(
+            f"the database cannot be reached or refused the operation ({detail})"
+        ) from exc
 
 
 def _alembic_config(connection: Any) -> Any:

@@ -46,8 +46,11 @@ def _bank_info(row: BankRow, counts: Mapping[str, int]) -> BankInfo:
 
 
 def _split_counts(session: Session, bank_id: int) -> dict[str, int]:
-    rows = session.exec(select(ItemRow.split, func.count()).where(ItemRow.bank_id == bank_id)
-                        .group_by(ItemRow.split)).all()
+    rows = session.exec(
+        select(ItemRow.split, func.count())
+        .where(ItemRow.bank_id == bank_id)
+        .group_by(ItemRow.split)
+    ).all()
     return {s.value: 0 for s in Split} | {split: int(n) for split, n in rows}
 
 
@@ -58,16 +61,22 @@ def import_bank(session: Session, bank: Bank, *, now: Clock) -> BankInfo:
     nothing could be graded against it.
     """
     if not bank.has_truth:
-        raise BankError("a study needs the full bank with truth, not a public copy",
-                        where=f"bank {bank.name}")
+        raise BankError(
+            "a study needs the full bank with truth, not a public copy", where=f"bank {bank.name}"
+        )
     digest = bank.content_hash
     existing = session.exec(select(BankRow).where(BankRow.content_hash == digest)).first()
     if existing is not None:
         assert existing.id is not None
         return _bank_info(existing, _split_counts(session, existing.id))
     document = bank.to_json()
-    row = BankRow(name=bank.name, version=bank.version, content_hash=digest, document=document,
-                  imported_at=read_clock(now))
+    row = BankRow(
+        name=bank.name,
+        version=bank.version,
+        content_hash=digest,
+        document=document,
+        imported_at=read_clock(now),
+    )
     session.add(row)
     session.flush()
     assert row.id is not None
@@ -75,8 +84,16 @@ def import_bank(session: Session, bank: Bank, *, now: Clock) -> BankInfo:
         public = item.to_json()
         truth = public.pop("truth", None)
         assert truth is None or isinstance(truth, dict)
-        session.add(ItemRow(bank_id=row.id, item_id=item.id, split=item.split.value,
-                            position=position, public=public, truth=truth))
+        session.add(
+            ItemRow(
+                bank_id=row.id,
+                item_id=item.id,
+                split=item.split.value,
+                position=position,
+                public=public,
+                truth=truth,
+            )
+        )
     session.flush()
     # The reference agents' answers (the ideal observer on every item) are stored once here, so
     # a Results page never computes them on a request.
@@ -84,15 +101,28 @@ def import_bank(session: Session, bank: Bank, *, now: Clock) -> BankInfo:
     return _bank_info(row, _split_counts(session, row.id))
 
 
-def store_bank(engine: Engine, bank: Bank, *, now: Clock, actor: str, action: str,
-               detail: Mapping[str, Any] | None = None) -> BankInfo:
+def store_bank(
+    engine: Engine,
+    bank: Bank,
+    *,
+    now: Clock,
+    actor: str,
+    action: str,
+    detail: Mapping[str, Any] | None = None,
+) -> BankInfo:
     """Import a bank in its own transaction and log ``action`` (e.g. ``bank_upload``) by ``actor``
     in the audit log, with the bank's content hash and item counts (and ``detail``)."""
     with write_session(engine) as session:
         info = import_bank(session, bank, now=now)
-        add_audit(session, actor=actor, action=action, target=info.name, at=read_clock(now),
-                  detail={"content_hash": info.content_hash, "items": dict(info.items)}
-                  | dict(detail or {}))
+        add_audit(
+            session,
+            actor=actor,
+            action=action,
+            target=info.name,
+            at=read_clock(now),
+            detail={"content_hash": info.content_hash, "items": dict(info.items)}
+            | dict(detail or {}),
+        )
     return info
 
 
@@ -114,9 +144,13 @@ def find_bank(session: Session, content_hash: str) -> BankInfo:
     """The bank with this content hash (a unique prefix of ≥ 8 characters works too)."""
     if len(content_hash) < 8:
         raise NotFoundError(f"bank hash prefix {content_hash!r} is too short (need 8+)")
-    rows = session.exec(select(BankRow).where(col(BankRow.content_hash).startswith(content_hash))).all()
+    rows = session.exec(
+        select(BankRow).where(col(BankRow.content_hash).startswith(content_hash))
+    ).all()
     if len(rows) != 1:
-        raise NotFoundError(f"{'no' if not rows else 'more than one'} bank with hash {content_hash!r}")
+        raise NotFoundError(
+            f"{'no' if not rows else 'more than one'} bank with hash {content_hash!r}"
+        )
     return _bank_info(rows[0], _split_counts(session, rows[0].id or 0))
 
 
@@ -145,8 +179,9 @@ def public_item(session: Session, bank_id: int, item_id: str, *, digest: str | N
     cached = _CACHE.get((digest, item_id))
     if cached is not None:
         return cached
-    item = session.exec(select(ItemRow.public).where(ItemRow.bank_id == bank_id,
-                                                     ItemRow.item_id == item_id)).first()
+    item = session.exec(
+        select(ItemRow.public).where(ItemRow.bank_id == bank_id, ItemRow.item_id == item_id)
+    ).first()
     if item is None:
         raise NotFoundError(f"no item {item_id!r} in this bank")
     document = session.exec(select(BankRow.document).where(BankRow.id == bank_id)).one()
@@ -206,8 +241,9 @@ def training_truth(session: Session, bank_id: int, item_id: str) -> Truth:
 
     NotFoundError for any other split, so a test item's truth cannot leak through it.
     """
-    row = session.exec(select(ItemRow).where(ItemRow.bank_id == bank_id,
-                                             ItemRow.item_id == item_id)).first()
+    row = session.exec(
+        select(ItemRow).where(ItemRow.bank_id == bank_id, ItemRow.item_id == item_id)
+    ).first()
     if row is None or row.split != Split.TRAIN.value or row.truth is None:
         raise NotFoundError(f"no training item {item_id!r}")
     t = row.truth
@@ -216,8 +252,11 @@ def training_truth(session: Session, bank_id: int, item_id: str) -> Truth:
 
 def catch_answers(session: Session, bank_id: int, item_id: str) -> Mapping[str, str] | None:
     """Truth answers of a catch item (None for other splits), to count attention failures."""
-    row = session.exec(select(ItemRow.split, ItemRow.truth).where(
-        ItemRow.bank_id == bank_id, ItemRow.item_id == item_id)).first()
+    row = session.exec(
+        select(ItemRow.split, ItemRow.truth).where(
+            ItemRow.bank_id == bank_id, ItemRow.item_id == item_id
+        )
+    ).first()
     if row is None or row[0] != Split.CATCH.value or row[1] is None:
         return None
     return dict(row[1]["answers"])
@@ -242,34 +281,62 @@ def upsert_answer(session: Session, values: Mapping[str, Any], *, over_drafts_on
         # a fifth of a participant's draft save.
         table = AnswerRow.__table__  # type: ignore[attr-defined]
         insert: Any = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}[dialect](table)
-        stmt = _UPSERTS.setdefault(key, insert.on_conflict_do_update(
-            index_elements=list(_KEY),
-            set_={k: insert.excluded[k] for k in values if k not in (*_KEY, "id")},
-            where=table.c.draft.is_(True) if over_drafts_only else None,
-        ).returning(table.c.id))
+        stmt = _UPSERTS.setdefault(
+            key,
+            insert.on_conflict_do_update(
+                index_elements=list(_KEY),
+                set_={k: insert.excluded[k] for k in values if k not in (*_KEY, "id")},
+                where=table.c.draft.is_(True) if over_drafts_only else None,
+            ).returning(table.c.id),
+        )
     return session.connection().execute(stmt, dict(values)).first() is not None
 
 
 _UPSERTS: dict[tuple[str, tuple[str, ...], bool], Any] = {}
 
 
-def answer_values(answer: Answer, *, bank_id: int, now: datetime, study_id: int | None = None,
-                  participant_id: int | None = None, **timing: Any) -> dict[str, Any]:
+def answer_values(
+    answer: Answer,
+    *,
+    bank_id: int,
+    now: datetime,
+    study_id: int | None = None,
+    participant_id: int | None = None,
+    **timing: Any,
+) -> dict[str, Any]:
     """Column values of a final answer, for :func:`upsert_answer`."""
     kind, _ = parse_respondent(answer.respondent)
     return {
-        "respondent": answer.respondent, "respondent_kind": kind, "bank_id": bank_id,
-        "study_id": study_id, "study_key": study_id or 0, "participant_id": participant_id,
-        "item_id": answer.item, "epoch": answer.epoch, "choices": dict(answer.choices),
+        "respondent": answer.respondent,
+        "respondent_kind": kind,
+        "bank_id": bank_id,
+        "study_id": study_id,
+        "study_key": study_id or 0,
+        "participant_id": participant_id,
+        "item_id": answer.item,
+        "epoch": answer.epoch,
+        "choices": dict(answer.choices),
         "hypothesis": dict(answer.hypothesis) if answer.hypothesis is not None else None,
         "confidence": dict(answer.confidence) if answer.confidence is not None else None,
-        "status": answer.status.value, "rationale": answer.rationale, "stimulus": answer.stimulus,
-        "draft": False, "extra": dict(answer.extra), "updated_at": now, **timing,
+        "status": answer.status.value,
+        "rationale": answer.rationale,
+        "stimulus": answer.stimulus,
+        "draft": False,
+        "extra": dict(answer.extra),
+        "updated_at": now,
+        **timing,
     }
 
 
-def record_answers(session: Session, answers: Iterable[Answer], *, bank_id: int,
-                   now: Clock, study_id: int | None = None, replace: bool = False) -> int:
+def record_answers(
+    session: Session,
+    answers: Iterable[Answer],
+    *,
+    bank_id: int,
+    now: Clock,
+    study_id: int | None = None,
+    replace: bool = False,
+) -> int:
     """Store answers of any respondent (models, agents); returns how many rows were written.
 
     An answer already stored for the same (respondent, bank, study, item, epoch) is kept unless
@@ -277,17 +344,21 @@ def record_answers(session: Session, answers: Iterable[Answer], *, bank_id: int,
     """
     written, at = 0, read_clock(now)
     for answer in answers:
-        values = answer_values(answer, bank_id=bank_id, now=at, study_id=study_id,
-                               submitted_at=at)
+        values = answer_values(answer, bank_id=bank_id, now=at, study_id=study_id, submitted_at=at)
         written += upsert_answer(session, values, over_drafts_only=not replace)
     return written
 
 
 def model_answer_statuses(session: Session, bank_id: int) -> dict[tuple[str, str, int], Status]:
     """(respondent, item, epoch) → status of the model answers to a bank made outside studies."""
-    query = select(AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch, AnswerRow.status).where(
-        AnswerRow.bank_id == bank_id, AnswerRow.study_key == 0,
-        AnswerRow.respondent_kind == "model", col(AnswerRow.draft).is_(False))
+    query = select(
+        AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch, AnswerRow.status
+    ).where(
+        AnswerRow.bank_id == bank_id,
+        AnswerRow.study_key == 0,
+        AnswerRow.respondent_kind == "model",
+        col(AnswerRow.draft).is_(False),
+    )
     return {(r, i, int(e)): Status(s) for r, i, e, s in session.exec(query).all()}
 
 
@@ -305,13 +376,23 @@ class StoredAnswer:
     config_version: int | None
 
 
-def iter_answers(session: Session, *, study_id: int | None = None, bank_id: int | None = None,
-                 respondent_kind: str | None = None) -> Iterator[StoredAnswer]:
+def iter_answers(
+    session: Session,
+    *,
+    study_id: int | None = None,
+    bank_id: int | None = None,
+    respondent_kind: str | None = None,
+) -> Iterator[StoredAnswer]:
     """Final (non-draft) answers, timed-out ones included, in a stable order."""
-    query = (select(AnswerRow, ItemRow.split)
-             .join(ItemRow, (col(ItemRow.bank_id) == AnswerRow.bank_id)
-                   & (col(ItemRow.item_id) == AnswerRow.item_id))
-             .where(col(AnswerRow.draft).is_(False)))
+    query = (
+        select(AnswerRow, ItemRow.split)
+        .join(
+            ItemRow,
+            (col(ItemRow.bank_id) == AnswerRow.bank_id)
+            & (col(ItemRow.item_id) == AnswerRow.item_id),
+        )
+        .where(col(AnswerRow.draft).is_(False))
+    )
     if study_id is not None:
         query = query.where(AnswerRow.study_id == study_id)
     if bank_id is not None:
@@ -320,11 +401,27 @@ def iter_answers(session: Session, *, study_id: int | None = None, bank_id: int 
         query = query.where(AnswerRow.respondent_kind == respondent_kind)
     query = query.order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(ItemRow.position))
     for row, split in session.exec(query).yield_per(500):
-        answer = Answer(row.respondent, row.item_id, row.epoch, dict(row.choices),
-                        row.hypothesis, row.confidence, Status(row.status), row.rationale,
-                        row.stimulus)
-        yield StoredAnswer(answer, split, row.participant_id, row.started_at, row.submitted_at,
-                           row.seconds, row.fast, row.config_version)
+        answer = Answer(
+            row.respondent,
+            row.item_id,
+            row.epoch,
+            dict(row.choices),
+            row.hypothesis,
+            row.confidence,
+            Status(row.status),
+            row.rationale,
+            row.stimulus,
+        )
+        yield StoredAnswer(
+            answer,
+            split,
+            row.participant_id,
+            row.started_at,
+            row.submitted_at,
+            row.seconds,
+            row.fast,
+            row.config_version,
+        )
 
 
 __all__ = [

@@ -251,7 +251,6 @@ class AuditRow(SQLModel, table=True):
     at: datetime
 
 
-
 class WalkRow(SQLModel, table=True):
     """One world a participant of a demonstration study walks, with the values they were given.
 

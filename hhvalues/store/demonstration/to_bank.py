@@ -34,8 +34,11 @@ def rule_with(rule: QualityRule, min_quality: float | None) -> QualityRule:
     """The study's rule; ``min_quality`` (when given) becomes its score floor, which excludes."""
     if min_quality is None:
         return rule
-    exclude = rule.exclude if Flag.FAR_BELOW_OPTIMAL in rule.exclude else (
-        *rule.exclude, Flag.FAR_BELOW_OPTIMAL)
+    exclude = (
+        rule.exclude
+        if Flag.FAR_BELOW_OPTIMAL in rule.exclude
+        else (*rule.exclude, Flag.FAR_BELOW_OPTIMAL)
+    )
     return replace(rule, min_score=min_quality, exclude=exclude)
 
 
@@ -51,9 +54,16 @@ class RecordedResult(NamedTuple):
     in_progress: int
 
 
-def recorded_bank(engine: Engine, slug: str, *, min_quality: float | None = None,
-                  lapse: float = DEFAULT_LAPSE, demos_per_item: int = 3, seed: int = 0,
-                  name: str = "") -> RecordedResult:
+def recorded_bank(
+    engine: Engine,
+    slug: str,
+    *,
+    min_quality: float | None = None,
+    lapse: float = DEFAULT_LAPSE,
+    demos_per_item: int = 3,
+    seed: int = 0,
+    name: str = "",
+) -> RecordedResult:
     """Build (and validate) a bank from a demonstration study's finished walks.
 
     InputError when the study is not a demonstration study or no walk is usable; BankError if
@@ -63,26 +73,53 @@ def recorded_bank(engine: Engine, slug: str, *, min_quality: float | None = None
     walks = finished(rec)
     open_walks = len(rec.walks) - len(walks)
     built = bank_from_recordings(
-        rec.bank, walks, name=name or f"recorded-{slug}", seed=seed,
-        rule=rule_with(rec.rule, min_quality), lapse=lapse, demos_per_item=demos_per_item,
-        meta={"study": slug, "source_bank": rec.bank.content_hash, "walks_in_progress": open_walks})
+        rec.bank,
+        walks,
+        name=name or f"recorded-{slug}",
+        seed=seed,
+        rule=rule_with(rec.rule, min_quality),
+        lapse=lapse,
+        demos_per_item=demos_per_item,
+        meta={"study": slug, "source_bank": rec.bank.content_hash, "walks_in_progress": open_walks},
+    )
     report = validate_bank(built.bank)
     if not report.ok:
         raise BankError(report.errors[0], where="recorded bank")
     return RecordedResult(built, open_walks)
 
 
-def store_recorded_bank(engine: Engine, slug: str, *, now: Clock, actor: str,
-                        min_quality: float | None = None, lapse: float = DEFAULT_LAPSE,
-                        demos_per_item: int = 3, seed: int = 0,
-                        name: str = "") -> tuple[RecordedResult, BankInfo]:
+def store_recorded_bank(
+    engine: Engine,
+    slug: str,
+    *,
+    now: Clock,
+    actor: str,
+    min_quality: float | None = None,
+    lapse: float = DEFAULT_LAPSE,
+    demos_per_item: int = 3,
+    seed: int = 0,
+    name: str = "",
+) -> tuple[RecordedResult, BankInfo]:
     """Build the bank of :func:`recorded_bank` and store it, logged as ``bank_from_recordings``."""
-    made = recorded_bank(engine, slug, min_quality=min_quality, lapse=lapse,
-                         demos_per_item=demos_per_item, seed=seed, name=name)
+    made = recorded_bank(
+        engine,
+        slug,
+        min_quality=min_quality,
+        lapse=lapse,
+        demos_per_item=demos_per_item,
+        seed=seed,
+        name=name,
+    )
     bank = made.built.bank
     used = sum(1 for r in made.built.walks if r.item)
-    info = store_bank(engine, bank, now=now, actor=actor, action="bank_from_recordings",
-                      detail={"study": slug, "items": len(bank.items), "walks_used": used})
+    info = store_bank(
+        engine,
+        bank,
+        now=now,
+        actor=actor,
+        action="bank_from_recordings",
+        detail={"study": slug, "items": len(bank.items), "walks_used": used},
+    )
     return made, info
 
 
@@ -101,13 +138,23 @@ def walk_lines(rec: StudyRecordings, min_quality: float | None = None) -> list[W
     return [WalkLine(w, rec.ended[w.id], assess(rec.bank, w, rule)) for w in rec.walks]
 
 
-def compare_recordings(rec: StudyRecordings, *, samples: int = 20,
-                       seed: int = 0) -> tuple[list[ComparisonRow], list[ComparisonSummary]]:
+def compare_recordings(
+    rec: StudyRecordings, *, samples: int = 20, seed: int = 0
+) -> tuple[list[ComparisonRow], list[ComparisonSummary]]:
     """Human walks beside the simulated demonstrator (same worlds and weights), and in sum."""
-    rows = compare_demonstrators(rec.bank, finished(rec), rng=np.random.default_rng(seed),
-                                 samples=samples)
+    rows = compare_demonstrators(
+        rec.bank, finished(rec), rng=np.random.default_rng(seed), samples=samples
+    )
     return rows, summarise_comparison(rows)
 
 
-__all__ = ["RecordedResult", "WalkLine", "compare_recordings", "finished", "recorded_bank",
-           "rule_with", "store_recorded_bank", "walk_lines"]
+__all__ = [
+    "RecordedResult",
+    "WalkLine",
+    "compare_recordings",
+    "finished",
+    "recorded_bank",
+    "rule_with",
+    "store_recorded_bank",
+    "walk_lines",
+]

@@ -145,13 +145,20 @@ def token_study_kind(engine: Engine, token: object) -> str | None:
         return None
     assert isinstance(token, str)
     with read_session(engine) as session:
-        kind = session.exec(select(StudyRow.kind).join(ParticipantRow, col(ParticipantRow.study_id) == StudyRow.id)
-                            .where(ParticipantRow.token_hash == hash_token(token))).first()
+        kind = session.exec(
+            select(StudyRow.kind)
+            .join(ParticipantRow, col(ParticipantRow.study_id) == StudyRow.id)
+            .where(ParticipantRow.token_hash == hash_token(token))
+        ).first()
     return kind
 
 
 def _bank_world_size(bank: Bank) -> int:
-    size = bank.meta.get("generator", {}).get("size") if isinstance(bank.meta.get("generator"), dict) else None
+    size = (
+        bank.meta.get("generator", {}).get("size")
+        if isinstance(bank.meta.get("generator"), dict)
+        else None
+    )
     if isinstance(size, int) and 5 <= size <= 12:
         return size
     return max(5, min(12, len(bank.items[0].demos[0].grid))) if bank.items else 7
@@ -160,16 +167,25 @@ def _bank_world_size(bank: Bank) -> int:
 def _instruction(session: Session, loaded: Loaded, demo: DemoConfig) -> str:
     if demo.instruction in INSTRUCTIONS:
         return demo.instruction
-    rank = session.exec(select(func.count()).select_from(ParticipantRow).where(
-        ParticipantRow.study_id == loaded.study.id, col(ParticipantRow.id) < loaded.participant.id)).one()
+    rank = session.exec(
+        select(func.count())
+        .select_from(ParticipantRow)
+        .where(
+            ParticipantRow.study_id == loaded.study.id,
+            col(ParticipantRow.id) < loaded.participant.id,
+        )
+    ).one()
     return INSTRUCTIONS[int(rank) % 2]
 
 
 def ensure_walks(session: Session, loaded: Loaded, bank: Bank) -> list[WalkRow]:
     """The participant's walks, created (seeded per participant) on first need."""
     p = loaded.participant
-    rows = list(session.exec(select(WalkRow).where(WalkRow.participant_id == p.id)
-                             .order_by(col(WalkRow.position))).all())
+    rows = list(
+        session.exec(
+            select(WalkRow).where(WalkRow.participant_id == p.id).order_by(col(WalkRow.position))
+        ).all()
+    )
     if rows:
         return rows
     demo = DemoConfig.of(loaded.config)
@@ -181,9 +197,17 @@ def ensure_walks(session: Session, loaded: Loaded, bank: Bank) -> list[WalkRow]:
     size = _bank_world_size(bank)
     for k in range(demo.practice + demo.worlds):
         world = random_world(bank.features, size, rng)
-        rows.append(WalkRow(participant_id=p.id or 0, position=k, practice=k < demo.practice,
-                            grid=list(world.rows), weights=weights, instruction=instruction,
-                            horizon=m.horizon))
+        rows.append(
+            WalkRow(
+                participant_id=p.id or 0,
+                position=k,
+                practice=k < demo.practice,
+                grid=list(world.rows),
+                weights=weights,
+                instruction=instruction,
+                horizon=m.horizon,
+            )
+        )
     session.add_all(rows)
     p.assignment = []  # the answer flow's items do not apply (its timeout sweep then writes nothing)
     session.flush()
@@ -197,9 +221,21 @@ def _view(row: WalkRow, rows: list[WalkRow]) -> WalkView:
 
 
 def _view_at(row: WalkRow, number: int, phase_total: int) -> WalkView:
-    return WalkView(row.id or 0, number, phase_total, row.practice, tuple(row.grid),
-                    row.path, row.n_moves, row.n_bumps, row.score, row.horizon,
-                    row.ended_at is not None, row.end_reason, row.deadline_at)
+    return WalkView(
+        row.id or 0,
+        number,
+        phase_total,
+        row.practice,
+        tuple(row.grid),
+        row.path,
+        row.n_moves,
+        row.n_bumps,
+        row.score,
+        row.horizon,
+        row.ended_at is not None,
+        row.end_reason,
+        row.deadline_at,
+    )
 
 
 def _view_of(row: WalkRow, demo: DemoConfig) -> WalkView:
@@ -243,9 +279,14 @@ def demo_step(engine: Engine, token: object, *, now: Clock) -> DemoStep:
         bank = get_bank(session, loaded.study.bank_id)
         rows = ensure_walks(session, loaded, bank)
         p.last_seen_at = at
-        base |= {"features": bank.features, "weights": dict(rows[0].weights), "step_cost": bank.step_cost,
-                 "instruction": rows[0].instruction, "session_deadline_at": p.session_deadline_at,
-                 "walks_total": len(rows)}
+        base |= {
+            "features": bank.features,
+            "weights": dict(rows[0].weights),
+            "step_cost": bank.step_cost,
+            "instruction": rows[0].instruction,
+            "session_deadline_at": p.session_deadline_at,
+            "walks_total": len(rows),
+        }
         if entry is StepKind.INTAKE:
             return DemoStep(DemoStepKind.INTAKE, intake=cfg.intake, **base)
         if entry is StepKind.INSTRUCTIONS:
@@ -257,20 +298,32 @@ def demo_step(engine: Engine, token: object, *, now: Clock) -> DemoStep:
             for row in rows:
                 if row.practice and row.ended_at is not None and row.feedback_seen_at is None:
                     world = parse_world(row.grid, bank.features)
-                    best = optimal_return(world, np.array(bank.features.weights_vector(row.weights)),
-                                          step_cost=bank.step_cost, horizon=row.horizon)
-                    return DemoStep(DemoStepKind.PRACTICE_DONE, walk=_view(row, rows), optimal=best, **base)
+                    best = optimal_return(
+                        world,
+                        np.array(bank.features.weights_vector(row.weights)),
+                        step_cost=bank.step_cost,
+                        horizon=row.horizon,
+                    )
+                    return DemoStep(
+                        DemoStepKind.PRACTICE_DONE, walk=_view(row, rows), optimal=best, **base
+                    )
                 if row.ended_at is None:
                     if row.started_at is None:
                         row.started_at = at
                         row.deadline_at = deadline_after(
-                            at, seconds=DemoConfig.of(cfg).walk_seconds, cap=p.session_deadline_at)
+                            at, seconds=DemoConfig.of(cfg).walk_seconds, cap=p.session_deadline_at
+                        )
                         log(session, loaded, "walk_start", at, walk=row.id)
                     return DemoStep(DemoStepKind.WALK, walk=_view(row, rows), **base)
             p.state, p.finished_at = S.FINISHED.value, at
             log(session, loaded, "finish", at)
-        return DemoStep(DemoStepKind.DONE, completion_code=cfg.completion_code,
-                        redirect_url=cfg.redirect_url, timed_out=p.state == S.TIMED_OUT, **base)
+        return DemoStep(
+            DemoStepKind.DONE,
+            completion_code=cfg.completion_code,
+            redirect_url=cfg.redirect_url,
+            timed_out=p.state == S.TIMED_OUT,
+            **base,
+        )
 
 
 # --- moves -------------------------------------------------------------------------------------
@@ -305,8 +358,9 @@ def _own_walk(session: Session, loaded: Loaded, walk_id: object) -> WalkRow:
     return row
 
 
-def record_move(engine: Engine, token: object, walk_id: object, index: object, direction: object,
-                *, now: Clock) -> MoveResult:
+def record_move(
+    engine: Engine, token: object, walk_id: object, index: object, direction: object, *, now: Clock
+) -> MoveResult:
     """Store one key press of a walk, exactly once, and apply it.
 
     ``index`` is the move index the page showed (``WalkView.n_moves``). Rejected with nothing
@@ -332,15 +386,24 @@ def record_move(engine: Engine, token: object, walk_id: object, index: object, d
             if row.started_at is None:
                 raise LinkError("this walk has not been shown to this participant yet")
             if row.ended_at is not None:
-                raise InputError(f"this walk has ended ({row.end_reason}); move {index} was not stored")
+                raise InputError(
+                    f"this walk has ended ({row.end_reason}); move {index} was not stored"
+                )
             if index < row.n_moves:
                 raise InputError(f"move {index} of this walk is already stored")
             if index > row.n_moves:
-                raise InputError(f"move {index} skips ahead: the next move of this walk is {row.n_moves}")
+                raise InputError(
+                    f"move {index} skips ahead: the next move of this walk is {row.n_moves}"
+                )
             demo = DemoConfig.of(loaded.config)
             if is_past(at, row.deadline_at, p.session_deadline_at):
-                rows = list(session.exec(select(WalkRow).where(WalkRow.participant_id == p.id)
-                                         .order_by(col(WalkRow.position))).all())
+                rows = list(
+                    session.exec(
+                        select(WalkRow)
+                        .where(WalkRow.participant_id == p.id)
+                        .order_by(col(WalkRow.position))
+                    ).all()
+                )
                 _expire(session, loaded, rows, at)
                 if row.ended_at is None:
                     _end(session, loaded, row, "timeout", at)
@@ -358,8 +421,18 @@ def record_move(engine: Engine, token: object, walk_id: object, index: object, d
                 row.score = round(row.score + reward, 9)
             else:
                 row.n_bumps += 1
-            session.add(MoveRow(walk_id=row.id or 0, index=index, direction=direction, bumped=bumped,
-                                from_state=s, to_state=s if bumped else nxt, reward=reward, at=at))
+            session.add(
+                MoveRow(
+                    walk_id=row.id or 0,
+                    index=index,
+                    direction=direction,
+                    bumped=bumped,
+                    from_state=s,
+                    to_state=s if bumped else nxt,
+                    reward=reward,
+                    at=at,
+                )
+            )
             row.n_moves = index + 1
             p.last_seen_at = at
             if not bumped and (world.terminal[nxt] or len(row.path) >= row.horizon):
@@ -387,8 +460,13 @@ def participant_walks(engine: Engine, token: object) -> list[WalkView]:
     """A participant's walks (for tests and support); LinkError for an unknown link."""
     with read_session(engine) as session:
         loaded = load(session, token, lock=False)
-        rows = list(session.exec(select(WalkRow).where(WalkRow.participant_id == loaded.participant.id)
-                                 .order_by(col(WalkRow.position))).all())
+        rows = list(
+            session.exec(
+                select(WalkRow)
+                .where(WalkRow.participant_id == loaded.participant.id)
+                .order_by(col(WalkRow.position))
+            ).all()
+        )
         if not rows:
             raise NotFoundError("this participant has no walks yet")
         return [_view(r, rows) for r in rows]

@@ -34,9 +34,24 @@ from hhvalues.store.studies import study_row
 
 T = TypeVar("T")
 Span = tuple[str | None, str | None]
-CSV_COLUMNS = ("respondent", "item", "split", "epoch", "status", "choices", "hypothesis",
-               "confidence", "rationale", "stimulus", "participant", "config_version",
-               "started_at", "submitted_at", "seconds", "fast")
+CSV_COLUMNS = (
+    "respondent",
+    "item",
+    "split",
+    "epoch",
+    "status",
+    "choices",
+    "hypothesis",
+    "confidence",
+    "rationale",
+    "stimulus",
+    "participant",
+    "config_version",
+    "started_at",
+    "submitted_at",
+    "seconds",
+    "fast",
+)
 """The columns of an answers CSV (and Parquet) file, in order."""
 CHUNK = 20_000
 """Rows read from the database (and written as one Parquet row group) at a time."""
@@ -48,20 +63,33 @@ CPU-bound Python, and a reader thread cannot overlap it because ``sqlite3`` hold
 
 # JSON and time columns come back as the stored text (SQLite) or as decoded values (psycopg
 # decodes them itself): decoding every row just to re-encode it was half of a million-row export.
-_COLS = (col(AnswerRow.respondent), col(AnswerRow.item_id), col(ItemRow.split),
-         col(AnswerRow.epoch), col(AnswerRow.status), type_coerce(AnswerRow.choices, Text),
-         type_coerce(AnswerRow.hypothesis, Text), type_coerce(AnswerRow.confidence, Text),
-         col(AnswerRow.rationale), col(AnswerRow.stimulus), col(AnswerRow.participant_id),
-         col(AnswerRow.config_version), type_coerce(AnswerRow.started_at, Text),
-         type_coerce(AnswerRow.submitted_at, Text), col(AnswerRow.seconds), col(AnswerRow.fast))
+_COLS = (
+    col(AnswerRow.respondent),
+    col(AnswerRow.item_id),
+    col(ItemRow.split),
+    col(AnswerRow.epoch),
+    col(AnswerRow.status),
+    type_coerce(AnswerRow.choices, Text),
+    type_coerce(AnswerRow.hypothesis, Text),
+    type_coerce(AnswerRow.confidence, Text),
+    col(AnswerRow.rationale),
+    col(AnswerRow.stimulus),
+    col(AnswerRow.participant_id),
+    col(AnswerRow.config_version),
+    type_coerce(AnswerRow.started_at, Text),
+    type_coerce(AnswerRow.submitted_at, Text),
+    col(AnswerRow.seconds),
+    col(AnswerRow.fast),
+)
 
 
 def _where(study_id: int) -> Any:
     return (col(AnswerRow.study_id) == study_id) & col(AnswerRow.draft).is_(False)
 
 
-def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
-                     respondents: Span = (None, None)) -> Iterator[list[tuple[Any, ...]]]:
+def iter_answer_rows(
+    engine: Engine, slug: str, *, chunk: int = CHUNK, respondents: Span = (None, None)
+) -> Iterator[list[tuple[Any, ...]]]:
     """The study's final answers in chunks of tuples (columns of :data:`CSV_COLUMNS`).
 
     The order is the one of ``hhvalues export`` (respondent, epoch, item position);
@@ -84,12 +112,19 @@ def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
             where &= col(AnswerRow.respondent) >= first
         if stop is not None:
             where &= col(AnswerRow.respondent) < stop
-        expected = int(conn.execute(select(func.count()).select_from(AnswerRow).where(where)).scalar_one())
-        query = (select(*_COLS)
-                 .join(ItemRow, (col(ItemRow.bank_id) == AnswerRow.bank_id)
-                       & (col(ItemRow.item_id) == AnswerRow.item_id))
-                 .where(where)
-                 .order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(ItemRow.position)))
+        expected = int(
+            conn.execute(select(func.count()).select_from(AnswerRow).where(where)).scalar_one()
+        )
+        query = (
+            select(*_COLS)
+            .join(
+                ItemRow,
+                (col(ItemRow.bank_id) == AnswerRow.bank_id)
+                & (col(ItemRow.item_id) == AnswerRow.item_id),
+            )
+            .where(where)
+            .order_by(col(AnswerRow.respondent), col(AnswerRow.epoch), col(ItemRow.position))
+        )
         read = 0
         if sqlite:  # the DBAPI cursor: its rows are plain tuples already
             sql = str(query.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
@@ -109,8 +144,10 @@ def iter_answer_rows(engine: Engine, slug: str, *, chunk: int = CHUNK,
                 read += len(rows)
                 yield [tuple(r) for r in rows]
         if read != expected:
-            raise StoreError(f"export of study {slug!r} read {read} answers but the database "
-                             f"holds {expected}; the file is incomplete")
+            raise StoreError(
+                f"export of study {slug!r} read {read} answers but the database "
+                f"holds {expected}; the file is incomplete"
+            )
 
 
 def prefetched(chunks: Iterator[T], depth: int = 2) -> Iterator[T]:
@@ -209,8 +246,11 @@ def count_answers(engine: Engine, slug: str) -> int:
     """How many final answers the study has (what every answers export must contain)."""
     with read_session(engine) as session:
         study = study_row(session, slug)
-        return int(session.execute(select(func.count()).select_from(AnswerRow)
-                                   .where(_where(study.id or 0))).scalar_one())
+        return int(
+            session.execute(
+                select(func.count()).select_from(AnswerRow).where(_where(study.id or 0))
+            ).scalar_one()
+        )
 
 
 def _dump(v: Any) -> str:
@@ -219,22 +259,43 @@ def _dump(v: Any) -> str:
 
 def _csv_rows(part: list[tuple[Any, ...]], cell: JsonCells) -> Iterator[tuple[Any, ...]]:
     """The CSV rows of a chunk, built column by column (a function call per row was the cost)."""
-    resp, item, split, epoch, status, ch, hyp, conf, rat, stim, pid, ver, st, sub, sec, fast = (
-        zip(*part, strict=True))
-    return zip([neutralise(v) for v in resp], [neutralise(v) for v in item], split, epoch, status,
-               cell.column(ch), cell.column(hyp), cell.column(conf),
-               [neutralise(v) if v else "" for v in rat], [v or "" for v in stim],
-               ["" if v is None else v for v in pid], ["" if v is None else v for v in ver],
-               [iso_time(v) for v in st], [iso_time(v) for v in sub],
-               ["" if v is None else f"{v:.3f}" for v in sec], [int(bool(v)) for v in fast],
-               strict=True)
+    resp, item, split, epoch, status, ch, hyp, conf, rat, stim, pid, ver, st, sub, sec, fast = zip(
+        *part, strict=True
+    )
+    return zip(
+        [neutralise(v) for v in resp],
+        [neutralise(v) for v in item],
+        split,
+        epoch,
+        status,
+        cell.column(ch),
+        cell.column(hyp),
+        cell.column(conf),
+        [neutralise(v) if v else "" for v in rat],
+        [v or "" for v in stim],
+        ["" if v is None else v for v in pid],
+        ["" if v is None else v for v in ver],
+        [iso_time(v) for v in st],
+        [iso_time(v) for v in sub],
+        ["" if v is None else f"{v:.3f}" for v in sec],
+        [int(bool(v)) for v in fast],
+        strict=True,
+    )
 
 
 def answer_of_row(r: tuple[Any, ...]) -> Answer:
     """The :class:`Answer` of a row of :func:`iter_answer_rows`."""
-    return Answer(r[0], r[1], r[3], dict(json_value(r[5]) or {}), json_value(r[6]),
-                  json_value(r[7]), Status(r[4]), r[8] or "", r[9])
-
+    return Answer(
+        r[0],
+        r[1],
+        r[3],
+        dict(json_value(r[5]) or {}),
+        json_value(r[6]),
+        json_value(r[7]),
+        Status(r[4]),
+        r[8] or "",
+        r[9],
+    )
 
 
 def csv_body(engine: Engine, slug: str, fh: Any, respondents: Span = (None, None)) -> int:
@@ -271,9 +332,12 @@ def split_point(engine: Engine, slug: str) -> str | None:
     with read_session(engine) as session:
         study = study_row(session, slug)
         respondent = col(AnswerRow.respondent)
-        counts = session.execute(select(respondent, func.count())
-                                 .where(col(AnswerRow.study_key) == study.id)
-                                 .group_by(respondent).order_by(respondent)).all()
+        counts = session.execute(
+            select(respondent, func.count())
+            .where(col(AnswerRow.study_key) == study.id)
+            .group_by(respondent)
+            .order_by(respondent)
+        ).all()
     total = sum(c for _, c in counts)
     if total < SPLIT_ROWS:
         return None
@@ -330,13 +394,26 @@ def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]
     import pyarrow.parquet as pq
 
     ts = pa.timestamp("us", tz="UTC")
-    schema = pa.schema([("respondent", pa.string()), ("item", pa.string()), ("split", pa.string()),
-                        ("epoch", pa.int32()), ("status", pa.string()), ("choices", pa.string()),
-                        ("hypothesis", pa.string()), ("confidence", pa.string()),
-                        ("rationale", pa.string()), ("stimulus", pa.string()),
-                        ("participant", pa.int64()), ("config_version", pa.int32()),
-                        ("started_at", ts), ("submitted_at", ts), ("seconds", pa.float64()),
-                        ("fast", pa.bool_())])
+    schema = pa.schema(
+        [
+            ("respondent", pa.string()),
+            ("item", pa.string()),
+            ("split", pa.string()),
+            ("epoch", pa.int32()),
+            ("status", pa.string()),
+            ("choices", pa.string()),
+            ("hypothesis", pa.string()),
+            ("confidence", pa.string()),
+            ("rationale", pa.string()),
+            ("stimulus", pa.string()),
+            ("participant", pa.int64()),
+            ("config_version", pa.int32()),
+            ("started_at", ts),
+            ("submitted_at", ts),
+            ("seconds", pa.float64()),
+            ("fast", pa.bool_()),
+        ]
+    )
     json_cols = {5, 6, 7}
     n = 0
     cell = JsonCells()
@@ -347,10 +424,15 @@ def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]
             for part in prefetched(iter_answer_rows(engine, slug)):
                 cols: list[Sequence[Any]] = list(zip(*part, strict=True))
                 cols[15] = [None if v is None else bool(v) for v in cols[15]]  # SQLite: 0/1
-                arrays = [_times(values, ts) if c in (12, 13) else
-                          pa.array([v or None for v in cell.column(values)] if c in json_cols
-                                   else values, type=schema.field(c).type)
-                          for c, values in enumerate(cols)]
+                arrays = [
+                    _times(values, ts)
+                    if c in (12, 13)
+                    else pa.array(
+                        [v or None for v in cell.column(values)] if c in json_cols else values,
+                        type=schema.field(c).type,
+                    )
+                    for c, values in enumerate(cols)
+                ]
                 pw.write_table(pa.Table.from_arrays(arrays, schema=schema))
                 n += len(part)
             if n == 0:

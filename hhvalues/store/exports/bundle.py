@@ -38,11 +38,25 @@ from hhvalues.store.exports.files import Written, neutralise, write_atomic
 from hhvalues.store.exports.summaries import ITEM_COLUMNS, items_csv, results_of, scores_text
 from hhvalues.store.studies import respondent_of, study_row
 
-RESCORE = ("hhvalues score --bank bank.json --answers answers.jsonl --answers models.jsonl "
-           "--answers agents.jsonl --split test --group human --json")
-PARTICIPANT_COLUMNS = ("participant", "respondent", "external_pid", "state", "config_version",
-                       "created_at", "consented_at", "started_at", "finished_at", "last_seen_at",
-                       "catch_failures", "catch_flag", "answers")
+RESCORE = (
+    "hhvalues score --bank bank.json --answers answers.jsonl --answers models.jsonl "
+    "--answers agents.jsonl --split test --group human --json"
+)
+PARTICIPANT_COLUMNS = (
+    "participant",
+    "respondent",
+    "external_pid",
+    "state",
+    "config_version",
+    "created_at",
+    "consented_at",
+    "started_at",
+    "finished_at",
+    "last_seen_at",
+    "catch_failures",
+    "catch_flag",
+    "answers",
+)
 
 README = f"""# Study bundle
 
@@ -91,47 +105,81 @@ class _HashingZip:
     def member(self, name: str, fill: Callable[[Callable[[str], None]], None]) -> None:
         h = hashlib.sha256()
         with self.zf.open(name, "w") as raw:
+
             def put(text: str) -> None:
                 data = text.encode("utf-8")
                 h.update(data)
                 raw.write(data)
+
             fill(put)
         self.hashes[name] = h.hexdigest()
 
 
 def _participants(session: Session, study_id: int, slug: str) -> str:
-    counts: dict[int | None, int] = dict(session.exec(
-        select(AnswerRow.participant_id, func.count())
-        .where(AnswerRow.study_id == study_id, col(AnswerRow.draft).is_(False))
-        .group_by(col(AnswerRow.participant_id))).all())
+    counts: dict[int | None, int] = dict(
+        session.exec(
+            select(AnswerRow.participant_id, func.count())
+            .where(AnswerRow.study_id == study_id, col(AnswerRow.draft).is_(False))
+            .group_by(col(AnswerRow.participant_id))
+        ).all()
+    )
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(PARTICIPANT_COLUMNS)
-    for p in session.exec(select(ParticipantRow).where(ParticipantRow.study_id == study_id)
-                          .order_by(col(ParticipantRow.id))):
-        w.writerow([p.id, respondent_of(slug, p.id or 0), neutralise(p.external_pid or ""), p.state,
-                    p.config_version, _iso(p.created_at), _iso(p.consented_at), _iso(p.started_at),
-                    _iso(p.finished_at), _iso(p.last_seen_at), p.catch_failures, p.catch_flag,
-                    counts.get(p.id, 0)])
+    for p in session.exec(
+        select(ParticipantRow)
+        .where(ParticipantRow.study_id == study_id)
+        .order_by(col(ParticipantRow.id))
+    ):
+        w.writerow(
+            [
+                p.id,
+                respondent_of(slug, p.id or 0),
+                neutralise(p.external_pid or ""),
+                p.state,
+                p.config_version,
+                _iso(p.created_at),
+                _iso(p.consented_at),
+                _iso(p.started_at),
+                _iso(p.finished_at),
+                _iso(p.last_seen_at),
+                p.catch_failures,
+                p.catch_flag,
+                counts.get(p.id, 0),
+            ]
+        )
     return buf.getvalue()
 
 
-def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed: int = 0,
-                 n_boot: int = 2000, now: Clock = lambda: datetime.now(UTC)
-                 ) -> Written:
+def write_bundle(
+    engine: Engine,
+    slug: str,
+    out: str | os.PathLike[str],
+    *,
+    seed: int = 0,
+    n_boot: int = 2000,
+    now: Clock = lambda: datetime.now(UTC),
+) -> Written:
     """Write the study bundle zip; ``rows`` is the number of study answers in it."""
     data = load_study_answers(engine, slug)
     results = results_of(data, seed=seed, n_boot=n_boot)
     with read_session(engine) as session:
         study = study_row(session, slug)
-        versions = session.exec(select(StudyConfigRow.version, StudyConfigRow.config,
-                                       StudyConfigRow.created_at)
-                                .where(StudyConfigRow.study_id == study.id)
-                                .order_by(col(StudyConfigRow.version))).all()
-        study_doc = {"slug": study.slug, "status": study.status, "kind": study.kind,
-                     "config_version": study.config_version, "config": study.config,
-                     "versions": [{"version": v, "config": c, "created_at": _iso(at)}
-                                  for v, c, at in versions]}
+        versions = session.exec(
+            select(StudyConfigRow.version, StudyConfigRow.config, StudyConfigRow.created_at)
+            .where(StudyConfigRow.study_id == study.id)
+            .order_by(col(StudyConfigRow.version))
+        ).all()
+        study_doc = {
+            "slug": study.slug,
+            "status": study.status,
+            "kind": study.kind,
+            "config_version": study.config_version,
+            "config": study.config,
+            "versions": [
+                {"version": v, "config": c, "created_at": _iso(at)} for v, c, at in versions
+            ],
+        }
         participants = _participants(session, study.id or 0, slug)
         study_id = study.id
     models = [a for a in data.answers if a.respondent.startswith("model:")]
@@ -142,7 +190,10 @@ def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed
         with zipfile.ZipFile(fh, "w", zipfile.ZIP_DEFLATED) as zf:
             z = _HashingZip(zf)
             z.member("bank.json", lambda put: put(dumps_bank(data.bank)))
-            z.member("study.json", lambda put: put(json.dumps(study_doc, indent=1, ensure_ascii=False) + "\n"))
+            z.member(
+                "study.json",
+                lambda put: put(json.dumps(study_doc, indent=1, ensure_ascii=False) + "\n"),
+            )
 
             def answers(put: Callable[[str], None]) -> None:
                 nonlocal n
@@ -152,35 +203,54 @@ def write_bundle(engine: Engine, slug: str, out: str | os.PathLike[str], *, seed
 
             z.member("answers.jsonl", answers)
             z.member("models.jsonl", lambda put: _outside_models(put, models, study_id, engine))
-            z.member("agents.jsonl", lambda put: put("".join(dumps_answer(a) + "\n"
-                                                             for a in results.agent_answers)))
+            z.member(
+                "agents.jsonl",
+                lambda put: put("".join(dumps_answer(a) + "\n" for a in results.agent_answers)),
+            )
             z.member("participants.csv", lambda put: put(participants))
             z.member("scores.json", lambda put: put(scores_text(results)))
             z.member("items.csv", lambda put: put(items_csv(results)))
             z.member("README.md", lambda put: put(README))
-            manifest = {"format": "hhvalues-bundle/1", "study": slug,
-                        "bank": {"name": data.bank.name, "version": data.bank.version,
-                                 "content_hash": data.bank.content_hash},
-                        "exported_at": _iso(now()), "answers": n, "model_answers": len(models),
-                        "agent_answers": len(results.agent_answers), "rescore": RESCORE,
-                        "sha256": dict(z.hashes)}
+            manifest = {
+                "format": "hhvalues-bundle/1",
+                "study": slug,
+                "bank": {
+                    "name": data.bank.name,
+                    "version": data.bank.version,
+                    "content_hash": data.bank.content_hash,
+                },
+                "exported_at": _iso(now()),
+                "answers": n,
+                "model_answers": len(models),
+                "agent_answers": len(results.agent_answers),
+                "rescore": RESCORE,
+                "sha256": dict(z.hashes),
+            }
             zf.writestr("manifest.json", json.dumps(manifest, indent=1) + "\n")
 
     digest = write_atomic(Path(out), write, binary=True)
     return Written(Path(out), n, digest)
 
 
-def _outside_models(put: Callable[[str], None], models: list[Answer], study_id: int | None,
-                    engine: Engine) -> None:
+def _outside_models(
+    put: Callable[[str], None], models: list[Answer], study_id: int | None, engine: Engine
+) -> None:
     """Model answers made outside the study (the study's own ones are in answers.jsonl)."""
     inside: set[tuple[str, str, int]] = set()
     if study_id is not None:
         with read_session(engine) as session:
-            inside = set(session.exec(
-                select(AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch)
-                .where(AnswerRow.study_id == study_id, AnswerRow.respondent_kind == "model")))
-    put("".join(dumps_answer(a) + "\n" for a in models
-                if (a.respondent, a.item, a.epoch) not in inside))
+            inside = set(
+                session.exec(
+                    select(AnswerRow.respondent, AnswerRow.item_id, AnswerRow.epoch).where(
+                        AnswerRow.study_id == study_id, AnswerRow.respondent_kind == "model"
+                    )
+                )
+            )
+    put(
+        "".join(
+            dumps_answer(a) + "\n" for a in models if (a.respondent, a.item, a.epoch) not in inside
+        )
+    )
 
 
 __all__ = ["PARTICIPANT_COLUMNS", "README", "RESCORE", "write_bundle"]

@@ -50,13 +50,20 @@ class SecondHalf:
 
 
 @contextmanager
-def second_half(engine: Engine, slug: str, kind: str, first: str, directory: Path) -> Iterator[SecondHalf]:
+def second_half(
+    engine: Engine, slug: str, kind: str, first: str, directory: Path
+) -> Iterator[SecondHalf]:
     """Start a worker writing ``kind`` lines of the respondents from ``first`` on; on leaving,
     a worker still running is killed and the part file removed."""
     fd, name = tempfile.mkstemp(prefix=".export-part.", dir=directory)
     os.close(fd)
-    request = {"url": engine.url.render_as_string(hide_password=False), "slug": slug,
-               "kind": kind, "first": first, "path": name}
+    request = {
+        "url": engine.url.render_as_string(hide_password=False),
+        "slug": slug,
+        "kind": kind,
+        "first": first,
+        "path": name,
+    }
     env = dict(os.environ)
     # The package's own parent first, so a checkout that is run without being installed works.
     root = str(Path(hhvalues.__file__).resolve().parents[1])
@@ -64,8 +71,13 @@ def second_half(engine: Engine, slug: str, kind: str, first: str, directory: Pat
     # A request of a few hundred bytes fits in the pipe's buffer: written before the worker reads.
     read_end, write_end = os.pipe()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", PART_MODULE], env=env,
-                                stdin=read_end, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", PART_MODULE],
+            env=env,
+            stdin=read_end,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
     finally:
         os.close(read_end)
     try:

@@ -53,20 +53,36 @@ class ExportSpec(NamedTuple):
     """What :attr:`Written.rows` counts: ``answers`` or ``rows``."""
 
 
-EXPORTS: Mapping[ExportFormat, ExportSpec] = MappingProxyType({
-    ExportFormat.JSONL: ExportSpec(write_answers_jsonl, "Answers (JSON Lines)", "answers.jsonl",
-                                   "application/jsonl", "answers"),
-    ExportFormat.CSV: ExportSpec(write_answers_csv, "Answers (CSV)", "answers.csv", "text/csv",
-                                 "answers"),
-    ExportFormat.PARQUET: ExportSpec(write_answers_parquet, "Answers (Parquet)", "answers.parquet",
-                                     "application/vnd.apache.parquet", "answers"),
-    ExportFormat.SCORES: ExportSpec(write_scores, "Per-respondent scores (JSON)", "scores.json",
-                                    "application/json", "rows"),
-    ExportFormat.ITEMS: ExportSpec(write_items, "Per-item table (CSV)", "items.csv", "text/csv",
-                                   "rows"),
-    ExportFormat.BUNDLE: ExportSpec(write_bundle, "Study bundle (zip)", "bundle.zip",
-                                    "application/zip", "answers"),
-})
+EXPORTS: Mapping[ExportFormat, ExportSpec] = MappingProxyType(
+    {
+        ExportFormat.JSONL: ExportSpec(
+            write_answers_jsonl,
+            "Answers (JSON Lines)",
+            "answers.jsonl",
+            "application/jsonl",
+            "answers",
+        ),
+        ExportFormat.CSV: ExportSpec(
+            write_answers_csv, "Answers (CSV)", "answers.csv", "text/csv", "answers"
+        ),
+        ExportFormat.PARQUET: ExportSpec(
+            write_answers_parquet,
+            "Answers (Parquet)",
+            "answers.parquet",
+            "application/vnd.apache.parquet",
+            "answers",
+        ),
+        ExportFormat.SCORES: ExportSpec(
+            write_scores, "Per-respondent scores (JSON)", "scores.json", "application/json", "rows"
+        ),
+        ExportFormat.ITEMS: ExportSpec(
+            write_items, "Per-item table (CSV)", "items.csv", "text/csv", "rows"
+        ),
+        ExportFormat.BUNDLE: ExportSpec(
+            write_bundle, "Study bundle (zip)", "bundle.zip", "application/zip", "answers"
+        ),
+    }
+)
 """Format → :class:`ExportSpec`, in the order the console offers them."""
 
 

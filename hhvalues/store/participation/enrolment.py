@@ -56,8 +56,9 @@ def _external_ids(params: Mapping[str, Any]) -> dict[str, str]:
     return out
 
 
-def enrol(engine: Engine, study_slug: object, *, params: Mapping[str, Any] | None = None,
-          now: Clock) -> EnrolResult:
+def enrol(
+    engine: Engine, study_slug: object, *, params: Mapping[str, Any] | None = None, now: Clock
+) -> EnrolResult:
     """Open enrolment (``?study=SLUG``): mint a token for a new participant.
 
     ``params`` may carry Prolific's ``PROLIFIC_PID``, ``STUDY_ID`` and ``SESSION_ID``; they are
@@ -75,21 +76,32 @@ def enrol(engine: Engine, study_slug: object, *, params: Mapping[str, Any] | Non
                 try:
                     study = study_row(session, study_slug)
                 except NotFoundError:
-                    raise LinkError(f"this link is not valid: no study named {study_slug!r}") from None
+                    raise LinkError(
+                        f"this link is not valid: no study named {study_slug!r}"
+                    ) from None
                 if study.status != StudyStatus.OPEN.value:
                     raise LinkError(f"study {study_slug!r} is closed")
                 pid = external.get("PROLIFIC_PID")
-                old = None if pid is None else session.exec(
-                    select(ParticipantRow).where(ParticipantRow.study_id == study.id,
-                                                 ParticipantRow.external_pid == pid)
-                    .with_for_update()).first()
+                old = (
+                    None
+                    if pid is None
+                    else session.exec(
+                        select(ParticipantRow)
+                        .where(
+                            ParticipantRow.study_id == study.id, ParticipantRow.external_pid == pid
+                        )
+                        .with_for_update()
+                    ).first()
+                )
                 if old is None:
                     new_participant(session, study, token, at=at, external=external)
                     return EnrolResult(token, resumed=False)
                 if old.state == S.DECLINED:
                     raise LinkError("this link has been used up: participation was declined")
                 old.token_hash = hash_token(token)
-                session.add(EventRow(study_id=study.id, participant_id=old.id, kind="reenrol", at=at))
+                session.add(
+                    EventRow(study_id=study.id, participant_id=old.id, kind="reenrol", at=at)
+                )
                 return EnrolResult(token, resumed=True)
         except IntegrityError:  # the same PROLIFIC_PID enrolled concurrently: resume it
             if attempt:

@@ -94,14 +94,20 @@ def _answers(session: Session, loaded: Loaded) -> dict[str, AnswerState]:
     return {r.item_id: r for r in rows}
 
 
-_ANSWERS = sa.select(col(AnswerRow.item_id), col(AnswerRow.draft), col(AnswerRow.choices),
-                  col(AnswerRow.hypothesis), col(AnswerRow.confidence),
-                  col(AnswerRow.rationale)).where(col(AnswerRow.participant_id) == bindparam("pid"))
+_ANSWERS = sa.select(
+    col(AnswerRow.item_id),
+    col(AnswerRow.draft),
+    col(AnswerRow.choices),
+    col(AnswerRow.hypothesis),
+    col(AnswerRow.confidence),
+    col(AnswerRow.rationale),
+).where(col(AnswerRow.participant_id) == bindparam("pid"))
 
 
 def _presentations(session: Session, loaded: Loaded) -> dict[str, PresentationRow]:
-    rows = session.exec(select(PresentationRow).where(
-        PresentationRow.participant_id == loaded.participant.id)).all()
+    rows = session.exec(
+        select(PresentationRow).where(PresentationRow.participant_id == loaded.participant.id)
+    ).all()
     return {r.item_id: r for r in rows}
 
 
@@ -114,8 +120,9 @@ def _progress(loaded: Loaded, answers: Mapping[str, AnswerState]) -> Progress:
 def next_item(session: Session, loaded: Loaded) -> AssignedItem | None:
     """The first of the participant's items without a final answer (None when all have one)."""
     answers = _answers(session, loaded)
-    return next((e for e in loaded.assignment
-                 if e.item not in answers or answers[e.item].draft), None)
+    return next(
+        (e for e in loaded.assignment if e.item not in answers or answers[e.item].draft), None
+    )
 
 
 def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
@@ -139,7 +146,13 @@ def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
                 if not expire(session, loaded, at, rows=read):
                     rows = read  # nothing expired: _step uses the same rows
             if p.last_seen_at is not None and at - p.last_seen_at > RESUME_GAP:
-                log(session, loaded, "resume", at, away_seconds=round((at - p.last_seen_at).total_seconds()))
+                log(
+                    session,
+                    loaded,
+                    "resume",
+                    at,
+                    away_seconds=round((at - p.last_seen_at).total_seconds()),
+                )
             p.last_seen_at = at
         return _step(session, loaded, at, common, rows=rows)
 
@@ -149,8 +162,14 @@ def _common(loaded: Loaded) -> dict[str, Any]:
     return {"study": slug, "respondent": respondent_of(slug, loaded.participant.id or 0)}
 
 
-def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any], *,
-          rows: _Rows | None = None) -> Step:
+def _step(
+    session: Session,
+    loaded: Loaded,
+    at: datetime,
+    common: dict[str, Any],
+    *,
+    rows: _Rows | None = None,
+) -> Step:
     p, cfg = loaded.participant, loaded.config
     entry = entry_page(loaded)
     if entry is StepKind.CONSENT:
@@ -161,36 +180,61 @@ def _step(session: Session, loaded: Loaded, at: datetime, common: dict[str, Any]
         return Step(entry, bank=public_head(session, loaded.study.bank_id), **common)
     answers = rows[0] if rows else _answers(session, loaded)
     progress = _progress(loaded, answers)
-    common |= {"progress": progress, "session_deadline_at": p.session_deadline_at,
-               "catch_flag": p.catch_flag}
+    common |= {
+        "progress": progress,
+        "session_deadline_at": p.session_deadline_at,
+        "catch_flag": p.catch_flag,
+    }
     if p.state == S.IN_PROGRESS:
         shown = rows[1] if rows else _presentations(session, loaded)
         for assigned in loaded.assignment:
             item_id = assigned.item
-            if assigned.training and item_id in answers and not answers[item_id].draft \
-                    and shown[item_id].feedback_seen_at is None:
+            if (
+                assigned.training
+                and item_id in answers
+                and not answers[item_id].draft
+                and shown[item_id].feedback_seen_at is None
+            ):
                 view = _show(session, loaded, assigned, shown[item_id], answers[item_id], at)
                 return Step(StepKind.FEEDBACK, feedback_item=item_id, item=view, **common)
             if item_id not in answers or answers[item_id].draft:
-                view = _show(session, loaded, assigned, shown.get(item_id), answers.get(item_id), at)
+                view = _show(
+                    session, loaded, assigned, shown.get(item_id), answers.get(item_id), at
+                )
                 return Step(StepKind.ITEM, item=view, **common)
         p.state, p.finished_at = S.FINISHED.value, at
         log(session, loaded, "finish", at)
-    return Step(StepKind.DONE, completion_code=cfg.completion_code, redirect_url=cfg.redirect_url,
-                timed_out=p.state == S.TIMED_OUT, **common)
+    return Step(
+        StepKind.DONE,
+        completion_code=cfg.completion_code,
+        redirect_url=cfg.redirect_url,
+        timed_out=p.state == S.TIMED_OUT,
+        **common,
+    )
 
 
-def _show(session: Session, loaded: Loaded, assigned: AssignedItem,
-          shown: PresentationRow | None, draft: AnswerState | None, at: datetime) -> ItemView:
+def _show(
+    session: Session,
+    loaded: Loaded,
+    assigned: AssignedItem,
+    shown: PresentationRow | None,
+    draft: AnswerState | None,
+    at: datetime,
+) -> ItemView:
     p, cfg = loaded.participant, loaded.config
     position, _ = loaded.assignment.find(assigned.item)
     if shown is None:
         deadline = None
         if not assigned.training:
             deadline = deadline_after(at, seconds=cfg.item_seconds, cap=p.session_deadline_at)
-        shown = PresentationRow(participant_id=p.id or 0, bank_id=loaded.study.bank_id,
-                                item_id=assigned.item, position=position, shown_at=at,
-                                deadline_at=deadline)
+        shown = PresentationRow(
+            participant_id=p.id or 0,
+            bank_id=loaded.study.bank_id,
+            item_id=assigned.item,
+            position=position,
+            shown_at=at,
+            deadline_at=deadline,
+        )
         session.add(shown)
         log(session, loaded, "item_start", at, item=assigned.item)
         session.flush()
@@ -199,12 +243,21 @@ def _show(session: Session, loaded: Loaded, assigned: AssignedItem,
     order = {pr.id: _sides(assigned, pr.id) for pr in item.probes}
     number, phase_total = loaded.assignment.phase(assigned)
     return ItemView(
-        item=item, bank=bank, split=assigned.split,
-        phase="train" if assigned.training else "test", number=number,
-        phase_total=phase_total, order=order, shown_at=shown.shown_at,
-        deadline_at=shown.deadline_at, draft=_draft_view(draft, assigned),
-        asks_choices=cfg.asks_choices, asks_hypothesis=cfg.asks_hypothesis,
-        asks_confidence=cfg.ask_confidence, asks_rationale=cfg.ask_rationale)
+        item=item,
+        bank=bank,
+        split=assigned.split,
+        phase="train" if assigned.training else "test",
+        number=number,
+        phase_total=phase_total,
+        order=order,
+        shown_at=shown.shown_at,
+        deadline_at=shown.deadline_at,
+        draft=_draft_view(draft, assigned),
+        asks_choices=cfg.asks_choices,
+        asks_hypothesis=cfg.asks_hypothesis,
+        asks_confidence=cfg.ask_confidence,
+        asks_rationale=cfg.ask_rationale,
+    )
 
 
 def _sides(assigned: AssignedItem, probe_id: str) -> tuple[Choice, Choice]:
@@ -215,38 +268,67 @@ def _sides(assigned: AssignedItem, probe_id: str) -> tuple[Choice, Choice]:
 def _draft_view(row: AnswerState | None, assigned: AssignedItem) -> Draft:
     if row is None:
         return Draft()
-    return Draft({k: assigned.swap(k, v) for k, v in row.choices.items()},
-                 row.hypothesis, row.confidence, row.rationale)
+    return Draft(
+        {k: assigned.swap(k, v) for k, v in row.choices.items()},
+        row.hypothesis,
+        row.confidence,
+        row.rationale,
+    )
 
 
 # --- writing answers ---------------------------------------------------------------------------
 
 
-def _clean(session: Session, bank_id: int, bank_hash: str | None, assigned: AssignedItem, *,
-           choices: Any, hypothesis: Any, confidence: Any, rationale: Any) -> dict[str, Any]:
+def _clean(
+    session: Session,
+    bank_id: int,
+    bank_hash: str | None,
+    assigned: AssignedItem,
+    *,
+    choices: Any,
+    hypothesis: Any,
+    confidence: Any,
+    rationale: Any,
+) -> dict[str, Any]:
     """Validate a participant's input and map displayed letters back to the bank's."""
     bank = public_item(session, bank_id, assigned.item, digest=bank_hash)
     item, features = bank.items[0], bank.features.ids
     probe_ids = {pr.id for pr in item.probes}
     out: dict[str, Any] = {}
     if choices is not None:
-        if not isinstance(choices, Mapping) or not set(choices) <= probe_ids \
-                or any(c not in ("A", "B", None) for c in choices.values()):
+        if (
+            not isinstance(choices, Mapping)
+            or not set(choices) <= probe_ids
+            or any(c not in ("A", "B", None) for c in choices.values())
+        ):
             raise InputError("choices must map this item's probes to 'A', 'B' or nothing")
         out["choices"] = {k: assigned.swap(k, v) for k, v in choices.items() if v is not None}
     if hypothesis is not None:
         scale = hypothesis_scale(bank.features, bank.model)
-        if not isinstance(hypothesis, Mapping) or not set(hypothesis) <= set(features) or any(
-                not isinstance(v, (int, float)) or isinstance(v, bool)
-                or not scale[k][0] <= v <= scale[k][1] for k, v in hypothesis.items()):
+        if (
+            not isinstance(hypothesis, Mapping)
+            or not set(hypothesis) <= set(features)
+            or any(
+                not isinstance(v, (int, float))
+                or isinstance(v, bool)
+                or not scale[k][0] <= v <= scale[k][1]
+                for k, v in hypothesis.items()
+            )
+        ):
             ranges = ", ".join(f"{k} {lo}..{hi}" for k, (lo, hi) in scale.items())
-            raise InputError(f"hypothesis must map this bank's features to numbers in their ranges "
-                             f"({ranges})")
+            raise InputError(
+                f"hypothesis must map this bank's features to numbers in their ranges ({ranges})"
+            )
         out["hypothesis"] = {k: float(v) for k, v in hypothesis.items()}
     if confidence is not None:
-        if not isinstance(confidence, Mapping) or not set(confidence) <= probe_ids or any(
+        if (
+            not isinstance(confidence, Mapping)
+            or not set(confidence) <= probe_ids
+            or any(
                 not isinstance(v, (int, float)) or isinstance(v, bool) or not 0.5 <= v <= 1
-                for v in confidence.values()):
+                for v in confidence.values()
+            )
+        ):
             raise InputError("confidence must map this item's probes to numbers in 0.5..1")
         out["confidence"] = {k: float(v) for k, v in confidence.items()}
     if rationale is not None:
@@ -256,8 +338,9 @@ def _clean(session: Session, bank_id: int, bank_hash: str | None, assigned: Assi
     return out
 
 
-def _open_item(session: Session, token: object, item_id: object
-               ) -> tuple[Loaded, AssignedItem, PresentationRow, AnswerRow | None]:
+def _open_item(
+    session: Session, token: object, item_id: object
+) -> tuple[Loaded, AssignedItem, PresentationRow, AnswerRow | None]:
     loaded = load_active(session, token)
     _, assigned = loaded.assignment.find(item_id)
     pid = loaded.participant.id
@@ -269,30 +352,65 @@ def _open_item(session: Session, token: object, item_id: object
     return loaded, assigned, shown, existing
 
 
-_SHOWN_ITEM = select(PresentationRow).where(PresentationRow.participant_id == bindparam("pid"),
-                                            PresentationRow.item_id == bindparam("item"))
-_ITEM_ANSWER = select(AnswerRow).where(AnswerRow.participant_id == bindparam("pid"),
-                                       AnswerRow.item_id == bindparam("item"))
+_SHOWN_ITEM = select(PresentationRow).where(
+    PresentationRow.participant_id == bindparam("pid"), PresentationRow.item_id == bindparam("item")
+)
+_ITEM_ANSWER = select(AnswerRow).where(
+    AnswerRow.participant_id == bindparam("pid"), AnswerRow.item_id == bindparam("item")
+)
 
 
 def _base(loaded: Loaded, shown: PresentationRow, at: datetime) -> dict[str, Any]:
     p, study = loaded.participant, loaded.study
-    return _key_values(study.slug, study.id or 0, study.bank_id, p.id or 0, p.config_version,
-                       shown.item_id, shown.shown_at, at)
+    return _key_values(
+        study.slug,
+        study.id or 0,
+        study.bank_id,
+        p.id or 0,
+        p.config_version,
+        shown.item_id,
+        shown.shown_at,
+        at,
+    )
 
 
-def _key_values(slug: str, study_id: int, bank_id: int, participant_id: int, config_version: int,
-                item_id: str, shown_at: datetime | None, at: datetime) -> dict[str, Any]:
+def _key_values(
+    slug: str,
+    study_id: int,
+    bank_id: int,
+    participant_id: int,
+    config_version: int,
+    item_id: str,
+    shown_at: datetime | None,
+    at: datetime,
+) -> dict[str, Any]:
     """The columns of a participant's answer row that are not the answer itself."""
-    return {"respondent": respondent_of(slug, participant_id), "respondent_kind": "human",
-            "bank_id": bank_id, "study_id": study_id, "study_key": study_id,
-            "participant_id": participant_id, "item_id": item_id, "epoch": 0,
-            "started_at": shown_at, "config_version": config_version, "updated_at": at}
+    return {
+        "respondent": respondent_of(slug, participant_id),
+        "respondent_kind": "human",
+        "bank_id": bank_id,
+        "study_id": study_id,
+        "study_key": study_id,
+        "participant_id": participant_id,
+        "item_id": item_id,
+        "epoch": 0,
+        "started_at": shown_at,
+        "config_version": config_version,
+        "updated_at": at,
+    }
 
 
-def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any = None,
-               hypothesis: Any = None, confidence: Any = None, rationale: Any = None,
-               now: Clock) -> bool:
+def save_draft(
+    engine: Engine,
+    token: object,
+    item_id: object,
+    *,
+    choices: Any = None,
+    hypothesis: Any = None,
+    confidence: Any = None,
+    rationale: Any = None,
+    now: Clock,
+) -> bool:
     """Upsert what is selected so far (fields left None are kept); False once the item is final.
 
     Call it from each widget's ``on_change``, so a timeout, a refresh or a crash keeps it.
@@ -312,12 +430,32 @@ def save_draft(engine: Engine, token: object, item_id: object, *, choices: Any =
             raise LinkError("this item has not been shown to this participant yet")
         if row.answer_id is not None and not row.draft:
             return False
-        new = _clean(session, row.bank_id, row.content_hash, assigned, choices=choices,
-                     hypothesis=hypothesis, confidence=confidence, rationale=rationale)
+        new = _clean(
+            session,
+            row.bank_id,
+            row.content_hash,
+            assigned,
+            choices=choices,
+            hypothesis=hypothesis,
+            confidence=confidence,
+            rationale=rationale,
+        )
         old = _draft_values(row if row.answer_id is not None else None)
-        values = _key_values(row.slug, row.study_id, row.bank_id, row.participant_id,
-                             row.config_version, assigned.item, row.shown_at, at) \
-            | old | new | {"draft": True, "status": Status.OK.value}
+        values = (
+            _key_values(
+                row.slug,
+                row.study_id,
+                row.bank_id,
+                row.participant_id,
+                row.config_version,
+                assigned.item,
+                row.shown_at,
+                at,
+            )
+            | old
+            | new
+            | {"draft": True, "status": Status.OK.value}
+        )
         conn.execute(_SEEN, {"pid": row.participant_id, "at": at})
         return upsert_answer(session, values, over_drafts_only=True)
 
@@ -326,27 +464,54 @@ def _draft_read() -> Any:
     """What save_draft needs of a token and an item, in one statement (built once, below)."""
     p, st, pr, a = (ParticipantRow, StudyRow, PresentationRow, AnswerRow)
     item: Any = bindparam("item")
-    return (sa.select(col(p.id).label("participant_id"), col(p.state), col(p.assignment),
-                   col(p.config_version), col(st.id).label("study_id"), col(st.slug),
-                   col(st.status), col(st.bank_id), col(BankRow.content_hash), col(pr.shown_at),
-                   col(a.id).label("answer_id"), col(a.draft), col(a.choices), col(a.hypothesis),
-                   col(a.confidence), col(a.rationale))
-            .join(st, col(st.id) == p.study_id)
-            .join(BankRow, col(BankRow.id) == st.bank_id)
-            .outerjoin(pr, (col(pr.participant_id) == p.id) & (col(pr.item_id) == item))
-            .outerjoin(a, (col(a.participant_id) == p.id) & (col(a.item_id) == item))
-            .where(col(p.token_hash) == bindparam("token_hash"))
-            .with_for_update(of=p))
+    return (
+        sa.select(
+            col(p.id).label("participant_id"),
+            col(p.state),
+            col(p.assignment),
+            col(p.config_version),
+            col(st.id).label("study_id"),
+            col(st.slug),
+            col(st.status),
+            col(st.bank_id),
+            col(BankRow.content_hash),
+            col(pr.shown_at),
+            col(a.id).label("answer_id"),
+            col(a.draft),
+            col(a.choices),
+            col(a.hypothesis),
+            col(a.confidence),
+            col(a.rationale),
+        )
+        .join(st, col(st.id) == p.study_id)
+        .join(BankRow, col(BankRow.id) == st.bank_id)
+        .outerjoin(pr, (col(pr.participant_id) == p.id) & (col(pr.item_id) == item))
+        .outerjoin(a, (col(a.participant_id) == p.id) & (col(a.item_id) == item))
+        .where(col(p.token_hash) == bindparam("token_hash"))
+        .with_for_update(of=p)
+    )
 
 
 _DRAFT_READ = _draft_read()
-_SEEN = update(ParticipantRow).where(col(ParticipantRow.id) == bindparam("pid")).values(
-    last_seen_at=bindparam("at"))
+_SEEN = (
+    update(ParticipantRow)
+    .where(col(ParticipantRow.id) == bindparam("pid"))
+    .values(last_seen_at=bindparam("at"))
+)
 
 
-def submit(engine: Engine, token: object, item_id: object, *, choices: Any = None,
-           hypothesis: Any = None, confidence: Any = None, rationale: Any = None,
-           stimulus: str | None = None, now: Clock) -> Submitted:
+def submit(
+    engine: Engine,
+    token: object,
+    item_id: object,
+    *,
+    choices: Any = None,
+    hypothesis: Any = None,
+    confidence: Any = None,
+    rationale: Any = None,
+    stimulus: str | None = None,
+    now: Clock,
+) -> Submitted:
     """Store the final answer of a shown item, exactly once, in one transaction.
 
     A second submit (double click, second tab) stores nothing and reports ``duplicate``. After
@@ -358,18 +523,38 @@ def submit(engine: Engine, token: object, item_id: object, *, choices: Any = Non
     with write_session(engine) as session:
         loaded, assigned, shown, existing = _open_item(session, token, item_id)
         if existing is not None and not existing.draft:
-            return Submitted(existing.item_id, existing.status, True, existing.fast, existing.seconds)
+            return Submitted(
+                existing.item_id, existing.status, True, existing.fast, existing.seconds
+            )
         if loaded.participant.state != S.IN_PROGRESS:
             raise LinkError("this session is not in progress")
-        new = _clean(session, loaded.study.bank_id, loaded.bank_hash, assigned, choices=choices,
-                     hypothesis=hypothesis, confidence=confidence, rationale=rationale)
+        new = _clean(
+            session,
+            loaded.study.bank_id,
+            loaded.bank_hash,
+            assigned,
+            choices=choices,
+            hypothesis=hypothesis,
+            confidence=confidence,
+            rationale=rationale,
+        )
         late = is_past(at, shown.deadline_at, loaded.participant.session_deadline_at)
         status = Status.TIMEOUT if late else Status.OK
         seconds = (at - shown.shown_at).total_seconds()
         fast = status is Status.OK and seconds < loaded.config.min_answer_seconds
-        values = _base(loaded, shown, at) | _draft_values(existing) | new | {
-            "draft": False, "status": status.value, "submitted_at": at, "seconds": seconds,
-            "fast": fast, "stimulus": stimulus or _stimulus(session, loaded, assigned)}
+        values = (
+            _base(loaded, shown, at)
+            | _draft_values(existing)
+            | new
+            | {
+                "draft": False,
+                "status": status.value,
+                "submitted_at": at,
+                "seconds": seconds,
+                "fast": fast,
+                "stimulus": stimulus or _stimulus(session, loaded, assigned),
+            }
+        )
         if not upsert_answer(session, values, over_drafts_only=True):
             return Submitted(shown.item_id, status.value, True, fast, seconds)
         _after_final(session, loaded, assigned, values, at)
@@ -382,8 +567,12 @@ def submit(engine: Engine, token: object, item_id: object, *, choices: Any = Non
 def _draft_values(row: AnswerState | None) -> dict[str, Any]:
     if row is None:
         return {"choices": {}, "hypothesis": None, "confidence": None, "rationale": ""}
-    return {"choices": row.choices, "hypothesis": row.hypothesis, "confidence": row.confidence,
-            "rationale": row.rationale}
+    return {
+        "choices": row.choices,
+        "hypothesis": row.hypothesis,
+        "confidence": row.confidence,
+        "rationale": row.rationale,
+    }
 
 
 def _stimulus(session: Session, loaded: Loaded, assigned: AssignedItem) -> str:
@@ -393,16 +582,31 @@ def _stimulus(session: Session, loaded: Loaded, assigned: AssignedItem) -> str:
     return stimulus_hash(stim.images, stim.texts)
 
 
-def _after_final(session: Session, loaded: Loaded, assigned: AssignedItem,
-                 values: Mapping[str, Any], at: datetime, *, finish: bool = True) -> None:
+def _after_final(
+    session: Session,
+    loaded: Loaded,
+    assigned: AssignedItem,
+    values: Mapping[str, Any],
+    at: datetime,
+    *,
+    finish: bool = True,
+) -> None:
     """Count a catch failure; finish the participant after the last answer."""
     p, cfg = loaded.participant, loaded.config
-    truth = catch_answers(session, loaded.study.bank_id, assigned.item) \
-        if assigned.split is Split.CATCH else None
+    truth = (
+        catch_answers(session, loaded.study.bank_id, assigned.item)
+        if assigned.split is Split.CATCH
+        else None
+    )
     if truth is not None and any(values["choices"].get(k) != v for k, v in truth.items()):
         p.catch_failures += 1
-        p.catch_flag = ("exclude" if p.catch_failures >= cfg.catch_exclude
-                        else "warn" if p.catch_failures >= cfg.catch_warn else "")
+        p.catch_flag = (
+            "exclude"
+            if p.catch_failures >= cfg.catch_exclude
+            else "warn"
+            if p.catch_failures >= cfg.catch_warn
+            else ""
+        )
         log(session, loaded, "catch_fail", at, item=assigned.item, failures=p.catch_failures)
     session.flush()
     answers = _answers(session, loaded)
@@ -437,14 +641,33 @@ def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None
             continue
         if pres is None and assigned.training:
             continue
-        deadline = min(d for d in (pres.deadline_at if pres else None, p.session_deadline_at,
-                                   at) if d is not None)
-        base = _key_values(loaded.study.slug, loaded.study.id or 0, loaded.study.bank_id, p.id or 0,
-                           p.config_version, item_id, pres.shown_at if pres else None, at)
-        values = base | _draft_values(answers.get(item_id)) | {
-            "draft": False, "status": Status.TIMEOUT.value, "submitted_at": deadline,
-            "seconds": (deadline - pres.shown_at).total_seconds() if pres else None, "fast": False,
-            "stimulus": _stimulus(session, loaded, assigned) if pres else None}
+        deadline = min(
+            d
+            for d in (pres.deadline_at if pres else None, p.session_deadline_at, at)
+            if d is not None
+        )
+        base = _key_values(
+            loaded.study.slug,
+            loaded.study.id or 0,
+            loaded.study.bank_id,
+            p.id or 0,
+            p.config_version,
+            item_id,
+            pres.shown_at if pres else None,
+            at,
+        )
+        values = (
+            base
+            | _draft_values(answers.get(item_id))
+            | {
+                "draft": False,
+                "status": Status.TIMEOUT.value,
+                "submitted_at": deadline,
+                "seconds": (deadline - pres.shown_at).total_seconds() if pres else None,
+                "fast": False,
+                "stimulus": _stimulus(session, loaded, assigned) if pres else None,
+            }
+        )
         if upsert_answer(session, values, over_drafts_only=True):
             written += 1
             log(session, loaded, "timeout", at, item=item_id, shown=pres is not None)
@@ -463,12 +686,15 @@ def sweep_timeouts(engine: Engine, *, now: Clock) -> int:
     """
     at = read_clock(now)
     with read_session(engine) as session:
-        candidates = session.exec(select(ParticipantRow.id).where(
-            ParticipantRow.state == S.IN_PROGRESS.value)).all()
+        candidates = session.exec(
+            select(ParticipantRow.id).where(ParticipantRow.state == S.IN_PROGRESS.value)
+        ).all()
     written = 0
     for pid in candidates:
         with write_session(engine) as session:
-            p = session.exec(select(ParticipantRow).where(ParticipantRow.id == pid).with_for_update()).one()
+            p = session.exec(
+                select(ParticipantRow).where(ParticipantRow.id == pid).with_for_update()
+            ).one()
             written += expire(session, loaded_of(session, p), at)
     return written
 
@@ -488,10 +714,13 @@ def training_feedback(engine: Engine, token: object, item_id: object) -> Trainin
         if not assigned.training or answer is None or answer.draft:
             raise LinkError("feedback is given only on a submitted training item")
         truth = training_truth(session, loaded.study.bank_id, assigned.item)
-        return TrainingFeedback(assigned.item, dict(truth.weights),
-                                {k: assigned.swap(k, v) for k, v in truth.answers.items()},
-                                {k: assigned.swap(k, answer.choices.get(k)) for k in truth.answers},
-                                answer.hypothesis)
+        return TrainingFeedback(
+            assigned.item,
+            dict(truth.weights),
+            {k: assigned.swap(k, v) for k, v in truth.answers.items()},
+            {k: assigned.swap(k, answer.choices.get(k)) for k in truth.answers},
+            answer.hypothesis,
+        )
 
 
 def acknowledge_feedback(engine: Engine, token: object, item_id: object, *, now: Clock) -> None:

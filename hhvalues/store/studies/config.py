@@ -75,21 +75,24 @@ class Limit:
     def check(self, name: str, value: float, *, where: str = "study config") -> None:
         """InputError naming the field and its range when ``value`` is outside it."""
         if not (math.isfinite(value) and self.low <= value <= self.high):
-            raise InputError(f"{name} must be between {self.low:g} and {self.high:g}, got {value:g}",
-                             where=where)
+            raise InputError(
+                f"{name} must be between {self.low:g} and {self.high:g}, got {value:g}", where=where
+            )
 
 
-STUDY_LIMITS: Mapping[str, Limit] = MappingProxyType({
-    "items": Limit(0, 1000, integer=True),
-    "train": Limit(0, 100, integer=True),
-    "catch": Limit(0, 100, integer=True),
-    "item_seconds": Limit(5, 3600),
-    "session_minutes": Limit(1, 600),
-    "min_answer_seconds": Limit(0, 600),
-    "catch_warn": Limit(1, 100, integer=True),
-    "catch_exclude": Limit(1, 100, integer=True),
-    "seed": Limit(0, 2**31 - 1, integer=True),
-})
+STUDY_LIMITS: Mapping[str, Limit] = MappingProxyType(
+    {
+        "items": Limit(0, 1000, integer=True),
+        "train": Limit(0, 100, integer=True),
+        "catch": Limit(0, 100, integer=True),
+        "item_seconds": Limit(5, 3600),
+        "session_minutes": Limit(1, 600),
+        "min_answer_seconds": Limit(0, 600),
+        "catch_warn": Limit(1, 100, integer=True),
+        "catch_exclude": Limit(1, 100, integer=True),
+        "seed": Limit(0, 2**31 - 1, integer=True),
+    }
+)
 """Field → allowed range, for every numeric field of :class:`StudyConfig` (``items`` may also be
 None: every test item)."""
 
@@ -153,8 +156,10 @@ class StudyConfig:
             (self.train >= 0 and self.catch >= 0, "train and catch must be ≥ 0"),
             (_pos(self.item_seconds), "item_seconds must be a positive number"),
             (_pos(self.session_minutes), "session_minutes must be a positive number"),
-            (math.isfinite(self.min_answer_seconds) and self.min_answer_seconds >= 0,
-             "min_answer_seconds must be ≥ 0"),
+            (
+                math.isfinite(self.min_answer_seconds) and self.min_answer_seconds >= 0,
+                "min_answer_seconds must be ≥ 0",
+            ),
             (1 <= self.catch_warn <= self.catch_exclude, "need 1 ≤ catch_warn ≤ catch_exclude"),
             (len({q.id for q in self.intake}) == len(self.intake), "intake question ids repeat"),
         ]
@@ -206,9 +211,14 @@ def parse_config(doc: Mapping[str, Any]) -> StudyConfig:
             known["mode"] = Mode(known["mode"])
         if "intake" in known:
             known["intake"] = tuple(
-                IntakeQuestion(str(q["id"]), str(q["label"]), tuple(str(o) for o in q.get("options", ())),
-                               bool(q.get("required", True)))
-                for q in known["intake"])
+                IntakeQuestion(
+                    str(q["id"]),
+                    str(q["label"]),
+                    tuple(str(o) for o in q.get("options", ())),
+                    bool(q.get("required", True)),
+                )
+                for q in known["intake"]
+            )
         return StudyConfig(**known, extra={k: v for k, v in doc.items() if k not in names})
     except (TypeError, ValueError, KeyError) as exc:
         raise InputError(f"malformed configuration ({exc})", where="study config") from None
@@ -217,8 +227,10 @@ def parse_config(doc: Mapping[str, Any]) -> StudyConfig:
 def check_slug(slug: str) -> str:
     """The slug if it is a valid study name; InputError otherwise."""
     if not SLUG_PATTERN.match(slug):
-        raise InputError(f"study name {slug!r} must be 1-63 characters of a-z, 0-9, '-' or '_', "
-                         "starting with a letter or digit")
+        raise InputError(
+            f"study name {slug!r} must be 1-63 characters of a-z, 0-9, '-' or '_', "
+            "starting with a letter or digit"
+        )
     return slug
 
 

@@ -71,12 +71,24 @@ def study_row(session: Session, slug: str) -> StudyRow:
 
 def _info(session: Session, row: StudyRow) -> StudyInfo:
     assert row.id is not None
-    counts = dict(session.exec(select(ParticipantRow.state, func.count())
-                               .where(ParticipantRow.study_id == row.id)
-                               .group_by(ParticipantRow.state)).all())
-    return StudyInfo(row.id, row.slug, row.kind, row.status, get_bank_info(session, row.bank_id),
-                     parse_config(row.config), row.config_version, row.created_at,
-                     {s.value: int(counts.get(s.value, 0)) for s in ParticipantState})
+    counts = dict(
+        session.exec(
+            select(ParticipantRow.state, func.count())
+            .where(ParticipantRow.study_id == row.id)
+            .group_by(ParticipantRow.state)
+        ).all()
+    )
+    return StudyInfo(
+        row.id,
+        row.slug,
+        row.kind,
+        row.status,
+        get_bank_info(session, row.bank_id),
+        parse_config(row.config),
+        row.config_version,
+        row.created_at,
+        {s.value: int(counts.get(s.value, 0)) for s in ParticipantState},
+    )
 
 
 def check_config(session: Session, bank_id: int, config: StudyConfig) -> None:
@@ -86,14 +98,23 @@ def check_config(session: Session, bank_id: int, config: StudyConfig) -> None:
     wanted = {Split.TEST: config.items, Split.TRAIN: config.train, Split.CATCH: config.catch}
     for split, n in wanted.items():
         if n is not None and n > counts[split.value]:
-            raise InputError(f"the bank has {counts[split.value]} {split.value} item(s), "
-                             f"the study asks for {n}")
+            raise InputError(
+                f"the bank has {counts[split.value]} {split.value} item(s), the study asks for {n}"
+            )
     if (config.items if config.items is not None else counts[Split.TEST.value]) + config.catch == 0:
         raise InputError("the study would have no test or catch items")
 
 
-def create_study(engine: Engine, *, slug: str, bank_id: int, config: StudyConfig, now: Clock,
-                 actor: str, kind: StudyKind = StudyKind.ANSWER) -> StudyInfo:
+def create_study(
+    engine: Engine,
+    *,
+    slug: str,
+    bank_id: int,
+    config: StudyConfig,
+    now: Clock,
+    actor: str,
+    kind: StudyKind = StudyKind.ANSWER,
+) -> StudyInfo:
     """Create an open study (configuration version 1); InputError if the slug is taken."""
     check_slug(slug)
     at = read_clock(now)
@@ -103,25 +124,48 @@ def create_study(engine: Engine, *, slug: str, bank_id: int, config: StudyConfig
         if session.exec(select(StudyRow.id).where(StudyRow.slug == slug)).first() is not None:
             raise InputError(f"a study named {slug!r} already exists")
         check_config(session, bank_id, config)
-        row = StudyRow(slug=slug, bank_id=bank_id, kind=kind.value, status=StudyStatus.OPEN.value,
-                       config=config.to_json(), config_version=1, created_at=at)
+        row = StudyRow(
+            slug=slug,
+            bank_id=bank_id,
+            kind=kind.value,
+            status=StudyStatus.OPEN.value,
+            config=config.to_json(),
+            config_version=1,
+            created_at=at,
+        )
         session.add(row)
         session.flush()
         assert row.id is not None
-        session.add(StudyConfigRow(study_id=row.id, version=1, config=row.config, created_at=at,
-                                   created_by=actor))
-        session.add(EventRow(study_id=row.id, actor=actor, kind="study_create",
-                             payload={"bank_id": bank_id, "config_version": 1}, at=at))
+        session.add(
+            StudyConfigRow(
+                study_id=row.id, version=1, config=row.config, created_at=at, created_by=actor
+            )
+        )
+        session.add(
+            EventRow(
+                study_id=row.id,
+                actor=actor,
+                kind="study_create",
+                payload={"bank_id": bank_id, "config_version": 1},
+                at=at,
+            )
+        )
         session.flush()
         info = _info(session, row)
-        add_audit(session, actor=actor, action="study_create", target=slug, at=at,
-                  detail={"bank": info.bank.content_hash, "config_version": 1,
-                          "kind": kind.value})
+        add_audit(
+            session,
+            actor=actor,
+            action="study_create",
+            target=slug,
+            at=at,
+            detail={"bank": info.bank.content_hash, "config_version": 1, "kind": kind.value},
+        )
         return info
 
 
-def update_study_config(engine: Engine, slug: str, config: StudyConfig, *, now: Clock,
-                        actor: str) -> StudyInfo:
+def update_study_config(
+    engine: Engine, slug: str, config: StudyConfig, *, now: Clock, actor: str
+) -> StudyInfo:
     """Store a new configuration version; participants already enrolled keep theirs."""
     at = read_clock(now)
     with write_session(engine) as session:
@@ -130,18 +174,39 @@ def update_study_config(engine: Engine, slug: str, config: StudyConfig, *, now: 
         check_config(session, row.bank_id, config)
         row.config_version += 1
         row.config = config.to_json()
-        session.add(StudyConfigRow(study_id=row.id, version=row.config_version, config=row.config,
-                                   created_at=at, created_by=actor))
-        session.add(EventRow(study_id=row.id, actor=actor, kind="study_config",
-                             payload={"config_version": row.config_version}, at=at))
-        add_audit(session, actor=actor, action="study_edit", target=slug, at=at,
-                  detail={"config_version": row.config_version, "new_version": True})
+        session.add(
+            StudyConfigRow(
+                study_id=row.id,
+                version=row.config_version,
+                config=row.config,
+                created_at=at,
+                created_by=actor,
+            )
+        )
+        session.add(
+            EventRow(
+                study_id=row.id,
+                actor=actor,
+                kind="study_config",
+                payload={"config_version": row.config_version},
+                at=at,
+            )
+        )
+        add_audit(
+            session,
+            actor=actor,
+            action="study_edit",
+            target=slug,
+            at=at,
+            detail={"config_version": row.config_version, "new_version": True},
+        )
         session.flush()
         return _info(session, row)
 
 
-def set_study_status(engine: Engine, slug: str, status: StudyStatus, *, now: Clock,
-                     actor: str) -> StudyInfo:
+def set_study_status(
+    engine: Engine, slug: str, status: StudyStatus, *, now: Clock, actor: str
+) -> StudyInfo:
     """Open or close a study; a closed study accepts no enrolment and no answers."""
     at = read_clock(now)
     with write_session(engine) as session:
@@ -171,8 +236,11 @@ def config_version(engine: Engine, slug: str, version: int) -> StudyConfig:
     """One stored configuration version of a study."""
     with read_session(engine) as session:
         row = study_row(session, slug)
-        cfg = session.exec(select(StudyConfigRow.config).where(
-            StudyConfigRow.study_id == row.id, StudyConfigRow.version == version)).first()
+        cfg = session.exec(
+            select(StudyConfigRow.config).where(
+                StudyConfigRow.study_id == row.id, StudyConfigRow.version == version
+            )
+        ).first()
         if cfg is None:
             raise NotFoundError(f"study {slug!r} has no configuration version {version}")
         return parse_config(cfg)
@@ -190,10 +258,12 @@ def invite(engine: Engine, slug: str, count: int, *, now: Clock, actor: str) -> 
             raise InputError(f"study {slug!r} is closed")
         for token in tokens:
             new_participant(session, row, token, at=at)
-        session.add(EventRow(study_id=row.id, actor=actor, kind="invite", payload={"count": count},
-                             at=at))
-        add_audit(session, actor=actor, action="invite", target=slug, at=at,
-                  detail={"count": count})
+        session.add(
+            EventRow(study_id=row.id, actor=actor, kind="invite", payload={"count": count}, at=at)
+        )
+        add_audit(
+            session, actor=actor, action="invite", target=slug, at=at, detail={"count": count}
+        )
     return tokens
 
 

@@ -16,15 +16,19 @@ from hhvalues.ui.console import auth, common
 
 
 def _store(bank: Bank, how: str) -> None:
-    info = store_bank(backend.engine(), bank, now=backend.now, actor=common.actor(),
-                      action=f"bank_{how}")
-    st.success(f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
-               + ", ".join(f"{n} {k}" for k, n in info.items.items()))
+    info = store_bank(
+        backend.engine(), bank, now=backend.now, actor=common.actor(), action=f"bank_{how}"
+    )
+    st.success(
+        f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
+        + ", ".join(f"{n} {k}" for k, n in info.items.items())
+    )
 
 
 def _upload() -> None:
-    up = st.file_uploader("Bank file (hhvalues-bank JSON, with truth)", type=["json"],
-                          key="bank-upload")
+    up = st.file_uploader(
+        "Bank file (hhvalues-bank JSON, with truth)", type=["json"], key="bank-upload"
+    )
     if up is not None and st.button("Validate and store", key="bank-upload-submit"):
         try:
             bank = loads_valid_bank(up.getvalue(), source=up.name)
@@ -53,8 +57,15 @@ def _generate() -> None:
         bar.progress(done / max(total, 1), text=f"item {done} of {total}")
 
     try:
-        cfg = GenerateConfig(seed=int(seed), items=int(items), train=int(train), catch=int(catch),
-                             features=int(features), size=int(size), name=name.strip())
+        cfg = GenerateConfig(
+            seed=int(seed),
+            items=int(items),
+            train=int(train),
+            catch=int(catch),
+            features=int(features),
+            size=int(size),
+            name=name.strip(),
+        )
         bank = generate_bank(cfg, progress=progress)
     except (HHValuesError, ValueError) as exc:
         st.error(f"Not generated: {exc}")
@@ -73,37 +84,64 @@ def _audit(content_hash: str, bank_id: int) -> dict[str, object]:
 def _show_audit(report: dict[str, object]) -> None:
     walks = report["walks"]
     assert isinstance(walks, dict)
-    st.caption(f"{report['n_items']} test items ({report['format']}); {walks['n_walks']} walks, "
-               f"{walks['info_bits']:.2f} bits of information per walk, "
-               f"{walks['not_shortest_to_nearest']:.0%} not a shortest path to the nearest place; "
-               "difficulty thirds " + ", ".join(
-                   f"{k} {v:.0%}" for k, v in dict(report["thirds"]).items()))  # type: ignore[call-overload]
+    st.caption(
+        f"{report['n_items']} test items ({report['format']}); {walks['n_walks']} walks, "
+        f"{walks['info_bits']:.2f} bits of information per walk, "
+        f"{walks['not_shortest_to_nearest']:.0%} not a shortest path to the nearest place; "
+        "difficulty thirds " + ", ".join(f"{k} {v:.0%}" for k, v in dict(report["thirds"]).items())
+    )  # type: ignore[call-overload]
     rows = []
     for g in report["groups"]:  # type: ignore[attr-defined]
         best = g["heuristics"][g["best_heuristic"]]["value"]
-        rows.append({"kind": g["kind"], "third": g["third"], "probes": g["n_probes"],
-                     "ideal expected": g["expected"]["value"], "ideal realised": g["realised"]["value"],
-                     "SE": g["realised"]["se"], "calibration z": g["calibration_z"],
-                     "best heuristic": g["best_heuristic"], "its accuracy": best,
-                     "A share": g["share_a"], "right path longer": g["longer_right"],
-                     **{f"h: {n}": h["value"] for n, h in g["heuristics"].items()}})
-    pct = {k: st.column_config.NumberColumn(format="percent") for k in (
-        "ideal expected", "ideal realised", "SE", "its accuracy", "A share", "right path longer")}
+        rows.append(
+            {
+                "kind": g["kind"],
+                "third": g["third"],
+                "probes": g["n_probes"],
+                "ideal expected": g["expected"]["value"],
+                "ideal realised": g["realised"]["value"],
+                "SE": g["realised"]["se"],
+                "calibration z": g["calibration_z"],
+                "best heuristic": g["best_heuristic"],
+                "its accuracy": best,
+                "A share": g["share_a"],
+                "right path longer": g["longer_right"],
+                **{f"h: {n}": h["value"] for n, h in g["heuristics"].items()},
+            }
+        )
+    pct = {
+        k: st.column_config.NumberColumn(format="percent")
+        for k in (
+            "ideal expected",
+            "ideal realised",
+            "SE",
+            "its accuracy",
+            "A share",
+            "right path longer",
+        )
+    }
     st.dataframe(rows, hide_index=True, column_config=pct)
-    st.markdown("\n".join(f"- {'✅' if ok else '❌'} {goal}"
-                           for goal, ok in dict(report["goals"]).items()))  # type: ignore[call-overload]
+    st.markdown(
+        "\n".join(f"- {'✅' if ok else '❌'} {goal}" for goal, ok in dict(report["goals"]).items())
+    )  # type: ignore[call-overload]
 
 
 def _audit_section(banks: list[BankInfo]) -> None:
     st.subheader("Validity report")
-    st.caption("The ideal observer's calibration, the shallow heuristics and the balance of a "
-               "bank's test items, per probe kind and difficulty third (the same report as "
-               "`hhvalues bank audit`).")
+    st.caption(
+        "The ideal observer's calibration, the shallow heuristics and the balance of a "
+        "bank's test items, per probe kind and difficulty third (the same report as "
+        "`hhvalues bank audit`)."
+    )
     if not banks:
         st.info("No bank stored yet.")
         return
-    pick = st.selectbox("Bank", banks, key="audit-bank",
-                        format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})")
+    pick = st.selectbox(
+        "Bank",
+        banks,
+        key="audit-bank",
+        format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})",
+    )
     if pick is None or not st.button("Audit this bank", key="audit-run"):
         return
     with st.spinner("Auditing…"):
@@ -127,8 +165,19 @@ def render() -> None:
     with read_session(backend.engine()) as session:
         banks = list_banks(session)
     st.subheader("Stored banks")
-    st.dataframe([{"name": b.name, "version": b.version, "hash": b.content_hash[:16],
-                   **dict(b.items), "imported": b.imported_at} for b in banks], hide_index=True)
+    st.dataframe(
+        [
+            {
+                "name": b.name,
+                "version": b.version,
+                "hash": b.content_hash[:16],
+                **dict(b.items),
+                "imported": b.imported_at,
+            }
+            for b in banks
+        ],
+        hide_index=True,
+    )
     _audit_section(banks)
 
 

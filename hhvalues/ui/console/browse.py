@@ -29,29 +29,48 @@ def render() -> None:
         if not banks:
             st.info("No bank stored yet.")
             return
-        info = st.selectbox("Bank", banks, key="browse-bank",
-                            format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})")
+        info = st.selectbox(
+            "Bank",
+            banks,
+            key="browse-bank",
+            format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})",
+        )
         bank = get_bank(session, info.id)
-    item = st.selectbox("Item", bank.items, key="browse-item",
-                        format_func=lambda it: f"{it.id} ({it.split.value})")
-    ideal = dict(item.truth.ideal) if item.truth and item.truth.ideal else \
-        ideal_probabilities(bank, item)
+    item = st.selectbox(
+        "Item", bank.items, key="browse-item", format_func=lambda it: f"{it.id} ({it.split.value})"
+    )
+    ideal = (
+        dict(item.truth.ideal)
+        if item.truth and item.truth.ideal
+        else ideal_probabilities(bank, item)
+    )
     for k, _ in enumerate(item.demos):
-        widgets.show_png(_demo_png(bank.content_hash, item.id, k, bank),
-                         caption=f"demonstration {k + 1}")
+        widgets.show_png(
+            _demo_png(bank.content_hash, item.id, k, bank), caption=f"demonstration {k + 1}"
+        )
     rows = []
     for p in item.probes:
         a, b = describe_probe(bank.features, p, horizon=bank.model.horizon)
         truth = item.truth.answers.get(p.id) if item.truth else None
         pa = ideal.get(p.id)
-        rows.append({"probe": p.id, "type": p.kind.value, "A": a, "B": b, "truth": truth,
-                     "ideal P(A)": None if pa is None else round(pa, 3),
-                     "ideal right": None if pa is None or truth is None
-                     else (pa >= 0.5) == (truth == "A")})
+        rows.append(
+            {
+                "probe": p.id,
+                "type": p.kind.value,
+                "A": a,
+                "B": b,
+                "truth": truth,
+                "ideal P(A)": None if pa is None else round(pa, 3),
+                "ideal right": None
+                if pa is None or truth is None
+                else (pa >= 0.5) == (truth == "A"),
+            }
+        )
     st.dataframe(rows, hide_index=True)
     if item.truth:
-        st.markdown(f"True weights: {dict(item.truth.weights)}; rationality β = "
-                    f"{item.truth.rationality}")
+        st.markdown(
+            f"True weights: {dict(item.truth.weights)}; rationality β = {item.truth.rationality}"
+        )
         right = [bool(r["ideal right"]) for r in rows if r["ideal right"] is not None]
         if right:
             st.metric("Ideal-observer ceiling on this item", f"{sum(right) / len(right):.0%}")

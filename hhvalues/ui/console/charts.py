@@ -19,10 +19,13 @@ def accuracy_chart(results: Results) -> Layered:
     base = alt.Chart(df).encode(y=alt.Y("label:N", sort=None, title=None))
     bars = base.mark_errorbar(ticks=True).encode(
         x=alt.X("ci_low:Q", title="accuracy (95% CI)", scale=alt.Scale(domain=[0, 1])),
-        x2="ci_high:Q")
+        x2="ci_high:Q",
+    )
     points = base.mark_point(filled=True, size=60).encode(
-        x="accuracy:Q", color=alt.Color("kind:N", title="respondent"),
-        tooltip=["label", alt.Tooltip("accuracy:Q", format=".1%"), "n", "n_probes"])
+        x="accuracy:Q",
+        color=alt.Color("kind:N", title="respondent"),
+        tooltip=["label", alt.Tooltip("accuracy:Q", format=".1%"), "n", "n_probes"],
+    )
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
     return alt.layer(bars, points, chance).properties(height=max(160, 18 * len(df)))
 
@@ -30,12 +33,25 @@ def accuracy_chart(results: Results) -> Layered:
 def item_scatter(results: Results) -> Layered:
     """Per item: human pool accuracy (x) against each model condition's (y)."""
     df = pd.DataFrame([asdict(p) for p in results.points])
-    diag = alt.Chart(pd.DataFrame({"a": [0, 1], "b": [0, 1]})).mark_line(
-        strokeDash=[4, 4], color="grey").encode(x="a:Q", y="b:Q")
-    dots = alt.Chart(df).mark_circle(size=50, opacity=0.7).encode(
-        x=alt.X("human_accuracy:Q", title="humans (item accuracy)", scale=alt.Scale(domain=[0, 1])),
-        y=alt.Y("model_accuracy:Q", title="model (item accuracy)", scale=alt.Scale(domain=[0, 1])),
-        color=alt.Color("model:N"), tooltip=["item", "model", "human_accuracy", "model_accuracy"])
+    diag = (
+        alt.Chart(pd.DataFrame({"a": [0, 1], "b": [0, 1]}))
+        .mark_line(strokeDash=[4, 4], color="grey")
+        .encode(x="a:Q", y="b:Q")
+    )
+    dots = (
+        alt.Chart(df)
+        .mark_circle(size=50, opacity=0.7)
+        .encode(
+            x=alt.X(
+                "human_accuracy:Q", title="humans (item accuracy)", scale=alt.Scale(domain=[0, 1])
+            ),
+            y=alt.Y(
+                "model_accuracy:Q", title="model (item accuracy)", scale=alt.Scale(domain=[0, 1])
+            ),
+            color=alt.Color("model:N"),
+            tooltip=["item", "model", "human_accuracy", "model_accuracy"],
+        )
+    )
     chart: Layered = (diag + dots).properties(height=360)
     return chart
 
@@ -43,12 +59,21 @@ def item_scatter(results: Results) -> Layered:
 def calibration_chart(results: Results) -> Layered:
     """Stated confidence against accuracy per bin, for humans and each model condition."""
     df = pd.DataFrame([asdict(c) for c in results.calibration])
-    diag = alt.Chart(pd.DataFrame({"a": [0.5, 1], "b": [0.5, 1]})).mark_line(
-        strokeDash=[4, 4], color="grey").encode(x="a:Q", y="b:Q")
-    lines = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("confidence:Q", scale=alt.Scale(domain=[0.5, 1])),
-        y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])), color="respondent:N",
-        tooltip=["respondent", "confidence", "accuracy", "n"])
+    diag = (
+        alt.Chart(pd.DataFrame({"a": [0.5, 1], "b": [0.5, 1]}))
+        .mark_line(strokeDash=[4, 4], color="grey")
+        .encode(x="a:Q", y="b:Q")
+    )
+    lines = (
+        alt.Chart(df)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("confidence:Q", scale=alt.Scale(domain=[0.5, 1])),
+            y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
+            color="respondent:N",
+            tooltip=["respondent", "confidence", "accuracy", "n"],
+        )
+    )
     chart: Layered = (diag + lines).properties(height=300)
     return chart
 

@@ -27,8 +27,9 @@ def pick_study() -> StudyInfo | None:
     by_slug = {s.slug: s for s in studies}
     if st.session_state.get(STUDY) not in by_slug:
         st.session_state[STUDY] = studies[0].slug
-    slug = st.selectbox("Study", list(by_slug), key=STUDY,
-                        format_func=lambda s: f"{s} ({by_slug[s].status})")
+    slug = st.selectbox(
+        "Study", list(by_slug), key=STUDY, format_func=lambda s: f"{s} ({by_slug[s].status})"
+    )
     return by_slug[slug]
 
 

@@ -23,8 +23,9 @@ from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
 
-def make_export(engine: Engine, slug: str, fmt: ExportFormat, actor: str,
-                now: Clock) -> Callable[[], BinaryIO]:
+def make_export(
+    engine: Engine, slug: str, fmt: ExportFormat, actor: str, now: Clock
+) -> Callable[[], BinaryIO]:
     """The on-click generator of one export file (audited, SHA-256 recorded)."""
 
     def generate() -> BinaryIO:
@@ -32,8 +33,9 @@ def make_export(engine: Engine, slug: str, fmt: ExportFormat, actor: str,
         os.close(fd)
         path = Path(tmp)
         try:
-            write_export(engine, slug, fmt, path, actor=actor, now=now,
-                         file_name=EXPORTS[fmt].file_name)
+            write_export(
+                engine, slug, fmt, path, actor=actor, now=now, file_name=EXPORTS[fmt].file_name
+            )
             fh = path.open("rb")
         finally:
             path.unlink(missing_ok=True)  # the open handle keeps the data until it is read
@@ -50,15 +52,23 @@ def render() -> None:
     if study is None:
         return
     eng = backend.engine()
-    st.caption(f"{count_answers(eng, study.slug)} answers (timed-out and empty ones included). "
-               "Every file is generated when you click and logged with its SHA-256.")
+    st.caption(
+        f"{count_answers(eng, study.slug)} answers (timed-out and empty ones included). "
+        "Every file is generated when you click and logged with its SHA-256."
+    )
     for fmt, spec in EXPORTS.items():
-        st.download_button(spec.title, data=make_export(eng, study.slug, fmt, common.actor(),
-                                                        backend.now),
-                           file_name=f"{study.slug}-{spec.file_name}", mime=spec.media_type,
-                           key=f"export-{fmt.value}", on_click="ignore")
-    st.caption("The bundle re-scores to the Results page's numbers: unzip it and run the "
-               "command in its README.md (hhvalues score … --split test --group human).")
+        st.download_button(
+            spec.title,
+            data=make_export(eng, study.slug, fmt, common.actor(), backend.now),
+            file_name=f"{study.slug}-{spec.file_name}",
+            mime=spec.media_type,
+            key=f"export-{fmt.value}",
+            on_click="ignore",
+        )
+    st.caption(
+        "The bundle re-scores to the Results page's numbers: unzip it and run the "
+        "command in its README.md (hhvalues score … --split test --group human)."
+    )
 
 
 if __name__ == "__main__":

@@ -39,22 +39,32 @@ def render() -> None:
         base = st.text_input("Site address for the links", common.base_url(), key="invite-base")
         base = base.rstrip("/")
         st.subheader("Open enrolment")
-        st.caption("Anyone with this link starts a new anonymous session (Prolific's "
-                   "PROLIFIC_PID, STUDY_ID and SESSION_ID are recorded when appended).")
+        st.caption(
+            "Anyone with this link starts a new anonymous session (Prolific's "
+            "PROLIFIC_PID, STUDY_ID and SESSION_ID are recorded when appended)."
+        )
         st.code(f"{base}/?study={study.slug}", language=None)
         st.subheader("Personal links")
         n = st.number_input("How many", 1, 10_000, 10, key="invite-count")
         if st.button("Create links", key="invite-create", disabled=study.status != "open"):
-            tokens = invite(backend.engine(), study.slug, int(n), now=backend.now,
-                            actor=common.actor())
+            tokens = invite(
+                backend.engine(), study.slug, int(n), now=backend.now, actor=common.actor()
+            )
             st.session_state[LINKS] = (study.slug, [f"{base}/?t={t}" for t in tokens])
         slug, links = st.session_state.get(LINKS, (None, []))
         if links and slug == study.slug:
-            st.success(f"{len(links)} link(s); they are not stored and cannot be shown again "
-                       "after this session. Copy them with the button of the box below.")
+            st.success(
+                f"{len(links)} link(s); they are not stored and cannot be shown again "
+                "after this session. Copy them with the button of the box below."
+            )
             st.code("\n".join(links), language=None)
-            st.download_button("Download CSV", data=lambda: _csv(links), key="invite-csv",
-                               file_name=f"{slug}-links.csv", mime="text/csv")
+            st.download_button(
+                "Download CSV",
+                data=lambda: _csv(links),
+                key="invite-csv",
+                file_name=f"{slug}-links.csv",
+                mime="text/csv",
+            )
     except HHValuesError as exc:
         st.error(str(exc))
 

@@ -22,8 +22,10 @@ def _sign_in() -> None:
     if not has_admin(eng):
         st.warning("No admin account exists yet. Create one on the server with:")
         st.code(CREATE_ADMIN, language="bash")
-        st.caption("The password is asked for at the prompt (or read with --password-stdin); "
-                   "there is no default password.")
+        st.caption(
+            "The password is asked for at the prompt (or read with --password-stdin); "
+            "there is no default password."
+        )
     with st.form("login"):
         name = st.text_input("User name", key="login-name")
         password = st.text_input("Password", type="password", key="login-password")
@@ -47,10 +49,14 @@ def _account() -> None:
     user = auth.current_user()
     assert user is not None
     st.title("🔐 Console")
-    st.markdown(f"Signed in as **{user.name}** ({user.role.value}); this session ends at "
-                f"{user.expires_at:%Y-%m-%d %H:%M} UTC or after an hour without activity.")
-    st.markdown("Use the menu on the left: studies, invites, live monitoring, results, exports "
-                "and banks" + (", users and the audit log." if user.role.value == "admin" else "."))
+    st.markdown(
+        f"Signed in as **{user.name}** ({user.role.value}); this session ends at "
+        f"{user.expires_at:%Y-%m-%d %H:%M} UTC or after an hour without activity."
+    )
+    st.markdown(
+        "Use the menu on the left: studies, invites, live monitoring, results, exports "
+        "and banks" + (", users and the audit log." if user.role.value == "admin" else ".")
+    )
     if st.button("Sign out", key="logout"):
         logout(backend.engine(), st.session_state.pop(auth.TOKEN, None), now=backend.now)
         st.session_state.pop(auth.USER, None)

@@ -27,15 +27,27 @@ def _comparison(slug: str) -> None:
     flagged = [r.item for r in rows if r.flagged]
     if flagged:
         st.warning("Humans time out but models succeed on: " + ", ".join(flagged))
-    st.dataframe([{"item": r.item, "split": r.split, "ceiling": _fmt(r.ceiling, True),
-                   "human acc": _fmt(r.human_accuracy, True),
-                   "human norm.": _fmt(r.human_normalized), "human n": r.human_n,
-                   "human s/item": _fmt(r.human_seconds),
-                   "human timeouts": _fmt(r.human_timeout_share, True),
-                   "model acc": _fmt(r.model_accuracy, True),
-                   "model norm.": _fmt(r.model_normalized), "model n": r.model_n,
-                   "model s/item": _fmt(r.model_seconds), "flag": "⚠️" if r.flagged else ""}
-                  for r in rows], hide_index=True)
+    st.dataframe(
+        [
+            {
+                "item": r.item,
+                "split": r.split,
+                "ceiling": _fmt(r.ceiling, True),
+                "human acc": _fmt(r.human_accuracy, True),
+                "human norm.": _fmt(r.human_normalized),
+                "human n": r.human_n,
+                "human s/item": _fmt(r.human_seconds),
+                "human timeouts": _fmt(r.human_timeout_share, True),
+                "model acc": _fmt(r.model_accuracy, True),
+                "model norm.": _fmt(r.model_normalized),
+                "model n": r.model_n,
+                "model s/item": _fmt(r.model_seconds),
+                "flag": "⚠️" if r.flagged else "",
+            }
+            for r in rows
+        ],
+        hide_index=True,
+    )
     st.caption("Error consistency and the paired comparison with CIs are on the Results page.")
 
 
@@ -56,15 +68,33 @@ def live(slug: str) -> None:
     c2.metric("Catch failures", m.catch_failures)
     c3.metric("Fast answers", m.fast_answers)
     st.subheader("Answers per minute (last 30 min)")
-    st.bar_chart({"minute": [t for t, _ in m.answers_per_minute],
-                  "answers": [n for _, n in m.answers_per_minute]}, x="minute", y="answers",
-                 height=180)
+    st.bar_chart(
+        {
+            "minute": [t for t, _ in m.answers_per_minute],
+            "answers": [n for _, n in m.answers_per_minute],
+        },
+        x="minute",
+        y="answers",
+        height=180,
+    )
     st.subheader("Participants")
-    st.dataframe([{"id": p.id, "external id": p.external_pid, "state": p.state,
-                   "version": p.config_version, "answered": f"{p.answered}/{p.assigned}",
-                   "last seen": p.last_seen_at, "catch failures": p.catch_failures,
-                   "catch flag": p.catch_flag, "fast answers": p.fast_answers}
-                  for p in m.participants], hide_index=True)
+    st.dataframe(
+        [
+            {
+                "id": p.id,
+                "external id": p.external_pid,
+                "state": p.state,
+                "version": p.config_version,
+                "answered": f"{p.answered}/{p.assigned}",
+                "last seen": p.last_seen_at,
+                "catch failures": p.catch_failures,
+                "catch flag": p.catch_flag,
+                "fast answers": p.fast_answers,
+            }
+            for p in m.participants
+        ],
+        hide_index=True,
+    )
     st.subheader("Humans and models, item by item")
     _comparison(slug)
 

@@ -15,9 +15,14 @@ HERE = Path(__file__).resolve().parent
 ACCOUNT = HERE / "login.py"
 
 RESEARCHER_SECTIONS: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "Studies": (("studies", "Studies", "🧪"), ("invites", "Invites", "✉️"),
-                ("monitor", "Live monitoring", "📡"), ("results", "Results", "📊"),
-                ("exports", "Exports", "⬇️"), ("recordings", "Recorded walks", "🚶")),
+    "Studies": (
+        ("studies", "Studies", "🧪"),
+        ("invites", "Invites", "✉️"),
+        ("monitor", "Live monitoring", "📡"),
+        ("results", "Results", "📊"),
+        ("exports", "Exports", "⬇️"),
+        ("recordings", "Recorded walks", "🚶"),
+    ),
     "Banks": (("banks", "Upload / generate", "🗂️"), ("browse", "Browse items", "🔎")),
 }
 """Section → (page file name, title, icon) of every researcher page, in menu order."""
@@ -47,9 +52,15 @@ def researcher_pages() -> dict[str, list[st.Page]]:
 
 def admin_pages() -> dict[str, list[st.Page]]:
     """A researcher's pages plus user management and the audit log."""
-    return (_sections(RESEARCHER_SECTIONS) | _sections(ADMIN_SECTIONS)
-            | {"Account": [account_page()]})
+    return (
+        _sections(RESEARCHER_SECTIONS) | _sections(ADMIN_SECTIONS) | {"Account": [account_page()]}
+    )
 
 
-__all__ = ["ADMIN_SECTIONS", "RESEARCHER_SECTIONS", "account_page", "admin_pages",
-           "researcher_pages"]
+__all__ = [
+    "ADMIN_SECTIONS",
+    "RESEARCHER_SECTIONS",
+    "account_page",
+    "admin_pages",
+    "researcher_pages",
+]

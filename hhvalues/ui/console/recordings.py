@@ -31,20 +31,36 @@ def _walks(rec: StudyRecordings) -> None:
     if not lines:
         st.info("No walk recorded yet: invite participants on the Invites page.")
         return
-    st.dataframe([{
-        "walk": ln.walk.id, "participant": ln.walk.participant, "instruction": ln.walk.instruction,
-        "practice": ln.walk.practice, "ended": ln.ended or "in progress",
-        "moves": ln.quality.n_moves, "bumps": ln.quality.n_bumps, "return": ln.quality.ret,
-        "optimal": ln.quality.optimal, "random": ln.quality.random, "score": ln.quality.score,
-        "flags": ", ".join(f.value for f in ln.quality.flags),
-        "excluded by rule": ln.quality.excluded} for ln in lines],
-        hide_index=True, key="walks-table",
-        column_config={"return": NUM, "optimal": NUM, "random": NUM, "score": NUM})
+    st.dataframe(
+        [
+            {
+                "walk": ln.walk.id,
+                "participant": ln.walk.participant,
+                "instruction": ln.walk.instruction,
+                "practice": ln.walk.practice,
+                "ended": ln.ended or "in progress",
+                "moves": ln.quality.n_moves,
+                "bumps": ln.quality.n_bumps,
+                "return": ln.quality.ret,
+                "optimal": ln.quality.optimal,
+                "random": ln.quality.random,
+                "score": ln.quality.score,
+                "flags": ", ".join(f.value for f in ln.quality.flags),
+                "excluded by rule": ln.quality.excluded,
+            }
+            for ln in lines
+        ],
+        hide_index=True,
+        key="walks-table",
+        column_config={"return": NUM, "optimal": NUM, "random": NUM, "score": NUM},
+    )
     r = rec.rule
-    st.caption(f"Score = (return − random) / (optimal − random). The study's rule flags a score "
-               f"below {r.min_score:g}, idle walks (≤ {r.idle_moves} moves) and back-and-forth "
-               f"above {r.max_back_and_forth:.0%}; it excludes "
-               f"{', '.join(f.value for f in r.exclude) or 'nothing'}. Excluded walks stay listed.")
+    st.caption(
+        f"Score = (return − random) / (optimal − random). The study's rule flags a score "
+        f"below {r.min_score:g}, idle walks (≤ {r.idle_moves} moves) and back-and-forth "
+        f"above {r.max_back_and_forth:.0%}; it excludes "
+        f"{', '.join(f.value for f in r.exclude) or 'nothing'}. Excluded walks stay listed."
+    )
 
 
 def _comparison_chart(df: pd.DataFrame) -> alt.Chart:
@@ -52,9 +68,14 @@ def _comparison_chart(df: pd.DataFrame) -> alt.Chart:
     bars = base.mark_bar().encode(
         x=alt.X("mean_score:Q", title="mean score (0 random, 1 optimal)"),
         color=alt.Color("demonstrator:N", legend=None),
-        tooltip=["demonstrator", "n_walks", alt.Tooltip("mean_length:Q", format=".1f"),
-                 alt.Tooltip("mean_return:Q", format=".2f"),
-                 alt.Tooltip("median_beta:Q", format=".2f")])
+        tooltip=[
+            "demonstrator",
+            "n_walks",
+            alt.Tooltip("mean_length:Q", format=".1f"),
+            alt.Tooltip("mean_return:Q", format=".2f"),
+            alt.Tooltip("median_beta:Q", format=".2f"),
+        ],
+    )
     chart: alt.Chart = bars.properties(height=max(90, 40 * len(df)))
     return chart
 
@@ -71,21 +92,27 @@ def _compare(rec: StudyRecordings) -> None:
         st.info("No finished, non-practice walk to compare yet.")
         return
     df = pd.DataFrame([s._asdict() for s in summary])
-    st.dataframe(df, hide_index=True, key="cmp-summary",
-                 column_config={k: NUM for k in ("mean_length", "mean_return", "mean_score",
-                                                 "median_beta")})
+    st.dataframe(
+        df,
+        hide_index=True,
+        key="cmp-summary",
+        column_config={k: NUM for k in ("mean_length", "mean_return", "mean_score", "median_beta")},
+    )
     st.altair_chart(_comparison_chart(df), width="stretch")
     st.dataframe([r._asdict() for r in rows], hide_index=True, key="cmp-walks")
-    st.caption("Same world and weights for both; the simulated demonstrator is the hard-Q "
-               "Boltzmann planner with β drawn from the bank's rationality levels. β is the "
-               "maximum-likelihood rationality of each walk (with the lapse rate).")
+    st.caption(
+        "Same world and weights for both; the simulated demonstrator is the hard-Q "
+        "Boltzmann planner with β drawn from the bank's rationality levels. β is the "
+        "maximum-likelihood rationality of each walk (with the lapse rate)."
+    )
 
 
 def _build(slug: str) -> None:
     with st.form("recorded-bank"):
         c1, c2, c3 = st.columns(3)
-        floor = c1.number_input("Minimum score (empty: the study's rule)", -5.0, 1.0, value=None,
-                                key="rec-min-quality")
+        floor = c1.number_input(
+            "Minimum score (empty: the study's rule)", -5.0, 1.0, value=None, key="rec-min-quality"
+        )
         lapse = c2.number_input("Lapse rate", 0.0, 0.49, DEFAULT_LAPSE, key="rec-lapse")
         per = c3.number_input("Walks per item", 1, 5, 3, key="rec-per-item")
         seed = c1.number_input("Probe seed", 0, 2**31 - 1, 0, key="rec-seed")
@@ -95,18 +122,32 @@ def _build(slug: str) -> None:
         return
     with st.spinner("Building items from the walks…"):
         made, info = store_recorded_bank(
-            backend.engine(), slug, now=backend.now, actor=common.actor(),
-            min_quality=None if floor is None else float(floor), lapse=float(lapse),
-            demos_per_item=int(per), seed=int(seed), name=name.strip())
+            backend.engine(),
+            slug,
+            now=backend.now,
+            actor=common.actor(),
+            min_quality=None if floor is None else float(floor),
+            lapse=float(lapse),
+            demos_per_item=int(per),
+            seed=int(seed),
+            name=name.strip(),
+        )
     bank = made.built.bank
     used = sum(1 for r in made.built.walks if r.item)
-    st.success(f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
-               f"{len(bank.items)} items from {used} of {len(made.built.walks)} finished walks "
-               f"({made.in_progress} still in progress). Create an ordinary study on it on the "
-               "Studies page; Browse items shows it.")
-    st.download_button("Download the bank (JSON, with truth)", lambda: dumps_bank(bank).encode(),
-                       file_name=Path(f"{info.name}.json").name, mime="application/json",
-                       key="rec-download", on_click="ignore")
+    st.success(
+        f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
+        f"{len(bank.items)} items from {used} of {len(made.built.walks)} finished walks "
+        f"({made.in_progress} still in progress). Create an ordinary study on it on the "
+        "Studies page; Browse items shows it."
+    )
+    st.download_button(
+        "Download the bank (JSON, with truth)",
+        lambda: dumps_bank(bank).encode(),
+        file_name=Path(f"{info.name}.json").name,
+        mime="application/json",
+        key="rec-download",
+        on_click="ignore",
+    )
 
 
 def render() -> None:
@@ -117,8 +158,10 @@ def render() -> None:
     if study is None:
         return
     if study.kind != StudyKind.DEMONSTRATE.value:
-        st.info(f"{study.slug} is an answering study. Recorded walks come from demonstration "
-                "studies (Studies → Create → kind “demonstrate”).")
+        st.info(
+            f"{study.slug} is an answering study. Recorded walks come from demonstration "
+            "studies (Studies → Create → kind “demonstrate”)."
+        )
         return
     try:
         rec = study_recordings(backend.engine(), study.slug)

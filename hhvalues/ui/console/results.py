@@ -28,23 +28,52 @@ def _results(slug: str, fingerprint: tuple[int, str], baseline: str | None) -> R
 
 def _table(results: Results) -> None:
     rows = [{k: v for k, v in asdict(r).items() if k not in ("respondent",)} for r in results.rows]
-    st.dataframe(rows, hide_index=True, key=TABLE, column_config={
-        "accuracy": PCT, "ci_low": PCT, "ci_high": PCT, "ceiling": PCT, "normalized": NUM,
-        "accuracy_ok": PCT, "catch_accuracy": PCT, "catch_failures": NUM, "brier": NUM})
-    st.caption("Test items; 95% CI by bootstrap over items (group rows: over participants and "
-               "items). Non-ok answers count as wrong and are counted by status. Catch accuracy "
-               "is attention for humans, laziness for models; `excluded` marks respondents the "
-               "study's exclusion rule (catch failures ≥ threshold) leaves out of the second "
-               "group row.")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        key=TABLE,
+        column_config={
+            "accuracy": PCT,
+            "ci_low": PCT,
+            "ci_high": PCT,
+            "ceiling": PCT,
+            "normalized": NUM,
+            "accuracy_ok": PCT,
+            "catch_accuracy": PCT,
+            "catch_failures": NUM,
+            "brier": NUM,
+        },
+    )
+    st.caption(
+        "Test items; 95% CI by bootstrap over items (group rows: over participants and "
+        "items). Non-ok answers count as wrong and are counted by status. Catch accuracy "
+        "is attention for humans, laziness for models; `excluded` marks respondents the "
+        "study's exclusion rule (catch failures ≥ threshold) leaves out of the second "
+        "group row."
+    )
 
 
 def _comparisons(results: Results) -> None:
     def rows(cs: tuple[Comparison, ...]) -> list[dict[str, object]]:
-        return [{"a": c.a, "b": c.b, "items": c.n_items, "acc a": c.accuracy_a,
-                 "acc b": c.accuracy_b, "diff": c.diff, "ci_low": c.ci_low, "ci_high": c.ci_high,
-                 "p": c.p_value, "p (Holm)": c.p_holm, "McNemar p": c.mcnemar.p_value,
-                 "error consistency κ": c.kappa, "κ low": c.kappa_low, "κ high": c.kappa_high}
-                for c in cs]
+        return [
+            {
+                "a": c.a,
+                "b": c.b,
+                "items": c.n_items,
+                "acc a": c.accuracy_a,
+                "acc b": c.accuracy_b,
+                "diff": c.diff,
+                "ci_low": c.ci_low,
+                "ci_high": c.ci_high,
+                "p": c.p_value,
+                "p (Holm)": c.p_holm,
+                "McNemar p": c.mcnemar.p_value,
+                "error consistency κ": c.kappa,
+                "κ low": c.kappa_low,
+                "κ high": c.kappa_high,
+            }
+            for c in cs
+        ]
 
     cfg = {"acc a": PCT, "acc b": PCT, "diff": NUM, "ci_low": NUM, "ci_high": NUM}
     st.subheader("Humans vs each model condition (paired over items)")
@@ -62,17 +91,48 @@ def _ci(low: float | None, high: float | None) -> str:
 
 def _report(rep: AblationReport) -> None:
     st.markdown(f"**{rep.model}** — conditions vs `{rep.baseline}`")
-    st.dataframe([{"condition": condition_of(c.a)[1], "acc": c.accuracy_a,
-                   "baseline acc": c.accuracy_b, "diff": c.diff, "95% CI": _ci(c.ci_low, c.ci_high),
-                   "p": c.p_value, "p Holm": c.p_holm, "McNemar p": c.mcnemar.p_value,
-                   "items": c.n_items} for c in rep.comparisons], hide_index=True,
-                 column_config={"acc": PCT, "baseline acc": PCT, "diff": PCT, "p": NUM,
-                                "p Holm": NUM, "McNemar p": NUM})
-    st.dataframe([{"epochs": r.epochs, "n effective": r.n_effective,
-                   "MDE vs chance": r.mde_vs_chance, "MDE paired": r.mde_paired}
-                  for r in rep.power], hide_index=True,
-                 column_config={"n effective": st.column_config.NumberColumn(format="%.1f"),
-                                "MDE vs chance": PCT, "MDE paired": PCT})
+    st.dataframe(
+        [
+            {
+                "condition": condition_of(c.a)[1],
+                "acc": c.accuracy_a,
+                "baseline acc": c.accuracy_b,
+                "diff": c.diff,
+                "95% CI": _ci(c.ci_low, c.ci_high),
+                "p": c.p_value,
+                "p Holm": c.p_holm,
+                "McNemar p": c.mcnemar.p_value,
+                "items": c.n_items,
+            }
+            for c in rep.comparisons
+        ],
+        hide_index=True,
+        column_config={
+            "acc": PCT,
+            "baseline acc": PCT,
+            "diff": PCT,
+            "p": NUM,
+            "p Holm": NUM,
+            "McNemar p": NUM,
+        },
+    )
+    st.dataframe(
+        [
+            {
+                "epochs": r.epochs,
+                "n effective": r.n_effective,
+                "MDE vs chance": r.mde_vs_chance,
+                "MDE paired": r.mde_paired,
+            }
+            for r in rep.power
+        ],
+        hide_index=True,
+        column_config={
+            "n effective": st.column_config.NumberColumn(format="%.1f"),
+            "MDE vs chance": PCT,
+            "MDE paired": PCT,
+        },
+    )
     st.caption(f"Power at 80%, α 0.05: {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}.")
 
 
@@ -113,8 +173,11 @@ def render() -> None:
     _comparisons(results)
     _ablations(results)
     st.subheader("By probe type")
-    st.dataframe([asdict(r) for r in results.by_type], hide_index=True,
-                 column_config={"accuracy": PCT, "ci_low": PCT, "ci_high": PCT})
+    st.dataframe(
+        [asdict(r) for r in results.by_type],
+        hide_index=True,
+        column_config={"accuracy": PCT, "ci_low": PCT, "ci_high": PCT},
+    )
     st.subheader("By item")
     st.dataframe([asdict(r) for r in results.items], hide_index=True)
     if results.points:

@@ -32,8 +32,9 @@ from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
 
-def _number(where: Any, label: str, limits: Mapping[str, Limit], name: str, value: float,
-            key: str) -> Any:
+def _number(
+    where: Any, label: str, limits: Mapping[str, Limit], name: str, value: float, key: str
+) -> Any:
     """A number input bounded by the field's limits; a stored value outside them (from before
     the limits) is shown at the nearest bound, so the form never refuses to draw."""
     limit = limits[name]
@@ -46,55 +47,105 @@ def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
     """The configuration form fields (inside a form), returning the edited configuration."""
     c1, c2, c3 = st.columns(3)
     lim = STUDY_LIMITS
-    items = _number(c1, "Test items per participant (0 = all)", lim, "items", cfg.items or 0,
-                    f"{prefix}-items")
+    items = _number(
+        c1, "Test items per participant (0 = all)", lim, "items", cfg.items or 0, f"{prefix}-items"
+    )
     train = _number(c2, "Training items", lim, "train", cfg.train, f"{prefix}-train")
     catch = _number(c3, "Catch items", lim, "catch", cfg.catch, f"{prefix}-catch")
-    item_s = _number(c1, "Seconds per item", lim, "item_seconds", cfg.item_seconds,
-                     f"{prefix}-item-seconds")
-    sess_m = _number(c2, "Session minutes", lim, "session_minutes", cfg.session_minutes,
-                     f"{prefix}-session-minutes")
+    item_s = _number(
+        c1, "Seconds per item", lim, "item_seconds", cfg.item_seconds, f"{prefix}-item-seconds"
+    )
+    sess_m = _number(
+        c2,
+        "Session minutes",
+        lim,
+        "session_minutes",
+        cfg.session_minutes,
+        f"{prefix}-session-minutes",
+    )
     seed = _number(c3, "Item order seed", lim, "seed", cfg.seed, f"{prefix}-seed")
     modes = [m.value for m in Mode]
     mode = c1.selectbox("Response mode", modes, modes.index(cfg.mode.value), key=f"{prefix}-mode")
-    min_s = _number(c2, "Fast-answer flag below (s)", lim, "min_answer_seconds",
-                    cfg.min_answer_seconds, f"{prefix}-min-seconds")
-    excl = _number(c3, "Exclude at catch failures", lim, "catch_exclude", cfg.catch_exclude,
-                   f"{prefix}-catch-exclude")
+    min_s = _number(
+        c2,
+        "Fast-answer flag below (s)",
+        lim,
+        "min_answer_seconds",
+        cfg.min_answer_seconds,
+        f"{prefix}-min-seconds",
+    )
+    excl = _number(
+        c3,
+        "Exclude at catch failures",
+        lim,
+        "catch_exclude",
+        cfg.catch_exclude,
+        f"{prefix}-catch-exclude",
+    )
     conf = c1.checkbox("Ask confidence", cfg.ask_confidence, key=f"{prefix}-confidence")
     rat = c2.checkbox("Ask rationale", cfg.ask_rationale, key=f"{prefix}-rationale")
     consent = st.text_area("Consent text", cfg.consent_text, key=f"{prefix}-consent")
-    code = st.text_input("Completion code (empty: generated)", cfg.completion_code,
-                         key=f"{prefix}-code")
-    redirect = st.text_input("Redirect URL after completion", cfg.redirect_url or "",
-                             key=f"{prefix}-redirect")
+    code = st.text_input(
+        "Completion code (empty: generated)", cfg.completion_code, key=f"{prefix}-code"
+    )
+    redirect = st.text_input(
+        "Redirect URL after completion", cfg.redirect_url or "", key=f"{prefix}-redirect"
+    )
     return cfg.with_changes(
-        items=int(items) or None, train=int(train), catch=int(catch), item_seconds=float(item_s),
-        session_minutes=float(sess_m), seed=int(seed), mode=Mode(mode),
-        min_answer_seconds=float(min_s), catch_exclude=int(excl),
-        catch_warn=min(cfg.catch_warn, int(excl)), ask_confidence=bool(conf),
-        ask_rationale=bool(rat), consent_text=consent, completion_code=code.strip(),
-        redirect_url=redirect.strip() or None)
+        items=int(items) or None,
+        train=int(train),
+        catch=int(catch),
+        item_seconds=float(item_s),
+        session_minutes=float(sess_m),
+        seed=int(seed),
+        mode=Mode(mode),
+        min_answer_seconds=float(min_s),
+        catch_exclude=int(excl),
+        catch_warn=min(cfg.catch_warn, int(excl)),
+        ask_confidence=bool(conf),
+        ask_rationale=bool(rat),
+        consent_text=consent,
+        completion_code=code.strip(),
+        redirect_url=redirect.strip() or None,
+    )
 
 
 def demo_fields(demo: DemoConfig, prefix: str) -> DemoConfig:
     """Demonstration settings (inside a form): instruction, practice, worlds, walk time, rule."""
     c1, c2, c3 = st.columns(3)
     choices = [*INSTRUCTIONS, "balanced"]
-    instruction = c1.selectbox("Instruction", choices, choices.index(demo.instruction),
-                               key=f"{prefix}-instruction", help="do: collect as many points as "
-                               "you can; teach: show an observer what you value; balanced: "
-                               "alternate across participants")
+    instruction = c1.selectbox(
+        "Instruction",
+        choices,
+        choices.index(demo.instruction),
+        key=f"{prefix}-instruction",
+        help="do: collect as many points as "
+        "you can; teach: show an observer what you value; balanced: "
+        "alternate across participants",
+    )
     lim = DEMO_LIMITS
     practice = _number(c2, "Practice worlds", lim, "practice", demo.practice, f"{prefix}-practice")
     worlds = _number(c3, "Recorded worlds", lim, "worlds", demo.worlds, f"{prefix}-worlds")
-    walk_s = _number(c1, "Seconds per walk", lim, "walk_seconds", demo.walk_seconds,
-                     f"{prefix}-walk-seconds")
-    floor = _number(c2, "Exclude walks scoring below (0 random, 1 optimal)", lim, "min_score",
-                    demo.quality.min_score, f"{prefix}-min-score")
+    walk_s = _number(
+        c1, "Seconds per walk", lim, "walk_seconds", demo.walk_seconds, f"{prefix}-walk-seconds"
+    )
+    floor = _number(
+        c2,
+        "Exclude walks scoring below (0 random, 1 optimal)",
+        lim,
+        "min_score",
+        demo.quality.min_score,
+        f"{prefix}-min-score",
+    )
     quality = replace(demo.quality, min_score=float(floor))
-    return replace(demo, instruction=instruction, practice=int(practice), worlds=int(worlds),
-                   walk_seconds=float(walk_s), quality=quality)
+    return replace(
+        demo,
+        instruction=instruction,
+        practice=int(practice),
+        worlds=int(worlds),
+        walk_seconds=float(walk_s),
+        quality=quality,
+    )
 
 
 def _create() -> None:
@@ -105,15 +156,25 @@ def _create() -> None:
         return
     with st.form("create-study"):
         slug = st.text_input("Study name (used in links: a-z, 0-9, - and _)", key="new-slug")
-        bank = st.selectbox("Bank", banks, key="new-bank",
-                            format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]}) "
-                            f"— {b.items['test']} test, {b.items['train']} train, "
-                            f"{b.items['catch']} catch")
+        bank = st.selectbox(
+            "Bank",
+            banks,
+            key="new-bank",
+            format_func=lambda b: (
+                f"{b.name} v{b.version} ({b.content_hash[:12]}) "
+                f"— {b.items['test']} test, {b.items['train']} train, "
+                f"{b.items['catch']} catch"
+            ),
+        )
         kinds = [k.value for k in StudyKind]
-        kind = st.selectbox("Kind", kinds, key="new-kind",
-                            help="answer: people answer the bank's items; demonstrate: people walk "
-                            "the bank's worlds under assigned values and their walks become items "
-                            "(Recorded walks page)")
+        kind = st.selectbox(
+            "Kind",
+            kinds,
+            key="new-kind",
+            help="answer: people answer the bank's items; demonstrate: people walk "
+            "the bank's worlds under assigned values and their walks become items "
+            "(Recorded walks page)",
+        )
         cfg = config_fields(StudyConfig(), "new")
         with st.expander("Demonstration studies only"):
             demo = demo_fields(DemoConfig(), "new")
@@ -122,8 +183,15 @@ def _create() -> None:
         who = common.actor()
         if kind == StudyKind.DEMONSTRATE.value:
             cfg = demonstrate_config(cfg, demo)
-        info = create_study(backend.engine(), slug=slug.strip(), bank_id=bank.id, config=cfg,
-                            now=backend.now, kind=StudyKind(kind), actor=who)
+        info = create_study(
+            backend.engine(),
+            slug=slug.strip(),
+            bank_id=bank.id,
+            config=cfg,
+            now=backend.now,
+            kind=StudyKind(kind),
+            actor=who,
+        )
         st.session_state[common.STUDY] = info.slug
         st.success(f"Created study {info.slug}; invite participants on the Invites page.")
 
@@ -134,10 +202,15 @@ def _edit() -> None:
         return
     eng = backend.engine()
     frozen = is_frozen(eng, study.slug)
-    st.caption(f"Bank {study.bank.name} v{study.bank.version} · configuration version "
-               f"{study.config_version} · " + ("frozen: a participant has started, so saving "
-                                                 "creates a new version" if frozen else
-                                                 "not started yet: saving edits this version"))
+    st.caption(
+        f"Bank {study.bank.name} v{study.bank.version} · configuration version "
+        f"{study.config_version} · "
+        + (
+            "frozen: a participant has started, so saving creates a new version"
+            if frozen
+            else "not started yet: saving edits this version"
+        )
+    )
     with st.form(f"edit-{study.slug}"):
         cfg = config_fields(study.config, f"edit-{study.slug}")
         save = st.form_submit_button("Save configuration", key="edit-study-submit")
@@ -147,7 +220,9 @@ def _edit() -> None:
     c1, c2 = st.columns(2)
     if study.status == StudyStatus.OPEN.value:
         if c1.button("Close study", key="close-study"):
-            set_study_status(eng, study.slug, StudyStatus.CLOSED, now=backend.now, actor=common.actor())
+            set_study_status(
+                eng, study.slug, StudyStatus.CLOSED, now=backend.now, actor=common.actor()
+            )
             st.rerun()
     elif c1.button("Open study", key="open-study"):
         set_study_status(eng, study.slug, StudyStatus.OPEN, now=backend.now, actor=common.actor())

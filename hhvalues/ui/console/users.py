@@ -23,15 +23,27 @@ ROLES = [r.value for r in ConsoleRole]
 def _accounts() -> None:
     eng = backend.engine()
     users = list_users(eng)
-    st.dataframe([{"name": u.name, "role": u.role.value, "disabled": u.disabled,
-                   "failed logins": u.failed_logins, "locked until": u.locked_until,
-                   "last login": u.last_login_at} for u in users], hide_index=True)
+    st.dataframe(
+        [
+            {
+                "name": u.name,
+                "role": u.role.value,
+                "disabled": u.disabled,
+                "failed logins": u.failed_logins,
+                "locked until": u.locked_until,
+                "last login": u.last_login_at,
+            }
+            for u in users
+        ],
+        hide_index=True,
+    )
     with st.form("add-user", clear_on_submit=True):
         c1, c2 = st.columns(2)
         name = c1.text_input("Name", key="user-name")
         role = c2.selectbox("Role", ROLES, key="user-role")
-        password = st.text_input("Initial password (≥ 10 characters)", type="password",
-                                 key="user-password")
+        password = st.text_input(
+            "Initial password (≥ 10 characters)", type="password", key="user-password"
+        )
         if st.form_submit_button("Add user", key="user-add"):
             add_user(eng, name.strip(), role, password, now=backend.now, actor=common.actor())
             st.rerun()
@@ -47,8 +59,10 @@ def _accounts() -> None:
 
 def _sso() -> None:
     eng = backend.engine()
-    st.caption("Single sign-on is offered when [auth] is configured in the secrets " +
-               ("(it is)." if auth.sso_configured() else "(it is not)."))
+    st.caption(
+        "Single sign-on is offered when [auth] is configured in the secrets "
+        + ("(it is)." if auth.sso_configured() else "(it is not).")
+    )
     entries = list_sso(eng)
     st.dataframe([{"email": e, "role": r.value} for e, r in entries], hide_index=True)
     with st.form("sso-allow", clear_on_submit=True):

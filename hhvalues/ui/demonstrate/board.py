@@ -23,8 +23,12 @@ from hhvalues.ui import backend, state, widgets
 
 LAST_WALK = "hhv.demo.walk"
 """Session-state cache: the walk as the last press left it (saves a read on the fragment rerun)."""
-BUTTONS = (("U", "Up", ":material/arrow_upward:"), ("L", "Left", ":material/arrow_back:"),
-           ("D", "Down", ":material/arrow_downward:"), ("R", "Right", ":material/arrow_forward:"))
+BUTTONS = (
+    ("U", "Up", ":material/arrow_upward:"),
+    ("L", "Left", ":material/arrow_back:"),
+    ("D", "Down", ":material/arrow_downward:"),
+    ("R", "Right", ":material/arrow_forward:"),
+)
 
 
 def move_key(direction: str) -> str:
@@ -81,9 +85,15 @@ def board(engine: Engine, token: str, features: FeatureSet) -> None:
     bottom = st.columns(3)
     slots = {"U": top[1], "L": bottom[0], "D": bottom[1], "R": bottom[2]}
     for direction, shortcut, icon in BUTTONS:
-        slots[direction].button(shortcut, key=move_key(direction), icon=icon, shortcut=shortcut,
-                                on_click=_press, args=(engine, token, walk.id, walk.n_moves, direction),
-                                use_container_width=True)
+        slots[direction].button(
+            shortcut,
+            key=move_key(direction),
+            icon=icon,
+            shortcut=shortcut,
+            on_click=_press,
+            args=(engine, token, walk.id, walk.n_moves, direction),
+            use_container_width=True,
+        )
 
 
 __all__ = ["BUTTONS", "LAST_WALK", "board", "move_key", "walk_png"]

@@ -43,13 +43,17 @@ def _start(engine: Engine, token: str) -> None:
 
 def _instructions(engine: Engine, token: str, step: DemoStep) -> None:
     st.title("Walk through small worlds")
-    st.markdown("You will walk through a few small grid worlds, one at a time. Each kind of cell "
-                "is worth points to you; every step costs points. Entering a destination "
-                "(capital letter) ends the walk; so does running out of steps.")
+    st.markdown(
+        "You will walk through a few small grid worlds, one at a time. Each kind of cell "
+        "is worth points to you; every step costs points. Entering a destination "
+        "(capital letter) ends the walk; so does running out of steps."
+    )
     _profile(step)
-    st.markdown("Move with the **arrow keys** on your keyboard or the arrow buttons under the "
-                "world. Walls (dark cells) and the edge cannot be crossed. "
-                + ("The first world is practice." if step.walks_total > 0 else ""))
+    st.markdown(
+        "Move with the **arrow keys** on your keyboard or the arrow buttons under the "
+        "world. Walls (dark cells) and the edge cannot be crossed. "
+        + ("The first world is practice." if step.walks_total > 0 else "")
+    )
     st.button("Start", key=state.START, type="primary", on_click=_start, args=(engine, token))
 
 
@@ -59,8 +63,10 @@ def _walk(engine: Engine, token: str, step: DemoStep) -> None:
     phase = "Practice world" if walk.practice else "World"
     st.markdown(f"### {phase} {walk.number} of {walk.phase_total}")
     if step.walks_total:
-        st.progress(step.walks_done / step.walks_total,
-                    text=f"{step.walks_done} of {step.walks_total} worlds done")
+        st.progress(
+            step.walks_done / step.walks_total,
+            text=f"{step.walks_done} of {step.walks_total} worlds done",
+        )
     if not walk.ended and (walk.deadline_at is not None or step.session_deadline_at is not None):
         widgets.countdown(walk.deadline_at, step.session_deadline_at, what="this walk")
     with st.expander("Your values", expanded=True):
@@ -79,11 +85,15 @@ def _practice_done(engine: Engine, token: str, step: DemoStep) -> None:
     walk = step.walk
     assert walk is not None and step.features is not None
     st.title("Practice done")
-    st.markdown(f"You scored **{walk.score:g}** points in {len(walk.path)} steps"
-                + (f" (best possible: **{step.optimal:g}**)." if step.optimal is not None else "."))
+    st.markdown(
+        f"You scored **{walk.score:g}** points in {len(walk.path)} steps"
+        + (f" (best possible: **{step.optimal:g}**)." if step.optimal is not None else ".")
+    )
     widgets.show_png(walk_png(step.features, walk.grid, walk.path, walk.horizon))
     st.markdown("Next come the worlds that are recorded. Keep the same values in mind.")
-    st.button("Continue", key=state.NEXT, type="primary", on_click=_next, args=(engine, token, walk.id))
+    st.button(
+        "Continue", key=state.NEXT, type="primary", on_click=_next, args=(engine, token, walk.id)
+    )
 
 
 def render(engine: Engine, token: str) -> None:
@@ -104,8 +114,16 @@ def render(engine: Engine, token: str) -> None:
     elif step.kind is DemoStepKind.PRACTICE_DONE:
         _practice_done(engine, token, step)
     else:
-        done.render(engine, token, Step(StepKind.DONE, completion_code=step.completion_code,
-                                        redirect_url=step.redirect_url, timed_out=step.timed_out))
+        done.render(
+            engine,
+            token,
+            Step(
+                StepKind.DONE,
+                completion_code=step.completion_code,
+                redirect_url=step.redirect_url,
+                timed_out=step.timed_out,
+            ),
+        )
 
 
 __all__ = ["render"]

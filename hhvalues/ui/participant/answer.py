@@ -29,7 +29,9 @@ def seed(view: ItemView) -> None:
     for probe in view.item.probes:
         ss[state.probe_key(probe.id)] = d.choices.get(probe.id)
         conf = (d.confidence or {}).get(probe.id)
-        ss[state.confidence_key(probe.id)] = CONFIDENCE_DEFAULT if conf is None else round(conf * 100)
+        ss[state.confidence_key(probe.id)] = (
+            CONFIDENCE_DEFAULT if conf is None else round(conf * 100)
+        )
     for f, (lo, hi) in hypothesis_scale(view.bank.features, view.bank.model).items():
         ss[state.hypothesis_key(f)] = min(max(round((d.hypothesis or {}).get(f, 0)), lo), hi)
     ss[state.RATIONALE] = d.rationale
@@ -43,12 +45,17 @@ def _values(view: ItemView) -> dict[str, Any]:
     if view.asks_choices:
         out["choices"] = {p.id: ss.get(state.probe_key(p.id)) for p in probes}
         if view.asks_confidence:
-            out["confidence"] = {p.id: ss.get(state.confidence_key(p.id), CONFIDENCE_DEFAULT) / 100
-                                 for p in probes if ss.get(state.probe_key(p.id)) is not None}
+            out["confidence"] = {
+                p.id: ss.get(state.confidence_key(p.id), CONFIDENCE_DEFAULT) / 100
+                for p in probes
+                if ss.get(state.probe_key(p.id)) is not None
+            }
     if view.asks_hypothesis:
         scale = hypothesis_scale(view.bank.features, view.bank.model)
-        out["hypothesis"] = {f: float(lo if lo == hi else ss.get(state.hypothesis_key(f), 0))
-                             for f, (lo, hi) in scale.items()}
+        out["hypothesis"] = {
+            f: float(lo if lo == hi else ss.get(state.hypothesis_key(f), 0))
+            for f, (lo, hi) in scale.items()
+        }
     if view.asks_rationale:
         out["rationale"] = str(ss.get(state.RATIONALE) or "")
     return out
@@ -72,28 +79,46 @@ def do_submit(engine: Engine, token: str, view: ItemView, stimulus: str) -> None
     try:
         result = submit(engine, token, view.item.id, **values, stimulus=stimulus, now=backend.now)
     except (InputError, StoreError) as exc:
-        state.set_notice("error", f"Your answer could not be saved: {exc.message}. Please try again.")
+        state.set_notice(
+            "error", f"Your answer could not be saved: {exc.message}. Please try again."
+        )
         return
     if result.status == "timeout":
-        state.set_notice("warning", "Time was up for that question set; what you had selected "
-                                    "was saved.")
+        state.set_notice(
+            "warning", "Time was up for that question set; what you had selected was saved."
+        )
 
 
 def widgets(engine: Engine, token: str, view: ItemView) -> None:
     """Hypothesis sliders, rationale: the parts below the probes."""
     args = (engine, token, view)
     if view.asks_hypothesis:
-        st.markdown("**How much does this person like or dislike each thing?** "
-                    "(below 0 = avoids or minds it, 0 = does not care, above 0 = seeks it out)")
+        st.markdown(
+            "**How much does this person like or dislike each thing?** "
+            "(below 0 = avoids or minds it, 0 = does not care, above 0 = seeks it out)"
+        )
         scale = hypothesis_scale(view.bank.features, view.bank.model)
         for f in view.bank.features:
             lo, hi = scale[f.id]
             if lo < hi:
-                st.slider(f.label, lo, hi, step=1, key=state.hypothesis_key(f.id), on_change=save,
-                          args=args)
+                st.slider(
+                    f.label,
+                    lo,
+                    hi,
+                    step=1,
+                    key=state.hypothesis_key(f.id),
+                    on_change=save,
+                    args=args,
+                )
     if view.asks_rationale:
-        st.text_area("Why? (optional)", key=state.RATIONALE, max_chars=2000, on_change=save,
-                     args=args, placeholder="A sentence or two about what gave it away")
+        st.text_area(
+            "Why? (optional)",
+            key=state.RATIONALE,
+            max_chars=2000,
+            on_change=save,
+            args=args,
+            placeholder="A sentence or two about what gave it away",
+        )
 
 
 __all__ = ["CONFIDENCE_DEFAULT", "do_submit", "save", "seed", "widgets"]

@@ -33,10 +33,21 @@ def render(engine: Engine, token: str, step: Step) -> None:
         st.markdown(step.consent_text)
     st.markdown("Do you agree to take part?")
     yes, no = st.columns(2)
-    yes.button("I agree — continue", key=state.CONSENT, type="primary", on_click=_agree,
-               args=(engine, token), use_container_width=True)
-    no.button("I do not want to take part", key=state.DECLINE, on_click=_decline,
-              args=(engine, token), use_container_width=True)
+    yes.button(
+        "I agree — continue",
+        key=state.CONSENT,
+        type="primary",
+        on_click=_agree,
+        args=(engine, token),
+        use_container_width=True,
+    )
+    no.button(
+        "I do not want to take part",
+        key=state.DECLINE,
+        on_click=_decline,
+        args=(engine, token),
+        use_container_width=True,
+    )
 
 
 __all__ = ["render"]

@@ -14,6 +14,7 @@ from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, acknowledge_feedback, training_feedback
 from hhvalues.ui import backend, state, widgets
 
+
 def _go_on(engine: Engine, token: str, item_id: str) -> None:
     try:
         acknowledge_feedback(engine, token, item_id, now=backend.now)
@@ -39,17 +40,26 @@ def render(engine: Engine, token: str, step: Step) -> None:
         if correct:
             bank_side = view.order.get(probe.id, ("A", "B"))["AB".index(correct)]
             why = "  \n" + explain_answer(view.bank, view.item, probe, bank_side, fb.weights)
-        st.markdown(f"{mark} {k + 1}. {widgets.question(view.bank.features, probe)}  \n"
-                    f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
-                    f"Your answer — {yours}{why}")
+        st.markdown(
+            f"{mark} {k + 1}. {widgets.question(view.bank.features, probe)}  \n"
+            f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
+            f"Your answer — {yours}{why}"
+        )
     st.markdown("**What this person really valued:**")
-    st.markdown("\n".join(f"- {line}" for line in describe_values(
-        view.bank.features, view.bank.model, fb.weights, view.bank.step_cost)))
+    st.markdown(
+        "\n".join(
+            f"- {line}"
+            for line in describe_values(
+                view.bank.features, view.bank.model, fb.weights, view.bank.step_cost
+            )
+        )
+    )
     with st.expander("See the walk again"):
         for png in stim.images[: len(view.item.demos)]:
             widgets.show_png(png)
-    st.button("Continue", key=state.NEXT, type="primary", on_click=_go_on,
-              args=(engine, token, item_id))
+    st.button(
+        "Continue", key=state.NEXT, type="primary", on_click=_go_on, args=(engine, token, item_id)
+    )
 
 
 __all__ = ["render"]

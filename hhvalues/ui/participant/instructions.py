@@ -35,21 +35,26 @@ def render(engine: Engine, token: str, step: Step) -> None:
         "Each question set shows how one person walked through small maps. Every person cares "
         "about the places on the map and minds some kinds of ground more than others. Your job: "
         "from the walks, work out what this person values, and answer a few **A or B** "
-        "questions about it.")
+        "questions about it."
+    )
     if step.bank is not None:
         png, text, rules = _example(step.bank.content_hash, step.bank)
         st.subheader("The rules of these maps")
         st.markdown("\n".join(f"- {line}" for line in rules))
         st.subheader("A worked example")
-        widgets.show_png(png, caption="The walk starts at the circle; the numbers show the moves in "
-                         "order. Entering a place ends the walk.")
+        widgets.show_png(
+            png,
+            caption="The walk starts at the circle; the numbers show the moves in "
+            "order. Entering a place ends the walk.",
+        )
         st.markdown(text)
     st.markdown(
         "Questions ask whether the person **seeks out or avoids** a place, which of two places "
         "or kinds of ground they **value more** (for ground: which bothers them less), or show a "
         "**new map with two paths**, A (blue, solid) and B (orange, dashed), and ask which one "
         "this person would take. Under each walk, a **replay slider** lets you go through it step "
-        "by step.")
+        "by step."
+    )
     st.subheader("Before you begin")
     items = f"{step.progress.total} question sets" if step.progress else "the question sets"
     st.markdown(
@@ -59,7 +64,8 @@ def render(engine: Engine, token: str, step: Step) -> None:
         "time is up, the next one appears.\n"
         "- Your choices are saved as you make them; if the page reloads, you continue where "
         "you were.\n"
-        "- The session as a whole also has a time limit.")
+        "- The session as a whole also has a time limit."
+    )
     st.button("Start", key=state.START, type="primary", on_click=_start, args=(engine, token))
 
 

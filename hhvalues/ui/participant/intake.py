@@ -21,8 +21,13 @@ def render(engine: Engine, token: str, step: Step) -> None:
         for q in step.intake:
             label = q.label + ("" if q.required else " (optional)")
             if q.options:
-                st.selectbox(label, q.options, index=None, key=state.intake_key(q.id),
-                             placeholder="Choose one")
+                st.selectbox(
+                    label,
+                    q.options,
+                    index=None,
+                    key=state.intake_key(q.id),
+                    placeholder="Choose one",
+                )
             else:
                 st.text_input(label, key=state.intake_key(q.id), max_chars=500)
         sent = st.form_submit_button("Continue", type="primary")

@@ -39,9 +39,14 @@ def _demo(view: ItemView, stim: ItemStimulus, d: int) -> None:
     steps = len(view.item.demos[d].path)
     upto = steps
     if steps:
-        upto = st.slider("Replay the walk step by step", 0, steps, value=steps,
-                         key=state.replay_key(view.item.id, d),
-                         help="Drag to see where the person was after each step.")
+        upto = st.slider(
+            "Replay the walk step by step",
+            0,
+            steps,
+            value=steps,
+            key=state.replay_key(view.item.id, d),
+            help="Drag to see where the person was after each step.",
+        )
     png = stim.images[d] if upto == steps else widgets.replay_png(view, d, upto)
     widgets.show_png(png, caption=f"Step {upto} of {steps}" if upto != steps else None)
 
@@ -63,23 +68,41 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
         with st.container(border=True):
             st.markdown(f"{k + 1}. {widgets.question(fs, probe)}")
             if probe.kind.shows_paths:
-                widgets.show_png(stim.images[image], caption="Path A: blue, solid. "
-                                 "Path B: orange, dashed.")
+                widgets.show_png(
+                    stim.images[image], caption="Path A: blue, solid. Path B: orange, dashed."
+                )
                 image += 1
             _probe_answer(engine, token, view, k, texts)
 
 
 @st.fragment
-def _probe_answer(engine: Engine, token: str, view: ItemView, k: int, texts: dict[str, str]) -> None:
+def _probe_answer(
+    engine: Engine, token: str, view: ItemView, k: int, texts: dict[str, str]
+) -> None:
     """One probe's A/B choice (and confidence); a change saves the draft (its on_change)."""
     _leave_on_notice()
     probe, args = view.item.probes[k], (engine, token, view)
-    st.radio(f"Question {k + 1}", ["A", "B"], index=None, key=state.probe_key(probe.id),
-             format_func=_labeller(texts), on_change=answer.save,
-             args=args, label_visibility="collapsed")
+    st.radio(
+        f"Question {k + 1}",
+        ["A", "B"],
+        index=None,
+        key=state.probe_key(probe.id),
+        format_func=_labeller(texts),
+        on_change=answer.save,
+        args=args,
+        label_visibility="collapsed",
+    )
     if view.asks_confidence:
-        st.slider("How sure are you?", 50, 100, step=5, format="%d%%",
-                  key=state.confidence_key(probe.id), on_change=answer.save, args=args)
+        st.slider(
+            "How sure are you?",
+            50,
+            100,
+            step=5,
+            format="%d%%",
+            key=state.confidence_key(probe.id),
+            on_change=answer.save,
+            args=args,
+        )
 
 
 @st.fragment
@@ -108,8 +131,13 @@ def render(engine: Engine, token: str, step: Step) -> None:
         _probes(engine, token, view, stim)
     if view.asks_hypothesis or view.asks_rationale:
         _other_answers(engine, token, view)
-    st.button("Submit answer", key=state.SUBMIT, type="primary", on_click=answer.do_submit,
-              args=(engine, token, view, widgets.shown_hash(view, stim)))
+    st.button(
+        "Submit answer",
+        key=state.SUBMIT,
+        type="primary",
+        on_click=answer.do_submit,
+        args=(engine, token, view, widgets.shown_hash(view, stim)),
+    )
 
 
 __all__ = ["header", "render"]

@@ -12,30 +12,40 @@ from hhvalues.ui.first_start import DEMO_SLUG
 def render(engine: Engine) -> None:
     """Explain the app; offer the open-enrolment link of the demo study when it is open."""
     st.title("🧭 HH-Values Studio")
-    st.markdown("Watch short walks through small maps and guess what the walker cares about. "
-                "This site runs research studies; taking part needs a **participant link**.")
+    st.markdown(
+        "Watch short walks through small maps and guess what the walker cares about. "
+        "This site runs research studies; taking part needs a **participant link**."
+    )
     studies = {s.slug: s for s in list_studies(engine)}
     demo = studies.get(DEMO_SLUG)
     st.subheader("Try it")
     if demo is not None and demo.status == StudyStatus.OPEN.value:
         cfg = demo.config
-        st.markdown(f"Open the demo study: **[start a demo session](?study={DEMO_SLUG})** "
-                    f"(link: `?study={DEMO_SLUG}`). It has {cfg.train} practice question sets "
-                    f"with feedback and {(cfg.items or 0) + cfg.catch} timed ones; it takes a few "
-                    "minutes.")
-        st.caption("Each visit to that link starts a new anonymous participant. Bookmark the "
-                   "page it takes you to if you want to come back to the same session.")
+        st.markdown(
+            f"Open the demo study: **[start a demo session](?study={DEMO_SLUG})** "
+            f"(link: `?study={DEMO_SLUG}`). It has {cfg.train} practice question sets "
+            f"with feedback and {(cfg.items or 0) + cfg.catch} timed ones; it takes a few "
+            "minutes."
+        )
+        st.caption(
+            "Each visit to that link starts a new anonymous participant. Bookmark the "
+            "page it takes you to if you want to come back to the same session."
+        )
     else:
         st.markdown("No open demo study here. Ask the researcher for a participant link.")
     st.subheader("For researchers")
     st.markdown("Personal links (one participant each) come from the command line:")
     st.code(f"hhvalues study invite --name {DEMO_SLUG} --count 5", language="bash")
     st.markdown("Create your own study from a bank, then invite participants:")
-    st.code("hhvalues study create --bank data/banks/demo.json --name mystudy --items 10 --train 2\n"
-            "hhvalues study invite --name mystudy --count 20 --base-url https://your.host",
-            language="bash")
-    st.caption("Add --base-url with this site's address so the links point here. Answers export "
-               "with: hhvalues export --study NAME --format csv --out answers.csv")
+    st.code(
+        "hhvalues study create --bank data/banks/demo.json --name mystudy --items 10 --train 2\n"
+        "hhvalues study invite --name mystudy --count 20 --base-url https://your.host",
+        language="bash",
+    )
+    st.caption(
+        "Add --base-url with this site's address so the links point here. Answers export "
+        "with: hhvalues export --study NAME --format csv --out answers.csv"
+    )
 
 
 __all__ = ["render"]

@@ -9,8 +9,10 @@ def invalid(message: str) -> None:
     """A link that is unknown, used up, closed or tampered with; nothing was written."""
     st.title("This link cannot be used")
     st.error(_sentence(message))
-    st.markdown("Please check that you opened the whole link you were given. If it still does "
-                "not work, contact the researcher who sent it to you.")
+    st.markdown(
+        "Please check that you opened the whole link you were given. If it still does "
+        "not work, contact the researcher who sent it to you."
+    )
 
 
 def declined() -> None:
@@ -23,8 +25,10 @@ def declined() -> None:
 def unavailable() -> None:
     """The database cannot be reached: no exception text, a way to try again."""
     st.title("The study is briefly unavailable")
-    st.warning("We cannot reach the study's server right now. Everything you already submitted "
-               "is saved. Please wait a minute and try again.")
+    st.warning(
+        "We cannot reach the study's server right now. Everything you already submitted "
+        "is saved. Please wait a minute and try again."
+    )
     st.button("Try again", key="retry")
 
 

@@ -74,7 +74,14 @@ def make_study(engine: Engine, tiny_bank: Bank, clock) -> Callable[..., str]:
         with write_session(engine) as session:
             info = import_bank(session, bank or tiny_bank, now=clock)
         config.setdefault("completion_code", "DONE-7Q4Z")
-        create_study(engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=clock, actor="test")
+        create_study(
+            engine,
+            slug=slug,
+            bank_id=info.id,
+            config=StudyConfig(**config),
+            now=clock,
+            actor="test",
+        )
         return slug
 
     return make
@@ -83,9 +90,13 @@ def make_study(engine: Engine, tiny_bank: Bank, clock) -> Callable[..., str]:
 def snapshot(engine: Engine) -> dict[str, list[tuple]]:
     """Every row of every table, for "nothing was written" checks."""
     with read_session(engine) as s:
-        return {t.name: [tuple(map(str, r)) for r in
-                         s.exec(text(f'SELECT * FROM "{t.name}" ORDER BY id')).all()]
-                for t in metadata.sorted_tables}
+        return {
+            t.name: [
+                tuple(map(str, r))
+                for r in s.exec(text(f'SELECT * FROM "{t.name}" ORDER BY id')).all()
+            ]
+            for t in metadata.sorted_tables
+        }
 
 
 def rows(engine: Engine, sql: str, **params: Any) -> list[Any]:

@@ -10,6 +10,7 @@ from hhvalues.ui import nodelay
 
 def _accepted_nodelay() -> int:
     """TCP_NODELAY of a connection accepted on a protocol-0 socket, as Streamlit binds it."""
+
     async def main() -> int:
         listener = socket.socket(socket.AF_INET)  # proto 0: asyncio alone leaves Nagle on
         listener.bind(("127.0.0.1", 0))

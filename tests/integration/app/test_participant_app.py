@@ -42,8 +42,19 @@ def rendered(at: AppTest) -> str:
 
 
 def texts(at: AppTest) -> str:
-    return "\n".join(m.value for m in [*at.title, *at.markdown, *at.caption, *at.info,
-                                       *at.success, *at.warning, *at.error, *at.code])
+    return "\n".join(
+        m.value
+        for m in [
+            *at.title,
+            *at.markdown,
+            *at.caption,
+            *at.info,
+            *at.success,
+            *at.warning,
+            *at.error,
+            *at.code,
+        ]
+    )
 
 
 def probe_radios(at: AppTest):
@@ -71,8 +82,12 @@ def start(open_app, engine, clock, slug="s"):
 
 
 def countdown(at: AppTest) -> int:
-    [box] = [n for n in _nodes(at._tree) if "st-key-countdown" in str(getattr(n, "proto", ""))
-             or getattr(n, "key", None) == "countdown"] or [None]
+    [box] = [
+        n
+        for n in _nodes(at._tree)
+        if "st-key-countdown" in str(getattr(n, "proto", ""))
+        or getattr(n, "key", None) == "countdown"
+    ] or [None]
     assert box is not None, "no element keyed countdown"
     return int("".join(m.value for m in box.markdown).strip("* "))
 
@@ -113,8 +128,9 @@ def test_first_start_is_race_safe(db_url, clock):
     assert rows(engine, "SELECT count(*) FROM banks")[0][0] == 1
 
 
-def test_open_enrolment_mints_a_token_into_the_url_and_records_prolific_ids(engine, make_study,
-                                                                           open_app):
+def test_open_enrolment_mints_a_token_into_the_url_and_records_prolific_ids(
+    engine, make_study, open_app
+):
     make_study()
     at = open_app(study="s", PROLIFIC_PID="pp1", STUDY_ID="st1", SESSION_ID="se1")
     assert not at.exception and set(at.query_params) == {"t"}
@@ -122,7 +138,9 @@ def test_open_enrolment_mints_a_token_into_the_url_and_records_prolific_ids(engi
     [(external,)] = rows(engine, "SELECT external FROM participants")
     assert json.loads(external) == {"PROLIFIC_PID": "pp1", "STUDY_ID": "st1", "SESSION_ID": "se1"}
     again = open_app(t=at.query_params["t"])  # a refresh resumes the same participant
-    assert again.button(key="consent") and rows(engine, "SELECT count(*) FROM participants")[0][0] == 1
+    assert (
+        again.button(key="consent") and rows(engine, "SELECT count(*) FROM participants")[0][0] == 1
+    )
 
 
 def test_decline_stores_only_the_refusal(engine, make_study, open_app, clock):
@@ -132,18 +150,24 @@ def test_decline_stores_only_the_refusal(engine, make_study, open_app, clock):
     at.button(key="decline").click().run()
     assert "declined" in texts(at) and not at.exception
     [(state, external, pid, intake, assignment)] = rows(
-        engine, "SELECT state, external, external_pid, intake, assignment FROM participants")
+        engine, "SELECT state, external, external_pid, intake, assignment FROM participants"
+    )
     assert state == "declined" and json.loads(external) == {} and pid is None
     assert intake is None and json.loads(assignment) == []
-    assert [k for (k,) in rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")] \
-        == ["decline"]
+    assert [
+        k for (k,) in rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")
+    ] == ["decline"]
     assert rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human'")[0][0] == 0
     assert "cannot be used" in texts(open_app(t=token))
 
 
 def test_intake_questions_are_asked_and_stored(engine, make_study, open_app, clock):
-    make_study(intake=(IntakeQuestion("degree", "Highest degree", ("none", "BSc", "PhD")),
-                       IntakeQuestion("field", "Field", required=False)))
+    make_study(
+        intake=(
+            IntakeQuestion("degree", "Highest degree", ("none", "BSc", "PhD")),
+            IntakeQuestion("field", "Field", required=False),
+        )
+    )
     [token] = invite(engine, "s", 1, now=clock, actor="test")
     at = open_app(t=token)
     at.button(key="consent").click().run()
@@ -197,8 +221,9 @@ def test_completion_code_waits_for_the_last_commit(engine, make_study, open_app,
     assert "DONE-7Q4Z" in texts(at)
 
 
-def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(engine, make_study, open_app,
-                                                                  clock):
+def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(
+    engine, make_study, open_app, clock
+):
     make_study(items=1)
     token, at = start(open_app, engine, clock)
     step, _ = item_of(engine, token, clock)
@@ -213,22 +238,27 @@ def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(engine, make_
     replay.set_value(1).run()
     demo = view.item.demos[0]
     assert base64.b64decode(at.image[0].value[0].split(",", 1)[1]) == render_demo_png(
-        view.bank.features, demo.grid, demo.path, horizon=view.bank.model.horizon, upto=1)
+        view.bank.features, demo.grid, demo.path, horizon=view.bank.model.horizon, upto=1
+    )
     at = answer(at)
     at.button(key="submit").click().run()
     [(stimulus,)] = rows(engine, "SELECT stimulus FROM answers WHERE respondent_kind = 'human'")
     assert stimulus == stimulus_hash(stim.images, stim.texts)
 
 
-def test_hypothesis_confidence_and_rationale_are_saved_as_drafts(engine, make_study, open_app,
-                                                                 clock):
+def test_hypothesis_confidence_and_rationale_are_saved_as_drafts(
+    engine, make_study, open_app, clock
+):
     make_study(items=1, mode=Mode.BOTH, ask_confidence=True, ask_rationale=True)
     token, at = start(open_app, engine, clock)
     at.slider(key="hypothesis-flowers").set_value(2).run()
     at.slider(key="confidence-p1").set_value(90).run()
     at.text_area(key="rationale").input("went around the puddle").run()
     at = answer(at, "B")
-    [(hyp, conf, why, draft)] = rows(engine, "SELECT hypothesis, confidence, rationale, draft FROM answers WHERE respondent_kind = 'human'")
+    [(hyp, conf, why, draft)] = rows(
+        engine,
+        "SELECT hypothesis, confidence, rationale, draft FROM answers WHERE respondent_kind = 'human'",
+    )
     assert json.loads(hyp)["flowers"] == 2.0 and json.loads(conf)["p1"] == 0.9
     assert why == "went around the puddle" and draft
     resumed = open_app(t=token)  # a new session shows what was stored
@@ -262,8 +292,9 @@ def test_drafts_survive_a_crash(engine, make_study, open_app, clock):
     assert [r.value for r in probe_radios(at)] and all(r.value == "B" for r in probe_radios(at))
 
 
-def test_an_answer_after_the_deadline_is_a_timeout_with_what_was_selected(engine, make_study,
-                                                                         open_app, clock):
+def test_an_answer_after_the_deadline_is_a_timeout_with_what_was_selected(
+    engine, make_study, open_app, clock
+):
     make_study(item_seconds=30)
     token, at = start(open_app, engine, clock)
     _, item = item_of(engine, token, clock)
@@ -272,7 +303,11 @@ def test_an_answer_after_the_deadline_is_a_timeout_with_what_was_selected(engine
     at.run()
     clock.advance(40)
     at.button(key="submit").click().run()
-    [(status, choices)] = rows(engine, "SELECT status, choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=item)
+    [(status, choices)] = rows(
+        engine,
+        "SELECT status, choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
+        i=item,
+    )
     assert status == "timeout" and len(json.loads(choices)) == 1
     assert "Time was up" in texts(at)
     assert item_of(engine, token, clock)[1] != item
@@ -284,7 +319,11 @@ def test_an_item_left_to_expire_is_recorded_on_the_next_run(engine, make_study, 
     _, item = item_of(engine, token, clock)
     clock.advance(33)
     at.run()  # what the countdown fragment's rerun does when it reaches zero
-    [(status,)] = rows(engine, "SELECT status FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=item)
+    [(status,)] = rows(
+        engine,
+        "SELECT status FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
+        i=item,
+    )
     assert status == "timeout" and countdown(at) == 30
 
 
@@ -297,25 +336,41 @@ def test_two_tabs_submitting_the_same_item_store_one_answer(engine, make_study, 
     one.button(key="submit").click().run()
     two.button(key="submit").click().run()
     assert not one.exception and not two.exception
-    [(choices,)] = rows(engine, "SELECT choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i AND NOT draft", i=item)
-    assert rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=item)[0][0] == 1
+    [(choices,)] = rows(
+        engine,
+        "SELECT choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i AND NOT draft",
+        i=item,
+    )
+    assert (
+        rows(
+            engine,
+            "SELECT count(*) FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
+            i=item,
+        )[0][0]
+        == 1
+    )
     shown_a = {pid: sides[0] for pid, sides in step.item.order.items()}  # what "A" means per probe
-    assert json.loads(choices) == shown_a  # the first tab's answer, mapped back to the bank's letters
+    assert (
+        json.loads(choices) == shown_a
+    )  # the first tab's answer, mapped back to the bank's letters
 
 
 # --- bad links, outages ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", [
-    {"t": "A" * 27},
-    {"t": "x"},
-    {"t": "<script>"},
-    {"t": ["A" * 27, "B" * 27]},
-    {"study": "nosuch"},
-    {"study": "Bad Name!"},
-    {"study": "s", "PROLIFIC_PID": "no spaces allowed"},
-    {"study": "closed"},
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"t": "A" * 27},
+        {"t": "x"},
+        {"t": "<script>"},
+        {"t": ["A" * 27, "B" * 27]},
+        {"study": "nosuch"},
+        {"study": "Bad Name!"},
+        {"study": "s", "PROLIFIC_PID": "no spaces allowed"},
+        {"study": "closed"},
+    ],
+)
 def test_bad_links_show_a_clear_page_and_write_nothing(engine, make_study, open_app, clock, query):
     make_study()
     make_study("closed")
@@ -370,22 +425,32 @@ def _pages_of_a_session(open_app, engine, clock, make_study, bank=None):
     return pages
 
 
-def test_no_truth_of_a_test_item_reaches_any_element(engine, make_study, open_app, clock,
-                                                     tiny_bank):
+def test_no_truth_of_a_test_item_reaches_any_element(
+    engine, make_study, open_app, clock, tiny_bank
+):
     pages = _pages_of_a_session(open_app, engine, clock, make_study)
-    assert len(pages) >= 6 and all("data:image/png;base64," in p and "seeks out" in p for p in pages)
+    assert len(pages) >= 6 and all(
+        "data:image/png;base64," in p and "seeks out" in p for p in pages
+    )
     for item in tiny_bank.items:
         if item.split.value == "train":
             continue
         t = item.truth
-        needles = ["truth", "rationality", "weights", json.dumps(dict(t.weights)),
-                   json.dumps(dict(t.answers)), *(f"{k}={v}" for k, v in t.answers.items())]
+        needles = [
+            "truth",
+            "rationality",
+            "weights",
+            json.dumps(dict(t.weights)),
+            json.dumps(dict(t.answers)),
+            *(f"{k}={v}" for k, v in t.answers.items()),
+        ]
         for page in pages:
             assert not [n for n in needles if n in page]
 
 
-def test_rendered_pages_do_not_depend_on_the_truth(tmp_path, monkeypatch, open_app, clock,
-                                                  tiny_bank):
+def test_rendered_pages_do_not_depend_on_the_truth(
+    tmp_path, monkeypatch, open_app, clock, tiny_bank
+):
     """Same items, different truth → byte-identical elements: nothing of the truth is sent."""
     runs = []
     for name, bank in (("a", tiny_bank), ("b", _flipped_truth_bank())):
@@ -402,7 +467,14 @@ def test_rendered_pages_do_not_depend_on_the_truth(tmp_path, monkeypatch, open_a
             with write_session(eng) as s:
                 info = import_bank(s, bank or _chosen, now=clock)
             config.setdefault("completion_code", "DONE-7Q4Z")
-            create_study(eng, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=clock, actor="test")
+            create_study(
+                eng,
+                slug=slug,
+                bank_id=info.id,
+                config=StudyConfig(**config),
+                now=clock,
+                actor="test",
+            )
 
         runs.append(_pages_of_a_session(open_app, eng, clock, make))
         eng.dispose()

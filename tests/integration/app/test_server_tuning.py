@@ -14,8 +14,19 @@ from streamlit.proto.NewSession_pb2 import CustomThemeConfig
 
 from hhvalues.ui import server_tuning
 
-SECTIONS = ["theme", "theme.light", "theme.dark", "theme.sidebar", "theme.light.sidebar",
-            "theme.dark.sidebar", "server", "client", "runner", "browser", "no-such-section"]
+SECTIONS = [
+    "theme",
+    "theme.light",
+    "theme.dark",
+    "theme.sidebar",
+    "theme.light.sidebar",
+    "theme.dark.sidebar",
+    "server",
+    "client",
+    "runner",
+    "browser",
+    "no-such-section",
+]
 
 
 @pytest.fixture
@@ -62,8 +73,9 @@ def test_install_patches_streamlit_once_and_freezes_the_heap() -> None:
     assert gc.get_freeze_count() > 0
 
 
-def test_modules_imported_after_the_first_run_are_frozen_once(tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_modules_imported_after_the_first_run_are_frozen_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server_tuning.install()
     assert not server_tuning.freeze_new_imports()  # nothing imported since
     (tmp_path / "late_import_probe.py").write_text("TABLE = {str(i): [i] for i in range(1000)}\n")

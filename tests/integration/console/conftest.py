@@ -61,8 +61,14 @@ def demo_study(app_engine: Engine, clock) -> str:
     """An open study ``s1`` on the demo bank (4 test, 1 train, 1 catch per participant)."""
     with write_session(app_engine) as session:
         info = import_bank(session, load_valid_bank(DEMO), now=clock)
-    create_study(app_engine, slug="s1", bank_id=info.id,
-                 config=StudyConfig(items=4, train=1, catch=1), now=clock, actor="test")
+    create_study(
+        app_engine,
+        slug="s1",
+        bank_id=info.id,
+        config=StudyConfig(items=4, train=1, catch=1),
+        now=clock,
+        actor="test",
+    )
     return "s1"
 
 

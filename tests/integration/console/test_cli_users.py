@@ -10,13 +10,21 @@ from hhvalues.store.db import make_engine
 
 
 def _run(args, stdin: str, url: str):
-    return subprocess.run([sys.executable, "-m", "hhvalues.cli", *args, "--db", url],
-                          input=stdin, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "hhvalues.cli", *args, "--db", url],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_user_add_list_disable_via_stdin(tmp_path, clock):
     url = f"sqlite:///{tmp_path / 'u.db'}"
-    r = _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "a long secret pw\n", url)
+    r = _run(
+        ["user", "add", "ada", "--role", "admin", "--password-stdin"], "a long secret pw\n", url
+    )
     assert r.returncode == 0, r.stderr
     assert "a long secret pw" not in r.stdout + r.stderr
     r = _run(["user", "list"], "", url)
@@ -36,6 +44,11 @@ def test_there_is_no_password_argument(tmp_path):
 
 def test_short_passwords_and_empty_stdin_are_refused(tmp_path):
     url = f"sqlite:///{tmp_path / 'u.db'}"
-    assert _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "short\n", url).returncode == 2
+    assert (
+        _run(
+            ["user", "add", "ada", "--role", "admin", "--password-stdin"], "short\n", url
+        ).returncode
+        == 2
+    )
     r = _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "", url)
     assert r.returncode == 2 and "no password" in r.stderr

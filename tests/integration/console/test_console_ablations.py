@@ -34,9 +34,19 @@ def _model_answers(bank: Bank) -> list[Answer]:
                     if it.split is Split.TRAIN:
                         continue  # models answer test and catch items only
                     truth = it.truth.answers
-                    out.append(Answer(f"model:{model}/{cond}", it.id, e, {
-                        p.id: truth[p.id] if rng.random() < p_right
-                        else ("B" if truth[p.id] == "A" else "A") for p in it.probes}))
+                    out.append(
+                        Answer(
+                            f"model:{model}/{cond}",
+                            it.id,
+                            e,
+                            {
+                                p.id: truth[p.id]
+                                if rng.random() < p_right
+                                else ("B" if truth[p.id] == "A" else "A")
+                                for p in it.probes
+                            },
+                        )
+                    )
     return out
 
 
@@ -49,28 +59,54 @@ def test_results_ablations_equal_the_cli(engine, clock, tmp_path, capsys):
     bank = load_valid_bank(DEMO)
     with write_session(engine) as session:
         info = import_bank(session, bank, now=clock)
-    create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(items=4, train=1, catch=1),
-                 now=clock, actor="test")
+    create_study(
+        engine,
+        slug="s",
+        bank_id=info.id,
+        config=StudyConfig(items=4, train=1, catch=1),
+        now=clock,
+        actor="test",
+    )
     _record(engine, info.id, bank, clock)
     page_ = study_results(engine, "s")
     assert page_.conditions == ("cot", "short", "terse", "zero") and page_.baseline == "zero"
     assert [r.model for r in page_.ablations] == ["p/m", "q/n"]
     assert [len(r.comparisons) for r in page_.ablations] == [2, 1]
-    bundle = write_export(engine, "s", ExportFormat.BUNDLE, tmp_path / "b.zip", actor="test", now=clock)
+    bundle = write_export(
+        engine, "s", ExportFormat.BUNDLE, tmp_path / "b.zip", actor="test", now=clock
+    )
     with zipfile.ZipFile(bundle.path) as z:
         z.extractall(tmp_path)
     files = [str(tmp_path / f) for f in ("answers.jsonl", "models.jsonl", "agents.jsonl")]
     capsys.readouterr()
     args = [x for f in files for x in ("--answers", f)]
-    assert main(["ablations", "--bank", str(tmp_path / "bank.json"), *args, "--baseline", "zero",
-                 "--json"]) == 0
+    assert (
+        main(
+            [
+                "ablations",
+                "--bank",
+                str(tmp_path / "bank.json"),
+                *args,
+                "--baseline",
+                "zero",
+                "--json",
+            ]
+        )
+        == 0
+    )
     cli = json.loads(capsys.readouterr().out)
     assert cli == reports_to_json(page_.ablations)
     for rep in cli["reports"]:
         for c in rep["comparisons"]:
             assert c["n_items"] == 24  # the demo bank's test items, not train or catch
-            assert None not in (c["diff"], c["ci_low"], c["ci_high"], c["p_value"], c["p_holm"],
-                                c["mcnemar"]["p_value"])
+            assert None not in (
+                c["diff"],
+                c["ci_low"],
+                c["ci_high"],
+                c["p_value"],
+                c["p_holm"],
+                c["mcnemar"]["p_value"],
+            )
         assert [p["epochs"] for p in rep["power"]] == [1, 2, 3, 5, 10, 20]
     other = study_results(engine, "s", baseline="cot")
     assert other.baseline == "cot" and [r.model for r in other.ablations] == ["p/m"]
@@ -81,8 +117,14 @@ def test_results_without_two_conditions_have_no_ablations(engine, clock):
     bank = load_valid_bank(DEMO)
     with write_session(engine) as session:
         info = import_bank(session, bank, now=clock)
-    create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(items=4, train=1, catch=1),
-                 now=clock, actor="test")
+    create_study(
+        engine,
+        slug="s",
+        bank_id=info.id,
+        config=StudyConfig(items=4, train=1, catch=1),
+        now=clock,
+        actor="test",
+    )
     one = [a for a in _model_answers(bank) if a.respondent == "model:p/m/cot"]
     with write_session(engine) as session:
         record_answers(session, one, bank_id=info.id, now=clock)
@@ -90,8 +132,9 @@ def test_results_without_two_conditions_have_no_ablations(engine, clock):
     assert results.conditions == ("cot",) and results.ablations == ()
 
 
-def test_results_page_shows_ablations_and_switches_the_baseline(app_engine, accounts, demo_study,
-                                                               open_app, clock):
+def test_results_page_shows_ablations_and_switches_the_baseline(
+    app_engine, accounts, demo_study, open_app, clock
+):
     bank = load_valid_bank(DEMO)
     _record(app_engine, get_study(app_engine, demo_study).bank.id, bank, clock)
     at = sign_in(open_app(), "rui")
@@ -99,7 +142,8 @@ def test_results_page_shows_ablations_and_switches_the_baseline(app_engine, acco
     assert not at.exception
     columns = [set(df.value.columns) for df in at.dataframe]
     assert {"condition", "baseline acc", "95% CI", "p Holm", "McNemar p"} in [
-        c & {"condition", "baseline acc", "95% CI", "p Holm", "McNemar p"} for c in columns]
+        c & {"condition", "baseline acc", "95% CI", "p Holm", "McNemar p"} for c in columns
+    ]
     assert any({"epochs", "n effective", "MDE vs chance", "MDE paired"} <= c for c in columns)
     box = at.selectbox(key="ablation-baseline")
     assert box.value == "zero" and list(box.options) == ["cot", "short", "terse", "zero"]

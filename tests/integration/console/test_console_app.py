@@ -10,8 +10,18 @@ from tests.integration.console.conftest import DEMO, PASSWORD, page, sign_in
 
 
 def _text(at) -> str:
-    return "\n".join(str(e.value) for e in [*at.markdown, *at.code, *at.caption, *at.error,
-                                            *at.warning, *at.success, *at.title])
+    return "\n".join(
+        str(e.value)
+        for e in [
+            *at.markdown,
+            *at.code,
+            *at.caption,
+            *at.error,
+            *at.warning,
+            *at.success,
+            *at.title,
+        ]
+    )
 
 
 def test_first_start_without_an_admin_names_the_command(app_engine, open_app):
@@ -21,7 +31,9 @@ def test_first_start_without_an_admin_names_the_command(app_engine, open_app):
     assert "hhvalues user add NAME --role admin" in _text(at)
 
 
-def test_a_participant_link_never_reaches_a_console_page(app_engine, accounts, demo_study, open_app):
+def test_a_participant_link_never_reaches_a_console_page(
+    app_engine, accounts, demo_study, open_app
+):
     at = open_app(study="s1")
     for name in ("login", "studies", "users", "results", "exports"):
         with pytest.raises(ValueError, match="Could not find a navigation page"):
@@ -103,8 +115,9 @@ def test_create_study_and_invite_from_the_console(app_engine, accounts, demo_stu
     assert ("study_create", "pilot") in actions and ("invite", "pilot") in actions
 
 
-def test_banks_page_shows_the_same_validity_report_as_the_cli(app_engine, accounts, demo_study,
-                                                               open_app):
+def test_banks_page_shows_the_same_validity_report_as_the_cli(
+    app_engine, accounts, demo_study, open_app
+):
     from hhvalues.core.audit import audit_bank
     from hhvalues.core.validate import load_valid_bank
 
@@ -124,7 +137,8 @@ def test_banks_page_shows_the_same_validity_report_as_the_cli(app_engine, accoun
 
 
 def test_the_edit_form_takes_its_bounds_from_the_limits_and_survives_an_old_config(
-        app_engine, accounts, demo_study, open_app):
+    app_engine, accounts, demo_study, open_app
+):
     """A study stored with item_seconds=2 (the CLI allowed it before the limits) crashed the
     Edit tab; the inputs now show it at the nearest bound, and saving refuses nothing else."""
     from sqlalchemy import update
@@ -139,8 +153,16 @@ def test_the_edit_form_takes_its_bounds_from_the_limits_and_survives_an_old_conf
     at = sign_in(open_app(), "rui")
     at.switch_page(page("studies")).run()
     assert not at.exception
-    for name in ("items", "train", "catch", "item_seconds", "session_minutes", "seed",
-                 "min_answer_seconds", "catch_exclude"):
+    for name in (
+        "items",
+        "train",
+        "catch",
+        "item_seconds",
+        "session_minutes",
+        "seed",
+        "min_answer_seconds",
+        "catch_exclude",
+    ):
         key = "min-seconds" if name == "min_answer_seconds" else name.replace("_", "-")
         for prefix in ("new", f"edit-{demo_study}"):
             box = at.number_input(key=f"{prefix}-{key}")
@@ -157,15 +179,19 @@ def test_every_console_page_file_is_in_the_navigation(app_engine):
 
     from hhvalues.ui.console import pages
 
-    files = {p.stem for p in Path(pages.HERE).glob("*.py")
-             if 'if __name__ == "__main__":' in p.read_text(encoding="utf-8")}
+    files = {
+        p.stem
+        for p in Path(pages.HERE).glob("*.py")
+        if 'if __name__ == "__main__":' in p.read_text(encoding="utf-8")
+    }
     tables = (pages.RESEARCHER_SECTIONS, pages.ADMIN_SECTIONS)
     listed = {name for table in tables for entries in table.values() for name, _, _ in entries}
     assert files == listed | {pages.ACCOUNT.stem}
 
 
-def test_the_exports_page_offers_every_format_of_the_export_table(app_engine, accounts,
-                                                                   demo_study, open_app):
+def test_the_exports_page_offers_every_format_of_the_export_table(
+    app_engine, accounts, demo_study, open_app
+):
     from hhvalues.store.exports import EXPORTS
 
     at = sign_in(open_app(), "rui")

@@ -25,14 +25,20 @@ def _create_demonstration_study(at) -> None:
     assert any("Created study walkers" in s.value for s in at.success)
 
 
-def test_demonstration_study_from_the_console_to_a_stored_bank(app_engine, accounts, demo_study,
-                                                               open_app, clock):
+def test_demonstration_study_from_the_console_to_a_stored_bank(
+    app_engine, accounts, demo_study, open_app, clock
+):
     at = sign_in(open_app(), "rui")
     _create_demonstration_study(at)
     study = next(s for s in list_studies(app_engine) if s.slug == "walkers")
     demo = DemoConfig.of(study.config)
     assert study.kind == StudyKind.DEMONSTRATE.value
-    assert (demo.instruction, demo.practice, demo.worlds, demo.quality.min_score) == ("teach", 0, 2, 0.4)
+    assert (demo.instruction, demo.practice, demo.worlds, demo.quality.min_score) == (
+        "teach",
+        0,
+        2,
+        0.4,
+    )
 
     bank = load_bank(DEMO)
     for token in invite(app_engine, "walkers", 2, now=clock, actor="test"):
@@ -62,8 +68,9 @@ def test_demonstration_study_from_the_console_to_a_stored_bank(app_engine, accou
     assert audit and audit[0].target == "recorded-walkers"
 
 
-def test_building_before_any_walk_ends_stores_nothing_and_says_why(app_engine, accounts,
-                                                                   demo_study, open_app, clock):
+def test_building_before_any_walk_ends_stores_nothing_and_says_why(
+    app_engine, accounts, demo_study, open_app, clock
+):
     at = sign_in(open_app(), "rui")
     _create_demonstration_study(at)
     [token] = invite(app_engine, "walkers", 1, now=clock, actor="test")

@@ -47,6 +47,7 @@ def test_passwords_are_scrypt_hashed_and_checked(engine, clock):
     from sqlmodel import select
 
     from hhvalues.store.db import UserRow, read_session
+
     with read_session(engine) as s:
         stored = s.exec(select(UserRow.password_hash)).one()
     assert stored.startswith("scrypt$") and PW not in stored
@@ -99,7 +100,9 @@ def test_sso_identities_need_the_allow_list(engine, clock):
 def _study(engine, tiny_bank, clock, **cfg):
     with write_session(engine) as session:
         info = import_bank(session, tiny_bank, now=clock)
-    create_study(engine, slug="s", bank_id=info.id, config=StudyConfig(**cfg), now=clock, actor="test")
+    create_study(
+        engine, slug="s", bank_id=info.id, config=StudyConfig(**cfg), now=clock, actor="test"
+    )
     return info
 
 
@@ -111,8 +114,13 @@ def _finish(engine, token, clock, choice="A"):
         if step.kind is not StepKind.ITEM:
             return step
         clock.advance(5)
-        submit(engine, token, step.item.item.id,
-               choices={p.id: choice for p in step.item.item.probes}, now=clock)
+        submit(
+            engine,
+            token,
+            step.item.item.id,
+            choices={p.id: choice for p in step.item.item.probes},
+            now=clock,
+        )
     raise AssertionError("session did not finish")
 
 
@@ -128,38 +136,73 @@ def collected(engine, tiny_bank, clock):
     current_step(engine, tokens[2], now=clock)
     clock.advance(3 * 3600)  # the session deadline passes: its items become timeouts
     current_step(engine, tokens[2], now=clock)
-    models = [Answer(f"model:p/m/{c}", it.id, e, {p.id: "A" for p in it.probes},
-                     rationale="=HYPERLINK(\"http://evil\")" if c == "x" else "")
-              for c in ("x", "y") for e in range(2) for it in tiny_bank.items
-              if it.split.value in ("test", "catch")]
+    models = [
+        Answer(
+            f"model:p/m/{c}",
+            it.id,
+            e,
+            {p.id: "A" for p in it.probes},
+            rationale='=HYPERLINK("http://evil")' if c == "x" else "",
+        )
+        for c in ("x", "y")
+        for e in range(2)
+        for it in tiny_bank.items
+        if it.split.value in ("test", "catch")
+    ]
     with write_session(engine) as session:
         record_answers(session, models, bank_id=info.id, now=clock)
-        record_answers(session, [Answer("=cmd|x:-2+3", tiny_bank.items[0].id, 0,
-                                        {p.id: "A" for p in tiny_bank.items[0].probes},
-                                        status=Status.EMPTY, rationale="@SUM(A1)")],
-                       bank_id=info.id, study_id=get_study(engine, "s").id, now=clock)
+        record_answers(
+            session,
+            [
+                Answer(
+                    "=cmd|x:-2+3",
+                    tiny_bank.items[0].id,
+                    0,
+                    {p.id: "A" for p in tiny_bank.items[0].probes},
+                    status=Status.EMPTY,
+                    rationale="@SUM(A1)",
+                )
+            ],
+            bank_id=info.id,
+            study_id=get_study(engine, "s").id,
+            now=clock,
+        )
     return tokens
 
 
-def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(engine, collected, clock, tmp_path):
+def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(
+    engine, collected, clock, tmp_path
+):
     n = count_answers(engine, "s")
     written = write_answers_csv(engine, "s", tmp_path / "a.csv")
     assert written.rows == n
     rows = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text())))
     assert len(rows) == n and any(r["status"] == "timeout" for r in rows)
     nasty = [r for r in rows if r["rationale"].startswith("'")]
-    assert nasty and nasty[0]["respondent"] == "'=cmd|x:-2+3" and nasty[0]["rationale"] == "'@SUM(A1)"
+    assert (
+        nasty and nasty[0]["respondent"] == "'=cmd|x:-2+3" and nasty[0]["rationale"] == "'@SUM(A1)"
+    )
     for cell in (v for r in rows for v in r.values()):
         assert cell[:1] not in ("=", "+", "-", "@")
     assert neutralise("=1+1") == "'=1+1" and neutralise("ok") == "ok"
-    table = pq.read_table(write_export(engine, "s", ExportFormat.PARQUET, tmp_path / "a.pq", actor="test", now=clock).path)
+    table = pq.read_table(
+        write_export(
+            engine, "s", ExportFormat.PARQUET, tmp_path / "a.pq", actor="test", now=clock
+        ).path
+    )
     assert table.num_rows == n and "timeout" in table.column("status").to_pylist()
-    jsonl = write_export(engine, "s", ExportFormat.JSONL, tmp_path / "a.jsonl", actor="test", now=clock)
+    jsonl = write_export(
+        engine, "s", ExportFormat.JSONL, tmp_path / "a.jsonl", actor="test", now=clock
+    )
     assert len((tmp_path / "a.jsonl").read_text().splitlines()) == n == jsonl.rows
 
 
-def test_bundle_rescores_to_the_results_numbers(engine, collected, clock, tmp_path, capsys, monkeypatch):
-    written = write_export(engine, "s", ExportFormat.BUNDLE, tmp_path / "b.zip", actor="test", now=clock)
+def test_bundle_rescores_to_the_results_numbers(
+    engine, collected, clock, tmp_path, capsys, monkeypatch
+):
+    written = write_export(
+        engine, "s", ExportFormat.BUNDLE, tmp_path / "b.zip", actor="test", now=clock
+    )
     with zipfile.ZipFile(written.path) as zf:
         zf.extractall(tmp_path / "b")
         manifest = json.loads(zf.read("manifest.json"))
@@ -171,7 +214,12 @@ def test_bundle_rescores_to_the_results_numbers(engine, collected, clock, tmp_pa
     rescored = json.loads(capsys.readouterr().out)
     page = study_results(engine, "s")
     from hhvalues.core.scoring import scores_to_json
-    assert rescored == scores_to_json(page.scores) == json.loads((tmp_path / "b" / "scores.json").read_text())
+
+    assert (
+        rescored
+        == scores_to_json(page.scores)
+        == json.loads((tmp_path / "b" / "scores.json").read_text())
+    )
     labels = {r.respondent for r in page.rows}
     assert {"model:p/m/x", "agent:ideal", "agent:random", "agent:heuristic", "human:*"} <= labels
 
@@ -179,12 +227,29 @@ def test_bundle_rescores_to_the_results_numbers(engine, collected, clock, tmp_pa
 def test_cli_exports_are_audited_with_their_sha256(engine, collected, tmp_path, db_url_of):
     for fmt in ("jsonl", "csv", "parquet", "scores", "items", "bundle"):
         out = tmp_path / f"x.{fmt}"
-        assert main(["export", "--study", "s", "--format", fmt, "--out", str(out),
-                     "--db", db_url_of(engine)]) == 0
+        assert (
+            main(
+                [
+                    "export",
+                    "--study",
+                    "s",
+                    "--format",
+                    fmt,
+                    "--out",
+                    str(out),
+                    "--db",
+                    db_url_of(engine),
+                ]
+            )
+            == 0
+        )
         import hashlib
+
         digest = hashlib.sha256(out.read_bytes()).hexdigest()
-        assert any(e.sha256 == digest and e.detail["format"] == fmt
-                   for e in list_audit(engine, action="export"))
+        assert any(
+            e.sha256 == digest and e.detail["format"] == fmt
+            for e in list_audit(engine, action="export")
+        )
 
 
 def test_config_edits_freeze_once_a_participant_starts(engine, tiny_bank, clock):
@@ -211,11 +276,13 @@ def test_monitor_counts_states_and_rates(engine, collected, clock):
 def db_url_of():
     def url(engine) -> str:
         return engine.url.render_as_string(hide_password=False)
+
     return url
 
 
-def test_export_cells_equal_the_stored_values_on_each_backend(engine, collected, tiny_bank, clock,
-                                                              tmp_path):
+def test_export_cells_equal_the_stored_values_on_each_backend(
+    engine, collected, tiny_bank, clock, tmp_path
+):
     """The fast read path (stored JSON text and times, no ORM) writes what the ORM reads."""
     from sqlmodel import select
 
@@ -224,19 +291,43 @@ def test_export_cells_equal_the_stored_values_on_each_backend(engine, collected,
     item = tiny_bank.items[0]
     weights = {f: (-1.5 if k % 2 else 2.0) for k, f in enumerate(reversed(tiny_bank.features.ids))}
     with write_session(engine) as session:  # unsorted keys: the cells must come out sorted
-        record_answers(session, [Answer("human:s/extra", item.id, 0,
-                                        {p.id: "B" for p in reversed(item.probes)}, weights,
-                                        {p.id: 0.75 for p in item.probes}, rationale="naïve")],
-                       bank_id=get_study(engine, "s").bank.id, study_id=get_study(engine, "s").id,
-                       now=clock)
+        record_answers(
+            session,
+            [
+                Answer(
+                    "human:s/extra",
+                    item.id,
+                    0,
+                    {p.id: "B" for p in reversed(item.probes)},
+                    weights,
+                    {p.id: 0.75 for p in item.probes},
+                    rationale="naïve",
+                )
+            ],
+            bank_id=get_study(engine, "s").bank.id,
+            study_id=get_study(engine, "s").id,
+            now=clock,
+        )
 
     with read_session(engine) as session:
-        stored = {(a.respondent, a.item_id, a.epoch): a for a in session.exec(
-            select(AnswerRow).where(AnswerRow.study_id == get_study(engine, "s").id,
-                                    AnswerRow.draft.is_(False))).all()}  # type: ignore[attr-defined]
-    rows = list(csv.DictReader(io.StringIO(
-        write_answers_csv(engine, "s", tmp_path / "a.csv").path.read_text())))
-    table = pq.read_table(write_export(engine, "s", ExportFormat.PARQUET, tmp_path / "a.pq", actor="test", now=clock).path)
+        stored = {
+            (a.respondent, a.item_id, a.epoch): a
+            for a in session.exec(
+                select(AnswerRow).where(
+                    AnswerRow.study_id == get_study(engine, "s").id, AnswerRow.draft.is_(False)
+                )
+            ).all()
+        }  # type: ignore[attr-defined]
+    rows = list(
+        csv.DictReader(
+            io.StringIO(write_answers_csv(engine, "s", tmp_path / "a.csv").path.read_text())
+        )
+    )
+    table = pq.read_table(
+        write_export(
+            engine, "s", ExportFormat.PARQUET, tmp_path / "a.pq", actor="test", now=clock
+        ).path
+    )
     assert len(rows) == len(stored) == table.num_rows
     assert any(r["started_at"] for r in rows) and any(r["hypothesis"] for r in rows)
 
@@ -277,8 +368,9 @@ def test_prefetched_reads_ahead_raises_and_stops_its_reader():
     assert closed[-1] == 1000
 
 
-def test_reference_agents_are_stored_at_import_and_give_the_same_results(engine, collected,
-                                                                        tiny_bank):
+def test_reference_agents_are_stored_at_import_and_give_the_same_results(
+    engine, collected, tiny_bank
+):
     from hhvalues.core.agents import reference_answers
     from hhvalues.store.analysis import build_results, load_study_answers
 
@@ -288,20 +380,26 @@ def test_reference_agents_are_stored_at_import_and_give_the_same_results(engine,
     assert kinds == {"agent:random", "agent:heuristic", "agent:ideal"}
     assert not any(a.respondent.startswith("agent:") for a in data.answers)
     stored = study_results(engine, "s")
-    fresh = build_results(data.bank, data.answers, seconds=data.seconds,
-                          catch_exclude=data.config.catch_exclude)
+    fresh = build_results(
+        data.bank, data.answers, seconds=data.seconds, catch_exclude=data.config.catch_exclude
+    )
     assert stored.rows == fresh.rows and stored.agent_answers == fresh.agent_answers
 
 
-def test_big_line_exports_split_across_two_processes_write_the_same_bytes(engine, collected, clock,
-                                                                          tmp_path, monkeypatch):
+def test_big_line_exports_split_across_two_processes_write_the_same_bytes(
+    engine, collected, clock, tmp_path, monkeypatch
+):
     """Above SPLIT_ROWS the later respondents come from a second process, byte for byte."""
     import hhvalues.store.exports.answers as exports
 
     tmp_path = tmp_path / "out"  # beside nothing else (a SQLite database lives in tmp_path)
     tmp_path.mkdir()
-    whole = {fmt: write_export(engine, "s", fmt, tmp_path / f"whole.{fmt}", actor="test", now=clock).path.read_bytes()
-             for fmt in (ExportFormat.CSV, ExportFormat.JSONL)}
+    whole = {
+        fmt: write_export(
+            engine, "s", fmt, tmp_path / f"whole.{fmt}", actor="test", now=clock
+        ).path.read_bytes()
+        for fmt in (ExportFormat.CSV, ExportFormat.JSONL)
+    }
     monkeypatch.setattr(exports, "SPLIT_ROWS", 1)
     monkeypatch.setattr(exports, "_cpus", lambda: 2)
     first = exports.split_point(engine, "s")
@@ -312,7 +410,8 @@ def test_big_line_exports_split_across_two_processes_write_the_same_bytes(engine
         written = write_export(engine, "s", fmt, tmp_path / f"split.{fmt}", actor="test", now=clock)
         assert written.path.read_bytes() == expected and written.rows == count_answers(engine, "s")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        [f"whole.{f}" for f in whole] + [f"split.{f}" for f in whole])  # no part file left
+        [f"whole.{f}" for f in whole] + [f"split.{f}" for f in whole]
+    )  # no part file left
 
 
 def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, monkeypatch):
@@ -322,8 +421,10 @@ def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, mo
 
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
-    with (second_half(engine, "no-such-study", "csv", "m", tmp_path) as rest,
-          pytest.raises(StoreError, match=r"second export process failed: .*no-such-study")):
+    with (
+        second_half(engine, "no-such-study", "csv", "m", tmp_path) as rest,
+        pytest.raises(StoreError, match=r"second export process failed: .*no-such-study"),
+    ):
         rest.append_to(io.StringIO())
     assert list(tmp_path.iterdir()) == []
 
@@ -338,8 +439,9 @@ def test_a_failing_export_process_leaves_no_file(engine, collected, tmp_path, mo
     assert list(tmp_path.iterdir()) == []  # nor the output, nor its temp file, nor the part
 
 
-def test_answers_arriving_during_an_export_do_not_fail_it(engine, collected, tiny_bank, clock,
-                                                          tmp_path, monkeypatch):
+def test_answers_arriving_during_an_export_do_not_fail_it(
+    engine, collected, tiny_bank, clock, tmp_path, monkeypatch
+):
     """A live study: the export holds one snapshot, so it is complete without the late answer."""
     import hhvalues.store.exports.answers as exports
 
@@ -349,9 +451,20 @@ def test_answers_arriving_during_an_export_do_not_fail_it(engine, collected, tin
         for k, part in enumerate(original(engine_, slug, **(kw | {"chunk": 2}))):
             if k == 0:  # a participant submits while the export is being written
                 with write_session(engine) as session:
-                    record_answers(session, [Answer(f"human:s/late{count_answers(engine, 's')}",
-                                                    item.id, 0, {p.id: "A" for p in item.probes})],
-                                   bank_id=study.bank.id, study_id=study.id, now=clock)
+                    record_answers(
+                        session,
+                        [
+                            Answer(
+                                f"human:s/late{count_answers(engine, 's')}",
+                                item.id,
+                                0,
+                                {p.id: "A" for p in item.probes},
+                            )
+                        ],
+                        bank_id=study.bank.id,
+                        study_id=study.id,
+                        now=clock,
+                    )
             yield part
 
     monkeypatch.setattr(exports, "iter_answer_rows", with_a_late_answer)

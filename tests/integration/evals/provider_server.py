@@ -73,21 +73,41 @@ class ProviderServer(ThreadingHTTPServer):
 
 def anthropic_message(model: str, text: str | None, stop: str = "end_turn") -> dict[str, Any]:
     content = [] if text is None else [{"type": "text", "text": text}]
-    return {"id": "msg_1", "type": "message", "role": "assistant", "model": f"{model}-20250101",
-            "content": content, "stop_reason": stop, "stop_sequence": None,
-            "usage": {"input_tokens": 100, "output_tokens": 20}}
+    return {
+        "id": "msg_1",
+        "type": "message",
+        "role": "assistant",
+        "model": f"{model}-20250101",
+        "content": content,
+        "stop_reason": stop,
+        "stop_sequence": None,
+        "usage": {"input_tokens": 100, "output_tokens": 20},
+    }
 
 
-def openai_completion(model: str, text: str | None, finish: str = "stop",
-                      refusal: str | None = None) -> dict[str, Any]:
-    return {"id": "chatcmpl-1", "object": "chat.completion", "created": 1700000000,
-            "model": f"{model}-2025-01-01",
-            "choices": [{"index": 0, "finish_reason": finish, "logprobs": None,
-                         "message": {"role": "assistant", "content": text, "refusal": refusal}}],
-            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120}}
+def openai_completion(
+    model: str, text: str | None, finish: str = "stop", refusal: str | None = None
+) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion",
+        "created": 1700000000,
+        "model": f"{model}-2025-01-01",
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": finish,
+                "logprobs": None,
+                "message": {"role": "assistant", "content": text, "refusal": refusal},
+            }
+        ],
+        "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+    }
 
 
-def reply_for(server: ProviderServer, wire: str, body: dict[str, Any]) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
+def reply_for(
+    server: ProviderServer, wire: str, body: dict[str, Any]
+) -> tuple[int, dict[str, Any] | None, dict[str, str]]:
     """(status, JSON body or None to drop the connection, headers) for one request."""
     model = str(body.get("model", "clean"))
     with server.lock:
@@ -106,7 +126,11 @@ def reply_for(server: ProviderServer, wire: str, body: dict[str, Any]) -> tuple[
         "garbage": ("qwerty }{ asdf", "end"),
     }
     if script in ("ratelimit", "always-429") and (nth == 1 or script == "always-429"):
-        return 429, _error(wire, "rate_limit_error", "slow down"), {"retry-after": server.retry_after}
+        return (
+            429,
+            _error(wire, "rate_limit_error", "slow down"),
+            {"retry-after": server.retry_after},
+        )
     if script == "flaky" and nth == 1:
         return 500, _error(wire, "api_error", "internal"), {}
     if script == "drop" and nth == 1:
@@ -116,8 +140,11 @@ def reply_for(server: ProviderServer, wire: str, body: dict[str, Any]) -> tuple[
     if script == "notfound":
         return 404, _error(wire, "not_found_error", f"model: {model}"), {}
     if script == "no-temperature" and "temperature" in body:
-        return 400, _error(wire, "invalid_request_error",
-                           "`temperature` is not supported with this model"), {}
+        return (
+            400,
+            _error(wire, "invalid_request_error", "`temperature` is not supported with this model"),
+            {},
+        )
     if script == "not-json":
         return 200, "<html>gateway</html>", {}  # type: ignore[return-value]
     if script == "slow":
@@ -128,7 +155,11 @@ def reply_for(server: ProviderServer, wire: str, body: dict[str, Any]) -> tuple[
         return 200, openai_completion(model, None, "stop", refusal="I can't help with that."), {}
     text, stop = texts.get(script, (clean, "end"))
     if wire == "anthropic":
-        return 200, anthropic_message(model, text, "max_tokens" if stop == "max" else "end_turn"), {}
+        return (
+            200,
+            anthropic_message(model, text, "max_tokens" if stop == "max" else "end_turn"),
+            {},
+        )
     return 200, openai_completion(model, text, "length" if stop == "max" else "stop"), {}
 
 
@@ -152,9 +183,19 @@ class _Handler(BaseHTTPRequestHandler):
         n = int(self.headers.get("content-length") or 0)
         return self.rfile.read(n) if n else b""
 
-    def _send(self, status: int, doc: Any, headers: dict[str, str] | None = None,
-              raw: bytes | None = None, ctype: str = "application/json") -> None:
-        data = raw if raw is not None else (doc.encode() if isinstance(doc, str) else json.dumps(doc).encode())
+    def _send(
+        self,
+        status: int,
+        doc: Any,
+        headers: dict[str, str] | None = None,
+        raw: bytes | None = None,
+        ctype: str = "application/json",
+    ) -> None:
+        data = (
+            raw
+            if raw is not None
+            else (doc.encode() if isinstance(doc, str) else json.dumps(doc).encode())
+        )
         self.send_response(status)
         self.send_header("content-type", ctype)
         self.send_header("content-length", str(len(data)))
@@ -209,7 +250,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         m = re.search(r"/files/([\w-]+)/content$", path)
         if m:
-            self._send(200, None, raw=self.server.files[m.group(1)], ctype="application/octet-stream")
+            self._send(
+                200, None, raw=self.server.files[m.group(1)], ctype="application/octet-stream"
+            )
             return
         self._send(404, {"error": {"message": "no route"}})
 
@@ -222,8 +265,18 @@ class _Handler(BaseHTTPRequestHandler):
         self.server.files[fid] = raw[start:end]
         with self.server.lock:
             self.server.requests.append(("POST", "/files", {"id": fid}))
-        self._send(200, {"id": fid, "object": "file", "bytes": end - start, "created_at": 0,
-                         "filename": "batch.jsonl", "purpose": "batch", "status": "processed"})
+        self._send(
+            200,
+            {
+                "id": fid,
+                "object": "file",
+                "bytes": end - start,
+                "created_at": 0,
+                "filename": "batch.jsonl",
+                "purpose": "batch",
+                "status": "processed",
+            },
+        )
 
     def _new_batch(self, wire: str, body: dict[str, Any]) -> dict[str, Any]:
         bid = f"batch-{next(self.server.ids)}"
@@ -231,8 +284,11 @@ class _Handler(BaseHTTPRequestHandler):
             lines = []
             for r in body["requests"]:
                 status, doc, _ = reply_for(self.server, wire, r["params"])
-                result = ({"type": "succeeded", "message": doc} if status == 200 else
-                          {"type": "errored", "error": doc})
+                result = (
+                    {"type": "succeeded", "message": doc}
+                    if status == 200
+                    else {"type": "errored", "error": doc}
+                )
                 lines.append(json.dumps({"custom_id": r["custom_id"], "result": result}))
         else:
             lines = []
@@ -240,9 +296,16 @@ class _Handler(BaseHTTPRequestHandler):
             for line in text.splitlines():
                 r = json.loads(line)
                 status, doc, _ = reply_for(self.server, wire, r["body"])
-                lines.append(json.dumps({"id": f"resp-{r['custom_id']}", "custom_id": r["custom_id"],
-                                         "response": {"status_code": status, "request_id": "x",
-                                                      "body": doc}, "error": None}))
+                lines.append(
+                    json.dumps(
+                        {
+                            "id": f"resp-{r['custom_id']}",
+                            "custom_id": r["custom_id"],
+                            "response": {"status_code": status, "request_id": "x", "body": doc},
+                            "error": None,
+                        }
+                    )
+                )
             out_id = f"file-{next(self.server.ids)}"
             self.server.files[out_id] = ("\n".join(lines) + "\n").encode()
         b = {"id": bid, "wire": wire, "polls": 0, "results": ("\n".join(lines) + "\n").encode()}
@@ -257,16 +320,34 @@ class _Handler(BaseHTTPRequestHandler):
             b["polls"] += 1
         done = b["polls"] >= 2
         if b["wire"] == "anthropic":
-            return {"id": b["id"], "type": "message_batch",
-                    "processing_status": "ended" if done else "in_progress",
-                    "request_counts": {"processing": 0, "succeeded": 0, "errored": 0,
-                                       "canceled": 0, "expired": 0},
-                    "ended_at": "2025-01-01T00:00:00Z" if done else None,
-                    "created_at": "2025-01-01T00:00:00Z", "expires_at": "2025-01-02T00:00:00Z",
-                    "archived_at": None, "cancel_initiated_at": None,
-                    "results_url": f"{self.server.url}/v1/messages/batches/{b['id']}/results"
-                    if done else None}
-        return {"id": b["id"], "object": "batch", "endpoint": "/v1/chat/completions",
-                "input_file_id": b["input_file_id"], "completion_window": "24h",
-                "status": "completed" if done else "in_progress", "created_at": 0,
-                "output_file_id": b["output_file_id"] if done else None, "error_file_id": None}
+            return {
+                "id": b["id"],
+                "type": "message_batch",
+                "processing_status": "ended" if done else "in_progress",
+                "request_counts": {
+                    "processing": 0,
+                    "succeeded": 0,
+                    "errored": 0,
+                    "canceled": 0,
+                    "expired": 0,
+                },
+                "ended_at": "2025-01-01T00:00:00Z" if done else None,
+                "created_at": "2025-01-01T00:00:00Z",
+                "expires_at": "2025-01-02T00:00:00Z",
+                "archived_at": None,
+                "cancel_initiated_at": None,
+                "results_url": f"{self.server.url}/v1/messages/batches/{b['id']}/results"
+                if done
+                else None,
+            }
+        return {
+            "id": b["id"],
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": b["input_file_id"],
+            "completion_window": "24h",
+            "status": "completed" if done else "in_progress",
+            "created_at": 0,
+            "output_file_id": b["output_file_id"] if done else None,
+            "error_file_id": None,
+        }

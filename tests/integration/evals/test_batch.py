@@ -19,10 +19,32 @@ WIRES = {"anthropic": "", "openai": "/v1"}
 
 
 def batch(server: ProviderServer, tmp: Path, provider: str, model: str, *extra: str) -> int:
-    return main(["eval-batch", "--bank", str(TINY_BANK), "--provider", provider, "--model", model,
-                 "--conditions", str(STUDY), "--condition", "baseline", "--condition", "few-shot-3",
-                 "--epochs", "2", "--base-url", server.url + WIRES[provider],
-                 "--out", str(tmp / "answers.jsonl"), "--poll", "0", *extra])
+    return main(
+        [
+            "eval-batch",
+            "--bank",
+            str(TINY_BANK),
+            "--provider",
+            provider,
+            "--model",
+            model,
+            "--conditions",
+            str(STUDY),
+            "--condition",
+            "baseline",
+            "--condition",
+            "few-shot-3",
+            "--epochs",
+            "2",
+            "--base-url",
+            server.url + WIRES[provider],
+            "--out",
+            str(tmp / "answers.jsonl"),
+            "--poll",
+            "0",
+            *extra,
+        ]
+    )
 
 
 def answers(tmp: Path) -> list[dict]:
@@ -30,7 +52,9 @@ def answers(tmp: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
-def test_batch_submit_then_collect_resumably(server: ProviderServer, tmp_path: Path, provider: str) -> None:
+def test_batch_submit_then_collect_resumably(
+    server: ProviderServer, tmp_path: Path, provider: str
+) -> None:
     assert batch(server, tmp_path, provider, "prose", "--no-wait") == 0
     assert server.count("batches") == 1 and not (tmp_path / "answers.jsonl").read_text()
     state = json.loads((tmp_path / "answers.batch.json").read_text())
@@ -41,18 +65,23 @@ def test_batch_submit_then_collect_resumably(server: ProviderServer, tmp_path: P
     creates = [p for m, p, _ in server.requests if m == "POST" and p.endswith("batches")]
     assert len(creates) == 1, "the rerun collected the batch instead of submitting again"
     assert batch(server, tmp_path, provider, "prose") == 0
-    assert len(answers(tmp_path)) == 12 and len(
-        [p for m, p, _ in server.requests if m == "POST" and p.endswith("batches")]) == 1
+    assert (
+        len(answers(tmp_path)) == 12
+        and len([p for m, p, _ in server.requests if m == "POST" and p.endswith("batches")]) == 1
+    )
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
-def test_batch_statuses_match_live_runs(server: ProviderServer, tmp_path: Path, provider: str) -> None:
+def test_batch_statuses_match_live_runs(
+    server: ProviderServer, tmp_path: Path, provider: str
+) -> None:
     assert batch(server, tmp_path, provider, "refusal-signal") == 0
     assert {a["status"] for a in answers(tmp_path)} == {"refused"}
 
 
-def test_batch_rejected_temperature_fails_loudly(server: ProviderServer, tmp_path: Path,
-                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_rejected_temperature_fails_loudly(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert batch(server, tmp_path, "anthropic", "no-temperature") == 2
     assert "rejected temperature" in capsys.readouterr().err
     assert answers(tmp_path) == []
@@ -66,9 +95,12 @@ def test_custom_ids_are_unique_and_valid() -> None:
     assert all(len(i) <= 64 and all(ch.isalnum() or ch in "-_" for ch in i) for i in ids)
 
 
-def test_batch_without_key_is_one_line(server: ProviderServer, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_batch_without_key_is_one_line(
+    server: ProviderServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     assert batch(server, tmp_path, "anthropic", "clean") == 2
     err = capsys.readouterr().err.strip().splitlines()

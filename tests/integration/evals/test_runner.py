@@ -20,25 +20,63 @@ from hhvalues.cli import main
 WIRES = {"anthropic": "", "openai": "/v1"}
 
 
-def run(server: ProviderServer, tmp: Path, provider: str, model: str, *extra: str,
-        condition: str = "baseline", conditions: Path = STUDY) -> tuple[int, list[dict[str, Any]]]:
+def run(
+    server: ProviderServer,
+    tmp: Path,
+    provider: str,
+    model: str,
+    *extra: str,
+    condition: str = "baseline",
+    conditions: Path = STUDY,
+) -> tuple[int, list[dict[str, Any]]]:
     out = tmp / "answers.jsonl"
-    argv = ["eval", "--bank", str(TINY_BANK), "--provider", provider, "--model", model,
-            "--conditions", str(conditions), "--condition", condition, "--epochs", "1",
-            "--base-url", server.url + WIRES.get(provider, "/v1"), "--out", str(out),
-            "--cache-dir", str(tmp / "cache"), "--no-progress", "--backoff", "0.01", *extra]
+    argv = [
+        "eval",
+        "--bank",
+        str(TINY_BANK),
+        "--provider",
+        provider,
+        "--model",
+        model,
+        "--conditions",
+        str(conditions),
+        "--condition",
+        condition,
+        "--epochs",
+        "1",
+        "--base-url",
+        server.url + WIRES.get(provider, "/v1"),
+        "--out",
+        str(out),
+        "--cache-dir",
+        str(tmp / "cache"),
+        "--no-progress",
+        "--backoff",
+        "0.01",
+        *extra,
+    ]
     code = main(argv)
     lines = [json.loads(x) for x in out.read_text().splitlines()] if out.exists() else []
     return code, lines
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
-@pytest.mark.parametrize(("model", "status"), [
-    ("clean", "ok"), ("prose", "ok"), ("refusal-signal", "refused"), ("refusal-text", "refused"),
-    ("defer", "refused"), ("truncate", "truncated"), ("empty", "empty"), ("garbage", "invalid"),
-])
-def test_scripted_replies_get_their_status(server: ProviderServer, tmp_path: Path, provider: str,
-                                           model: str, status: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "status"),
+    [
+        ("clean", "ok"),
+        ("prose", "ok"),
+        ("refusal-signal", "refused"),
+        ("refusal-text", "refused"),
+        ("defer", "refused"),
+        ("truncate", "truncated"),
+        ("empty", "empty"),
+        ("garbage", "invalid"),
+    ],
+)
+def test_scripted_replies_get_their_status(
+    server: ProviderServer, tmp_path: Path, provider: str, model: str, status: str
+) -> None:
     code, lines = run(server, tmp_path, provider, model)
     assert code == 0
     assert [a["status"] for a in lines] == [status] * 3
@@ -57,7 +95,9 @@ def test_429_honours_retry_after(server: ProviderServer, tmp_path: Path, provide
 
 
 @pytest.mark.parametrize("model", ["flaky", "drop"])
-def test_5xx_and_dropped_connection_are_retried(server: ProviderServer, tmp_path: Path, model: str) -> None:
+def test_5xx_and_dropped_connection_are_retried(
+    server: ProviderServer, tmp_path: Path, model: str
+) -> None:
     code, lines = run(server, tmp_path, "openai", model, "--concurrency", "1")
     assert code == 0
     assert [a["status"] for a in lines] == ["ok"] * 3
@@ -65,11 +105,18 @@ def test_5xx_and_dropped_connection_are_retried(server: ProviderServer, tmp_path
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
-@pytest.mark.parametrize(("model", "words"), [("unauthorized", "authentication failed (401)"),
-                                              ("notfound", "not found (404)")])
-def test_auth_and_not_found_abort_without_retry(server: ProviderServer, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str], provider: str,
-                                                model: str, words: str) -> None:
+@pytest.mark.parametrize(
+    ("model", "words"),
+    [("unauthorized", "authentication failed (401)"), ("notfound", "not found (404)")],
+)
+def test_auth_and_not_found_abort_without_retry(
+    server: ProviderServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    provider: str,
+    model: str,
+    words: str,
+) -> None:
     code, lines = run(server, tmp_path, provider, model, "--concurrency", "1")
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and lines == []
@@ -78,10 +125,22 @@ def test_auth_and_not_found_abort_without_retry(server: ProviderServer, tmp_path
     assert json.loads((tmp_path / "answers.manifest.json").read_text())["state"] == "aborted"
 
 
-def test_timeouts_become_errors_then_retry_errors_fixes_them(server: ProviderServer, tmp_path: Path) -> None:
+def test_timeouts_become_errors_then_retry_errors_fixes_them(
+    server: ProviderServer, tmp_path: Path
+) -> None:
     server.slow_seconds = 1.5
-    code, lines = run(server, tmp_path, "anthropic", "slow", "--timeout", "0.3", "--max-attempts", "2",
-                      "--concurrency", "3")
+    code, lines = run(
+        server,
+        tmp_path,
+        "anthropic",
+        "slow",
+        "--timeout",
+        "0.3",
+        "--max-attempts",
+        "2",
+        "--concurrency",
+        "3",
+    )
     assert code == 0 and [a["status"] for a in lines] == ["error"] * 3
     assert all(a["attempts"] == 2 for a in lines) and server.count() == 6
     server.slow_seconds = 0.0
@@ -93,9 +152,9 @@ def test_timeouts_become_errors_then_retry_errors_fixes_them(server: ProviderSer
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
-def test_rejected_temperature_is_recorded_and_fails_the_run(server: ProviderServer, tmp_path: Path,
-                                                            capsys: pytest.CaptureFixture[str],
-                                                            provider: str) -> None:
+def test_rejected_temperature_is_recorded_and_fails_the_run(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str], provider: str
+) -> None:
     code, lines = run(server, tmp_path, provider, "no-temperature", "--concurrency", "1")
     assert code == 2 and lines == []
     assert "rejected temperature" in capsys.readouterr().err
@@ -104,22 +163,31 @@ def test_rejected_temperature_is_recorded_and_fails_the_run(server: ProviderServ
     assert rec["error"]["status"] == 400 and rec["error"]["rejected"] == ["temperature"]
 
 
-def test_allowed_drop_resends_without_it_and_records_it(server: ProviderServer, tmp_path: Path) -> None:
+def test_allowed_drop_resends_without_it_and_records_it(
+    server: ProviderServer, tmp_path: Path
+) -> None:
     conds = tmp_path / "c.toml"
     conds.write_text('[conditions.t1]\ntemperature = 1.0\nallow_dropped = ["temperature"]\n')
-    code, lines = run(server, tmp_path, "anthropic", "no-temperature", condition="t1", conditions=conds)
+    code, lines = run(
+        server, tmp_path, "anthropic", "no-temperature", condition="t1", conditions=conds
+    )
     assert code == 0 and [a["status"] for a in lines] == ["ok"] * 3
     assert all(a["dropped"] == ["temperature"] for a in lines)
     bodies = [b for _, _, b in server.requests]
     assert sum("temperature" in b for b in bodies) == 3 and len(bodies) == 6
 
 
-def test_dry_run_makes_no_request(server: ProviderServer, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
-    code, lines = run(server, tmp_path, "anthropic", "clean", "--dry-run", condition="image-and-text")
+def test_dry_run_makes_no_request(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, lines = run(
+        server, tmp_path, "anthropic", "clean", "--dry-run", condition="image-and-text"
+    )
     out = capsys.readouterr().out
     assert code == 0 and lines == [] and server.count() == 0
-    paths = [line.split("[image ", 1)[1].rstrip("]") for line in out.splitlines() if "[image " in line]
+    paths = [
+        line.split("[image ", 1)[1].rstrip("]") for line in out.splitlines() if "[image " in line
+    ]
     assert paths and all(Path(p).read_bytes().startswith(b"\x89PNG") for p in paths)
     assert "Question p1" in out and "3 calls would be made" in out
 
@@ -138,16 +206,20 @@ def test_errors_are_never_cached(server: ProviderServer, tmp_path: Path) -> None
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.json"))
 
 
-def test_openai_compatible_without_key(server: ProviderServer, tmp_path: Path,
-                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_openai_compatible_without_key(
+    server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENAI_API_KEY")
     code, lines = run(server, tmp_path, "openai-compatible", "clean")
     assert code == 0 and [a["status"] for a in lines] == ["ok"] * 3
-    assert all("max_tokens" in b and "max_completion_tokens" not in b for _, _, b in server.requests)
+    assert all(
+        "max_tokens" in b and "max_completion_tokens" not in b for _, _, b in server.requests
+    )
 
 
-def test_api_key_is_never_written(server: ProviderServer, tmp_path: Path,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_api_key_is_never_written(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     run(server, tmp_path, "anthropic", "clean")
     run(server, tmp_path, "openai", "unauthorized")
     text = capsys.readouterr()
@@ -164,9 +236,12 @@ def test_manifest_records_the_run(server: ProviderServer, tmp_path: Path) -> Non
     assert m["conditions"][0]["name"] == "baseline" and m["conditions"][0]["seed"] == 0
 
 
-def test_missing_sdk_names_the_pip_line(server: ProviderServer, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch,
-                                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_sdk_names_the_pip_line(
+    server: ProviderServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.setitem(sys.modules, "anthropic", None)
     code, _ = run(server, tmp_path, "anthropic", "clean")
     assert code == 2
@@ -174,23 +249,51 @@ def test_missing_sdk_names_the_pip_line(server: ProviderServer, tmp_path: Path,
 
 
 def test_importing_the_harness_imports_no_sdk() -> None:
-    code = ("import sys, hhvalues.evals.runner, hhvalues.evals.batch, hhvalues.cli; "
-            "bad = [m for m in ('anthropic', 'openai') if m in sys.modules]; "
-            "sys.exit(1 if bad else 0)")
+    code = (
+        "import sys, hhvalues.evals.runner, hhvalues.evals.batch, hhvalues.cli; "
+        "bad = [m for m in ('anthropic', 'openai') if m in sys.modules]; "
+        "sys.exit(1 if bad else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=False).returncode == 0
 
 
-def test_killed_run_resumes_without_duplicates_or_repeated_calls(server: ProviderServer,
-                                                                 tmp_path: Path) -> None:
+def test_killed_run_resumes_without_duplicates_or_repeated_calls(
+    server: ProviderServer, tmp_path: Path
+) -> None:
     server.latency = 0.15
     out = tmp_path / "answers.jsonl"
-    argv = [sys.executable, "-m", "hhvalues.cli", "eval", "--bank", str(TINY_BANK), "--provider",
-            "openai", "--model", "clean", "--conditions", str(STUDY), "--condition", "baseline",
-            "--condition", "temperature-0", "--epochs", "8", "--base-url", server.url + "/v1",
-            "--out", str(out), "--no-cache", "--no-progress", "--concurrency", "2"]
+    argv = [
+        sys.executable,
+        "-m",
+        "hhvalues.cli",
+        "eval",
+        "--bank",
+        str(TINY_BANK),
+        "--provider",
+        "openai",
+        "--model",
+        "clean",
+        "--conditions",
+        str(STUDY),
+        "--condition",
+        "baseline",
+        "--condition",
+        "temperature-0",
+        "--epochs",
+        "8",
+        "--base-url",
+        server.url + "/v1",
+        "--out",
+        str(out),
+        "--no-cache",
+        "--no-progress",
+        "--concurrency",
+        "2",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        argv, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         n = len(out.read_text().splitlines()) if out.exists() else 0
@@ -200,13 +303,21 @@ def test_killed_run_resumes_without_duplicates_or_repeated_calls(server: Provide
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     time.sleep(0.5)  # a request already in the server's socket buffer is counted before the rerun
-    done_before = {(a["respondent"], a["item"], a["epoch"])
-                   for a in map(json.loads, filter(None, out.read_text().splitlines()))
-                   if a.get("status")} if out.exists() else set()
+    done_before = (
+        {
+            (a["respondent"], a["item"], a["epoch"])
+            for a in map(json.loads, filter(None, out.read_text().splitlines()))
+            if a.get("status")
+        }
+        if out.exists()
+        else set()
+    )
     calls_before = server.count()
     assert 10 <= len(done_before) < 48
     server.latency = 0.0
-    result = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        argv, cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr
     answers = [json.loads(x) for x in out.read_text().splitlines()]
     keys = [(a["respondent"], a["item"], a["epoch"]) for a in answers]
@@ -225,7 +336,8 @@ def test_answers_reach_the_store_and_resume_from_it(server: ProviderServer, tmp_
     with read_session(engine) as s:
         stored = [x.answer for x in iter_answers(s, respondent_kind="model")]
     assert {(a.respondent, a.item, a.epoch) for a in stored} == {
-        (a["respondent"], a["item"], a["epoch"]) for a in lines}
+        (a["respondent"], a["item"], a["epoch"]) for a in lines
+    }
     assert all(a.stimulus and a.status.value == "ok" for a in stored)
     (tmp_path / "answers.jsonl").unlink()
     code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url, "--no-cache")
@@ -246,8 +358,9 @@ class _DroppingSDK:
 
         from hhvalues.evals.providers.base import Reply, dropped_keys
 
-        reply = await self.inner.send({k: v for k, v in body.items() if k != "temperature"},
-                                      timeout=timeout)
+        reply = await self.inner.send(
+            {k: v for k, v in body.items() if k != "temperature"}, timeout=timeout
+        )
         assert isinstance(reply, Reply)
         return replace(reply, dropped=dropped_keys(body, reply.sent))
 
@@ -256,8 +369,9 @@ class _DroppingSDK:
 
 
 @pytest.mark.parametrize("allowed", [False, True])
-def test_parameter_dropped_by_the_sdk_fails_the_run_unless_allowed(server: ProviderServer,
-                                                                   tmp_path: Path, allowed: bool) -> None:
+def test_parameter_dropped_by_the_sdk_fails_the_run_unless_allowed(
+    server: ProviderServer, tmp_path: Path, allowed: bool
+) -> None:
     import asyncio
 
     from hhvalues.core.bank import load_bank
@@ -270,8 +384,14 @@ def test_parameter_dropped_by_the_sdk_fails_the_run_unless_allowed(server: Provi
     if allowed:
         table["allow_dropped"] = ["temperature"]
     conds = parse_conditions({"conditions": {"t0": table}})
-    config = RunConfig(provider="anthropic", model="clean", out=tmp_path / "a.jsonl",
-                       base_url=server.url, progress=False, concurrency=1)
+    config = RunConfig(
+        provider="anthropic",
+        model="clean",
+        out=tmp_path / "a.jsonl",
+        base_url=server.url,
+        progress=False,
+        concurrency=1,
+    )
 
     async def go() -> Any:
         prov = _DroppingSDK(make_provider("anthropic", "clean", base_url=server.url))
@@ -291,25 +411,39 @@ def test_parameter_dropped_by_the_sdk_fails_the_run_unless_allowed(server: Provi
         assert "temperature" not in rec["sent"] and rec["dropped_by_sdk"] == ["temperature"]
 
 
-def test_dry_run_prints_the_wire_body(server: ProviderServer, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_dry_run_prints_the_wire_body(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _ = run(server, tmp_path, "openai", "clean", "--dry-run", condition="image")
     out = capsys.readouterr().out
     bodies = [json.loads(line) for line in out.splitlines() if line.startswith('{"model"')]
     assert code == 0 and len(bodies) == 3 and server.count() == 0
-    urls = [part["image_url"]["url"] for b in bodies for m in b["messages"]
-            if isinstance(m["content"], list) for part in m["content"] if part["type"] == "image_url"]
+    urls = [
+        part["image_url"]["url"]
+        for b in bodies
+        for m in b["messages"]
+        if isinstance(m["content"], list)
+        for part in m["content"]
+        if part["type"] == "image_url"
+    ]
     assert urls and all(u.startswith("data:image/png;base64,file:") for u in urls)
     assert all(b["temperature"] == 1.0 and b["max_completion_tokens"] == 2048 for b in bodies)
 
 
-@pytest.mark.parametrize(("toml", "words"), [
-    ("[conditions.a]\ntemprature = 1\n", "conditions.a.temprature: unknown key"),
-    ("[conditions.a]\nmodality = 'smell'\n", "conditions.a.modality"),
-])
-def test_bad_conditions_exit_2_with_one_line(server: ProviderServer, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str], toml: str,
-                                             words: str) -> None:
+@pytest.mark.parametrize(
+    ("toml", "words"),
+    [
+        ("[conditions.a]\ntemprature = 1\n", "conditions.a.temprature: unknown key"),
+        ("[conditions.a]\nmodality = 'smell'\n", "conditions.a.modality"),
+    ],
+)
+def test_bad_conditions_exit_2_with_one_line(
+    server: ProviderServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    toml: str,
+    words: str,
+) -> None:
     conds = tmp_path / "c.toml"
     conds.write_text(toml)
     code, _ = run(server, tmp_path, "openai", "clean", condition="a", conditions=conds)
@@ -319,16 +453,21 @@ def test_bad_conditions_exit_2_with_one_line(server: ProviderServer, tmp_path: P
 
 
 @pytest.mark.parametrize("provider", ["anthropic", "openai"])
-def test_non_json_200_is_an_error_answer(server: ProviderServer, tmp_path: Path, provider: str) -> None:
+def test_non_json_200_is_an_error_answer(
+    server: ProviderServer, tmp_path: Path, provider: str
+) -> None:
     code, lines = run(server, tmp_path, provider, "not-json", "--limit", "1")
     assert code == 0 and [a["status"] for a in lines] == ["error"]
     rec = json.loads((tmp_path / "answers.requests.jsonl").read_text().splitlines()[0])
     assert "gateway" in rec["error"]["body"]
 
 
-def test_missing_key_aborts_with_one_line(server: ProviderServer, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch,
-                                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_missing_key_aborts_with_one_line(
+    server: ProviderServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     code, lines = run(server, tmp_path, "anthropic", "clean")
     err = capsys.readouterr().err.strip().splitlines()

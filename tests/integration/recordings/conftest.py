@@ -26,7 +26,9 @@ def source_bank() -> Bank:
 @pytest.fixture
 def study_engine(request: pytest.FixtureRequest) -> Engine:
     """The test's database: ``engine`` (SQLite and PostgreSQL) when it asks for it, else SQLite."""
-    return request.getfixturevalue("engine" if "engine" in request.fixturenames else "sqlite_engine")
+    return request.getfixturevalue(
+        "engine" if "engine" in request.fixturenames else "sqlite_engine"
+    )
 
 
 @pytest.fixture
@@ -37,10 +39,18 @@ def demo_study(study_engine: Engine, source_bank: Bank, clock) -> Callable[..., 
     def make(slug: str = "d", *, session_minutes: float = 60.0, **demo: Any) -> str:
         with write_session(sqlite_engine) as session:
             info = import_bank(session, source_bank, now=clock)
-        config = demonstrate_config(StudyConfig(session_minutes=session_minutes), DemoConfig(**demo))
-        create_study(sqlite_engine, slug=slug, bank_id=info.id, config=config, now=clock,
-                     kind=StudyKind.DEMONSTRATE, actor="test")
+        config = demonstrate_config(
+            StudyConfig(session_minutes=session_minutes), DemoConfig(**demo)
+        )
+        create_study(
+            sqlite_engine,
+            slug=slug,
+            bank_id=info.id,
+            config=config,
+            now=clock,
+            kind=StudyKind.DEMONSTRATE,
+            actor="test",
+        )
         return slug
 
     return make
-

@@ -44,8 +44,9 @@ def _legal_and_bump(grid, features, path):
     return legal, bump
 
 
-def test_profile_instruction_and_worlds_are_seeded_per_participant(engine, demo_study, clock,
-                                                                   source_bank):
+def test_profile_instruction_and_worlds_are_seeded_per_participant(
+    engine, demo_study, clock, source_bank
+):
     slug = demo_study(practice=1, worlds=2)
     t1, t2 = _begin(engine, slug, clock, 2)
     s1, s2 = demo_step(engine, t1, now=clock), demo_step(engine, t2, now=clock)
@@ -62,8 +63,9 @@ def test_profile_instruction_and_worlds_are_seeded_per_participant(engine, demo_
     assert token_study_kind(engine, "x" * 27) is None
 
 
-def test_moves_are_stored_once_bumps_do_not_move_and_the_path_replays(engine, demo_study,
-                                                                       clock, source_bank):
+def test_moves_are_stored_once_bumps_do_not_move_and_the_path_replays(
+    engine, demo_study, clock, source_bank
+):
     slug = demo_study(practice=0, worlds=1)
     [token] = _begin(engine, slug, clock)
     walk = demo_step(engine, token, now=clock).walk
@@ -107,13 +109,20 @@ def test_a_refresh_or_restart_resumes_mid_walk(engine, demo_study, clock, source
         again = demo_step(other, token, now=clock).walk
     finally:
         other.dispose()
-    assert (again.id, again.path, again.n_moves, again.score) == (after.id, after.path, 1, after.score)
+    assert (again.id, again.path, again.n_moves, again.score) == (
+        after.id,
+        after.path,
+        1,
+        after.score,
+    )
 
 
 def _table_counts(engine):
     with read_session(engine) as s:
-        return {t: s.exec(text(f"SELECT count(*) FROM {t}")).one()[0]
-                for t in ("moves", "walks", "events")}
+        return {
+            t: s.exec(text(f"SELECT count(*) FROM {t}")).one()[0]
+            for t in ("moves", "walks", "events")
+        }
 
 
 def test_tampered_moves_are_rejected_and_write_nothing(engine, demo_study, clock, source_bank):

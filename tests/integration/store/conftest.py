@@ -21,7 +21,14 @@ def make_study(engine: Engine, tiny_bank, clock) -> StudyFactory:
     def make(slug: str = "s", **config: Any) -> str:
         with write_session(engine) as session:
             bank = import_bank(session, tiny_bank, now=clock)
-        create_study(engine, slug=slug, bank_id=bank.id, config=StudyConfig(**config), now=clock, actor="test")
+        create_study(
+            engine,
+            slug=slug,
+            bank_id=bank.id,
+            config=StudyConfig(**config),
+            now=clock,
+            actor="test",
+        )
         return slug
 
     return make
@@ -35,5 +42,10 @@ def snapshot() -> Callable[[Engine], dict[str, list[tuple]]]:
 
 def _snapshot(engine: Engine) -> dict[str, list[tuple]]:
     with read_session(engine) as s:
-        return {t.name: [tuple(map(str, r)) for r in s.exec(text(f'SELECT * FROM "{t.name}" ORDER BY id')).all()]
-                for t in metadata.sorted_tables}
+        return {
+            t.name: [
+                tuple(map(str, r))
+                for r in s.exec(text(f'SELECT * FROM "{t.name}" ORDER BY id')).all()
+            ]
+            for t in metadata.sorted_tables
+        }

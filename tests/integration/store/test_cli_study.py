@@ -32,7 +32,10 @@ def run(capsys, *argv):
 def _finish_one(engine, token, clock, *, abandon_last=False):
     consent(engine, token, now=clock)
     start_session(engine, token, now=clock)
-    while (step := current_step(engine, token, now=clock)).kind in (StepKind.ITEM, StepKind.FEEDBACK):
+    while (step := current_step(engine, token, now=clock)).kind in (
+        StepKind.ITEM,
+        StepKind.FEEDBACK,
+    ):
         if step.kind is StepKind.FEEDBACK:
             acknowledge_feedback(engine, token, step.feedback_item, now=clock)
             continue
@@ -40,18 +43,54 @@ def _finish_one(engine, token, clock, *, abandon_last=False):
             clock.advance(10_000)
             continue
         clock.advance(8)
-        submit(engine, token, step.item.item.id, choices={p.id: "A" for p in step.item.item.probes},
-               now=clock)
+        submit(
+            engine,
+            token,
+            step.item.item.id,
+            choices={p.id: "A" for p in step.item.item.probes},
+            now=clock,
+        )
     return step
 
 
 def test_create_invite_list_export_score(db, engine, clock, capsys, tmp_path):
-    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--train", "1",
-               "--catch", "1", "--item-seconds", "60", "--db", db)[0] == 0
-    code, out, _ = run(capsys, "study", "invite", "--name", "pilot", "--count", "2",
-                       "--base-url", "https://x.org/app/", "--db", db)
+    assert (
+        run(
+            capsys,
+            "study",
+            "create",
+            "--bank",
+            TINY,
+            "--name",
+            "pilot",
+            "--train",
+            "1",
+            "--catch",
+            "1",
+            "--item-seconds",
+            "60",
+            "--db",
+            db,
+        )[0]
+        == 0
+    )
+    code, out, _ = run(
+        capsys,
+        "study",
+        "invite",
+        "--name",
+        "pilot",
+        "--count",
+        "2",
+        "--base-url",
+        "https://x.org/app/",
+        "--db",
+        db,
+    )
     links = out.split()
-    assert code == 0 and len(links) == 2 and all(x.startswith("https://x.org/app/?t=") for x in links)
+    assert (
+        code == 0 and len(links) == 2 and all(x.startswith("https://x.org/app/?t=") for x in links)
+    )
     tokens = [x.split("?t=")[1] for x in links]
     assert _finish_one(engine, tokens[0], clock).kind is StepKind.DONE
     assert _finish_one(engine, tokens[1], clock, abandon_last=True).timed_out
@@ -60,8 +99,21 @@ def test_create_invite_list_export_score(db, engine, clock, capsys, tmp_path):
     assert code == 0 and "pilot" in out and "finished 1" in out and "timed_out 1" in out
 
     jsonl = tmp_path / "answers.jsonl"
-    assert run(capsys, "export", "--study", "pilot", "--format", "jsonl", "--out", str(jsonl),
-               "--db", db)[0] == 0
+    assert (
+        run(
+            capsys,
+            "export",
+            "--study",
+            "pilot",
+            "--format",
+            "jsonl",
+            "--out",
+            str(jsonl),
+            "--db",
+            db,
+        )[0]
+        == 0
+    )
     answers = read_answers(jsonl)
     assert len(answers) == 8
     assert {a.status.value for a in answers} == {"ok", "timeout"}
@@ -73,26 +125,45 @@ def test_create_invite_list_export_score(db, engine, clock, capsys, tmp_path):
     assert len(scores["respondents"]) == 2
 
     csv_path = tmp_path / "answers.csv"
-    assert run(capsys, "export", "--study", "pilot", "--format", "csv", "--out", str(csv_path),
-               "--db", db)[0] == 0
+    assert (
+        run(
+            capsys,
+            "export",
+            "--study",
+            "pilot",
+            "--format",
+            "csv",
+            "--out",
+            str(csv_path),
+            "--db",
+            db,
+        )[0]
+        == 0
+    )
     with csv_path.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     assert len(rows) == 8 and {"started_at", "submitted_at", "seconds", "fast"} <= set(rows[0])
 
 
-@pytest.mark.parametrize("argv", [
-    ["study", "create", "--bank", "missing.json", "--name", "x"],
-    ["study", "create", "--bank", TINY, "--name", "Bad Name"],
-    ["study", "create", "--bank", TINY, "--name", "x", "--train", "9"],
-    ["study", "invite", "--name", "nope", "--count", "1"],
-    ["study", "invite", "--name", "x", "--count", "0"],
-    ["export", "--study", "nope", "--out", "out.jsonl"],
-    ["export", "--study", "x", "--format", "xml", "--out", "out.xml"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["study", "create", "--bank", "missing.json", "--name", "x"],
+        ["study", "create", "--bank", TINY, "--name", "Bad Name"],
+        ["study", "create", "--bank", TINY, "--name", "x", "--train", "9"],
+        ["study", "invite", "--name", "nope", "--count", "1"],
+        ["study", "invite", "--name", "x", "--count", "0"],
+        ["export", "--study", "nope", "--out", "out.jsonl"],
+        ["export", "--study", "x", "--format", "xml", "--out", "out.xml"],
+    ],
+)
 def test_errors_exit_2_with_one_line(db, capsys, argv, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     if "--bank" in argv:
-        argv = [str(__import__("pathlib").Path(__file__).parents[3] / a) if a == TINY else a for a in argv]
+        argv = [
+            str(__import__("pathlib").Path(__file__).parents[3] / a) if a == TINY else a
+            for a in argv
+        ]
     code, _, err = run(capsys, *argv, "--db", db)
     assert code == 2
     assert "Traceback" not in err and err.strip().splitlines()[-1].lower().startswith("error")
@@ -110,14 +181,23 @@ def test_commands_upgrade_an_empty_database(tmp_path, capsys):
     assert code == 0 and "no studies" in out
 
 
-@pytest.mark.parametrize(("option", "value"), [
-    ("--item-seconds", "2"), ("--item-seconds", "3601"), ("--session-minutes", "601"),
-    ("--session-minutes", "0.5"), ("--train", "101"), ("--items", "1001"), ("--seed", "-1"),
-])
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--item-seconds", "2"),
+        ("--item-seconds", "3601"),
+        ("--session-minutes", "601"),
+        ("--session-minutes", "0.5"),
+        ("--train", "101"),
+        ("--items", "1001"),
+        ("--seed", "-1"),
+    ],
+)
 def test_study_options_are_checked_against_the_configs_limits(db, capsys, option, value):
     """The CLI reads STUDY_LIMITS: a study the console could not edit is never made."""
-    code, _, err = run(capsys, "study", "create", "--bank", TINY, "--name", "x", option, value,
-                       "--db", db)
+    code, _, err = run(
+        capsys, "study", "create", "--bank", TINY, "--name", "x", option, value, "--db", db
+    )
     assert code == 2 and "is not in the range" in err
     code, out, _ = run(capsys, "study", "list", "--db", db)
     assert code == 0 and "no studies" in out

@@ -50,12 +50,17 @@ def test_begin_immediate_read_then_write_from_8_threads_never_locks(sqlite_engin
         t.join()
     assert errors == []
     with read_session(sqlite_engine) as s:
-        assert s.exec(text("SELECT n FROM counter")).scalar_one() == 8 * per_thread  # no lost update
+        assert (
+            s.exec(text("SELECT n FROM counter")).scalar_one() == 8 * per_thread
+        )  # no lost update
 
 
 def test_default_url_is_the_sqlite_file_in_data():
     assert resolve_url(settings=Settings()) == "sqlite:///data/hhvalues.db"
-    assert resolve_url(settings=Settings.from_env({"HHVALUES_DATABASE_URL": "sqlite:///x.db"})) == "sqlite:///x.db"
+    assert (
+        resolve_url(settings=Settings.from_env({"HHVALUES_DATABASE_URL": "sqlite:///x.db"}))
+        == "sqlite:///x.db"
+    )
 
 
 def test_plain_postgresql_urls_use_psycopg3():

@@ -6,8 +6,16 @@ from sqlalchemy import inspect, text
 
 from hhvalues.store.db import current_revision, make_engine, metadata, upgrade
 
-TABLES = {"banks", "items", "studies", "study_configs", "participants", "presentations", "answers",
-          "events"}
+TABLES = {
+    "banks",
+    "items",
+    "studies",
+    "study_configs",
+    "participants",
+    "presentations",
+    "answers",
+    "events",
+}
 
 
 def _head() -> str:
@@ -42,11 +50,18 @@ def test_upgrade_from_an_older_revision_keeps_the_data(empty_database_url):
         indexes = {i["name"] for i in inspect(engine).get_indexes("answers")}
         assert "ix_answers_study_submitted" not in indexes
         with engine.begin() as conn:
-            conn.execute(text("INSERT INTO banks (name, version, content_hash, document, imported_at) "
-                              "VALUES ('b', '1', 'abc', '{}', :at)"), {"at": datetime(2025, 1, 1, tzinfo=UTC)})
+            conn.execute(
+                text(
+                    "INSERT INTO banks (name, version, content_hash, document, imported_at) "
+                    "VALUES ('b', '1', 'abc', '{}', :at)"
+                ),
+                {"at": datetime(2025, 1, 1, tzinfo=UTC)},
+            )
         upgrade(engine)
         assert current_revision(engine) == _head()
-        assert "ix_answers_study_submitted" in {i["name"] for i in inspect(engine).get_indexes("answers")}
+        assert "ix_answers_study_submitted" in {
+            i["name"] for i in inspect(engine).get_indexes("answers")
+        }
         with engine.connect() as conn:
             assert conn.execute(text("SELECT name FROM banks")).scalars().all() == ["b"]
     finally:
@@ -55,8 +70,9 @@ def test_upgrade_from_an_older_revision_keeps_the_data(empty_database_url):
 
 def test_autogenerate_finds_no_difference_between_migrations_and_models(engine):
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True,
-                                                     "render_as_batch": engine.dialect.name == "sqlite"})
+        ctx = MigrationContext.configure(
+            conn, opts={"compare_type": True, "render_as_batch": engine.dialect.name == "sqlite"}
+        )
         assert compare_metadata(ctx, metadata) == []
 
 

@@ -59,7 +59,9 @@ def test_whole_session_train_feedback_test_catch_done(engine, make_study, clock)
     assert current_step(engine, token, now=clock).kind is StepKind.INSTRUCTIONS
     start_session(engine, token, now=clock)
     step = current_step(engine, token, now=clock)
-    assert step.kind is StepKind.ITEM and step.item.phase == "train" and step.item.deadline_at is None
+    assert (
+        step.kind is StepKind.ITEM and step.item.phase == "train" and step.item.deadline_at is None
+    )
     with pytest.raises(LinkError):  # no feedback before the training item is submitted
         training_feedback(engine, token, step.item.item.id)
     clock.advance(10)
@@ -117,7 +119,10 @@ def test_draft_is_saved_and_comes_back_in_displayed_letters(engine, make_study, 
     assert save_draft(engine, token, view.item.id, rationale="because", now=clock)
     again = current_step(engine, token, now=clock).item
     assert again.draft.choices == {pid: "B"} and again.draft.rationale == "because"
-    assert _rows(engine, "SELECT draft FROM answers WHERE respondent_kind = 'human'")[0][0] in (True, 1)
+    assert _rows(engine, "SELECT draft FROM answers WHERE respondent_kind = 'human'")[0][0] in (
+        True,
+        1,
+    )
 
 
 def test_concurrent_submits_store_exactly_one_answer(engine, make_study, clock):
@@ -130,8 +135,15 @@ def test_concurrent_submits_store_exactly_one_answer(engine, make_study, clock):
     def click():
         try:
             barrier.wait()
-            results.append(submit(engine, token, view.item.id, choices={p.id: "A" for p in view.item.probes},
-                                  now=clock))
+            results.append(
+                submit(
+                    engine,
+                    token,
+                    view.item.id,
+                    choices={p.id: "A" for p in view.item.probes},
+                    now=clock,
+                )
+            )
         except BaseException as exc:  # noqa: BLE001
             errors.append(exc)
 
@@ -142,7 +154,14 @@ def test_concurrent_submits_store_exactly_one_answer(engine, make_study, clock):
         t.join()
     assert errors == []
     assert Counter(r.duplicate for r in results) == {True: 7, False: 1}
-    assert _rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human' AND item_id = :i", i=view.item.id)[0][0] == 1
+    assert (
+        _rows(
+            engine,
+            "SELECT count(*) FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
+            i=view.item.id,
+        )[0][0]
+        == 1
+    )
     assert _rows(engine, "SELECT count(*) FROM events WHERE kind = 'submit'")[0][0] == 1
 
 
@@ -172,7 +191,9 @@ def test_late_submit_is_a_timeout_that_keeps_the_selection(engine, make_study, c
     clock.advance(45)
     result = submit(engine, token, view.item.id, choices={pid: "A"}, now=clock)
     assert result.status == Status.TIMEOUT.value and not result.fast
-    [(status, choices)] = _rows(engine, "SELECT status, choices FROM answers WHERE respondent_kind = 'human'")
+    [(status, choices)] = _rows(
+        engine, "SELECT status, choices FROM answers WHERE respondent_kind = 'human'"
+    )
     assert status == "timeout" and pid in str(choices)
     nxt = current_step(engine, token, now=clock)
     assert nxt.kind is StepKind.ITEM and nxt.item.item.id != view.item.id  # the session moves on
@@ -189,7 +210,10 @@ def test_sweep_records_items_abandoned_past_their_deadline(engine, make_study, c
     clock.advance(2)
     assert sweep_timeouts(engine, now=clock) == 2  # the third never saw an item
     assert sweep_timeouts(engine, now=clock) == 0
-    rows = _rows(engine, "SELECT status, draft, choices FROM answers WHERE respondent_kind = 'human' ORDER BY id")
+    rows = _rows(
+        engine,
+        "SELECT status, draft, choices FROM answers WHERE respondent_kind = 'human' ORDER BY id",
+    )
     assert [(r[0], bool(r[1])) for r in rows] == [("timeout", False)] * 2
     assert all('"p1"' in str(r[2]).replace("'", '"') for r in rows)  # the draft choice is kept
 
@@ -201,7 +225,9 @@ def test_session_deadline_times_out_everything_left(engine, make_study, clock):
     clock.advance(120)
     step = current_step(engine, token, now=clock)
     assert step.kind is StepKind.DONE and step.timed_out
-    statuses = [r[0] for r in _rows(engine, "SELECT status FROM answers WHERE respondent_kind = 'human'")]
+    statuses = [
+        r[0] for r in _rows(engine, "SELECT status FROM answers WHERE respondent_kind = 'human'")
+    ]
     assert statuses == ["timeout", "timeout"]  # both test items of the tiny bank
 
 
@@ -221,7 +247,9 @@ def test_catch_failures_count_against_the_thresholds(engine, make_study, clock):
     token = _begin(engine, "s", clock)
     view = current_step(engine, token, now=clock).item
     assert view.split.value == "catch"
-    wrong = {"p1": "B" if view.order["p1"][0] == "A" else "A"}  # the displayed side of bank option B
+    wrong = {
+        "p1": "B" if view.order["p1"][0] == "A" else "A"
+    }  # the displayed side of bank option B
     clock.advance(10)
     submit(engine, token, view.item.id, choices=wrong, now=clock)
     step = current_step(engine, token, now=clock)
@@ -234,10 +262,13 @@ def test_decline_stores_nothing_but_the_refusal(engine, make_study, clock):
     token = enrol(engine, "s", params={"PROLIFIC_PID": "abc123", "STUDY_ID": "x"}, now=clock).token
     decline(engine, token, now=clock)
     [(state, external, pid, intake, assignment)] = _rows(
-        engine, "SELECT state, external, external_pid, intake, assignment FROM participants")
+        engine, "SELECT state, external, external_pid, intake, assignment FROM participants"
+    )
     assert state == "declined" and pid is None and intake is None
     assert str(external) in ("{}", "{}") and str(assignment) in ("[]",)
-    assert [r[0] for r in _rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")] == ["decline"]
+    assert [
+        r[0] for r in _rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")
+    ] == ["decline"]
     assert _rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human'")[0][0] == 0
     assert current_step(engine, token, now=clock).kind is StepKind.INVALID
     with pytest.raises(LinkError):
@@ -271,18 +302,22 @@ def test_intake_answers_are_checked_and_stored(engine, make_study, clock):
     assert current_step(engine, token, now=clock).kind is StepKind.INSTRUCTIONS
 
 
-@pytest.mark.parametrize("token", ["", "short", "x" * 300, "bad token with spaces!!", None, 42,
-                                   "A" * 27])
+@pytest.mark.parametrize(
+    "token", ["", "short", "x" * 300, "bad token with spaces!!", None, 42, "A" * 27]
+)
 def test_bad_tokens_raise_and_write_nothing(engine, make_study, clock, token, snapshot):
     make_study()
     invite(engine, "s", 1, now=clock, actor="test")
     before = snapshot(engine)
     assert current_step(engine, token, now=clock).kind is StepKind.INVALID
-    for call in (lambda: consent(engine, token, now=clock), lambda: decline(engine, token, now=clock),
-                 lambda: start_session(engine, token, now=clock),
-                 lambda: submit(engine, token, "i1", choices={}, now=clock),
-                 lambda: save_draft(engine, token, "i1", choices={}, now=clock),
-                 lambda: training_feedback(engine, token, "t1")):
+    for call in (
+        lambda: consent(engine, token, now=clock),
+        lambda: decline(engine, token, now=clock),
+        lambda: start_session(engine, token, now=clock),
+        lambda: submit(engine, token, "i1", choices={}, now=clock),
+        lambda: save_draft(engine, token, "i1", choices={}, now=clock),
+        lambda: training_feedback(engine, token, "t1"),
+    ):
         with pytest.raises(LinkError):
             call()
     assert snapshot(engine) == before
@@ -348,8 +383,13 @@ def test_hypothesis_mode_stores_weights_and_no_choices(engine, make_study, clock
     view = current_step(engine, token, now=clock).item
     assert view.asks_hypothesis and not view.asks_choices
     clock.advance(10)
-    submit(engine, token, view.item.id, hypothesis={"flowers": 2, "puddle": -1, "cafe": 0, "library": 1},
-           now=clock)
+    submit(
+        engine,
+        token,
+        view.item.id,
+        hypothesis={"flowers": 2, "puddle": -1, "cafe": 0, "library": 1},
+        now=clock,
+    )
     [(hyp,)] = _rows(engine, "SELECT hypothesis FROM answers WHERE respondent_kind = 'human'")
     assert "flowers" in str(hyp)
 
@@ -373,7 +413,9 @@ def test_the_last_submit_finishes_the_participant_in_its_own_transaction(engine,
         view = current_step(engine, token, now=clock).item
         save_draft(engine, token, view.item.id, choices={view.item.probes[0].id: "A"}, now=clock)
         clock.advance(5)
-        submit(engine, token, view.item.id, choices={p.id: "A" for p in view.item.probes}, now=clock)
+        submit(
+            engine, token, view.item.id, choices={p.id: "A" for p in view.item.probes}, now=clock
+        )
     [(state, finished_at)] = _rows(engine, "SELECT state, finished_at FROM participants")
     assert state == "finished" and finished_at is not None  # before any further request
 
@@ -419,16 +461,24 @@ def test_a_demonstration_link_is_refused_by_the_answer_flow(engine, tiny_bank, c
 
     with write_session(engine) as session:
         bank = import_bank(session, tiny_bank, now=clock)
-    create_study(engine, slug="d", bank_id=bank.id, now=clock, actor="test",
-                 config=demonstrate_config(StudyConfig(), DemoConfig()), kind=StudyKind.DEMONSTRATE)
+    create_study(
+        engine,
+        slug="d",
+        bank_id=bank.id,
+        now=clock,
+        actor="test",
+        config=demonstrate_config(StudyConfig(), DemoConfig()),
+        kind=StudyKind.DEMONSTRATE,
+    )
     [token] = invite(engine, "d", 1, now=clock, actor="test")
     step = current_step(engine, token, now=clock)
     assert step.kind is StepKind.INVALID and "not one of an answer study" in step.message
     assert demo_step(engine, token, now=clock).kind.value == "consent"
 
 
-def test_limits_are_checked_on_create_and_edit_but_old_snapshots_still_load(engine, make_study,
-                                                                            clock):
+def test_limits_are_checked_on_create_and_edit_but_old_snapshots_still_load(
+    engine, make_study, clock
+):
     from sqlalchemy import update
 
     from hhvalues.store.db import StudyRow, write_session

@@ -17,8 +17,9 @@ from hhvalues.core.scoring import grade
 BANK = Path(__file__).resolve().parents[2] / "data" / "examples" / "tiny_bank.json"
 
 
-def _answers(bank, cond: str, p_right: float, epochs: int,
-             rng: np.random.Generator) -> list[Answer]:
+def _answers(
+    bank, cond: str, p_right: float, epochs: int, rng: np.random.Generator
+) -> list[Answer]:
     out = []
     for it in bank.items:
         for e in range(epochs):
@@ -33,8 +34,11 @@ def _answers(bank, cond: str, p_right: float, epochs: int,
 def test_report_pairs_conditions_with_their_baseline(tmp_path: Path) -> None:
     bank = load_bank(BANK)
     rng = np.random.default_rng(0)
-    answers = (_answers(bank, "baseline", 0.5, 6, rng) + _answers(bank, "good", 1.0, 6, rng)
-               + _answers(bank, "bad", 0.0, 6, rng))
+    answers = (
+        _answers(bank, "baseline", 0.5, 6, rng)
+        + _answers(bank, "good", 1.0, 6, rng)
+        + _answers(bank, "bad", 0.0, 6, rng)
+    )
     reports = ablation_reports(grade(bank, answers), "baseline", n_boot=500)
     assert len(reports) == 1 and reports[0].model == "openai/m"
     diffs = {c.a.rsplit("/", 1)[1]: c.diff for c in reports[0].comparisons}
@@ -44,10 +48,26 @@ def test_report_pairs_conditions_with_their_baseline(tmp_path: Path) -> None:
     assert all(a >= b for a, b in itertools.pairwise(mdes))
     path = tmp_path / "a.jsonl"
     write_answers(answers, path)
-    assert main(["ablations", "--bank", str(BANK), "--answers", str(path), "--baseline", "baseline",
-                 "--n-boot", "200", "--json"]) == 0
-    assert main(["ablations", "--bank", str(BANK), "--answers", str(path),
-                 "--baseline", "nope"]) == 2
+    assert (
+        main(
+            [
+                "ablations",
+                "--bank",
+                str(BANK),
+                "--answers",
+                str(path),
+                "--baseline",
+                "baseline",
+                "--n-boot",
+                "200",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["ablations", "--bank", str(BANK), "--answers", str(path), "--baseline", "nope"]) == 2
+    )
 
 
 def test_epoch_correlation_and_power() -> None:

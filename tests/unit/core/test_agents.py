@@ -35,8 +35,12 @@ def test_random_ci_contains_chance(bank, rows):
     # 20 seeds its accuracy is 0.5 within ~3.5 standard errors of that mean.
     r = rows["agent:random"]
     assert r.ci_high - r.ci_low > 0.05
-    draws = [score(grade(bank, list(run_agent(bank, AgentKind.RANDOM, rng=np.random.default_rng(s)))))
-             .rows[0].accuracy for s in range(20)]
+    draws = [
+        score(grade(bank, list(run_agent(bank, AgentKind.RANDOM, rng=np.random.default_rng(s)))))
+        .rows[0]
+        .accuracy
+        for s in range(20)
+    ]
     assert abs(np.mean(draws) - 0.5) <= 0.025
 
 
@@ -49,7 +53,11 @@ def test_ideal_beats_random_clearly(rows):
 
 
 def test_heuristic_sits_between_chance_and_the_ceiling(rows):
-    assert rows["agent:random"].accuracy - 0.1 < rows["agent:heuristic"].accuracy < rows["agent:ideal"].accuracy
+    assert (
+        rows["agent:random"].accuracy - 0.1
+        < rows["agent:heuristic"].accuracy
+        < rows["agent:ideal"].accuracy
+    )
 
 
 def test_agents_answer_test_and_catch_items_only(bank):

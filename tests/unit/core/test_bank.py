@@ -79,14 +79,39 @@ def test_atomic_write_leaves_the_old_file_when_writing_fails(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir()] == ["bank.json"]  # no temp file left
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[]", "bank must be a JSON object"),
-    ('{"format": "x"}', "format must be"),
-    (json.dumps({"format": BANK_FORMAT, "name": "n", "version": "1", "features": [], "items": [],
-                 "step_cost": -1}), "at least one feature"),
-    (json.dumps({"format": BANK_FORMAT, "name": "n", "version": "1", "features": [], "items": [],
-                 "step_cost": "cheap"}), "'step_cost' must be a number"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("[]", "bank must be a JSON object"),
+        ('{"format": "x"}', "format must be"),
+        (
+            json.dumps(
+                {
+                    "format": BANK_FORMAT,
+                    "name": "n",
+                    "version": "1",
+                    "features": [],
+                    "items": [],
+                    "step_cost": -1,
+                }
+            ),
+            "at least one feature",
+        ),
+        (
+            json.dumps(
+                {
+                    "format": BANK_FORMAT,
+                    "name": "n",
+                    "version": "1",
+                    "features": [],
+                    "items": [],
+                    "step_cost": "cheap",
+                }
+            ),
+            "'step_cost' must be a number",
+        ),
+    ],
+)
 def test_malformed_documents(text, message):
     with pytest.raises(BankError, match=message):
         loads_bank(text, source="upload.json")

@@ -4,7 +4,11 @@ import numpy as np
 
 from hhvalues.core.bank import load_bank
 from hhvalues.core.explain import (
-    describe_rules, example_log_probability, explain_answer, hypothesis_scale, walk_facts,
+    describe_rules,
+    example_log_probability,
+    explain_answer,
+    hypothesis_scale,
+    walk_facts,
     worked_example,
 )
 from hhvalues.core.generate import GenerateConfig, generate_bank
@@ -41,12 +45,15 @@ def test_worked_example_is_the_model_s_own_likely_walk():
         # walks like it (same end, same terrain crossed) are what such a person mostly does
         rng = np.random.default_rng(0)
         beta = float(np.median(bank.model.rationality_levels))
-        sampler = policy_sampler(world, w, beta, step_cost=bank.step_cost, horizon=bank.model.horizon,
-                                 planner="hard")
+        sampler = policy_sampler(
+            world, w, beta, step_cost=bank.step_cost, horizon=bank.model.horizon, planner="hard"
+        )
         same = 0
         for _ in range(500):
             other = follow_path(world, sampler(rng), horizon=bank.model.horizon)
-            same += other.states[-1] == walk.states[-1] and np.array_equal(other.counts, walk.counts)
+            same += other.states[-1] == walk.states[-1] and np.array_equal(
+                other.counts, walk.counts
+            )
         assert same / 500 >= 0.3, (bank.name, ex.path, same)
         logp = example_log_probability(ex, bank.model, bank.step_cost)
         assert np.all(np.isfinite(logp))
@@ -61,14 +68,18 @@ def test_walk_facts_name_the_detour_and_the_places_passed_up():
     assert facts.avoided == ("puddles",) and facts.crossed == {}
     straight = walk_facts(ex.features, ex.grid, "RRRR", horizon=20)
     assert straight.crossed == {"puddles": 1} and straight.avoided == ()
-    down = walk_facts(ex.features, ("S..pC", "L..p.", ".....", ".#...", "....E"), "RRRR", horizon=20)
+    down = walk_facts(
+        ex.features, ("S..pC", "L..p.", ".....", ".#...", "....E"), "RRRR", horizon=20
+    )
     assert down.nearer == (("library", 1),)
 
 
 def test_practice_explanations_point_at_the_walks():
     item = V2.items[0]
-    texts = [explain_answer(V2, item, p, item.truth.answers[p.id], item.truth.weights)
-             for p in item.probes]
+    texts = [
+        explain_answer(V2, item, p, item.truth.answers[p.id], item.truth.weights)
+        for p in item.probes
+    ]
     assert all(texts)
     for p, text in zip(item.probes, texts):
         if p.kind is ProbeKind.PREDICT:

@@ -57,7 +57,11 @@ def test_generated_bank_is_format_2_validates_cleanly_and_round_trips(bank):
 
 
 def test_splits_counts_and_ids(bank):
-    assert Counter(it.split for it in bank.items) == {Split.TRAIN: 4, Split.TEST: 36, Split.CATCH: 4}
+    assert Counter(it.split for it in bank.items) == {
+        Split.TRAIN: 4,
+        Split.TEST: 36,
+        Split.CATCH: 4,
+    }
     assert len({it.id for it in bank.items}) == len(bank.items)
 
 
@@ -91,7 +95,9 @@ def test_every_probe_type_and_one_to_three_demos(bank):
 def test_demonstrations_are_complete_walks(bank):
     for item in bank.items:
         for d in item.demos:
-            walk = follow_path(parse_world(d.grid, bank.features), d.path, horizon=bank.model.horizon)
+            walk = follow_path(
+                parse_world(d.grid, bank.features), d.path, horizon=bank.model.horizon
+            )
             assert walk.ended_at_destination or len(d.path) == bank.model.horizon
 
 
@@ -101,8 +107,14 @@ def test_predict_options_are_best_walks_of_some_hypothesis_and_never_loop(bank):
     assert predicts
     for p in predicts:
         world = parse_world(p.grid, bank.features)
-        best = set(best_paths(world, plan_table(world, grid.unique_weights, step_cost=bank.step_cost,
-                                                horizon=bank.model.horizon)))
+        best = set(
+            best_paths(
+                world,
+                plan_table(
+                    world, grid.unique_weights, step_cost=bank.step_cost, horizon=bank.model.horizon
+                ),
+            )
+        )
         for path in p.options:
             assert path in best
             walk = follow_path(world, path, horizon=bank.model.horizon)
@@ -113,9 +125,13 @@ def test_the_first_world_does_not_depend_on_the_true_values(bank):
     """World selection sees the truth only through sampled walks: before the first walk, two
     people with different values get the very same world from the same random state."""
     cfg = GenerateConfig(seed=1, items=1)
-    st = _Setting(cfg, bank, hypothesis_grid(bank.model.levels(bank.features), cfg.rationality_levels))
-    first = [_demonstrate(st, w_index, beta, 1, np.random.default_rng(7))[0][0].grid
-             for w_index, beta in ((0, 1.0), (len(st.weights) - 1, 4.0), (37, 2.0))]
+    st = _Setting(
+        cfg, bank, hypothesis_grid(bank.model.levels(bank.features), cfg.rationality_levels)
+    )
+    first = [
+        _demonstrate(st, w_index, beta, 1, np.random.default_rng(7))[0][0].grid
+        for w_index, beta in ((0, 1.0), (len(st.weights) - 1, 4.0), (37, 2.0))
+    ]
     assert first[0] == first[1] == first[2]
 
 
@@ -135,8 +151,12 @@ def test_catch_items_are_obvious(bank):
 
 def test_item_ideal_accuracy_is_recorded(bank):
     for item in bank.items:
-        acc = np.mean([(item.truth.ideal[p.id] >= 0.5) == (item.truth.answers[p.id] == "A")
-                       for p in item.probes])
+        acc = np.mean(
+            [
+                (item.truth.ideal[p.id] >= 0.5) == (item.truth.answers[p.id] == "A")
+                for p in item.probes
+            ]
+        )
         assert item.truth.ideal_accuracy == pytest.approx(acc)
 
 
@@ -236,9 +256,19 @@ def test_the_observer_is_calibrated_per_kind_and_per_third(pooled):
                 assert abs(g.calibration_z) <= 3, (audit.bank, g.kind, g.third, g.calibration_z)
 
 
-@pytest.mark.parametrize("kwargs", [dict(features=1), dict(size=4), dict(size=13), dict(items=0),
-                                    dict(terrain_levels=(1.0, -1.0)), dict(step_cost=0.0),
-                                    dict(candidates=0), dict(features=9)])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(features=1),
+        dict(size=4),
+        dict(size=13),
+        dict(items=0),
+        dict(terrain_levels=(1.0, -1.0)),
+        dict(step_cost=0.0),
+        dict(candidates=0),
+        dict(features=9),
+    ],
+)
 def test_bad_configs_are_refused(kwargs):
     base = dict(seed=1, items=3)
     base.update(kwargs)

@@ -38,8 +38,10 @@ def test_predictive_only_counts_hypotheses_where_the_probe_is_definite(bank):
     # compare(flowers, flowers-equal) is undefined when weights tie; with ties excluded the
     # predictive of "cafe vs library" and of its mirror must sum to one.
     post = infer(bank, bank.items[1].demos)
-    probes = [Probe("a", ProbeKind.COMPARE, features=("cafe", "library")),
-              Probe("b", ProbeKind.COMPARE, features=("library", "cafe"))]
+    probes = [
+        Probe("a", ProbeKind.COMPARE, features=("cafe", "library")),
+        Probe("b", ProbeKind.COMPARE, features=("library", "cafe")),
+    ]
     p = predictive(post, item_matrix(bank, probes))
     assert p[0] + p[1] == pytest.approx(1.0)
 

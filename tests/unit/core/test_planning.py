@@ -19,8 +19,19 @@ TINY = parse_world(["SC", ".."], FS)  # worked out by hand below
 
 
 def _ll(path, planner, w=(0.0, 2.0), beta=1.0, horizon=2, lapse=0.0, dtype=np.float64):
-    return float(path_log_likelihood(TINY, path, np.array([w]), np.array([beta]), step_cost=-1.0,
-                                     horizon=horizon, planner=planner, lapse=lapse, dtype=dtype)[0])
+    return float(
+        path_log_likelihood(
+            TINY,
+            path,
+            np.array([w]),
+            np.array([beta]),
+            step_cost=-1.0,
+            horizon=horizon,
+            planner=planner,
+            lapse=lapse,
+            dtype=dtype,
+        )[0]
+    )
 
 
 def test_hard_planner_matches_hand_solution():
@@ -48,13 +59,17 @@ def small_worlds(draw):
     cells = draw(st.lists(st.sampled_from(".#fC"), min_size=h * w, max_size=h * w))
     start = draw(st.integers(0, h * w - 1))
     cells[start] = "S"
-    rows = ["".join(cells[r * w:(r + 1) * w]) for r in range(h)]
+    rows = ["".join(cells[r * w : (r + 1) * w]) for r in range(h)]
     return parse_world(rows, FS)
 
 
 @settings(max_examples=40, deadline=None)
-@given(world=small_worlds(), planner=st.sampled_from(["hard", "soft"]),
-       lapse=st.sampled_from([0.0, 0.1]), seed=st.integers(0, 2**32 - 1))
+@given(
+    world=small_worlds(),
+    planner=st.sampled_from(["hard", "soft"]),
+    lapse=st.sampled_from([0.0, 0.1]),
+    seed=st.integers(0, 2**32 - 1),
+)
 def test_batched_equals_per_hypothesis_reference(world, planner, lapse, seed):
     rng = np.random.default_rng(seed)
     if not (world.next_state[world.start] >= 0).any():
@@ -62,15 +77,27 @@ def test_batched_equals_per_hypothesis_reference(world, planner, lapse, seed):
     weights = rng.choice([-2.0, -1.0, 1.0, 2.0], size=(6, 2))
     betas = rng.choice([0.5, 1.0, 4.0], size=6)
     horizon = int(rng.integers(1, 6))
-    path = policy_sampler(world, weights[0], float(betas[0]), step_cost=-0.7, horizon=horizon,
-                          planner=planner)(rng)
-    fast = path_log_likelihood(world, path, weights, betas, step_cost=-0.7, horizon=horizon,
-                               planner=planner, lapse=lapse)
-    slow = reference_log_likelihood(world, path, weights, betas, step_cost=-0.7, horizon=horizon,
-                                    planner=planner, lapse=lapse)
+    path = policy_sampler(
+        world, weights[0], float(betas[0]), step_cost=-0.7, horizon=horizon, planner=planner
+    )(rng)
+    fast = path_log_likelihood(
+        world, path, weights, betas, step_cost=-0.7, horizon=horizon, planner=planner, lapse=lapse
+    )
+    slow = reference_log_likelihood(
+        world, path, weights, betas, step_cost=-0.7, horizon=horizon, planner=planner, lapse=lapse
+    )
     np.testing.assert_allclose(fast, slow, atol=1e-9)
-    single = path_log_likelihood(world, path, weights, betas, step_cost=-0.7, horizon=horizon,
-                                 planner=planner, lapse=lapse, dtype=np.float32)
+    single = path_log_likelihood(
+        world,
+        path,
+        weights,
+        betas,
+        step_cost=-0.7,
+        horizon=horizon,
+        planner=planner,
+        lapse=lapse,
+        dtype=np.float32,
+    )
     np.testing.assert_allclose(single, slow, atol=1e-3)
 
 
@@ -91,15 +118,28 @@ def test_walk_probabilities_sum_to_one_over_all_walks():
 
     extend("")
     for planner in ("hard", "soft"):
-        total = sum(math.exp(path_log_likelihood(world, p, np.array([[1.0, 2.0]]), np.array([2.0]),
-                                                 step_cost=-1.0, horizon=horizon, planner=planner)[0])
-                    for p in walks)
+        total = sum(
+            math.exp(
+                path_log_likelihood(
+                    world,
+                    p,
+                    np.array([[1.0, 2.0]]),
+                    np.array([2.0]),
+                    step_cost=-1.0,
+                    horizon=horizon,
+                    planner=planner,
+                )[0]
+            )
+            for p in walks
+        )
         assert total == pytest.approx(1.0)
 
 
 def test_sampler_is_seeded_and_walks_are_complete():
     world = parse_world(["S.f.", ".#..", "f..C"], FS)
-    sample = policy_sampler(world, np.array([1.0, 2.0]), 1.0, step_cost=-2.5, horizon=8, planner="hard")
+    sample = policy_sampler(
+        world, np.array([1.0, 2.0]), 1.0, step_cost=-2.5, horizon=8, planner="hard"
+    )
     a = [sample(np.random.default_rng(3)) for _ in range(3)]
     assert len(set(a)) == 1
     for path in (sample(np.random.default_rng(i)) for i in range(20)):
@@ -110,4 +150,6 @@ def test_optimal_return_by_hand():
     world = parse_world(["S.f.", ".#..", "f..C"], FS)
     # Best: R R R D D? The café is 5 steps away either way; through one flower bed (w=1):
     # 5 * -2.5 + 1 (flowers) + 2 (café) = -9.5
-    assert optimal_return(world, np.array([1.0, 2.0]), step_cost=-2.5, horizon=8) == pytest.approx(-9.5)
+    assert optimal_return(world, np.array([1.0, 2.0]), step_cost=-2.5, horizon=8) == pytest.approx(
+        -9.5
+    )

@@ -36,13 +36,31 @@ TINY = Path(__file__).parents[2] / "data" / "examples" / "tiny_bank.json"
 ASSETS = Path(__file__).parents[3] / "assets"
 FULL = FeatureSet(CATALOGUE)
 GRID_12 = (
-    "S..f..#..ff.", ".##f..#..ff.", "..cc....p...", ".#....g.g..L", ".#.kk...g...",
-    ".....#..t...", "C...##..t...", "..ppp...t..P", ".........#..", "..f..ggg.#..",
-    "#....B......", "...H.....c.G",
+    "S..f..#..ff.",
+    ".##f..#..ff.",
+    "..cc....p...",
+    ".#....g.g..L",
+    ".#.kk...g...",
+    ".....#..t...",
+    "C...##..t...",
+    "..ppp...t..P",
+    ".........#..",
+    "..f..ggg.#..",
+    "#....B......",
+    "...H.....c.G",
 )
 PATH_12 = "RRRDDDRRRDDRRRDRDDDDDR"
-GRID_9 = ("S..f....#", ".##f..#..", "..cc....p", ".#....g.g", ".#.kk...L",
-          ".....#..t", "C...##..t", "..ppp...t", "....B....")
+GRID_9 = (
+    "S..f....#",
+    ".##f..#..",
+    "..cc....p",
+    ".#....g.g",
+    ".#.kk...L",
+    ".....#..t",
+    "C...##..t",
+    "..ppp...t",
+    "....B....",
+)
 PATH_9 = "RRRDDDRRRDRR"
 
 
@@ -59,8 +77,8 @@ def _rgb(png: bytes) -> Image.Image:
 def _chunks(png: bytes) -> list[bytes]:
     out, pos = [], 8
     while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos:pos + 4])
-        out.append(png[pos + 4:pos + 8])
+        (length,) = struct.unpack(">I", png[pos : pos + 4])
+        out.append(png[pos + 4 : pos + 8])
         pos += 12 + length
     return out
 
@@ -78,11 +96,14 @@ def test_demo_png_is_deterministic_decodable_and_has_no_metadata() -> None:
     assert set(_chunks(first)) <= {b"IHDR", b"PLTE", b"IDAT", b"IEND"}
 
 
-@pytest.mark.parametrize(("grid", "path"), [
-    (("S.pC", ".#..", "fffL"), "DDRRR"),
-    (GRID_9, PATH_9),
-    (GRID_12, PATH_12),
-])
+@pytest.mark.parametrize(
+    ("grid", "path"),
+    [
+        (("S.pC", ".#..", "fffL"), "DDRRR"),
+        (GRID_9, PATH_9),
+        (GRID_12, PATH_12),
+    ],
+)
 def test_width_is_readable_and_bounded(grid: tuple[str, ...], path: str) -> None:
     width, height = _rgb(render_demo_png(FULL, grid, path, horizon=30)).size
     assert MIN_WIDTH <= width <= 1460
@@ -91,8 +112,10 @@ def test_width_is_readable_and_bounded(grid: tuple[str, ...], path: str) -> None
 
 def test_upto_gives_one_distinct_image_per_step_and_full_at_the_end(bank: Bank) -> None:
     demo = bank.item("i1").demos[0]
-    steps = [render_demo_png(bank.features, demo.grid, demo.path, horizon=12, upto=k)
-             for k in range(len(demo.path) + 1)]
+    steps = [
+        render_demo_png(bank.features, demo.grid, demo.path, horizon=12, upto=k)
+        for k in range(len(demo.path) + 1)
+    ]
     assert len(set(steps)) == len(steps)
     assert steps[-1] == render_demo_png(bank.features, demo.grid, demo.path, horizon=12)
     with pytest.raises(ValueError, match="upto"):
@@ -109,12 +132,13 @@ def test_path_and_feature_cells_are_drawn_in_their_colours(bank: Bank) -> None:
     on_line = (round(x0 + (x1 - x0) * 0.3), round(y0 + (y1 - y0) * 0.3))
     full = _rgb(render_demo_png(fs, demo.grid, demo.path, horizon=12))
     before = _rgb(render_demo_png(fs, demo.grid, demo.path, horizon=12, upto=2))
-    flowers = tuple(int(fs.by_id("flowers").colour[i:i + 2], 16) for i in (1, 3, 5))
+    flowers = tuple(int(fs.by_id("flowers").colour[i : i + 2], 16) for i in (1, 3, 5))
     assert full.getpixel(on_line) == PATH_COLOURS["demo"]
     assert before.getpixel(on_line) == flowers  # step 3 not walked yet: bare flower bed
     puddle_corner = (lay.left + round(2.85 * lay.cell), lay.top + round(0.85 * lay.cell))
     assert full.getpixel(puddle_corner) == tuple(
-        int(fs.by_id("puddle").colour[i:i + 2], 16) for i in (1, 3, 5))
+        int(fs.by_id("puddle").colour[i : i + 2], 16) for i in (1, 3, 5)
+    )
 
 
 def test_text_matches_a_plain_pillow_rendering(bank: Bank) -> None:
@@ -123,13 +147,15 @@ def test_text_matches_a_plain_pillow_rendering(bank: Bank) -> None:
     lay = _layout(world, 56, 8)
     ours = _rgb(render_demo_png(bank.features, demo.grid, demo.path, horizon=12))
     ref = Image.new("L", ours.size, 255)
-    font = ImageFont.truetype(str(ASSETS / "fonts" / "DejaVuSans.ttf"), 13,
-                              layout_engine=ImageFont.Layout.BASIC)
+    font = ImageFont.truetype(
+        str(ASSETS / "fonts" / "DejaVuSans.ttf"), 13, layout_engine=ImageFont.Layout.BASIC
+    )
     xy = (lay.left - 8, lay.top + lay.cell // 2)  # the row number "0" left of the grid
     ImageDraw.Draw(ref).text(xy, "0", fill=0, font=font, anchor="rm")
     box = (0, lay.top, lay.left - 1, lay.top + lay.cell)
-    pairs = list(zip(ref.crop(box).get_flattened_data(), ours.crop(box).get_flattened_data(),
-                     strict=True))
+    pairs = list(
+        zip(ref.crop(box).get_flattened_data(), ours.crop(box).get_flattened_data(), strict=True)
+    )
     # coverage is cut into 4 levels: near-full coverage is the axis grey, near-none is paper
     assert sum(r <= 31 for r, _ in pairs) > 10
     assert all(o == (120, 120, 120) for r, o in pairs if r <= 31)
@@ -172,7 +198,7 @@ def test_every_catalogue_feature_fits_the_palette() -> None:
     img = _rgb(render_predict_png(FULL, GRID_12, (PATH_12, "RRRDDDRRRDDRRRDRRD"), horizon=30))
     colours = {c for _, c in img.getcolors(1 << 16)}
     for f in CATALOGUE:
-        assert tuple(int(f.colour[i:i + 2], 16) for i in (1, 3, 5)) in colours, f.id
+        assert tuple(int(f.colour[i : i + 2], 16) for i in (1, 3, 5)) in colours, f.id
 
 
 def test_predict_shows_both_paths_and_swapping_changes_the_image(bank: Bank) -> None:
@@ -202,8 +228,11 @@ def test_item_text_ignores_truth_entirely(bank: Bank) -> None:
     for item, bare in zip(bank.items, public.items, strict=True):
         text = render_item_text(bank, item)
         assert text == render_item_text(public, bare)
-        other = Truth({k: -v for k, v in item.truth.weights.items()}, 9.5,
-                      {k: "B" if v == "A" else "A" for k, v in item.truth.answers.items()})
+        other = Truth(
+            {k: -v for k, v in item.truth.weights.items()},
+            9.5,
+            {k: "B" if v == "A" else "A" for k, v in item.truth.answers.items()},
+        )
         assert render_item_text(bank, replace(item, truth=other)) == text
         for word in ("truth", "weight", "rationality", "answer is", "correct"):
             assert word not in text.lower()
@@ -233,8 +262,11 @@ def test_item_text_spells_out_every_probe(bank: Bank) -> None:
     assert "  A: seeks out flower beds\n  B: avoids flower beds" in text
     assert "  A: values café more than library\n  B: values library more than café" in text
     assert "     0 1 2 3\n 0   S . f L\n 1   p # . .\n 2   C . . ." in text  # the predict grid
-    assert re.search(r"Path A: walks down 2 .*\n    Moves \(2\): D D\n    Cells: \(0, 0\) -> "
-                     r"\(1, 0\) -> \(2, 0\)", text)
+    assert re.search(
+        r"Path A: walks down 2 .*\n    Moves \(2\): D D\n    Cells: \(0, 0\) -> "
+        r"\(1, 0\) -> \(2, 0\)",
+        text,
+    )
     assert re.search(r"Path B: walks right 3 .*\n    Moves \(3\): R R R", text)
     for probe in bank.item("i1").probes:
         assert f"Question {probe.id}:" in text
@@ -254,8 +286,10 @@ def test_describe_probe_words(bank: Bank) -> None:
     item = bank.item("i1")
     kinds = {p.kind: describe_probe(bank.features, p) for p in item.probes}
     assert kinds[ProbeKind.SIGN] == ("seeks out flower beds", "avoids flower beds")
-    assert kinds[ProbeKind.COMPARE] == ("values café more than library",
-                                        "values library more than café")
+    assert kinds[ProbeKind.COMPARE] == (
+        "values café more than library",
+        "values library more than café",
+    )
     a, b = kinds[ProbeKind.PREDICT]
     assert a == "walks down 2 (2 moves, ending at the café)"
     assert b == "walks right 3 (3 moves, ending at the library)"
@@ -291,15 +325,20 @@ def test_stimulus_hash_changes_when_any_byte_of_a_png_changes(bank: Bank) -> Non
     png = render_demo_png(bank.features, demo.grid, demo.path, horizon=12)
     base = stimulus_hash([png], ["seeks out flower bed"])
     for pos in range(0, len(png), max(1, len(png) // 257)):
-        flipped = png[:pos] + bytes([png[pos] ^ 1]) + png[pos + 1:]
+        flipped = png[:pos] + bytes([png[pos] ^ 1]) + png[pos + 1 :]
         assert stimulus_hash([flipped], ["seeks out flower bed"]) != base
     assert stimulus_hash([png], ["seeks out flower bee"]) != base
 
 
-@given(st.lists(st.binary(max_size=6), max_size=3), st.lists(st.text(max_size=4), max_size=3),
-       st.lists(st.binary(max_size=6), max_size=3), st.lists(st.text(max_size=4), max_size=3))
-def test_stimulus_hash_separates_different_stimuli(i1: list[bytes], t1: list[str],
-                                                   i2: list[bytes], t2: list[str]) -> None:
+@given(
+    st.lists(st.binary(max_size=6), max_size=3),
+    st.lists(st.text(max_size=4), max_size=3),
+    st.lists(st.binary(max_size=6), max_size=3),
+    st.lists(st.text(max_size=4), max_size=3),
+)
+def test_stimulus_hash_separates_different_stimuli(
+    i1: list[bytes], t1: list[str], i2: list[bytes], t2: list[str]
+) -> None:
     same = (i1, t1) == (i2, t2)
     assert (stimulus_hash(i1, t1) == stimulus_hash(i2, t2)) == same
 
@@ -308,8 +347,9 @@ def test_item_stimulus_is_what_is_displayed(bank: Bank) -> None:
     item = bank.item("i1")
     shown = item_stimulus(bank, item)
     assert len(shown.images) == len(item.demos) + 1
-    assert shown.images[0] == render_demo_png(bank.features, item.demos[0].grid,
-                                              item.demos[0].path, horizon=12)
+    assert shown.images[0] == render_demo_png(
+        bank.features, item.demos[0].grid, item.demos[0].path, horizon=12
+    )
     assert shown.texts[:2] == describe_probe(bank.features, item.probe("p1"))
     swapped = item_stimulus(bank, item, order={"p3": ("B", "A")})
     assert swapped.images[-1] != shown.images[-1] and swapped.texts[4:] == shown.texts[4:][::-1]
@@ -321,6 +361,7 @@ def test_empty_and_back_and_forth_walks_render() -> None:
     png = render_demo_png(FULL, ("S.", ".C"), "", horizon=5)
     assert _rgb(png).size[0] >= MIN_WIDTH
     assert png != render_demo_png(FULL, ("S.", ".C"), "R", horizon=5)
-    wander = [render_demo_png(FULL, ("S..", "..C"), "RLRLRL"[:k], horizon=9, upto=k)
-              for k in range(7)]
+    wander = [
+        render_demo_png(FULL, ("S..", "..C"), "RLRLRL"[:k], horizon=9, upto=k) for k in range(7)
+    ]
     assert len(set(wander)) == 7  # every re-crossing of the same edge adds something visible

@@ -34,8 +34,9 @@ def test_likelihoods_of_many_walks_equal_the_one_walk_likelihood():
     paths = ["DDRRRRUU", "RRRR", "DDDD", "RRDRRD", "RRRR", "DDRRRRDD"]
     ll = walks_log_likelihood(world, table, _walks(paths), BETAS)
     for i, path in enumerate(paths):
-        ref = path_log_likelihood(world, path, grid.weights, grid.rationality, step_cost=-0.5,
-                                  horizon=20, planner="hard")
+        ref = path_log_likelihood(
+            world, path, grid.weights, grid.rationality, step_cost=-0.5, horizon=20, planner="hard"
+        )
         assert np.allclose(ll[i].reshape(-1), ref, atol=1e-4)
 
 
@@ -45,7 +46,9 @@ def test_sampled_walks_follow_the_boltzmann_policy():
     table = plan_table(world, w, step_cost=-0.5, horizon=20)
     rng = np.random.default_rng(3)
     n = 4000
-    ours = sample_walks(world, table, np.zeros(n, dtype=np.intp), np.full(n, 1.0), rng.random((n, 20))).paths()
+    ours = sample_walks(
+        world, table, np.zeros(n, dtype=np.intp), np.full(n, 1.0), rng.random((n, 20))
+    ).paths()
     sampler = policy_sampler(world, w[0], 1.0, step_cost=-0.5, horizon=20, planner="hard")
     theirs = [sampler(rng) for _ in range(n)]
     for path in ("DDRRRRUU", "RRRR"):
@@ -54,8 +57,14 @@ def test_sampled_walks_follow_the_boltzmann_policy():
 
 def test_best_paths_go_around_costly_terrain_only_when_it_pays():
     world = parse_world(GRID, FS)
-    w = np.array([[-4.0, 6.0, 3.0, 0.0], [0.0, 6.0, 3.0, 0.0], [-4.0, -3.0, 3.0, 0.0],
-                  [-1.0, -3.0, -3.0, 0.0]])
+    w = np.array(
+        [
+            [-4.0, 6.0, 3.0, 0.0],
+            [0.0, 6.0, 3.0, 0.0],
+            [-4.0, -3.0, 3.0, 0.0],
+            [-1.0, -3.0, -3.0, 0.0],
+        ]
+    )
     best = best_paths(world, plan_table(world, w, step_cost=-0.5, horizon=20))
     assert best[0] == "DDRRRRUU"  # around the puddles to the café (turns as little as it can)
     assert best[1] == "RRRR"  # straight through: puddles cost nothing

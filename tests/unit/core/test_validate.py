@@ -28,12 +28,18 @@ def test_the_example_bank_is_valid(doc):
     assert _errors(doc) == [] and _warnings(doc) == []
 
 
-@pytest.mark.parametrize("path, message", [
-    ("LL", "item i1, demo 1: step 1: L from row 0, column 0 leaves the grid"),
-    ("RRR", "item i1, demo 1: step 3"),  # (0,2) is a puddle; (0,3) café; R from the café continues
-    ("DR", "item i1, demo 1: step 2: R from row 1, column 0 leaves the grid or enters a wall"),
-    ("D", "item i1, demo 1: path stops after 1 steps"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("LL", "item i1, demo 1: step 1: L from row 0, column 0 leaves the grid"),
+        (
+            "RRR",
+            "item i1, demo 1: step 3",
+        ),  # (0,2) is a puddle; (0,3) café; R from the café continues
+        ("DR", "item i1, demo 1: step 2: R from row 1, column 0 leaves the grid or enters a wall"),
+        ("D", "item i1, demo 1: path stops after 1 steps"),
+    ],
+)
 def test_bad_demo_paths_name_item_demo_and_step(doc, path, message):
     doc["items"][1]["demos"][0]["path"] = path
     if path == "RRR":
@@ -64,17 +70,33 @@ def test_unknown_feature_in_probe_is_an_error(doc):
     assert any("item i2, probe p1: unknown feature 'volcano'" in e for e in _errors(doc))
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda d: d.update(format="other/1"), "format must be"),
-    (lambda d: d["items"][0].update(split="exam"), "item t1: split must be"),
-    (lambda d: d["items"][0]["demos"][0].update(grid=["S?C"] * 2), "unknown symbol"),
-    (lambda d: d["items"][0]["probes"].append({"id": "p1", "type": "sign", "feature": "cafe"}),
-     "item t1: duplicate probe ids"),
-    (lambda d: d["items"].append(copy.deepcopy(d["items"][0])), "item t1: duplicate item id"),
-    (lambda d: d["items"][0]["truth"]["answers"].update(p1="C"), "item t1, probe p1: truth answer must be"),
-    (lambda d: d["items"][0]["truth"]["weights"].pop("cafe"), "item t1: truth.weights lack feature(s): cafe"),
-    (lambda d: d["items"][0]["probes"][0].update(type="guess"), "item t1, probe p1: unknown probe type"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda d: d.update(format="other/1"), "format must be"),
+        (lambda d: d["items"][0].update(split="exam"), "item t1: split must be"),
+        (lambda d: d["items"][0]["demos"][0].update(grid=["S?C"] * 2), "unknown symbol"),
+        (
+            lambda d: d["items"][0]["probes"].append(
+                {"id": "p1", "type": "sign", "feature": "cafe"}
+            ),
+            "item t1: duplicate probe ids",
+        ),
+        (lambda d: d["items"].append(copy.deepcopy(d["items"][0])), "item t1: duplicate item id"),
+        (
+            lambda d: d["items"][0]["truth"]["answers"].update(p1="C"),
+            "item t1, probe p1: truth answer must be",
+        ),
+        (
+            lambda d: d["items"][0]["truth"]["weights"].pop("cafe"),
+            "item t1: truth.weights lack feature(s): cafe",
+        ),
+        (
+            lambda d: d["items"][0]["probes"][0].update(type="guess"),
+            "item t1, probe p1: unknown probe type",
+        ),
+    ],
+)
 def test_schema_errors_are_located(doc, mutate, message, tmp_path):
     mutate(doc)
     path = tmp_path / "bad.json"
@@ -106,5 +128,7 @@ def test_compare_across_kinds_and_small_margin_warn(doc):
     doc["items"][0]["probes"][1]["features"] = ["cafe", "flowers"]
     doc["items"][0]["truth"]["weights"]["flowers"] = 1.8
     warns = _warnings(doc)
-    assert any("item t1, probe p2: compares a destination with a terrain feature" in w for w in warns)
+    assert any(
+        "item t1, probe p2: compares a destination with a terrain feature" in w for w in warns
+    )
     assert any("item t1, probe p2: margin 0.2 is below 0.5" in w for w in warns)

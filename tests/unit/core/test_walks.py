@@ -31,7 +31,11 @@ def test_return_and_optimal_on_a_line():
     world = parse_world(LINE, FS)
     assert walk_return(world, "RR", W, step_cost=-1.0, horizon=5) == -1.0 + (2.0 - 1.0)
     q = assess_walk(world, "RR", W, step_cost=-1.0, horizon=5)
-    assert q.optimal == pytest.approx(0.0) and q.ret == pytest.approx(0.0) and q.score == pytest.approx(1.0)
+    assert (
+        q.optimal == pytest.approx(0.0)
+        and q.ret == pytest.approx(0.0)
+        and q.score == pytest.approx(1.0)
+    )
     assert q.flags == () and q.complete
 
 
@@ -56,7 +60,9 @@ def test_random_return_matches_simulation(rng):
             total += float(world.phi[s] @ W) - 1.0
             if world.terminal[s]:
                 break
-    assert random_return(world, W, step_cost=-1.0, horizon=horizon) == pytest.approx(total / n, abs=0.1)
+    assert random_return(world, W, step_cost=-1.0, horizon=horizon) == pytest.approx(
+        total / n, abs=0.1
+    )
 
 
 def test_back_and_forth_and_flags():
@@ -85,13 +91,17 @@ def test_fitted_rationality_is_high_for_optimal_and_low_for_wandering_walks(rng)
 
 
 def _bank() -> Bank:
-    return Bank("src", "1", 0, FS, -1.0, Model(horizon=12, weight_levels=(-2.0, -1.0, 1.0, 2.0)), ())
+    return Bank(
+        "src", "1", 0, FS, -1.0, Model(horizon=12, weight_levels=(-2.0, -1.0, 1.0, 2.0)), ()
+    )
 
 
 def test_a_bank_from_recorded_walks_survives_a_deliberately_suboptimal_step(rng):
     src = _bank()
-    grids = [("S..p.", ".#.p.", "....C", ".....", "....."),
-             ("S....", ".pp..", ".....", "..#..", "...C.")]
+    grids = [
+        ("S..p.", ".#.p.", "....C", ".....", "....."),
+        ("S....", ".pp..", ".....", "..#..", "...C."),
+    ]
     walks = []
     for k, grid in enumerate(grids):
         world = parse_world(grid, FS)
@@ -128,5 +138,9 @@ def test_a_recorded_bank_declares_the_lapse_its_observer_uses(rng):
     bank = loads_bank(dumps_bank(bank_from_recordings(_bank(), walks, name="rec", lapse=0.01).bank))
     assert bank.to_json()["format"] == BANK_FORMAT_V2 and bank.model.lapse == 0.01
     [item] = bank.items
-    assert np.allclose(infer(bank, item.demos).log_post, infer(bank, item.demos, lapse=0.01).log_post)
-    assert not np.allclose(infer(bank, item.demos).log_post, infer(bank, item.demos, lapse=0.05).log_post)
+    assert np.allclose(
+        infer(bank, item.demos).log_post, infer(bank, item.demos, lapse=0.01).log_post
+    )
+    assert not np.allclose(
+        infer(bank, item.demos).log_post, infer(bank, item.demos, lapse=0.05).log_post
+    )

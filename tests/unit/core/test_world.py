@@ -30,14 +30,17 @@ def test_phi_is_one_hot_on_feature_cells():
     assert w.phi[0].sum() == 0 and w.phi[2].sum() == 0
 
 
-@pytest.mark.parametrize("rows, message", [
-    (["S?", ".C"], "unknown symbol '?'"),
-    (["SS", ".C"], "exactly one start"),
-    (["..", ".C"], "exactly one start"),
-    (["S..", ".C"], "different lengths"),
-    (["S"], "sides must be"),
-    (["S" + "." * 12, "." * 13], "sides must be"),
-])
+@pytest.mark.parametrize(
+    "rows, message",
+    [
+        (["S?", ".C"], "unknown symbol '?'"),
+        (["SS", ".C"], "exactly one start"),
+        (["..", ".C"], "exactly one start"),
+        (["S..", ".C"], "different lengths"),
+        (["S"], "sides must be"),
+        (["S" + "." * 12, "." * 13], "sides must be"),
+    ],
+)
 def test_malformed_grids_are_refused(rows, message):
     with pytest.raises(BankError, match=message):
         parse_world(rows, FS)
@@ -51,12 +54,15 @@ def test_follow_path_counts_features_and_ends_at_destination():
     assert walk.ended_at_destination and is_complete(walk, horizon=10)
 
 
-@pytest.mark.parametrize("path, message", [
-    ("L", "leaves the grid or enters a wall"),
-    ("RR", "leaves the grid or enters a wall"),
-    ("DRRU", "continues past a destination"),
-    ("X", "not one of U, D, L, R"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("L", "leaves the grid or enters a wall"),
+        ("RR", "leaves the grid or enters a wall"),
+        ("DRRU", "continues past a destination"),
+        ("X", "not one of U, D, L, R"),
+    ],
+)
 def test_invalid_paths_name_the_step(path, message):
     w = parse_world(["S.#", "..C"], FS)
     with pytest.raises(BankError, match=message):

@@ -33,15 +33,18 @@ def test_published_study_grid() -> None:
     assert all(c.epochs >= 1 and c.max_tokens > 0 for c in conds.values())
 
 
-@pytest.mark.parametrize(("text", "where"), [
-    ('[conditions.a]\ntemprature = 1', "x.toml: conditions.a.temprature"),
-    ('[defaults]\nbogus = 1\n[conditions.a]', "x.toml: defaults.bogus"),
-    ('[conditions.a]\nprompt = "shout"', "x.toml: conditions.a.prompt"),
-    ('[conditions.a]\ntemperature = 7', "x.toml: conditions.a.temperature"),
-    ('[conditions.a]\nepochs = "3"', "x.toml: conditions.a.epochs"),
-    ('[conditoins.a]', "x.toml: conditoins"),
-    ('x = ', "x.toml"),
-])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("[conditions.a]\ntemprature = 1", "x.toml: conditions.a.temprature"),
+        ("[defaults]\nbogus = 1\n[conditions.a]", "x.toml: defaults.bogus"),
+        ('[conditions.a]\nprompt = "shout"', "x.toml: conditions.a.prompt"),
+        ("[conditions.a]\ntemperature = 7", "x.toml: conditions.a.temperature"),
+        ('[conditions.a]\nepochs = "3"', "x.toml: conditions.a.epochs"),
+        ("[conditoins.a]", "x.toml: conditoins"),
+        ("x = ", "x.toml"),
+    ],
+)
 def test_errors_name_file_and_key(tmp_path: Path, text: str, where: str) -> None:
     path = tmp_path / "x.toml"
     path.write_text(text)

@@ -15,9 +15,11 @@ def test_all_resolves() -> None:
 
 
 def test_import_is_light() -> None:
-    code = ("import sys, hhvalues.evals; "
-            "heavy = [m for m in ('anthropic', 'openai', 'numpy', 'hhvalues.core') if m in sys.modules]; "
-            "sys.exit(1 if heavy else 0)")
+    code = (
+        "import sys, hhvalues.evals; "
+        "heavy = [m for m in ('anthropic', 'openai', 'numpy', 'hhvalues.core') if m in sys.modules]; "
+        "sys.exit(1 if heavy else 0)"
+    )
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
 
 

@@ -18,20 +18,23 @@ from hhvalues.evals.providers.base import (
 from hhvalues.evals.runner import AdaptiveLimit
 
 
-@pytest.mark.parametrize(("failure", "retry", "abort"), [
-    (Failure("status", "", status=429), True, False),
-    (Failure("status", "", status=500), True, False),
-    (Failure("status", "", status=529), True, False),
-    (Failure("status", "", status=408), True, False),
-    (Failure("timeout", ""), True, False),
-    (Failure("connection", ""), True, False),
-    (Failure("status", "", status=400), False, False),
-    (Failure("status", "", status=422), False, False),
-    (Failure("status", "", status=401), False, True),
-    (Failure("status", "", status=403), False, True),
-    (Failure("status", "", status=404), False, True),
-    (Failure("client", ""), False, True),
-])
+@pytest.mark.parametrize(
+    ("failure", "retry", "abort"),
+    [
+        (Failure("status", "", status=429), True, False),
+        (Failure("status", "", status=500), True, False),
+        (Failure("status", "", status=529), True, False),
+        (Failure("status", "", status=408), True, False),
+        (Failure("timeout", ""), True, False),
+        (Failure("connection", ""), True, False),
+        (Failure("status", "", status=400), False, False),
+        (Failure("status", "", status=422), False, False),
+        (Failure("status", "", status=401), False, True),
+        (Failure("status", "", status=403), False, True),
+        (Failure("status", "", status=404), False, True),
+        (Failure("client", ""), False, True),
+    ],
+)
 def test_classification(failure: Failure, retry: bool, abort: bool) -> None:
     assert failure.retryable is retry and failure.aborts_run is abort
 
@@ -48,13 +51,18 @@ def test_retry_after_forms() -> None:
 
 def test_rejected_and_dropped() -> None:
     body = {"model": "m", "max_tokens": 5, "messages": [], "temperature": 1.0, "top_p": 0.9}
-    assert rejected_params(body, "`temperature` is not supported with this model") == ("temperature",)
+    assert rejected_params(body, "`temperature` is not supported with this model") == (
+        "temperature",
+    )
     assert rejected_params(body, "max_tokens too large") == ()
     assert dropped_keys(body, {**body, "temperature": 1.0}) == ()
     assert dropped_keys(body, {k: v for k, v in body.items() if k != "top_p"}) == ("top_p",)
     assert dropped_keys(body, {**body, "temperature": 0.0}) == ("temperature",)
     known, extra = split_kwargs(body, ["model", "max_tokens", "messages"])
-    assert set(known) == {"model", "max_tokens", "messages"} and extra == {"temperature": 1.0, "top_p": 0.9}
+    assert set(known) == {"model", "max_tokens", "messages"} and extra == {
+        "temperature": 1.0,
+        "top_p": 0.9,
+    }
 
 
 def test_adaptive_limit_cuts_on_429_and_grows_when_clean() -> None:
