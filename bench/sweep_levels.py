@@ -75,7 +75,7 @@ def main() -> None:
         gap = m["realised"] - m["best"]
         rows.append((gap, s, t, d, m))
         print(
-            f"{s:5.2f} {str(t):21} {str(d):21} {m['expected']:.3f} {m['realised']:.3f} "
+            f"{s:5.2f} {t!s:21} {d!s:21} {m['expected']:.3f} {m['realised']:.3f} "
             f"{m['best']:.3f} {m['best_hard']:.3f} {m['info']:.2f}  {m['not_plain']:.2f}  "
             f"{m['exit']:.2f}  {m['probes']:.2f}   {gap:+.3f}"
         )

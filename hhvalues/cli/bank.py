@@ -13,8 +13,8 @@ import numpy as np
 
 from hhvalues.cli.app import cli
 from hhvalues.core.agents import AgentKind, run_agent
-from hhvalues.core.audit import audit_bank, format_audit
 from hhvalues.core.answers import write_answers
+from hhvalues.core.audit import audit_bank, format_audit
 from hhvalues.core.bank import Bank, Split, load_bank, publish, write_bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
 from hhvalues.core.validate import load_valid_bank, validate_bank

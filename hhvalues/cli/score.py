@@ -10,7 +10,6 @@ import click
 from hhvalues.cli.app import cli
 from hhvalues.core.answers import parse_respondent
 from hhvalues.core.bank import Bank, load_bank
-from hhvalues.core.validate import check_model
 from hhvalues.core.scoring import (
     CHANCE,
     STATUSES,
@@ -25,6 +24,7 @@ from hhvalues.core.scoring import (
     score,
     scores_to_json,
 )
+from hhvalues.core.validate import check_model
 from hhvalues.errors import AnswersError, BankError
 
 _ANSWERS_HELP = "Answers file(s), JSON Lines; repeat the option or list several after it."

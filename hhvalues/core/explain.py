@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import assert_never
 
 import numpy as np
 from numpy.typing import NDArray
@@ -331,6 +332,8 @@ def explain_answer(
     if probe.kind is ProbeKind.SIGN:
         verdict = "seek out" if answer == "A" else "avoid"
         return f"They {verdict} the {labels[0]}. What the walks show: {evidence}."
+    if probe.kind is not ProbeKind.COMPARE:
+        assert_never(probe.kind)
     x, y = labels if answer == "A" else labels[::-1]
     if not fs.by_id(probe.features[0]).terminal:
         return f"The {y} bother them more than the {x}. What the walks show: {evidence}."

@@ -20,14 +20,14 @@ every probe of an item, from the item's public part only:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import NamedTuple, assert_never
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hhvalues.core.bank import Bank, Item
 from hhvalues.core.probes import Choice, Probe, ProbeKind
-from hhvalues.core.world import World, Walk, follow_path, parse_world
+from hhvalues.core.world import Walk, World, follow_path, parse_world
 
 
 class _Seen(NamedTuple):
@@ -117,6 +117,8 @@ def _liked_rule(bank: Bank, probe: Probe, score: NDArray[np.float64]) -> Choice 
         return "A" if score[fs.index(probe.features[0])] > 0 else "B"
     if probe.kind is ProbeKind.COMPARE:
         return _by_score(*(float(score[fs.index(f)]) for f in probe.features))
+    if probe.kind is not ProbeKind.PREDICT:
+        assert_never(probe.kind)
     _, walks = _options(bank, probe)
     liked = np.where(score > 0, 1.0, -1.0)
     a, b = (float(w.counts @ liked) for w in walks)

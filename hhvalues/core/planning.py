@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from hhvalues.core.world import MOVES, World, WALL
+from hhvalues.core.world import MOVES, WALL, World
 
 Array = NDArray[np.float64]
 _Floats = NDArray[np.floating]  # float64, or float32 when planning in single precision
@@ -277,8 +277,9 @@ def policy_sampler(
 
 def optimal_return(world: World, weights: Array, *, step_cost: float, horizon: int) -> float:
     """Best achievable return from the start (hard planning, one weight vector)."""
+    # The last entry values yielded are those with the whole horizon left.
     last: NDArray[np.floating] | None = None
-    for _, last in iter_entry_values(
+    for _, u in iter_entry_values(
         world,
         np.atleast_2d(weights),
         np.array([1.0]),
@@ -286,7 +287,7 @@ def optimal_return(world: World, weights: Array, *, step_cost: float, horizon: i
         horizon=horizon,
         planner="hard",
     ):
-        pass
+        last = u
     assert last is not None
     nxt = world.next_state[world.start]
     return float(at_states(last, nxt[nxt >= 0])[:, 0].max())

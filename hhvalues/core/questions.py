@@ -25,7 +25,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import cast
+from typing import assert_never, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -167,7 +167,9 @@ def observer_flag(probe: Probe, p_a: float) -> bool | None:
         if la == lb:
             return None
         return (la > lb) == (p_a >= 0.5)
-    return None
+    if probe.kind is ProbeKind.COMPARE:
+        return None  # its sides are relabelled at random instead
+    assert_never(probe.kind)
 
 
 def heuristic_votes(
@@ -268,8 +270,12 @@ def _orient(item: Item, sides: dict[str, Choice]) -> Item:
         if p.id in sides and answers[p.id] != sides[p.id]:
             if p.kind is ProbeKind.COMPARE:
                 p = replace(p, features=p.features[::-1])
-            else:
+            elif p.kind is ProbeKind.PREDICT:
                 p = replace(p, options=p.options[::-1])
+            elif p.kind is ProbeKind.SIGN:
+                raise ValueError(f"probe {p.id}: a sign probe's sides cannot be swapped")
+            else:
+                assert_never(p.kind)
             answers[p.id] = sides[p.id]
             ideal[p.id] = 1.0 - ideal[p.id]
         probes.append(p)
@@ -279,8 +285,8 @@ def _orient(item: Item, sides: dict[str, Choice]) -> Item:
 __all__ = [
     "AGREEMENT",
     "MIN_Q",
-    "PROBE_RULE",
     "PROBES_PER_ITEM",
+    "PROBE_RULE",
     "Tallies",
     "balance_sides",
     "choose",

@@ -26,9 +26,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split, Truth
-from hhvalues.core.features import FeatureSet
-from hhvalues.core.generate import random_world
 from hhvalues.core.design import weights_log_belief
+from hhvalues.core.generate import random_world
 from hhvalues.core.heuristics import all_heuristic_choices
 from hhvalues.core.observer import infer, item_matrix, predictive
 from hhvalues.core.planning import policy_sampler

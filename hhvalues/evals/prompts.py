@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, assert_never
 
 import numpy as np
 
@@ -245,8 +245,10 @@ def _questions_text(bank: Bank, item: Item, order: Order) -> str:
             q = f"Does this person seek out or avoid {fs.by_id(p.features[0]).label}?"
         elif p.kind is ProbeKind.COMPARE:
             q = "Which of the two does this person value more?"
-        else:
+        elif p.kind is ProbeKind.PREDICT:
             q = "In the new world of its image, which path would this person take?"
+        else:
+            assert_never(p.kind)
         out += [f"Question {p.id}: {q}", f"  A: {texts[a]}", f"  B: {texts[b]}"]
     return "\n".join(out) + "\n"
 

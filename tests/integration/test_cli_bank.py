@@ -180,4 +180,4 @@ def test_validate_warns_about_farmable_terrain_in_format_2(tmp_path, capsys):
     path = tmp_path / "bank.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     code, _, err = run(capsys, "bank", "validate", str(path))
-    assert "reward on a terrain feature" in err
+    assert code == 0 and "reward on a terrain feature" in err

@@ -3,6 +3,8 @@ and read a stored bank's validity report (the core's ``audit_bank``, as ``bank a
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from hhvalues.core.audit import audit_bank
@@ -74,14 +76,14 @@ def _generate() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _audit(content_hash: str, bank_id: int) -> dict[str, object]:
+def _audit(content_hash: str, bank_id: int) -> dict[str, Any]:
     """The validity report of a stored bank (``bank audit``'s), once per bank content."""
     with read_session(backend.engine()) as session:
         bank = get_bank(session, bank_id)
     return audit_bank(bank).to_json()
 
 
-def _show_audit(report: dict[str, object]) -> None:
+def _show_audit(report: dict[str, Any]) -> None:
     walks = report["walks"]
     assert isinstance(walks, dict)
     st.caption(
@@ -89,9 +91,9 @@ def _show_audit(report: dict[str, object]) -> None:
         f"{walks['info_bits']:.2f} bits of information per walk, "
         f"{walks['not_shortest_to_nearest']:.0%} not a shortest path to the nearest place; "
         "difficulty thirds " + ", ".join(f"{k} {v:.0%}" for k, v in dict(report["thirds"]).items())
-    )  # type: ignore[call-overload]
+    )
     rows = []
-    for g in report["groups"]:  # type: ignore[attr-defined]
+    for g in report["groups"]:
         best = g["heuristics"][g["best_heuristic"]]["value"]
         rows.append(
             {
@@ -123,7 +125,7 @@ def _show_audit(report: dict[str, object]) -> None:
     st.dataframe(rows, hide_index=True, column_config=pct)
     st.markdown(
         "\n".join(f"- {'✅' if ok else '❌'} {goal}" for goal, ok in dict(report["goals"]).items())
-    )  # type: ignore[call-overload]
+    )
 
 
 def _audit_section(banks: list[BankInfo]) -> None:

@@ -53,7 +53,9 @@ def test_profile_instruction_and_worlds_are_seeded_per_participant(
     assert s1.kind is DemoStepKind.WALK and s1.walk.practice and s1.walks_total == 3
     assert {s1.instruction, s2.instruction} == {"do", "teach"}  # balanced by default
     assert set(s1.weights) == set(source_bank.features.ids)
-    levels = dict(zip(source_bank.features.ids, source_bank.model.levels(source_bank.features)))
+    levels = dict(
+        zip(source_bank.features.ids, source_bank.model.levels(source_bank.features), strict=False)
+    )
     assert all(w in levels[f] for f, w in s1.weights.items())
     lines = profile_lines(source_bank.features, s1.weights, source_bank.step_cost)
     assert lines[-1] == f"each step −{abs(source_bank.step_cost):g} points"

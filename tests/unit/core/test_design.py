@@ -8,7 +8,7 @@ from hhvalues.core.prior import hypothesis_grid
 from hhvalues.core.rollouts import plan_table
 from hhvalues.core.world import parse_world
 
-FS = FeatureSet(tuple(f for f in CATALOGUE if f.id in ("puddle", "cafe")) + (EXIT,))
+FS = FeatureSet((*tuple(f for f in CATALOGUE if f.id in ("puddle", "cafe")), EXIT))
 LEVELS = ((0.0, -4.0), (-3.0, 6.0), (0.0,))
 
 

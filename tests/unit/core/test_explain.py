@@ -81,7 +81,7 @@ def test_practice_explanations_point_at_the_walks():
         for p in item.probes
     ]
     assert all(texts)
-    for p, text in zip(item.probes, texts):
+    for p, text in zip(item.probes, texts, strict=False):
         if p.kind is ProbeKind.PREDICT:
             assert "The right path" in text and "with their values" in text
         else:

@@ -7,7 +7,7 @@ from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.world import parse_world
 
 FS = FeatureSet(
-    tuple(f for f in CATALOGUE if f.id in ("puddle", "traffic", "cafe", "library")) + (EXIT,)
+    (*tuple(f for f in CATALOGUE if f.id in ("puddle", "traffic", "cafe", "library")), EXIT)
 )
 BANK = Bank("h", "1", 0, FS, -0.5, Model(horizon=20), ())
 # The walk goes around the puddles to the far café, passing the library.

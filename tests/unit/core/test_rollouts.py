@@ -9,7 +9,7 @@ from hhvalues.core.prior import hypothesis_grid
 from hhvalues.core.rollouts import Walks, best_paths, plan_table, sample_walks, walks_log_likelihood
 from hhvalues.core.world import MOVES, parse_world
 
-FS = FeatureSet(tuple(f for f in CATALOGUE if f.id in ("puddle", "cafe", "library")) + (EXIT,))
+FS = FeatureSet((*tuple(f for f in CATALOGUE if f.id in ("puddle", "cafe", "library")), EXIT))
 GRID = ("S..pC", "...p.", ".....", ".#...", "L...E")
 LEVELS = ((0.0, -1.0, -4.0), (-3.0, 3.0, 6.0), (-3.0, 3.0), (0.0,))
 BETAS = (1.0, 4.0)
