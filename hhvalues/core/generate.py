@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split, Truth
-from hhvalues.core.design import draw_walkers, information_gain, weights_log_belief
+from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split
+from hhvalues.core.design import draw_walkers, information_gain
 from hhvalues.core.features import CATALOGUE, EXIT, FeatureSet
-from hhvalues.core.heuristics import all_heuristic_choices, visited_means_liked
-from hhvalues.core.observer import Posterior, item_matrix, predictive
+from hhvalues.core.heuristics import visited_means_liked
+from hhvalues.core.observer import Posterior, item_matrix
 from hhvalues.core.prior import (
     HypothesisGrid,
     check_budget,
@@ -42,22 +42,17 @@ from hhvalues.core.prior import (
     sample_truth,
 )
 from hhvalues.core.probes import (
-    Choice,
     Margins,
-    Probe,
     ProbeKind,
-    choices_from_values,
-    difficulty_of,
     probe_values,
 )
 from hhvalues.core.questions import (
     PROBE_RULE,
     Tallies,
     balance_sides,
+    candidates,
     choose,
-    fixed_probes,
-    heuristic_votes,
-    predict_probes,
+    finish,
 )
 from hhvalues.core.rollouts import plan_table, sample_walks, walks_log_likelihood
 from hhvalues.core.world import World, parse_world, reachable
@@ -266,46 +261,18 @@ def _make_item(
             beta = max(cfg.rationality_levels)
         w_index = int(np.flatnonzero((st.weights == w).all(axis=1))[0])
         demos, log_post = _demonstrate(st, w_index, beta, int(rng.integers(1, 4)), rng)
-        log_w = weights_log_belief(grid, log_post)
-        cands = fixed_probes(features, levels)
-        for k in range(cfg.predict_worlds):
-            world = random_world(features, cfg.size, rng)
-            cands += predict_probes(
-                world, st.weights, log_w, step_cost=cfg.step_cost, horizon=cfg.horizon, tag=str(k)
-            )
-        p_a = predictive(Posterior(grid, log_post), item_matrix(st.bank, cands))
-        stub = Item(item_id, split, tuple(demos), tuple(cands))
-        heur = all_heuristic_choices(st.bank, stub)
-        votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
+        worlds = [random_world(features, cfg.size, rng) for _ in range(cfg.predict_worlds)]
+        stub = Item(item_id, split, tuple(demos), ())
+        cands = candidates(st.bank, stub, Posterior(grid, log_post), worlds)
         if split is Split.CATCH:
-            chosen = _catch_probes(st, stub, w, p_a)
+            chosen = _catch_probes(st, cands.stub, w, cands.p_a)
         else:
-            chosen = choose(cands, p_a, votes, tallies, rng)
-        matrix = item_matrix(st.bank, [cands[j] for j in chosen])
-        values = probe_values(w, matrix)
-        sign = choices_from_values(values)
-        kept = [
-            (j, int(s))
-            for j, s, v, m in zip(chosen, sign, values, matrix.margin, strict=True)
-            if abs(v) >= m
-        ]
-        if not kept:
-            continue
-        rng.shuffle(kept)  # the order of probes says nothing about how they were chosen
-        probes: list[Probe] = []
-        answers: dict[str, Choice] = {}
-        ideal: dict[str, float] = {}
-        for n, (j, s) in enumerate(kept, 1):
-            pid, p = f"p{n}", float(p_a[j])
-            q = max(p, 1 - p)
-            probes.append(replace(cands[j], id=pid, q=q, difficulty=difficulty_of(q)))
-            answers[pid] = "A" if s > 0 else "B"
-            ideal[pid] = p
-            if split is not Split.CATCH:
-                tallies.add(cands[j], p, votes[j])
-        acc = float(np.mean([(ideal[p] >= 0.5) == (answers[p] == "A") for p in answers]))
-        truth = Truth(features.weights_dict(w), beta, answers, ideal, acc)
-        return Item(item_id, split, tuple(demos), tuple(probes), truth)
+            chosen = choose(cands.stub.probes, cands.p_a, cands.votes, tallies, rng)
+        item = finish(
+            st.bank, cands, chosen, w, beta, rng, None if split is Split.CATCH else tallies
+        )
+        if item is not None:
+            return item
     raise RuntimeError(f"could not generate item {item_id}")  # pragma: no cover
 
 

@@ -25,14 +25,25 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from typing import assert_never, cast
+from typing import NamedTuple, assert_never, cast
 
 import numpy as np
 from numpy.typing import NDArray
 
-from hhvalues.core.bank import Item, Split, Truth
+from hhvalues.core.bank import Bank, Item, Split, Truth
+from hhvalues.core.design import weights_log_belief
 from hhvalues.core.features import FeatureSet
-from hhvalues.core.probes import Choice, Difficulty, Probe, ProbeKind, difficulty_of
+from hhvalues.core.heuristics import all_heuristic_choices
+from hhvalues.core.observer import Posterior, item_matrix, predictive
+from hhvalues.core.probes import (
+    Choice,
+    Difficulty,
+    Probe,
+    ProbeKind,
+    choices_from_values,
+    difficulty_of,
+    probe_values,
+)
 from hhvalues.core.rollouts import best_paths, plan_table
 from hhvalues.core.world import World, follow_path
 
@@ -235,6 +246,77 @@ def choose(
     return chosen
 
 
+class Candidates(NamedTuple):
+    """An item's candidate probes with what the observer and the heuristics make of them."""
+
+    stub: Item
+    """The item with its demonstrations and every candidate probe (no truth)."""
+    p_a: NDArray[np.float64]
+    """The observer's P(A) of each candidate."""
+    votes: list[dict[str, bool]]
+    """:func:`heuristic_votes` of each candidate."""
+
+
+def candidates(bank: Bank, stub: Item, posterior: Posterior, worlds: Sequence[World]) -> Candidates:
+    """Every fixed probe and the predict pairs of each new world, for the item ``stub``'s demos."""
+    levels = bank.model.levels(bank.features)
+    log_w = weights_log_belief(posterior.grid, posterior.log_post)
+    cands = fixed_probes(bank.features, levels)
+    for k, world in enumerate(worlds):
+        cands += predict_probes(
+            world,
+            posterior.grid.unique_weights,
+            log_w,
+            step_cost=bank.step_cost,
+            horizon=bank.model.horizon,
+            tag=str(k),
+        )
+    stub = replace(stub, probes=tuple(cands))
+    p_a = predictive(posterior, item_matrix(bank, cands))
+    heur = all_heuristic_choices(bank, stub)
+    votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
+    return Candidates(stub, p_a, votes)
+
+
+def finish(
+    bank: Bank,
+    cands: Candidates,
+    chosen: Sequence[int],
+    weights: NDArray[np.float64],
+    rationality: float,
+    rng: np.random.Generator,
+    tallies: Tallies | None,
+) -> Item | None:
+    """The item with the chosen probes that have a definite answer under the truth, in random
+    order, as ``p1, p2, …``; None when none has. Counts them in ``tallies`` when given."""
+    probes = [cands.stub.probes[j] for j in chosen]
+    matrix = item_matrix(bank, probes)
+    values = probe_values(weights, matrix)
+    sign = choices_from_values(values)
+    kept = [
+        (j, int(s))
+        for j, s, v, m in zip(chosen, sign, values, matrix.margin, strict=True)
+        if abs(v) >= m
+    ]
+    if not kept:
+        return None
+    rng.shuffle(kept)  # the order of probes says nothing about how they were chosen
+    out: list[Probe] = []
+    answers: dict[str, Choice] = {}
+    ideal: dict[str, float] = {}
+    for n, (j, s) in enumerate(kept, 1):
+        pid, p = f"p{n}", float(cands.p_a[j])
+        q = max(p, 1 - p)
+        out.append(replace(cands.stub.probes[j], id=pid, q=q, difficulty=difficulty_of(q)))
+        answers[pid] = "A" if s > 0 else "B"
+        ideal[pid] = p
+        if tallies is not None:
+            tallies.add(cands.stub.probes[j], p, cands.votes[j])
+    acc = float(np.mean([(ideal[p] >= 0.5) == (answers[p] == "A") for p in answers]))
+    truth = Truth(bank.features.weights_dict(weights), rationality, answers, ideal, acc)
+    return replace(cands.stub, probes=tuple(out), truth=truth)
+
+
 def balance_sides(items: list[Item], rng: np.random.Generator) -> list[Item]:
     """Relabel compare and predict probes so the correct side is A for half of each kind within
     each split, the A ones drawn at random (position and id say nothing about the answer).
@@ -287,9 +369,12 @@ __all__ = [
     "MIN_Q",
     "PROBES_PER_ITEM",
     "PROBE_RULE",
+    "Candidates",
     "Tallies",
     "balance_sides",
+    "candidates",
     "choose",
+    "finish",
     "fixed_probes",
     "heuristic_votes",
     "observer_flag",

@@ -25,21 +25,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split, Truth
-from hhvalues.core.design import weights_log_belief
+from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split
 from hhvalues.core.generate import random_world
-from hhvalues.core.heuristics import all_heuristic_choices
-from hhvalues.core.observer import infer, item_matrix, predictive
+from hhvalues.core.observer import infer
 from hhvalues.core.planning import policy_sampler
-from hhvalues.core.probes import Choice, Probe, choices_from_values, difficulty_of, probe_values
 from hhvalues.core.questions import (
     PROBE_RULE,
     Tallies,
     balance_sides,
+    candidates,
     choose,
-    fixed_probes,
-    heuristic_votes,
-    predict_probes,
+    finish,
 )
 from hhvalues.core.walks import (
     DEFAULT_LAPSE,
@@ -230,47 +226,13 @@ def _item(
     size = max(5, min(12, len(chunk[0].grid), len(chunk[0].grid[0])))
     rng = np.random.default_rng([seed, n])
     posterior = infer(stub, demos)
-    log_w = weights_log_belief(posterior.grid, posterior.log_post)
-    levels = m.levels(features)
     for _ in range(PROBE_ATTEMPTS):
-        cands = fixed_probes(features, levels)
-        for k in range(2):
-            world = random_world(features, size, rng)
-            cands += predict_probes(
-                world,
-                posterior.grid.unique_weights,
-                log_w,
-                step_cost=stub.step_cost,
-                horizon=m.horizon,
-                tag=str(k),
-            )
-        p_a = predictive(posterior, item_matrix(stub, cands))
-        heur = all_heuristic_choices(stub, Item(item_id, Split.TEST, demos, tuple(cands)))
-        votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
-        chosen = choose(cands, p_a, votes, tallies, rng)
-        matrix = item_matrix(stub, [cands[j] for j in chosen])
-        values = probe_values(w, matrix)
-        sign = choices_from_values(values)
-        kept = [
-            (j, int(s))
-            for j, s, v, mg in zip(chosen, sign, values, matrix.margin, strict=True)
-            if abs(v) >= mg
-        ]
-        if not kept:
-            continue
-        probes: list[Probe] = []
-        answers: dict[str, Choice] = {}
-        ideal: dict[str, float] = {}
-        for k, (j, s) in enumerate(kept, 1):
-            pid, p = f"p{k}", float(p_a[j])
-            q = max(p, 1 - p)
-            probes.append(replace(cands[j], id=pid, q=q, difficulty=difficulty_of(q)))
-            answers[pid] = "A" if s > 0 else "B"
-            ideal[pid] = p
-            tallies.add(cands[j], p, votes[j])
-        acc = float(np.mean([(ideal[p] >= 0.5) == (answers[p] == "A") for p in answers]))
-        truth = Truth(features.weights_dict(w), beta, answers, ideal, acc)
-        return Item(item_id, Split.TEST, demos, tuple(probes), truth)
+        worlds = [random_world(features, size, rng) for _ in range(2)]
+        cands = candidates(stub, Item(item_id, Split.TEST, demos, ()), posterior, worlds)
+        chosen = choose(cands.stub.probes, cands.p_a, cands.votes, tallies, rng)
+        item = finish(stub, cands, chosen, w, beta, rng, tallies)
+        if item is not None:
+            return item
     return None
 
 

@@ -111,7 +111,7 @@ GOLDEN: dict[str, str] = {
     "baseline-heuristic": "8b613cc75a8e32fb22a0792204f72decebc1f1cdc1a0ea02b60e95d904890d2a",
     "bank-publish": "a15be8498b59b8049cfcff9dd28f635db8ab0ee50fa85d55b12fdebbe93d7692",
     "bank-info": "15e3d590a9ee6ecad9a7196928d61dc14360149b465b9dfd32d99839f7a2175b",
-    "bank-from-recordings": "888ea0cc89838c3c0aa376e9836de9e1fc06df3ba76bb566d3e21aa5f75065e6",
+    "bank-from-recordings": "3be61cf2c842a633d114236c0cd03c8f45115f6afca485dc8f4a5df1a3a31f46",
 }
 """The same outputs on today's demo bank (format 2)."""
 
