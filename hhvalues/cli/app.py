@@ -55,7 +55,7 @@ class LazyChoice(click.Choice):  # type: ignore[type-arg]
         super().__init__([])
 
     @property
-    def choices(self) -> Sequence[str]:
+    def choices(self) -> tuple[str, ...]:  # click 8.5 types it as a tuple, 8.4 as a Sequence
         if self._values is None:
             self._values = tuple(self._load())
         return self._values
