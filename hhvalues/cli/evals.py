@@ -96,8 +96,11 @@ def _sink_factory(bank: Bank, database_url: str | None, no_store: bool) -> Any:
     if no_store or url is None:
         return JsonlSink
     from hhvalues.evals.store_sink import make_store_sink_factory
+    from hhvalues.store.db import display_url, locate
 
-    return make_store_sink_factory(url, bank)
+    where = locate(database_url)
+    click.echo(f"database: {display_url(where.url)} ({where.source}), answers stored", err=True)
+    return make_store_sink_factory(where.url, bank)
 
 
 def _default_out(provider: str, model: str, out: Path | None) -> Path:

@@ -49,7 +49,7 @@ def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
     from hhvalues.store.accounts import add_user
 
     password = _read_password(from_stdin)
-    with database(db_url) as engine:
+    with database(db_url, create=True) as engine:
         info = add_user(engine, name, role, password, now=now, actor="cli")
     click.echo(f"created {info.role.value} {info.name}", err=True)
 
@@ -124,6 +124,6 @@ def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
     from hhvalues.store.accounts import allow_sso
 
-    with database(db_url) as engine:
+    with database(db_url, create=True) as engine:
         allow_sso(engine, email, role, now=now, actor="cli")
     click.echo(f"{email} may sign in as {role}", err=True)
