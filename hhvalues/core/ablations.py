@@ -95,7 +95,11 @@ def ablation_reports(
             )
         )
     if not reports:
-        raise AnswersError(f"no model respondent has answers under baseline condition {baseline!r}")
+        conditions = sorted({c for m in by_model.values() for _, c in map(condition_of, m)})
+        raise AnswersError(
+            f"no model has answers under baseline condition {baseline!r}; the conditions in "
+            "these answers are: " + (", ".join(conditions) or "none (no model answers)")
+        )
     return reports
 
 

@@ -31,6 +31,7 @@ from hhvalues.core.agents import reference_answers
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
 from hhvalues.core.scoring import (
+    SCORED_SPLITS,
     SPLITS,
     Comparison,
     Graded,
@@ -403,7 +404,7 @@ def build_results(
         extra = reference_answers(bank, seed=seed) if agents else ()
     secs = list(seconds) if seconds is not None else [None] * len(answers)
     graded = grade(bank, [*answers, *extra])
-    test = graded.select(splits=[Split.TEST])
+    test = graded.select(splits=SCORED_SPLITS)
     respondents = list(graded.respondents)  # first appearance: the order `hhvalues score` uses
     humans = [r for r in respondents if _kind(r) == "human"]
     models = [r for r in respondents if _kind(r) == "model"]
