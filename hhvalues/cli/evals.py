@@ -208,6 +208,7 @@ def eval_(
             "cached": summary.cached,
             "skipped": summary.skipped,
             "model_ids": sorted(summary.model_ids),
+            "dropped": summary.dropped,
             "answers": str(config.out),
         }
     )
@@ -334,6 +335,10 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
         f"model ids {', '.join(report['model_ids']) or '-'}; answers in {report['answers']}",
         err=True,
     )
+    for condition, params in report.get("dropped", {}).items():
+        click.echo(
+            f"condition {condition}: sent without {', '.join(params)} (allow_dropped)", err=True
+        )
 
 
 def _require(cond: bool, message: str) -> None:

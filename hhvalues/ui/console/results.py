@@ -133,7 +133,7 @@ def _report(rep: AblationReport) -> None:
             "MDE paired": PCT,
         },
     )
-    st.caption(f"Power at 80%, α 0.05: {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}.")
+    st.caption(rep.power_note())
 
 
 def _ablations(results: Results) -> None:
