@@ -16,8 +16,9 @@ from hhvalues.store.studies import invite
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
+# Session-state key: (study slug, links) of the last batch made in this session (a comment,
+# not a docstring: this file runs as a page).
 LINKS = "hhv.console.invite_links"
-"""Session-state key: (study slug, links) of the last batch made in this session."""
 
 
 def _csv(links: list[str]) -> str:

@@ -12,8 +12,8 @@ from hhvalues.store.accounts import AuthError, has_admin, login, logout
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth
 
+# The command the first-start message names (a comment: this file runs as a page).
 CREATE_ADMIN = "hhvalues user add NAME --role admin"
-"""The command the first-start message names."""
 
 
 def _sign_in() -> None:
