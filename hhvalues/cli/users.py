@@ -61,7 +61,7 @@ def list_cmd(db_url: str | None) -> None:
     from hhvalues.store.accounts import list_users
 
     with database(db_url) as engine:
-        users = list_users(engine)
+        users = list_users(engine, now=now)
     if not users:
         click.echo("no users (create an admin with: hhvalues user add NAME --role admin)")
     for u in users:
@@ -69,8 +69,9 @@ def list_cmd(db_url: str | None) -> None:
             "disabled"
             if u.disabled
             else (
-                f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-                if u.locked_until and u.locked_until > now()
+                f"active, {u.failed_logins} failed sign-ins, next try from "
+                f"{u.delayed_until:%H:%M:%S} UTC"
+                if u.delayed_until
                 else "active"
             )
         )
@@ -94,7 +95,7 @@ def disable_cmd(name: str, db_url: str | None) -> None:
 @click.argument("name")
 @DB_OPTION
 def enable_cmd(name: str, db_url: str | None) -> None:
-    """Enable an account again (also lifts a lockout)."""
+    """Enable an account again (also clears its sign-in delay)."""
     from hhvalues.store.accounts import set_disabled
 
     with database(db_url) as engine:
@@ -107,7 +108,8 @@ def enable_cmd(name: str, db_url: str | None) -> None:
 @_STDIN
 @DB_OPTION
 def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
-    """Set a new password (prompted, or --password-stdin); ends the account's sessions."""
+    """Set a new password (prompted, or --password-stdin); ends the account's sessions and
+    clears its sign-in delay."""
     from hhvalues.store.accounts import set_password
 
     password = _read_password(from_stdin)

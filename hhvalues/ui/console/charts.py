@@ -7,16 +7,27 @@ from dataclasses import asdict
 import altair as alt
 import pandas as pd
 
-from hhvalues.store.analysis import Results
+from hhvalues.store.analysis import Monitor, Results
 
 Layered = alt.LayerChart | alt.FacetChart
 """What Altair's layering returns (a facet chart when every layer facets alike)."""
 
 
+ROW_PIXELS = 30
+"""Height of one respondent's row in the accuracy chart: labels never overlap or drop."""
+
+
 def accuracy_chart(results: Results) -> Layered:
     """Accuracy with 95% CI bars for every row, chance and the mean ceiling as rules."""
     df = pd.DataFrame([asdict(r) for r in results.rows])
-    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=None, title=None))
+    base = alt.Chart(df).encode(
+        y=alt.Y(
+            "label:N",
+            sort=None,
+            title=None,
+            axis=alt.Axis(labelLimit=0, labelOverlap=False, labelFontSize=12),
+        )
+    )
     bars = base.mark_errorbar(ticks=True).encode(
         x=alt.X("ci_low:Q", title="accuracy (95% CI)", scale=alt.Scale(domain=[0, 1])),
         x2="ci_high:Q",
@@ -27,7 +38,36 @@ def accuracy_chart(results: Results) -> Layered:
         tooltip=["label", alt.Tooltip("accuracy:Q", format=".1%"), "n", "n_probes"],
     )
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.layer(bars, points, chance).properties(height=max(160, 18 * len(df)))
+    chart: Layered = alt.layer(bars, points, chance).properties(
+        height=max(160, ROW_PIXELS * len(df))
+    )
+    return chart
+
+
+def answers_per_minute_chart(m: Monitor) -> alt.Chart:
+    """Human answers submitted per minute; the time axis in UTC, every label ``HH:MM``."""
+    df = pd.DataFrame(
+        {
+            "minute": [t for t, _ in m.answers_per_minute],
+            "answers": [n for _, n in m.answers_per_minute],
+        }
+    )
+    chart: alt.Chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "minute:T",
+                title="minute (UTC)",
+                scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format="%H:%M", formatType="utc", labelOverlap=True),
+            ),
+            y=alt.Y("answers:Q", title="answers", axis=alt.Axis(tickMinStep=1)),
+            tooltip=[alt.Tooltip("minute:T", format="%H:%M", formatType="utc"), "answers:Q"],
+        )
+        .properties(height=180)
+    )
+    return chart
 
 
 def item_scatter(results: Results) -> Layered:
@@ -78,4 +118,10 @@ def calibration_chart(results: Results) -> Layered:
     return chart
 
 
-__all__ = ["accuracy_chart", "calibration_chart", "item_scatter"]
+__all__ = [
+    "ROW_PIXELS",
+    "accuracy_chart",
+    "answers_per_minute_chart",
+    "calibration_chart",
+    "item_scatter",
+]
