@@ -68,6 +68,14 @@ def _signed_in(page: Any, url: str) -> bool:
     )
 
 
+def _tab(browser: Any) -> tuple[Any, Any]:
+    """A fresh browser context (its own cookies) and a page in it."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(30_000)
+    return ctx, page
+
+
 def _engine(url: str) -> Any:
     from hhvalues.store.db import make_engine
 
@@ -77,9 +85,7 @@ def _engine(url: str) -> Any:
 def test_the_session_survives_a_reload_a_new_tab_and_a_typed_url(browser, servers, sqlite_db_url):
     _setup(sqlite_db_url)
     server = servers(sqlite_db_url)
-    ctx = browser.new_context(viewport={"width": 1280, "height": 1000})
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    ctx, page = _tab(browser)
     assert SIGNED_IN in _sign_in(page, server.url, "ada")
     (cookie,) = [c for c in ctx.cookies() if c["name"] == "hhv_console"]
     assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict"
@@ -118,9 +124,7 @@ def test_expiry_and_revocation_end_the_cookie_session(browser, servers, sqlite_d
 
     _setup(sqlite_db_url)
     server = servers(sqlite_db_url)
-    ctx = browser.new_context()
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    ctx, page = _tab(browser)
     _sign_in(page, server.url, "rui")
     engine = _engine(sqlite_db_url)
     with write_session(engine) as session:  # eight hours later
@@ -162,9 +166,7 @@ def test_wrong_passwords_slow_down_and_unknown_names_get_the_same_answers(
     _setup(sqlite_db_url)
     server = servers(sqlite_db_url)
     engine = _engine(sqlite_db_url)
-    ctx = browser.new_context()
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    ctx, page = _tab(browser)
     first = {}
     for name in ("ada", "nobody"):
         _sign_in(page, server.url, name, "not the password")
@@ -190,9 +192,7 @@ def test_wrong_passwords_slow_down_and_unknown_names_get_the_same_answers(
         _forgive_the_browser(session)  # only the names are held back below
     held_answers = {}
     for name in ("ada", "nobody"):
-        other = browser.new_context()  # the same address; the client itself is not held back
-        tab = other.new_page()
-        tab.set_default_timeout(30_000)
+        other, tab = _tab(browser)  # the same address; the client itself is not held back
         _sign_in(tab, server.url, name, PASSWORD + "?" if name == "nobody" else "x")
         held_answers[name] = re.sub(r"wait \d+ s", "wait N s", _message(tab))
         other.close()
@@ -217,9 +217,7 @@ def test_downloads_go_to_the_signed_in_session_that_asked_only(browser, servers,
 
     _setup(sqlite_db_url)
     server = servers(sqlite_db_url)
-    ctx = browser.new_context()
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    ctx, page = _tab(browser)
     _sign_in(page, server.url, "ada")
     page.goto(f"{server.url}/exports")
     settle(page)
@@ -262,9 +260,7 @@ def test_a_bank_name_with_markdown_is_shown_as_typed(browser, servers, sqlite_db
     name = "**bold** [x](javascript:alert(1)) :red[y] $z$"
     path = tmp_path / "b.json"
     path.write_text(dumps_bank(replace(load_valid_bank(DEMO_BANK), name=name)))
-    ctx = browser.new_context()
-    page = ctx.new_page()
-    page.set_default_timeout(30_000)
+    ctx, page = _tab(browser)
     _sign_in(page, server.url, "rui")
     page.goto(f"{server.url}/banks")
     settle(page)
