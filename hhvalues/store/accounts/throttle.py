@@ -19,8 +19,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from hhvalues.store.db import LoginThrottleRow, add_audit, as_utc
 
@@ -28,6 +29,8 @@ MAX_NAMES = 5
 """User names an audit entry lists at most (the rest are counted)."""
 AUDIT_EVERY = timedelta(minutes=10)
 """At most one ``login_failed`` audit entry per client in this long."""
+FORGOTTEN = timedelta(days=1)
+"""A key whose last failure is this old (and whose attempts are audited) is deleted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,18 @@ def failed(session: Session, *, client: str, name: str, at: datetime) -> None:
         row.next_allowed_at = at + timedelta(seconds=delay) if delay else None
     _note(rows[ck], name)
     _audit_if_due(session, rows[ck], at=at)
+    _purge(session, at)
+
+
+def _purge(session: Session, at: datetime) -> None:
+    """Drop keys with nothing left to remember: no failure for a day and nothing unaudited
+    (guesses at many made-up names must not grow the table for ever)."""
+    session.execute(
+        delete(LoginThrottleRow).where(
+            col(LoginThrottleRow.last_failure_at) < at - FORGOTTEN,
+            col(LoginThrottleRow.unaudited) == 0,
+        )
+    )
 
 
 def succeeded(session: Session, *, client: str, name: str, at: datetime) -> None:

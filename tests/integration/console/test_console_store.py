@@ -144,6 +144,20 @@ def test_failed_sign_ins_are_counted_in_few_audit_rows(engine, clock):
     assert actions.count("login_failed") == 3 and actions[0] == "login"
 
 
+def test_keys_with_nothing_to_remember_are_deleted(engine, clock):
+    from sqlmodel import select
+
+    from hhvalues.store.db import LoginThrottleRow, read_session
+
+    for k in range(20):
+        _attempt(engine, f"made-up-{k}", "guess", clock, f"10.7.0.{k}")
+    clock.advance(AUDIT_EVERY.total_seconds() * 200)  # two days on, audited and forgotten
+    _attempt(engine, "someone", "guess", clock, "10.7.1.1")
+    with read_session(engine) as session:
+        keys = set(session.exec(select(LoginThrottleRow.key)).all())
+    assert keys == {"client:10.7.1.1", "account:someone"}
+
+
 def test_an_admin_clears_a_names_delay(engine, clock):
     add_user(engine, "rui", "researcher", PW, now=clock)
     for k in range(ACCOUNT_RULE.free + 2):
