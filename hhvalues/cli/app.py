@@ -22,7 +22,8 @@ DB_OPTION = click.option(
     "db_url",
     default=None,
     metavar="URL",
-    help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).",
+    help="Database URL (default: $HHVALUES_DATABASE_URL, else hhvalues.db in the project's "
+    "data directory, else in the per-user data directory; the command prints which).",
 )
 """The ``--db`` option of every command that uses the database."""
 
@@ -33,11 +34,26 @@ def now() -> datetime:
 
 
 @contextmanager
-def database(url: str | None) -> Iterator[Engine]:
-    """The upgraded engine of one command (a new or older database alike), disposed after it."""
-    from hhvalues.store.db import make_engine, upgrade
+def database(url: str | None, *, create: bool = False) -> Iterator[Engine]:
+    """The upgraded engine of one command, disposed after it; says on stderr which database.
 
-    engine = make_engine(url)
+    Only a command that makes something (``create=True``: a study, an account) may start a new
+    database; any other refuses, with exit status 2, to run on one that does not exist yet.
+    """
+    from hhvalues.errors import InputError
+    from hhvalues.store.db import database_exists, display_url, locate, make_engine, upgrade
+
+    where = locate(url)
+    shown = display_url(where.url)
+    exists = database_exists(where.url)
+    if not exists and not create:
+        raise InputError(
+            f"no hhvalues database at {shown} ({where.source}); create one with "
+            "'hhvalues study create' or 'hhvalues user add', or name yours with --db URL "
+            "or HHVALUES_DATABASE_URL"
+        )
+    click.echo(f"database: {shown} ({where.source}){'' if exists else ', new'}", err=True)
+    engine = make_engine(where.url)
     try:
         upgrade(engine)
         yield engine

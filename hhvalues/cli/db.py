@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from hhvalues.cli.app import cli
+from hhvalues.cli.app import DB_OPTION, cli
 
 
 @cli.group()
@@ -17,25 +17,20 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option(
-    "--db",
-    "db_url",
-    default=None,
-    metavar="URL",
-    help="Database URL (default: $HHVALUES_DATABASE_URL or data/hhvalues.db).",
-)
+@DB_OPTION
 def upgrade_cmd(db_url: str | None) -> None:
     """Apply every pending Alembic migration (a new or older database alike)."""
-    from hhvalues.store.db import current_revision, make_engine, resolve_url, upgrade
+    from hhvalues.store.db import current_revision, display_url, locate, make_engine, upgrade
 
-    engine = make_engine(db_url)
+    where = locate(db_url)
+    engine = make_engine(where.url)
     try:
         before = current_revision(engine)
         upgrade(engine)
         after = current_revision(engine)
     finally:
         engine.dispose()
-    from sqlalchemy.engine import make_url
-
-    where = make_url(resolve_url(db_url)).render_as_string(hide_password=True)
-    click.echo(f"{where}: schema at {after}" + ("" if before == after else f" (was {before})"))
+    click.echo(
+        f"{display_url(where.url)} ({where.source}): schema at {after}"
+        + ("" if before == after else f" (was {before})")
+    )

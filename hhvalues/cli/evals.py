@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from hhvalues.cli.app import LazyChoice, cli
+from hhvalues.cli.score import SPLIT_OPTION, answer_paths, answers_options
 from hhvalues.core.bank import Bank
 from hhvalues.core.validate import load_valid_bank
 from hhvalues.errors import InputError
@@ -96,8 +97,11 @@ def _sink_factory(bank: Bank, database_url: str | None, no_store: bool) -> Any:
     if no_store or url is None:
         return JsonlSink
     from hhvalues.evals.store_sink import make_store_sink_factory
+    from hhvalues.store.db import display_url, locate
 
-    return make_store_sink_factory(url, bank)
+    where = locate(database_url)
+    click.echo(f"database: {display_url(where.url)} ({where.source}), answers stored", err=True)
+    return make_store_sink_factory(where.url, bank)
 
 
 def _default_out(provider: str, model: str, out: Path | None) -> Path:
@@ -204,6 +208,7 @@ def eval_(
             "cached": summary.cached,
             "skipped": summary.skipped,
             "model_ids": sorted(summary.model_ids),
+            "dropped": summary.dropped,
             "answers": str(config.out),
         }
     )
@@ -330,6 +335,10 @@ def _print_report(report: dict[str, Any], as_json: bool) -> None:
         f"model ids {', '.join(report['model_ids']) or '-'}; answers in {report['answers']}",
         err=True,
     )
+    for condition, params in report.get("dropped", {}).items():
+        click.echo(
+            f"condition {condition}: sent without {', '.join(params)} (allow_dropped)", err=True
+        )
 
 
 def _require(cond: bool, message: str) -> None:
@@ -339,30 +348,21 @@ def _require(cond: bool, message: str) -> None:
 
 @cli.command()
 @click.option("--bank", "bank_path", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@answers_options
 @click.option(
-    "--answers",
-    "answer_paths",
-    type=click.Path(dir_okay=False, path_type=Path),
-    multiple=True,
+    "--baseline",
     required=True,
-    help="Answers JSONL (repeatable).",
+    help="Condition every other condition is compared with (a name from the conditions file, "
+    "e.g. baseline).",
 )
-@click.option("--baseline", required=True, help="Condition every other condition is compared with.")
-@click.option(
-    "--split",
-    "splits",
-    multiple=True,
-    default=("test",),
-    show_default=True,
-    type=click.Choice(["train", "test", "catch"]),
-    help="Compare on items of this split (repeatable); headline accuracy is on test.",
-)
+@SPLIT_OPTION
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n-boot", type=click.IntRange(100), default=2000, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def ablations(
     bank_path: Path,
-    answer_paths: tuple[Path, ...],
+    answers: tuple[str, ...],
+    more: tuple[str, ...],
     baseline: str,
     splits: tuple[str, ...],
     seed: int,
@@ -378,7 +378,7 @@ def ablations(
 
     bank = load_valid_bank(bank_path)
     _require(bank.has_truth, f"{bank_path}: ablations need the full bank with truth")
-    graded = grade_files(bank, list(answer_paths)).select(splits=list(splits))
+    graded = grade_files(bank, answer_paths(answers, more)).select(splits=list(splits))
     reports = ablation_reports(graded, baseline, seed=seed, n_boot=n_boot)
     if as_json:
         click.echo(json.dumps(reports_to_json(reports), indent=1))

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import click
 
@@ -12,6 +13,8 @@ from hhvalues.core.answers import parse_respondent
 from hhvalues.core.bank import Bank, load_bank
 from hhvalues.core.scoring import (
     CHANCE,
+    SCORED_SPLITS,
+    SPLITS,
     STATUSES,
     Comparison,
     Graded,
@@ -40,14 +43,19 @@ def _load_full_bank(path: str) -> Bank:
     return bank
 
 
+def answer_paths(answers: Sequence[str], more: Sequence[str]) -> list[str]:
+    """The files of :func:`answers_options`; AnswersError when there is none."""
+    paths = [*answers, *more]
+    if not paths:
+        raise AnswersError("no answers file given (use --answers FILE [FILE ...])")
+    return paths
+
+
 def _grade(
     bank_path: str, answers: Sequence[str], more: Sequence[str], splits: Sequence[str]
 ) -> Graded:
-    paths = [*answers, *more]
-    if not paths:
-        raise AnswersError("no answers file given (use --answers FILE)")
-    graded = grade_files(_load_full_bank(bank_path), paths)
-    return graded.select(splits=splits) if splits else graded
+    graded = grade_files(_load_full_bank(bank_path), answer_paths(answers, more))
+    return graded.select(splits=splits)
 
 
 def _pct(x: float | None) -> str:
@@ -124,19 +132,34 @@ def _kind_groups(graded: Graded, kinds: Sequence[str]) -> dict[str, list[str]]:
     return groups
 
 
-_SPLIT_OPTION = click.option(
+def _splits(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    if "all" in value:
+        return tuple(s.value for s in SPLITS)
+    return value or tuple(s.value for s in SCORED_SPLITS)
+
+
+SPLIT_OPTION = click.option(
     "--split",
     "splits",
     multiple=True,
-    type=click.Choice(["train", "test", "catch"]),
-    help="Score only items of this split (repeatable); default all.",
+    type=click.Choice([*(s.value for s in SPLITS), "all"]),
+    callback=_splits,
+    help=f"Score items of this split (repeatable; 'all' for every split); default "
+    f"{', '.join(s.value for s in SCORED_SPLITS)}, as on the console's Results page.",
 )
+"""``--split`` of ``score``, ``compare`` and ``ablations``: one default, :data:`SCORED_SPLITS`."""
+
+
+def answers_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """``--answers FILE [FILE ...]``: repeat the option or list several files after it (a
+    shell glob), for every command that reads answer files."""
+    f = click.argument("more", nargs=-1)(f)
+    return click.option("--answers", multiple=True, help=_ANSWERS_HELP)(f)
 
 
 @cli.command("score")
 @click.option("--bank", "bank_path", required=True, help="The full bank (with truth).")
-@click.option("--answers", multiple=True, help=_ANSWERS_HELP)
-@click.argument("more", nargs=-1)
+@answers_options
 @click.option("--json", "as_json", is_flag=True, help="Print the DESIGN §3 scores JSON.")
 @click.option(
     "--by",
@@ -161,7 +184,7 @@ _SPLIT_OPTION = click.option(
     help="Add a group row (mean over participants, CI over participants and items) "
     "for every respondent of this kind, e.g. human.",
 )
-@_SPLIT_OPTION
+@SPLIT_OPTION
 def score_command(
     bank_path: str,
     answers: tuple[str, ...],
@@ -223,8 +246,7 @@ def format_comparison(c: Comparison) -> str:
 
 @cli.command("compare")
 @click.option("--bank", "bank_path", required=True, help="The full bank (with truth).")
-@click.option("--answers", multiple=True, help=_ANSWERS_HELP)
-@click.argument("more", nargs=-1)
+@answers_options
 @click.option("--a", "a", required=True, help="First respondent (kind:name).")
 @click.option("--b", "b", required=True, help="Second respondent (kind:name).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -236,7 +258,7 @@ def format_comparison(c: Comparison) -> str:
     show_default=True,
     help="Bootstrap draws.",
 )
-@_SPLIT_OPTION
+@SPLIT_OPTION
 def compare_command(
     bank_path: str,
     answers: tuple[str, ...],

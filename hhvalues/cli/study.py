@@ -1,7 +1,7 @@
 """``hhvalues study ...`` and ``hhvalues export``: create studies, mint links, export answers.
 
-Every command upgrades the database (``HHVALUES_DATABASE_URL``, default ``data/hhvalues.db``)
-before it runs, so a new or older database just works.
+Every command says on stderr which database it uses (:func:`hhvalues.cli.app.database`) and
+upgrades an older one before it runs; only ``study create`` may start a new one.
 """
 
 from __future__ import annotations
@@ -185,7 +185,7 @@ def create_cmd(
         from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
-    with database(db_url) as engine:
+    with database(db_url, create=True) as engine:
         info = store_bank(engine, bank, now=now, actor="cli", action="bank_import")
         created = create_study(
             engine,
@@ -206,17 +206,34 @@ def create_cmd(
 @study.command("invite")
 @click.option("--name", "slug", required=True)
 @click.option("--count", type=click.IntRange(1, 100_000), required=True)
-@click.option("--base-url", default="http://localhost:8501", show_default=True)
+@click.option(
+    "--base-url",
+    default=None,
+    metavar="URL",
+    help="The address participants open, e.g. https://study.example.org (default: "
+    "$HHVALUES_BASE_URL; one of the two is required).",
+)
 @DB_OPTION
-def invite_cmd(slug: str, count: int, base_url: str, db_url: str | None) -> None:
+def invite_cmd(slug: str, count: int, base_url: str | None, db_url: str | None) -> None:
     """Print one participant link per line (BASE/?t=TOKEN); tokens are stored hashed only."""
+    from hhvalues.settings import load_settings
+
+    source = "--base-url"
+    if base_url is None:
+        base_url, source = load_settings().base_url, "HHVALUES_BASE_URL"
+    if base_url is None:
+        raise InputError(
+            "study invite needs the address participants open: --base-url "
+            "https://study.example.org (or set HHVALUES_BASE_URL)"
+        )
     if not base_url.startswith(("http://", "https://")):
-        raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
+        raise InputError(f"{source} must start with http:// or https://, got {base_url!r}")
     from hhvalues.store.studies import invite
 
     with database(db_url) as engine:
         tokens = invite(engine, slug, count, now=now, actor="cli")
     base = base_url.rstrip("/")
+    click.echo(f"links for {base} (from {source})", err=True)
     click.echo("\n".join(f"{base}/?t={t}" for t in tokens))
 
 

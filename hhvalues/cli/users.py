@@ -49,7 +49,7 @@ def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
     from hhvalues.store.accounts import add_user
 
     password = _read_password(from_stdin)
-    with database(db_url) as engine:
+    with database(db_url, create=True) as engine:
         info = add_user(engine, name, role, password, now=now, actor="cli")
     click.echo(f"created {info.role.value} {info.name}", err=True)
 
@@ -61,7 +61,7 @@ def list_cmd(db_url: str | None) -> None:
     from hhvalues.store.accounts import list_users
 
     with database(db_url) as engine:
-        users = list_users(engine)
+        users = list_users(engine, now=now)
     if not users:
         click.echo("no users (create an admin with: hhvalues user add NAME --role admin)")
     for u in users:
@@ -69,8 +69,9 @@ def list_cmd(db_url: str | None) -> None:
             "disabled"
             if u.disabled
             else (
-                f"locked until {u.locked_until:%Y-%m-%d %H:%M} UTC"
-                if u.locked_until and u.locked_until > now()
+                f"active, {u.failed_logins} failed sign-ins, next try from "
+                f"{u.delayed_until:%H:%M:%S} UTC"
+                if u.delayed_until
                 else "active"
             )
         )
@@ -94,7 +95,7 @@ def disable_cmd(name: str, db_url: str | None) -> None:
 @click.argument("name")
 @DB_OPTION
 def enable_cmd(name: str, db_url: str | None) -> None:
-    """Enable an account again (also lifts a lockout)."""
+    """Enable an account again (also clears its sign-in delay)."""
     from hhvalues.store.accounts import set_disabled
 
     with database(db_url) as engine:
@@ -107,7 +108,8 @@ def enable_cmd(name: str, db_url: str | None) -> None:
 @_STDIN
 @DB_OPTION
 def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
-    """Set a new password (prompted, or --password-stdin); ends the account's sessions."""
+    """Set a new password (prompted, or --password-stdin); ends the account's sessions and
+    clears its sign-in delay."""
     from hhvalues.store.accounts import set_password
 
     password = _read_password(from_stdin)
@@ -124,6 +126,6 @@ def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
     from hhvalues.store.accounts import allow_sso
 
-    with database(db_url) as engine:
+    with database(db_url, create=True) as engine:
         allow_sso(engine, email, role, now=now, actor="cli")
     click.echo(f"{email} may sign in as {role}", err=True)

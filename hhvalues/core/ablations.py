@@ -9,7 +9,9 @@ Power table
     For E epochs, the effective number of independent probe answers is
     ``n_probes · E / (1 + (E − 1) ρ)`` where ρ is the between-epoch correlation of a probe's
     outcome, estimated from the baseline's repeated epochs (ρ = 1 − within-probe variance /
-    total variance; 1 when there are no repeats, the conservative choice). The minimum
+    total variance). With one epoch per probe ρ cannot be estimated: the report says so
+    (:attr:`AblationReport.rho_measured`) and its table shows what more epochs would buy at
+    best, with independent epochs (ρ = 0); at worst (ρ = 1) they buy nothing. The minimum
     detectable effect against chance uses :func:`hhvalues.core.stats.minimum_detectable_effect`;
     for a paired difference of two conditions it is multiplied by √2 (independent conditions:
     conservative when they are positively correlated).
@@ -18,6 +20,7 @@ Power table
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +32,8 @@ from hhvalues.core.stats import minimum_detectable_effect
 from hhvalues.errors import AnswersError
 
 DEFAULT_EPOCHS = (1, 2, 3, 5, 10, 20)
+UNMEASURED_RHO = 0.0
+"""The ρ of the power table when it cannot be measured: its best case (independent epochs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +57,28 @@ class AblationReport:
     baseline: str
     comparisons: tuple[Comparison, ...]
     rho: float
-    """Between-epoch correlation of the baseline's probe outcomes."""
+    """Between-epoch correlation of the baseline's probe outcomes; NaN when it answered each
+    probe once (nothing to estimate it from)."""
     n_probes: int
     """Distinct (item, probe) pairs the baseline answered."""
     power: tuple[PowerRow, ...]
+
+    @property
+    def rho_measured(self) -> bool:
+        """Whether ρ was estimated; if not, :attr:`power` assumes :data:`UNMEASURED_RHO`."""
+        return math.isfinite(self.rho)
+
+    def power_note(self) -> str:
+        """One sentence on what the power table assumes (the CLI and the console show it)."""
+        head = f"Power at 80%, α 0.05: {self.n_probes} probes"
+        if self.rho_measured:
+            return f"{head}, between-epoch ρ = {self.rho:.2f} (measured on the baseline)."
+        return (
+            f"{head}, one epoch each, so the between-epoch correlation ρ is unknown: the rows "
+            f"assume independent epochs (ρ = {UNMEASURED_RHO:g}), the most more epochs can buy; "
+            "if epochs were identical (ρ = 1) every row would equal the first. Run the "
+            "baseline with 2 or more epochs to measure ρ."
+        )
 
 
 def condition_of(respondent: str) -> tuple[str, str]:
@@ -95,7 +118,11 @@ def ablation_reports(
             )
         )
     if not reports:
-        raise AnswersError(f"no model respondent has answers under baseline condition {baseline!r}")
+        conditions = sorted({c for m in by_model.values() for _, c in map(condition_of, m)})
+        raise AnswersError(
+            f"no model has answers under baseline condition {baseline!r}; the conditions in "
+            "these answers are: " + (", ".join(conditions) or "none (no model answers)")
+        )
     return reports
 
 
@@ -108,8 +135,8 @@ def epoch_correlation(graded: Graded, respondent: str) -> tuple[float, int]:
     n = np.bincount(inv).astype(np.float64)
     if probes.size == 0:
         return math.nan, 0
-    if n.max() < 2:
-        return 1.0, int(probes.size)
+    if n.max() < 2:  # one epoch per probe: nothing to estimate ρ from
+        return math.nan, int(probes.size)
     mean = np.bincount(inv, weights=y) / n
     within = float(np.sum((y - mean[inv]) ** 2) / max(1.0, float(np.sum(n - 1))))
     total = float(np.var(y, ddof=1)) if y.size > 1 else 0.0
@@ -120,9 +147,10 @@ def epoch_correlation(graded: Graded, respondent: str) -> tuple[float, int]:
 def power_table(
     n_probes: int, rho: float, epochs: Sequence[int] = DEFAULT_EPOCHS
 ) -> tuple[PowerRow, ...]:
-    """MDE at 80% power for each number of epochs (see the module docstring)."""
+    """MDE at 80% power for each number of epochs (see the module docstring); an unknown ρ
+    (NaN) is taken as :data:`UNMEASURED_RHO`."""
     rows = []
-    r = 1.0 if not math.isfinite(rho) else rho
+    r = UNMEASURED_RHO if not math.isfinite(rho) else rho
     for e in epochs:
         n_eff = n_probes * e / (1 + (e - 1) * r) if n_probes else 0.0
         mde = minimum_detectable_effect(n_eff) if n_eff > 0 else math.nan
@@ -142,6 +170,9 @@ def reports_to_json(reports: Sequence[AblationReport]) -> dict[str, Any]:
                 "model": rep.model,
                 "baseline": rep.baseline,
                 "rho": num(rep.rho),
+                "rho_measured": rep.rho_measured,
+                "rho_assumed": None if rep.rho_measured else UNMEASURED_RHO,
+                "power_note": rep.power_note(),
                 "n_probes": rep.n_probes,
                 "comparisons": [comparison_to_json(c) for c in rep.comparisons],
                 "power": [
@@ -188,7 +219,7 @@ def format_reports(reports: Sequence[AblationReport]) -> str:
             )
         out += [
             "",
-            (f"power (80%, α 0.05; {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}):"),
+            *textwrap.wrap(rep.power_note(), 96),
             f"{'epochs':>6} {'n eff':>8} {'MDE vs chance':>14} {'MDE paired':>11}",
         ]
         out += [
@@ -200,6 +231,7 @@ def format_reports(reports: Sequence[AblationReport]) -> str:
 
 
 __all__ = [
+    "UNMEASURED_RHO",
     "AblationReport",
     "PowerRow",
     "ablation_reports",

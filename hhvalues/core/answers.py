@@ -191,6 +191,9 @@ def iter_answer_lines(
                         try:
                             doc = decode(line, position=False)
                         except ValueError as exc:
+                            other = _other_format(p, line) if lineno == 1 else None
+                            if other is not None:
+                                raise AnswersError(other, where=str(p)) from None
                             raise AnswersError(str(exc), where=where) from None
                     try:
                         parsed = parse(doc)
@@ -198,7 +201,30 @@ def iter_answer_lines(
                         raise AnswersError(exc.message, where=where) from None
                     yield where, parsed
             except UnicodeDecodeError:
+                other = _other_format(p, "") if lineno == 0 else None
+                if other:
+                    raise AnswersError(other, where=str(p)) from None
                 raise AnswersError("not UTF-8 text", where=f"{p}:{lineno + 1}") from None
+
+
+_JSONL_WANTED = (
+    "answers are read from JSON Lines: export them with --format jsonl, or give the "
+    "answers.jsonl (and models.jsonl) of the bundle"
+)
+
+
+def _other_format(path: Path, first_line: str) -> str | None:
+    """What an answers file that is not JSON Lines is instead (an export of another format)."""
+    with path.open("rb") as fh:
+        magic = fh.read(4)
+    if magic == b"PK\x03\x04":
+        return f"this is a zip file (the bundle export?); {_JSONL_WANTED}"
+    if magic == b"PAR1":
+        return f"this is a Parquet file; {_JSONL_WANTED}"
+    head = first_line.strip().lstrip("\ufeff")
+    if head.startswith("respondent,") or (not head.startswith(("{", "[")) and head.count(",") >= 3):
+        return f"this is a CSV file (the CSV export?); {_JSONL_WANTED}"
+    return None
 
 
 def iter_answers(path: str | os.PathLike[str]) -> Iterator[Answer]:

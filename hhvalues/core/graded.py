@@ -18,6 +18,10 @@ STATUSES: tuple[Status, ...] = tuple(Status)
 KINDS: tuple[ProbeKind, ...] = tuple(ProbeKind)
 DIFFICULTIES: tuple[Difficulty, ...] = tuple(Difficulty)
 SPLITS: tuple[Split, ...] = tuple(Split)
+SCORED_SPLITS: tuple[Split, ...] = (Split.TEST,)
+"""The items every headline number is on, by default: ``hhvalues score``, ``compare`` and
+``ablations``, and the console's Results page. Training items were shown with their answers;
+catch items are attention checks, reported beside."""
 
 _I32 = np.int32
 

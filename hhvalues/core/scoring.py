@@ -24,7 +24,7 @@ Intervals
 
 from hhvalues.core.answer_lines import LineAnswer, iter_located_answers, read_answer_fast
 from hhvalues.core.comparison import Comparison, compare, compare_many, comparison_to_json
-from hhvalues.core.graded import DIFFICULTIES, KINDS, SPLITS, STATUSES, Graded
+from hhvalues.core.graded import DIFFICULTIES, KINDS, SCORED_SPLITS, SPLITS, STATUSES, Graded
 from hhvalues.core.grading import grade, grade_files, grade_located
 from hhvalues.core.score_tables import (
     CHANCE,
@@ -47,6 +47,7 @@ __all__ = [
     "CHANCE",
     "DIFFICULTIES",
     "KINDS",
+    "SCORED_SPLITS",
     "SPLITS",
     "STATUSES",
     "By",

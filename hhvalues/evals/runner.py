@@ -11,7 +11,15 @@ Retries
 The effective request is the record
     A parameter the model rejects (a 400 naming it) or the SDK leaves out of the wire body ends
     the run with a :class:`ProviderError`, unless the condition lists it in ``allow_dropped``:
-    then the call is re-sent without it and the answer records ``dropped``.
+    then the call is re-sent without it and the answer records ``dropped``. The rejection is
+    learned once per model and condition: the condition's first call goes alone, and every
+    later one (in this run, and in a rerun on the same answers file, through the manifest)
+    leaves the parameter out. The summary and the manifest list every dropped parameter.
+Stopping
+    When the run must stop (an authentication failure, a rejected parameter not allowed to be
+    dropped) no new call starts, and the calls already in flight are awaited: a response that
+    was paid for is written (answers, request log, cache) before the run ends, so a rerun never
+    buys it twice. Ctrl-C stops at once; either way the manifest says ``aborted``.
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from hhvalues.evals.log import (
     JsonlSink,
     RequestLog,
     ResponseCache,
+    read_json,
     sibling,
     write_manifest,
 )
@@ -96,6 +105,9 @@ class RunSummary:
     input_tokens: int = 0
     output_tokens: int = 0
     model_ids: set[str] = field(default_factory=set)
+    dropped: dict[str, list[str]] = field(default_factory=dict)
+    """Condition → request parameters left out of its calls (rejected by the model and allowed
+    to be dropped, or dropped by the SDK), in the order they were first met."""
 
 
 class AdaptiveLimit:
@@ -184,10 +196,6 @@ def dry_run(bank: Bank, conditions: Sequence[Condition], config: RunConfig, out:
     return len(jobs)
 
 
-class _Abort(Exception):
-    pass
-
-
 class Runner:
     """One run; see :func:`run_eval`."""
 
@@ -207,8 +215,34 @@ class Runner:
         self.summary = RunSummary()
         self.rng = np.random.default_rng()
         self.abort: ProviderError | None = None
+        self.interrupted = False
         self.bar: Any = None
         self.started = datetime.now(UTC).isoformat(timespec="seconds")
+        self.learned: dict[str, tuple[str, ...]] = self._learned_before()
+        """Condition → parameters its model rejected (allowed to be dropped): left out."""
+        self._first_call: dict[str, asyncio.Event] = {}
+        self._stopping = asyncio.Event()
+
+    def stop(self, error: ProviderError) -> None:
+        """The run must end: no new call starts (backoff waits end too); calls in flight finish."""
+        if self.abort is None:
+            self.abort = error
+        self._stopping.set()
+
+    def _learned_before(self) -> dict[str, tuple[str, ...]]:
+        """The rejections an earlier run on the same answers file, provider and model learned."""
+        old = read_json(sibling(self.config.out, "manifest.json")) or {}
+        if old.get("provider") != self.provider.name or old.get("model") != self.config.model:
+            return {}
+        allowed = {c.name: set(c.allow_dropped) for c in self.conditions}
+        learned = old.get("rejected")
+        if not isinstance(learned, dict):
+            return {}
+        return {
+            c: tuple(p for p in params if p in allowed[c])
+            for c, params in learned.items()
+            if c in allowed and isinstance(params, list)
+        }
 
     async def run(self) -> RunSummary:
         """Make every call not yet answered; raise ProviderError when the run must stop."""
@@ -227,9 +261,11 @@ class Runner:
             asyncio.create_task(self._worker(queue)) for _ in range(max(1, self.config.concurrency))
         ]
         try:
+            # a worker stops taking jobs once the run must stop, but finishes the one it has
             await asyncio.gather(*workers)
-        except _Abort:
-            pass
+        except BaseException:  # Ctrl-C (cancelled) or a failure of our own: stop at once
+            self.interrupted = True
+            raise
         finally:
             for w in workers:
                 w.cancel()
@@ -237,22 +273,44 @@ class Runner:
             if self.bar is not None:
                 self.bar.close()
             self.requests.close()
-        for (who, _, _), status in self.sink.done().items():
-            self.summary.counts.setdefault(who, Counter())[status.value] += 1
-        self.write_manifest("aborted" if self.abort else "finished")
+            self._count()
+            self.write_manifest("aborted" if self.abort or self.interrupted else "finished")
         if self.abort is not None:
             raise self.abort
         return self.summary
+
+    def _count(self) -> None:
+        self.summary.counts = {}
+        for (who, _, _), status in self.sink.done().items():
+            self.summary.counts.setdefault(who, Counter())[status.value] += 1
 
     async def _worker(self, queue: asyncio.Queue[Job]) -> None:
         while not queue.empty() and self.abort is None:
             job = queue.get_nowait()
             await self._one(job)
-            if self.abort is not None:
-                raise _Abort
             if self.bar is not None:
                 self.bar.update(1)
                 self.bar.set_postfix_str(self._postfix(), refresh=False)
+
+    async def _turn(self, cond: Condition) -> bool:
+        """Wait while the condition's first call finds out which parameters the model rejects;
+        True when this job is that first call (it must then call :meth:`_settled`)."""
+        if not cond.allow_dropped or cond.name in self.learned:
+            return False
+        first = self._first_call.get(cond.name)
+        if first is None:
+            self._first_call[cond.name] = asyncio.Event()
+            return True
+        await first.wait()
+        return False
+
+    def _settled(self, cond: Condition, rejected: tuple[str, ...]) -> None:
+        self.learned[cond.name] = tuple(rejected)
+        self._first_call[cond.name].set()
+
+    def _note_dropped(self, cond: Condition, params: Sequence[str]) -> None:
+        seen = self.summary.dropped.setdefault(cond.name, [])
+        seen += [p for p in params if p not in seen]
 
     async def _one(self, job: Job) -> None:
         cond = job.condition
@@ -271,40 +329,67 @@ class Runner:
             )
             self.summary.cached += 1
         else:
-            result, attempts = await self._call(body)
-            if isinstance(result, Failure) and result.rejected:
-                if not set(result.rejected) <= set(cond.allow_dropped):
-                    self.record(job, key, body, result, attempts, t0)
-                    self.abort = ProviderError(
-                        f"the model rejected {', '.join(result.rejected)} "
-                        f"({' '.join(result.message.split())}); the run "
-                        f"stops so no answer silently lacks it — list it in allow_dropped of condition "
-                        f"{cond.name!r} to run without it",
-                        where=self.provider.name,
-                        status=result.status,
-                    )
+            first = await self._turn(cond)
+            if self.abort is not None:  # the run stopped while this job waited its turn
+                if first:
+                    self._settled(cond, ())
+                return
+            dropped = tuple(k for k in self.learned.get(cond.name, ()) if k in body)
+            body = {k: v for k, v in body.items() if k not in dropped}
+            try:
+                called = await self._call(body)
+                if called is None:  # stopped before this job was sent: nothing to write
                     return
-                dropped = result.rejected
-                self.record(job, key, body, result, attempts, t0)
-                body = {k: v for k, v in body.items() if k not in dropped}
-                result, more = await self._call(body)
-                attempts += more
+                result, attempts = called
+                if isinstance(result, Failure) and result.rejected:
+                    if not set(result.rejected) <= set(cond.allow_dropped):
+                        self.record(job, key, body, result, attempts, t0)
+                        self.stop(
+                            ProviderError(
+                                f"the model rejected {', '.join(result.rejected)} "
+                                f"({' '.join(result.message.split())}); the run "
+                                f"stops so no answer silently lacks it — list it in allow_dropped "
+                                f"of condition {cond.name!r} to run without it",
+                                where=self.provider.name,
+                                status=result.status,
+                            )
+                        )
+                        return
+                    dropped += result.rejected
+                    self.learned[cond.name] = (*self.learned.get(cond.name, ()), *result.rejected)
+                    self.record(job, key, body, result, attempts, t0)
+                    body = {k: v for k, v in body.items() if k not in dropped}
+                    called = await self._call(body)
+                    if called is None:
+                        return
+                    result, more = called
+                    attempts += more
+            finally:
+                if first:
+                    self._settled(cond, self.learned.get(cond.name, ()))
+        if dropped:
+            self._note_dropped(cond, dropped)
         if isinstance(result, Reply) and result.dropped:
+            self._note_dropped(cond, result.dropped)
             dropped += tuple(k for k in result.dropped if k not in dropped)
             if not set(result.dropped) <= set(cond.allow_dropped):
                 self.record(job, key, body, result, attempts, t0)
-                self.abort = ProviderError(
-                    f"the SDK did not send {', '.join(result.dropped)}; the run stops — list it in "
-                    f"allow_dropped of condition {cond.name!r} to accept that",
-                    where=self.provider.name,
+                self.stop(
+                    ProviderError(
+                        f"the SDK did not send {', '.join(result.dropped)}; the run stops — list it in "
+                        f"allow_dropped of condition {cond.name!r} to accept that",
+                        where=self.provider.name,
+                    )
                 )
                 return
         self.record(job, key, body, result, attempts, t0)
         if isinstance(result, Failure) and result.aborts_run:
-            self.abort = ProviderError(
-                _abort_message(self.provider, result),
-                where=self.provider.name,
-                status=result.status,
+            self.stop(
+                ProviderError(
+                    _abort_message(self.provider, result),
+                    where=self.provider.name,
+                    status=result.status,
+                )
             )
             return
         if isinstance(result, Reply) and hit is None:
@@ -328,13 +413,17 @@ class Runner:
             )
         )
 
-    async def _call(self, body: Mapping[str, Any]) -> tuple[Reply | Failure, int]:
+    async def _call(self, body: Mapping[str, Any]) -> tuple[Reply | Failure, int] | None:
+        """Send with retries: (result, attempts); None when the run stopped before a reply
+        came (nothing was paid for, so the job is left for a rerun)."""
         cfg = self.config
         result: Reply | Failure = Failure("client", "not called")
         for attempt in range(1, cfg.max_attempts + 1):
             await self.limit.acquire()
             throttled = False
             try:
+                if self.abort is not None:
+                    return None
                 self.summary.calls += 1
                 result = await self.provider.send(body, timeout=cfg.timeout)
                 throttled = isinstance(result, Failure) and result.status == 429
@@ -342,12 +431,15 @@ class Runner:
                 await self.limit.release(throttled=throttled)
             if isinstance(result, Reply) or not result.retryable or attempt == cfg.max_attempts:
                 return result, attempt
+            if self.abort is not None:
+                return None
             delay = result.retry_after
             if delay is None:
                 delay = min(
                     cfg.backoff_max, cfg.backoff_base * 2 ** (attempt - 1)
                 ) * self.rng.uniform(0.5, 1.5)
-            await asyncio.sleep(min(delay, cfg.backoff_max))
+            with contextlib.suppress(TimeoutError):  # the run stopping ends the wait
+                await asyncio.wait_for(self._stopping.wait(), min(delay, cfg.backoff_max))
         return result, cfg.max_attempts
 
     def record(
@@ -491,6 +583,8 @@ class Runner:
                 "calls": s.calls,
                 "cached": s.cached,
                 "skipped": s.skipped,
+                "dropped": {c: list(p) for c, p in s.dropped.items()},
+                "rejected": {c: list(p) for c, p in self.learned.items() if p},
                 "tokens": {"input": s.input_tokens, "output": s.output_tokens},
                 "status_counts": {k: dict(v) for k, v in s.counts.items()},
             },

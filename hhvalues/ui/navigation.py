@@ -13,6 +13,7 @@ import streamlit as st
 from hhvalues.ui import link, nodelay, server_tuning
 from hhvalues.ui.console import auth
 from hhvalues.ui.console.pages import account_page, admin_pages, researcher_pages
+from hhvalues.ui.guard import shown_errors
 from hhvalues.ui.roles import Role
 
 PARTICIPANT_PARAMS = ("t", "study")
@@ -46,6 +47,13 @@ def pages_for(role: Role, *, link: bool = True) -> list[st.Page] | dict[str, lis
     return {"Participant view": participant_pages(), **CONSOLE_PAGES[role]()}
 
 
+def run() -> None:
+    """Run this request's page (``app.py``): any error on the way is one message on the page,
+    never Streamlit's exception box (:mod:`hhvalues.ui.guard`)."""
+    with shown_errors():
+        build().run()
+
+
 def build() -> st.Page:
     """Configure the page and ``st.navigation`` for this request; returns the page to run."""
     nodelay.install()
@@ -65,4 +73,5 @@ __all__ = [
     "current_role",
     "pages_for",
     "participant_pages",
+    "run",
 ]

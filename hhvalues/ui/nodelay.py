@@ -31,8 +31,11 @@ def install() -> None:
     _done = True
     asyncio.base_events._set_nodelay = _set_nodelay  # type: ignore[attr-defined]
     # The connection of the session running this first script was accepted before the patch.
+    transport = asyncio.selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
     for obj in gc.get_objects():
-        if isinstance(obj, asyncio.selector_events._SelectorSocketTransport):  # type: ignore[attr-defined]
+        # type(), not isinstance(): isinstance reads __class__, which raises ReferenceError on
+        # a weak proxy whose object has gone (the transport itself is in the list anyway)
+        if issubclass(type(obj), transport):
             sock = obj.get_extra_info("socket")
             if sock is not None and not obj.is_closing():
                 with contextlib.suppress(OSError):  # the peer has gone: nothing to tune

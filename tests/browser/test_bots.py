@@ -100,7 +100,8 @@ def test_bots_exit_2_with_one_line_when_they_cannot_finish(
         ]
     )
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2 and len(err) == 1 and err[0].startswith("error: 2 of 2 bots did not finish")
+    assert code == 2 and len(err) == 2 and err[0] == f"database: {sqlite_db_url} (--db)"
+    assert err[1].startswith("error: 2 of 2 bots did not finish")
     assert (
         main(["bots", "--study", "nosuch", "--url", "http://127.0.0.1:1", "--db", sqlite_db_url])
         == 2

@@ -91,16 +91,17 @@ def test_researcher_creates_invites_participant_finishes_researcher_downloads(
     participant.close()
 
     _nav(page, "Exports")
-    with page.expect_download() as dl:
-        page.locator(".st-key-export-csv button").first.click()
+    with page.expect_download() as dl:  # the link's new tab hands the file to this page
+        page.locator(".st-key-export-csv a").first.click()
     data = Path(dl.value.path()).read_bytes()
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8"))))
     assert len(rows) == 2 and {r["status"] for r in rows} == {"ok"}
     assert all(r["respondent"].startswith("human:browser/") for r in rows)
     csv_sha = hashlib.sha256(data).hexdigest()
-    with page.expect_download() as dl:
-        page.locator(".st-key-export-bundle button").first.click()
-    with zipfile.ZipFile(dl.value.path()) as zf:
+    bundle = ctx.request.get(page.eval_on_selector(".st-key-export-bundle a", "e => e.href"))
+    assert bundle.status == 200
+    (tmp_path / "bundle.zip").write_bytes(bundle.body())
+    with zipfile.ZipFile(tmp_path / "bundle.zip") as zf:
         scores = json.loads(zf.read("scores.json"))
     assert any(r["respondent"].startswith("human:browser/") for r in scores["respondents"])
 

@@ -75,7 +75,7 @@ def run(capsys, *argv):
 
 def test_score_table(capsys, files):
     bank, answers = files
-    code, out, err = run(capsys, "score", "--bank", bank, "--answers", answers)
+    code, out, err = run(capsys, "score", "--bank", bank, "--answers", answers, "--split", "all")
     assert code == 0 and err == ""
     assert out.startswith("chance 50.0%")
     header = next(line for line in out.splitlines() if line.startswith("respondent"))
@@ -89,7 +89,9 @@ def test_score_table(capsys, files):
 
 def test_score_json_has_exactly_the_design_keys_first(capsys, files):
     bank, answers = files
-    code, out, _ = run(capsys, "score", "--bank", bank, "--answers", answers, "--json")
+    code, out, _ = run(
+        capsys, "score", "--bank", bank, "--answers", answers, "--json", "--split", "all"
+    )
     assert code == 0
     doc = json.loads(out)
     assert doc["chance"] == 0.5
@@ -110,8 +112,53 @@ def test_score_json_has_exactly_the_design_keys_first(capsys, files):
         "invalid": 0,
         "error": 0,
     }
-    again = run(capsys, "score", "--bank", bank, "--answers", answers, "--json")[1]
+    again = run(capsys, "score", "--bank", bank, "--answers", answers, "--json", "--split", "all")[
+        1
+    ]
     assert again == out  # fixed seed: byte-identical
+
+
+def test_score_defaults_to_the_test_split_like_the_results_page(capsys, files):
+    """Issue 15 item 10: one default (test items) for score, compare, ablations and Results."""
+    from hhvalues.core.scoring import SCORED_SPLITS
+
+    bank, answers = files
+    default = run(capsys, "score", "--bank", bank, "--answers", answers, "--json")[1]
+    test = run(capsys, "score", "--bank", bank, "--answers", answers, "--json", "--split", "test")
+    every = run(capsys, "score", "--bank", bank, "--answers", answers, "--json", "--split", "all")
+    assert [s.value for s in SCORED_SPLITS] == ["test"]
+    assert default == test[1] and default != every[1]
+    a = json.loads(default)["respondents"][0]
+    assert (a["respondent"], a["n_items"], a["n_probes"]) == ("model:a", 2, 5)  # i1, i2; no t1
+    pair = ["compare", "--bank", bank, "--answers", answers, "--a", "model:a", "--b", "model:b"]
+    assert run(capsys, *pair, "--json")[1] == run(capsys, *pair, "--json", "--split", "test")[1]
+    assert "--split" in run(capsys, "score", "--help")[1]
+
+
+def test_score_says_in_one_line_that_it_reads_jsonl_not_an_export_of_another_format(
+    capsys, files, tmp_path
+):
+    """Issue 15 item 10: the CSV export (or the zip bundle, or Parquet) is not answers JSONL."""
+    import zipfile
+
+    bank, answers = files
+    csv = tmp_path / "answers.csv"
+    csv.write_text("respondent,item,epoch,status,choices\nhuman:s/1,i1,0,ok,{}\n")
+    bundle = tmp_path / "bundle.zip"
+    with zipfile.ZipFile(bundle, "w") as zf:
+        zf.writestr("answers.jsonl", answers.read_text())
+    parquet = tmp_path / "answers.parquet"
+    parquet.write_bytes(b"PAR1" + bytes(range(256)))
+    for path, what in ((csv, "a CSV file"), (bundle, "a zip file"), (parquet, "a Parquet file")):
+        code, out, err = run(capsys, "score", "--bank", bank, "--answers", path)
+        assert code == 2 and out == ""
+        assert err.splitlines() == [
+            f"error: {path}: this is {what}"
+            + (" (the CSV export?)" if what == "a CSV file" else "")
+            + (" (the bundle export?)" if what == "a zip file" else "")
+            + "; answers are read from JSON Lines: export them with --format jsonl, or give "
+            "the answers.jsonl (and models.jsonl) of the bundle"
+        ]
 
 
 def test_score_by_type_split_and_group(capsys, files):

@@ -29,7 +29,7 @@ import time
 
 import click
 
-from hhvalues.cli.app import DB_OPTION, cli
+from hhvalues.cli.app import DB_OPTION, cli, database
 from hhvalues.cli.bots.client import BotError, StreamlitClient
 from hhvalues.cli.bots.page import Page, parse_seconds, user_key
 from hhvalues.cli.bots.policy import Bot, BotResult, Oracle, percentile, run_bots
@@ -83,13 +83,11 @@ def bots_cmd(
     Each bot opens BASE/?study=SLUG over Streamlit's websocket protocol, consents, answers
     every item and must reach the completion code. Exit 0 when all did, 2 otherwise.
     """
-    from hhvalues.store.db import make_engine
     from hhvalues.store.studies import get_study
 
     if not base_url.startswith(("http://", "https://")):
         raise BotError(f"--url must start with http:// or https://, got {base_url!r}")
-    engine = make_engine(db_url)
-    try:
+    with database(db_url) as engine:
         code = get_study(engine, slug).config.completion_code or None
         oracle = Oracle(engine) if answer == "oracle" else None
         t0 = time.perf_counter()
@@ -107,8 +105,6 @@ def bots_cmd(
             )
         )
         wall = time.perf_counter() - t0
-    finally:
-        engine.dispose()
     lat = [x for r in results for x in r.latencies]
     done = [r for r in results if r.completion_code and not r.error]
     click.echo(

@@ -1,14 +1,31 @@
-"""The accounts room: console users and roles, password hashes, sessions, lockout, SSO allow-list.
+"""The accounts room: console users and roles, password hashes, sessions and the cookie
+handoff, sign-in throttling, the single sign-on allow-list.
 
 Every change to an account is written to the audit log in the same transaction as the change.
 """
 
-from hhvalues.store.accounts.users import (
+from hhvalues.store.accounts.sessions import (
+    HANDOFF_SECONDS,
     IDLE_MINUTES,
-    LOCKOUT_MINUTES,
-    MAX_FAILURES,
-    MIN_PASSWORD,
     SESSION_HOURS,
+    WRONG,
+    CookieSession,
+    check_session,
+    issue_handoff,
+    login,
+    login_sso,
+    logout,
+    redeem_handoff,
+    throttled_message,
+)
+from hhvalues.store.accounts.throttle import (
+    ACCOUNT_RULE,
+    AUDIT_EVERY,
+    CLIENT_RULE,
+    ThrottleRule,
+)
+from hhvalues.store.accounts.users import (
+    MIN_PASSWORD,
     AuthError,
     ConsoleRole,
     ConsoleUser,
@@ -16,14 +33,10 @@ from hhvalues.store.accounts.users import (
     add_user,
     allow_sso,
     check_password_strength,
-    check_session,
     has_admin,
     hash_password,
     list_sso,
     list_users,
-    login,
-    login_sso,
-    logout,
     revoke_sso,
     set_disabled,
     set_password,
@@ -31,14 +44,19 @@ from hhvalues.store.accounts.users import (
 )
 
 __all__ = [
+    "ACCOUNT_RULE",
+    "AUDIT_EVERY",
+    "CLIENT_RULE",
+    "HANDOFF_SECONDS",
     "IDLE_MINUTES",
-    "LOCKOUT_MINUTES",
-    "MAX_FAILURES",
     "MIN_PASSWORD",
     "SESSION_HOURS",
+    "WRONG",
     "AuthError",
     "ConsoleRole",
     "ConsoleUser",
+    "CookieSession",
+    "ThrottleRule",
     "UserInfo",
     "add_user",
     "allow_sso",
@@ -46,13 +64,16 @@ __all__ = [
     "check_session",
     "has_admin",
     "hash_password",
+    "issue_handoff",
     "list_sso",
     "list_users",
     "login",
     "login_sso",
     "logout",
+    "redeem_handoff",
     "revoke_sso",
     "set_disabled",
     "set_password",
+    "throttled_message",
     "verify_password",
 ]

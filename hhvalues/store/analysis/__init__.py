@@ -17,6 +17,8 @@ from hhvalues.store.analysis.collection import (
     load_study_answers,
     monitor,
     monitor_items,
+    results_of,
+    scope_answers,
     study_results,
 )
 from hhvalues.store.analysis.results import (
@@ -25,6 +27,7 @@ from hhvalues.store.analysis.results import (
     MODEL_SUCCESS,
     TIMEOUT_FLAG_SHARE,
     CalibrationPoint,
+    HumanScope,
     ItemLine,
     ItemPoint,
     ResultRow,
@@ -42,6 +45,7 @@ __all__ = [
     "TIMEOUT_FLAG_SHARE",
     "WINDOW_MINUTES",
     "CalibrationPoint",
+    "HumanScope",
     "ItemLine",
     "ItemPoint",
     "Monitor",
@@ -57,5 +61,7 @@ __all__ = [
     "monitor",
     "monitor_items",
     "pool_humans",
+    "results_of",
+    "scope_answers",
     "study_results",
 ]

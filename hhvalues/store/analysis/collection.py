@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, or_, select
@@ -18,7 +19,13 @@ from sqlmodel import col
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
 from hhvalues.core.scoring import grade
-from hhvalues.store.analysis.results import ItemLine, Results, build_results, item_table
+from hhvalues.store.analysis.results import (
+    HumanScope,
+    ItemLine,
+    Results,
+    build_results,
+    item_table,
+)
 from hhvalues.store.db import (
     AnswerRow,
     Clock,
@@ -28,7 +35,13 @@ from hhvalues.store.db import (
     read_clock,
     read_session,
 )
-from hhvalues.store.studies import ParticipantState, StudyConfig, parse_config, study_row
+from hhvalues.store.studies import (
+    ParticipantState,
+    StudyConfig,
+    parse_config,
+    respondent_of,
+    study_row,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,8 @@ class StudyAnswers:
     """Seconds per answer (participants' item time, or the model call's ``extra.seconds``)."""
     agents: tuple[Answer, ...] | None = None
     """The reference agents' answers stored when the bank was imported (None: not stored)."""
+    states: Mapping[str, str] = field(default_factory=dict)
+    """Human respondent id → the participant's state (``finished``, ``timed_out`` …)."""
 
 
 def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
@@ -99,23 +114,90 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
                 .order_by(col(AnswerRow.id))
             )
         ]  # the order they were computed in
-    return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None)
+        states = {
+            respondent_of(slug, pid): state
+            for pid, state in session.execute(
+                select(col(ParticipantRow.id), col(ParticipantRow.state)).where(
+                    col(ParticipantRow.study_id) == study.id
+                )
+            )
+        }
+    return StudyAnswers(
+        slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None, states
+    )
 
 
-def study_results(
-    engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 2000, baseline: str | None = None
+def scope_answers(
+    data: StudyAnswers, *, finished_only: bool = True
+) -> tuple[StudyAnswers, HumanScope]:
+    """The answers the Results are of, and which participants that is.
+
+    ``finished_only`` (the default everywhere: the Results page, the scores and item-table
+    exports, the bundle) keeps the human answers of participants who finished and leaves out
+    those who timed out, stopped or are still answering: their unanswered items would count
+    as wrong in the human group row. Model and agent answers are always kept.
+    """
+    humans = {a.respondent for a in data.answers if parse_respondent(a.respondent)[0] == "human"}
+    kept = {
+        h
+        for h in humans
+        if not finished_only or data.states.get(h) == ParticipantState.FINISHED.value
+    }
+    left_out = Counter(data.states.get(h, "unknown") for h in humans - kept)
+    scope = HumanScope(finished_only, len(kept), dict(sorted(left_out.items())))
+    if kept == humans:
+        return data, scope
+    keep = [a.respondent in kept or a.respondent not in humans for a in data.answers]
+    return (
+        replace(
+            data,
+            answers=tuple(a for a, k in zip(data.answers, keep, strict=True) if k),
+            seconds=tuple(s for s, k in zip(data.seconds, keep, strict=True) if k),
+        ),
+        scope,
+    )
+
+
+def results_of(
+    data: StudyAnswers,
+    *,
+    finished_only: bool = True,
+    seed: int = 0,
+    n_boot: int = 2000,
+    baseline: str | None = None,
 ) -> Results:
-    """The Results page of a study (see :func:`hhvalues.store.analysis.build_results`)."""
-    data = load_study_answers(engine, slug)
-    return build_results(
-        data.bank,
-        data.answers,
-        seconds=data.seconds,
-        catch_exclude=data.config.catch_exclude,
+    """The Results of loaded study answers (:func:`scope_answers`, then
+    :func:`~hhvalues.store.analysis.build_results`): what the page and the exports show."""
+    scoped, scope = scope_answers(data, finished_only=finished_only)
+    results = build_results(
+        scoped.bank,
+        scoped.answers,
+        seconds=scoped.seconds,
+        catch_exclude=scoped.config.catch_exclude,
         seed=seed,
         n_boot=n_boot,
         baseline=baseline,
-        agent_answers=data.agents if seed == 0 else None,
+        agent_answers=scoped.agents if seed == 0 else None,
+    )
+    return replace(results, scope=scope)
+
+
+def study_results(
+    engine: Engine,
+    slug: str,
+    *,
+    seed: int = 0,
+    n_boot: int = 2000,
+    baseline: str | None = None,
+    finished_only: bool = True,
+) -> Results:
+    """The Results page of a study (:func:`results_of` of :func:`load_study_answers`)."""
+    return results_of(
+        load_study_answers(engine, slug),
+        finished_only=finished_only,
+        seed=seed,
+        n_boot=n_boot,
+        baseline=baseline,
     )
 
 
@@ -148,6 +230,8 @@ class Monitor:
     """Median seconds per item over the study's human answers."""
     catch_failures: int
     fast_answers: int
+    items_timed_out: int
+    """Human answers (one per item) that ran out of time, in any participant's session."""
 
 
 WINDOW_MINUTES = 30
@@ -170,6 +254,7 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
         )
         counts: Counter[int] = Counter()
         fast: Counter[int] = Counter()
+        timed_out = 0
         secs: list[float] = []
         per_minute: defaultdict[datetime, int] = defaultdict(int)
         rows = session.execute(
@@ -178,10 +263,12 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
                 col(AnswerRow.fast),
                 col(AnswerRow.seconds),
                 col(AnswerRow.submitted_at),
+                col(AnswerRow.status),
             ).where(col(AnswerRow.study_id) == study.id, col(AnswerRow.draft).is_(False))
         )
-        for pid, is_fast, sec, sub in rows:
+        for pid, is_fast, sec, sub, status in rows:
             counts[pid] += 1
+            timed_out += status == Status.TIMEOUT.value
             fast[pid] += bool(is_fast)
             if sec is not None:
                 secs.append(float(sec))
@@ -217,6 +304,7 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
         statistics.median(secs) if secs else None,
         sum(p.catch_failures for p in lines),
         sum(p.fast_answers for p in lines),
+        timed_out,
     )
 
 
@@ -261,5 +349,7 @@ __all__ = [
     "load_study_answers",
     "monitor",
     "monitor_items",
+    "results_of",
+    "scope_answers",
     "study_results",
 ]

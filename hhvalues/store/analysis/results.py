@@ -31,6 +31,7 @@ from hhvalues.core.agents import reference_answers
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
 from hhvalues.core.scoring import (
+    SCORED_SPLITS,
     SPLITS,
     Comparison,
     Graded,
@@ -137,6 +138,31 @@ class TypeRow:
 
 
 @dataclass(frozen=True, slots=True)
+class HumanScope:
+    """Which participants the human rows are of."""
+
+    finished_only: bool
+    """Only participants who finished (the default), or everyone with an answer."""
+    included: int
+    """Participants with answers in the table."""
+    left_out: Mapping[str, int]
+    """Participants with answers left out, by their state (``timed_out``, ``in_progress`` …)."""
+
+    def describe(self) -> str:
+        """One sentence: which human rows are in (the Results page's caption)."""
+        out = sum(self.left_out.values())
+        head = (
+            f"Human rows: the {self.included} participant(s) who finished"
+            if self.finished_only
+            else f"Human rows: all {self.included} participant(s) with answers"
+        )
+        if not out:
+            return head + "."
+        why = ", ".join(f"{n} {state.replace('_', ' ')}" for state, n in self.left_out.items())
+        return f"{head}; {out} left out ({why})."
+
+
+@dataclass(frozen=True, slots=True)
 class Results:
     """Everything the Results page shows."""
 
@@ -158,6 +184,8 @@ class Results:
     calibration: tuple[CalibrationPoint, ...]
     excluded: tuple[str, ...]
     agent_answers: tuple[Answer, ...]
+    scope: HumanScope | None = None
+    """Which participants the human rows are of (set by the store's ``study_results``)."""
 
 
 def _kind(respondent: str) -> str:
@@ -403,7 +431,7 @@ def build_results(
         extra = reference_answers(bank, seed=seed) if agents else ()
     secs = list(seconds) if seconds is not None else [None] * len(answers)
     graded = grade(bank, [*answers, *extra])
-    test = graded.select(splits=[Split.TEST])
+    test = graded.select(splits=SCORED_SPLITS)
     respondents = list(graded.respondents)  # first appearance: the order `hhvalues score` uses
     humans = [r for r in respondents if _kind(r) == "human"]
     models = [r for r in respondents if _kind(r) == "model"]
@@ -496,6 +524,7 @@ __all__ = [
     "MODEL_SUCCESS",
     "TIMEOUT_FLAG_SHARE",
     "CalibrationPoint",
+    "HumanScope",
     "ItemLine",
     "ItemPoint",
     "ResultRow",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -21,26 +22,53 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
 from hhvalues.errors import MissingExtraError, StoreError
-from hhvalues.settings import DEFAULT_DATABASE_PATH, Settings
+from hhvalues.settings import DatabaseLocation, Settings
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _WRITE = "hhvalues_write"
 _PG_UPGRADE_LOCK = 0x68687661  # "hhva": one upgrader at a time across replicas
 
 
-def resolve_url(url: str | None = None, *, settings: Settings | None = None) -> str:
-    """The database URL: ``url``, else ``HHVALUES_DATABASE_URL``, else ``data/hhvalues.db``.
+def locate(url: str | None = None, *, settings: Settings | None = None) -> DatabaseLocation:
+    """The database to use and why (:meth:`Settings.database`), its URL normalised.
 
     ``postgresql://`` and ``postgres://`` are read as ``postgresql+psycopg://`` (plain
     ``postgresql://`` would pick psycopg2, which is not a dependency).
     """
-    url = url or (settings or Settings.from_env()).database_url
-    if not url:
-        return f"sqlite:///{DEFAULT_DATABASE_PATH}"
+    where = (settings or Settings.from_env()).database(url)
     for prefix in ("postgresql://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
+        if where.url.startswith(prefix):
+            return replace(where, url="postgresql+psycopg://" + where.url[len(prefix) :])
+    return where
+
+
+def resolve_url(url: str | None = None, *, settings: Settings | None = None) -> str:
+    """The database URL: ``url``, else ``HHVALUES_DATABASE_URL``, else the default file."""
+    return locate(url, settings=settings).url
+
+
+def display_url(url: str) -> str:
+    """A URL as it may be printed (the password hidden)."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def database_exists(url: str) -> bool:
+    """Whether ``url`` names a database that holds an hhvalues schema (creates nothing).
+
+    A SQLite file must exist and be a migrated hhvalues database; a PostgreSQL database must be
+    reachable and migrated. StoreError when a server cannot be reached.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+    engine = make_engine(url)
+    try:
+        with _translate_errors():
+            return current_revision(engine) is not None
+    finally:
+        engine.dispose()
 
 
 def make_engine(url: str | None = None, *, settings: Settings | None = None) -> Engine:
@@ -212,6 +240,9 @@ def current_revision(engine: Engine) -> str | None:
 __all__ = [
     "MIGRATIONS_DIR",
     "current_revision",
+    "database_exists",
+    "display_url",
+    "locate",
     "make_engine",
     "read_session",
     "resolve_url",

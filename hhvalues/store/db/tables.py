@@ -9,7 +9,7 @@ JSON columns are immutable snapshots: replace the whole value, never edit it in 
                  └─< presentations >─ participants >─ studies
     events (participant/actor log)
     participants ─< walks ─< moves          (demonstration studies, issue 6)
-    users ─< console_sessions; sso_allowlist; audit_log (console actions)
+    users ─< console_sessions; sso_allowlist; login_throttle; audit_log (console actions)
 """
 
 from __future__ import annotations
@@ -201,14 +201,13 @@ class UserRow(SQLModel, table=True):
     role: str = Field(max_length=16)
     password_hash: str = Field(max_length=300)
     disabled: bool = False
-    failed_logins: int = 0
-    locked_until: datetime | None = None
     created_at: datetime
     last_login_at: datetime | None = None
 
 
 class ConsoleSessionRow(SQLModel, table=True):
-    """A console login: only the sha256 of the token kept in the browser's session state."""
+    """A console login: only the sha256 of its token (kept in the browser's signed cookie and
+    the Streamlit session), and of a one-time code that hands the token over to the cookie."""
 
     __tablename__ = "console_sessions"
 
@@ -222,6 +221,28 @@ class ConsoleSessionRow(SQLModel, table=True):
     expires_at: datetime
     last_seen_at: datetime
     revoked: bool = False
+    handoff_hash: str | None = Field(default=None, max_length=64, unique=True)
+    """sha256 of the one-time code that moves the session into the browser's cookie."""
+    handoff_expires_at: datetime | None = None
+
+
+class LoginThrottleRow(SQLModel, table=True):
+    """Failed sign-ins of one client address or one typed user name (known or not): how many,
+    the earliest next attempt, and the failures not yet written to the audit log."""
+
+    __tablename__ = "login_throttle"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=320, unique=True)
+    """``client:<address>`` or ``account:<user name as typed, lower case>``."""
+    failures: int = 0
+    last_failure_at: datetime | None = None
+    next_allowed_at: datetime | None = None
+    unaudited: int = 0
+    """Failed or refused attempts since the last audit entry of this key."""
+    names: list[str] = Field(default_factory=list, sa_type=JSON)
+    """The distinct user names tried since the last audit entry (at most a few)."""
+    audited_at: datetime | None = None
 
 
 class SsoAllowRow(SQLModel, table=True):
@@ -306,6 +327,7 @@ __all__ = [
     "ConsoleSessionRow",
     "EventRow",
     "ItemRow",
+    "LoginThrottleRow",
     "MoveRow",
     "ParticipantRow",
     "PresentationRow",

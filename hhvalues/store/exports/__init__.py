@@ -48,7 +48,6 @@ from hhvalues.store.exports.files import (
 from hhvalues.store.exports.summaries import (
     ITEM_COLUMNS,
     items_csv,
-    results_of,
     scores_text,
     write_items,
     write_scores,
@@ -92,7 +91,6 @@ __all__ = [
     "jsonl_body",
     "neutralise",
     "prefetched",
-    "results_of",
     "scores_text",
     "second_half",
     "split_point",

@@ -8,6 +8,7 @@ Contents (``README.md`` inside explains every column)::
     models.jsonl       model-condition answers to the bank made outside the study (the harness)
     agents.jsonl       the reference agents' answers (random, heuristic, ideal)
     participants.csv   every participant, answers or not (empty and timed-out sessions included)
+    answers-scored.jsonl  the answers the Results page scores (participants who finished)
     scores.json        the Results page's score table (test split, human group)
     items.csv          the per-item table
     manifest.json      counts, bank hash, SHA-256 of every file above, the re-score command
@@ -31,15 +32,15 @@ from sqlmodel import Session, col, select
 
 from hhvalues.core.answers import Answer, dumps_answer
 from hhvalues.core.bank import dumps_bank
-from hhvalues.store.analysis import load_study_answers
+from hhvalues.store.analysis import load_study_answers, results_of, scope_answers
 from hhvalues.store.db import AnswerRow, Clock, ParticipantRow, StudyConfigRow, read_session
 from hhvalues.store.exports.answers import answer_of_row, iter_answer_rows
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
-from hhvalues.store.exports.summaries import ITEM_COLUMNS, items_csv, results_of, scores_text
+from hhvalues.store.exports.summaries import ITEM_COLUMNS, items_csv, scores_text
 from hhvalues.store.studies import respondent_of, study_row
 
 RESCORE = (
-    "hhvalues score --bank bank.json --answers answers.jsonl --answers models.jsonl "
+    "hhvalues score --bank bank.json --answers answers-scored.jsonl --answers models.jsonl "
     "--answers agents.jsonl --split test --group human --json"
 )
 PARTICIPANT_COLUMNS = (
@@ -64,6 +65,14 @@ Re-score (prints the Results page's table as JSON, equal to scores.json):
 
     {RESCORE}
 
+The Results page, scores.json and items.csv are of the participants who finished (the page's
+"Finished participants only", on by default). To score everyone who answered, finished or not
+(the page with that choice off), give answers.jsonl instead of answers-scored.jsonl.
+
+## answers-scored.jsonl
+The lines of answers.jsonl that the Results page scores: the answers of participants who
+finished, and the study's own model answers.
+
 ## answers.jsonl, models.jsonl, agents.jsonl
 One answer per line, DESIGN §3 format: respondent (`human:<study>/<participant>`,
 `model:<provider>/<model>/<condition>`, `agent:<name>`), item, epoch, choices (probe → A/B/null),
@@ -79,7 +88,8 @@ session that never answered shows 0. catch_flag is "", warn or exclude.
 `chance`, `respondents` (accuracy, ci_low, ci_high: 95% bootstrap CI over items, n_items,
 n_probes, ceiling: ideal observer on the same probes, normalized = (acc − 0.5)/(ceiling − 0.5),
 status_counts, accuracy_ok, by_type, by_difficulty, …), `groups` (human:*: mean of participants,
-CI over participants and items), `seed`, `n_boot`. Scored on the test split.
+CI over participants and items), `seed`, `n_boot`. Scored on the test split, of the participants
+who finished.
 
 ## items.csv
 {", ".join(ITEM_COLUMNS)}. Accuracies pool every probe answer on the item; normalized uses the
@@ -163,6 +173,9 @@ def write_bundle(
     """Write the study bundle zip; ``rows`` is the number of study answers in it."""
     data = load_study_answers(engine, slug)
     results = results_of(data, seed=seed, n_boot=n_boot)
+    scoped, scope = scope_answers(data)
+    humans = {a.respondent for a in data.answers if a.respondent.startswith("human:")}
+    left_out = humans - {a.respondent for a in scoped.answers}
     with read_session(engine) as session:
         study = study_row(session, slug)
         versions = session.exec(
@@ -202,6 +215,16 @@ def write_bundle(
                     n += len(part)
 
             z.member("answers.jsonl", answers)
+            scored = 0
+
+            def scored_answers(put: Callable[[str], None]) -> None:
+                nonlocal scored
+                for part in iter_answer_rows(engine, slug):
+                    kept = [a for a in map(answer_of_row, part) if a.respondent not in left_out]
+                    put("".join(dumps_answer(a) + "\n" for a in kept))
+                    scored += len(kept)
+
+            z.member("answers-scored.jsonl", scored_answers)
             z.member("models.jsonl", lambda put: _outside_models(put, models, study_id, engine))
             z.member(
                 "agents.jsonl",
@@ -221,6 +244,9 @@ def write_bundle(
                 },
                 "exported_at": _iso(now()),
                 "answers": n,
+                "scored_answers": scored,
+                "participants_scored": scope.included,
+                "participants_left_out": dict(scope.left_out),
                 "model_answers": len(models),
                 "agent_answers": len(results.agent_answers),
                 "rescore": RESCORE,

@@ -1,7 +1,8 @@
 """A study's scores and per-item table as files (the numbers of the Results page).
 
 ``scores.json`` is the DESIGN §3 scores JSON of the test split with the human group row; the
-item table puts humans and models side by side, item by item.
+item table puts humans and models side by side, item by item. Both are of the participants who
+finished (:func:`hhvalues.store.analysis.scope_answers`), as the Results page by default.
 """
 
 from __future__ import annotations
@@ -15,21 +16,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from hhvalues.core.scoring import scores_to_json
-from hhvalues.store.analysis import Results, StudyAnswers, build_results, load_study_answers
+from hhvalues.store.analysis import Results, load_study_answers, results_of
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
-
-
-def results_of(data: StudyAnswers, *, seed: int = 0, n_boot: int = 2000) -> Results:
-    """The Results of loaded study answers (the numbers the page and the bundle show)."""
-    return build_results(
-        data.bank,
-        data.answers,
-        seconds=data.seconds,
-        catch_exclude=data.config.catch_exclude,
-        seed=seed,
-        n_boot=n_boot,
-        agent_answers=data.agents if seed == 0 else None,
-    )
 
 
 def scores_text(results: Results) -> str:
@@ -87,7 +75,8 @@ def items_csv(results: Results) -> str:
 def write_scores(
     engine: Engine, slug: str, out: str | os.PathLike[str], *, seed: int = 0, n_boot: int = 2000
 ) -> Written:
-    """Per-respondent scores of the test split (DESIGN §3 JSON, with the human group)."""
+    """Per-respondent scores of the test split (DESIGN §3 JSON, with the human group), of the
+    participants who finished, as the Results page shows by default."""
     results = results_of(load_study_answers(engine, slug), seed=seed, n_boot=n_boot)
     text = scores_text(results)
     digest = write_atomic(Path(out), lambda fh: fh.write(text), binary=False)
@@ -102,4 +91,4 @@ def write_items(engine: Engine, slug: str, out: str | os.PathLike[str]) -> Writt
     return Written(Path(out), len(results.items), digest)
 
 
-__all__ = ["ITEM_COLUMNS", "items_csv", "results_of", "scores_text", "write_items", "write_scores"]
+__all__ = ["ITEM_COLUMNS", "items_csv", "scores_text", "write_items", "write_scores"]

@@ -27,6 +27,7 @@ from hhvalues.store.studies.config import (
     StudyConfig,
     StudyKind,
     StudyStatus,
+    check_redirect_url,
     check_slug,
     parse_config,
 )
@@ -81,6 +82,7 @@ __all__ = [
     "assign_items",
     "check_active",
     "check_config",
+    "check_redirect_url",
     "check_slug",
     "check_token",
     "config_version",

@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from hhvalues.errors import InputError
 
@@ -168,12 +169,14 @@ class StudyConfig:
                 raise InputError(message, where="study config")
 
     def check_limits(self) -> None:
-        """InputError naming the first field outside :data:`STUDY_LIMITS` (checked on every
-        create and edit; stored snapshots are read without it)."""
+        """InputError naming the first field outside :data:`STUDY_LIMITS`, or a redirect URL
+        that is not an http(s) address (:func:`check_redirect_url`); checked on every create
+        and edit, stored snapshots are read without it."""
         for name, limit in STUDY_LIMITS.items():
             value = getattr(self, name)
             if value is not None:
                 limit.check(name, value)
+        check_redirect_url(self.redirect_url)
 
     @property
     def asks_choices(self) -> bool:
@@ -196,6 +199,24 @@ class StudyConfig:
         out["intake"] = [asdict(q) | {"options": list(q.options)} for q in self.intake]
         out.update(out.pop("extra"))
         return out
+
+
+def check_redirect_url(url: str | None) -> None:
+    """InputError unless ``url`` is None or an absolute ``http://`` or ``https://`` address
+    with a host: participants are sent there at the end, so ``javascript:``, ``data:`` or a
+    relative path would give them a dead (or worse) button."""
+    if url is None:
+        return
+    parts = urlsplit(url)
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or any(c.isspace() or not c.isprintable() for c in url)
+    ):
+        raise InputError(
+            f"the redirect URL must be an http:// or https:// address, got {url!r}",
+            where="study config",
+        )
 
 
 def _pos(x: float) -> bool:
@@ -245,6 +266,7 @@ __all__ = [
     "StudyConfig",
     "StudyKind",
     "StudyStatus",
+    "check_redirect_url",
     "check_slug",
     "parse_config",
 ]

@@ -21,7 +21,7 @@ def render() -> None:
             "export",
             "login",
             "login_failed",
-            "login_lockout",
+            "logout",
             "study_create",
             "study_edit",
             "invite",

@@ -15,6 +15,8 @@ from hhvalues.errors import HHValuesError
 from hhvalues.store.db import BankInfo, get_bank, list_banks, read_session, store_bank
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
+from hhvalues.ui.guard import show_error, shown_errors
+from hhvalues.ui.text import plain
 
 
 def _store(bank: Bank, how: str) -> None:
@@ -22,7 +24,7 @@ def _store(bank: Bank, how: str) -> None:
         backend.engine(), bank, now=backend.now, actor=common.actor(), action=f"bank_{how}"
     )
     st.success(
-        f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
+        f"Stored bank {plain(info.name)} v{plain(info.version)} ({info.content_hash[:12]}): "
         + ", ".join(f"{n} {k}" for k, n in info.items.items())
     )
 
@@ -32,12 +34,8 @@ def _upload() -> None:
         "Bank file (hhvalues-bank JSON, with truth)", type=["json"], key="bank-upload"
     )
     if up is not None and st.button("Validate and store", key="bank-upload-submit"):
-        try:
-            bank = loads_valid_bank(up.getvalue(), source=up.name)
-        except HHValuesError as exc:
-            st.error(f"Not stored: {exc}")
-            return
-        _store(bank, "upload")
+        with shown_errors("Not stored"):  # a malformed file, or a public copy without truth
+            _store(loads_valid_bank(up.getvalue(), source=up.name), "upload")
 
 
 def _generate() -> None:
@@ -70,9 +68,10 @@ def _generate() -> None:
         )
         bank = generate_bank(cfg, progress=progress)
     except (HHValuesError, ValueError) as exc:
-        st.error(f"Not generated: {exc}")
+        st.error(f"Not generated: {plain(exc)}")
         return
-    _store(bank, "generate")
+    with shown_errors("Not stored"):
+        _store(bank, "generate")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -142,7 +141,7 @@ def _audit_section(banks: list[BankInfo]) -> None:
         "Bank",
         banks,
         key="audit-bank",
-        format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})",
+        format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})",  # plain text
     )
     if pick is None or not st.button("Audit this bank", key="audit-run"):
         return
@@ -150,7 +149,7 @@ def _audit_section(banks: list[BankInfo]) -> None:
         try:
             report = _audit(pick.content_hash, pick.id)
         except HHValuesError as exc:
-            st.error(f"No report: {exc}")
+            show_error(exc, doing="No report")
             return
     _show_audit(report)
 

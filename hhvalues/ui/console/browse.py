@@ -9,6 +9,7 @@ from hhvalues.core.render import describe_probe, render_demo_png
 from hhvalues.store.db import get_bank, list_banks, read_session
 from hhvalues.ui import backend, widgets
 from hhvalues.ui.console import auth
+from hhvalues.ui.text import plain
 
 
 @st.cache_data(max_entries=512, show_spinner=False)
@@ -68,8 +69,9 @@ def render() -> None:
         )
     st.dataframe(rows, hide_index=True)
     if item.truth:
+        weights = ", ".join(f"{k} {v:+g}" for k, v in item.truth.weights.items())
         st.markdown(
-            f"True weights: {dict(item.truth.weights)}; rationality β = {item.truth.rationality}"
+            f"True weights: {plain(weights)}; rationality β = {plain(f'{item.truth.rationality:g}')}"
         )
         right = [bool(r["ideal right"]) for r in rows if r["ideal right"] is not None]
         if right:

@@ -7,27 +7,71 @@ from dataclasses import asdict
 import altair as alt
 import pandas as pd
 
-from hhvalues.store.analysis import Results
+from hhvalues.store.analysis import Monitor, Results
 
 Layered = alt.LayerChart | alt.FacetChart
 """What Altair's layering returns (a facet chart when every layer facets alike)."""
 
 
+ROW_PIXELS = 40
+"""Height of one respondent's row in the accuracy chart: its whole label on one line above its
+interval, so no label is dropped or cut, however long, on a phone as on a desktop."""
+
+
 def accuracy_chart(results: Results) -> Layered:
-    """Accuracy with 95% CI bars for every row, chance and the mean ceiling as rules."""
+    """Accuracy with its 95% CI for every row (the row's label written above it, across the
+    whole width), chance as a dashed rule."""
     df = pd.DataFrame([asdict(r) for r in results.rows])
-    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=None, title=None))
-    bars = base.mark_errorbar(ticks=True).encode(
-        x=alt.X("ci_low:Q", title="accuracy (95% CI)", scale=alt.Scale(domain=[0, 1])),
-        x2="ci_high:Q",
-    )
-    points = base.mark_point(filled=True, size=60).encode(
+    df["accuracy_text"] = [f"{a:.1%}" for a in df["accuracy"]]
+    base = alt.Chart(df).encode(y=alt.Y("label:N", sort=None, title=None, axis=None))
+    x = alt.X("ci_low:Q", title="accuracy (95% CI)", scale=alt.Scale(domain=[0, 1]))
+    bars = base.mark_rule(yOffset=6, strokeWidth=1.5).encode(x=x, x2="ci_high:Q")
+    ends = [
+        base.mark_tick(yOffset=6, size=10, thickness=1.5).encode(x=f"{end}:Q")
+        for end in ("ci_low", "ci_high")
+    ]
+    points = base.mark_point(filled=True, size=60, yOffset=6).encode(
         x="accuracy:Q",
-        color=alt.Color("kind:N", title="respondent"),
+        color=alt.Color("kind:N", title="respondent", legend=alt.Legend(orient="bottom")),
         tooltip=["label", alt.Tooltip("accuracy:Q", format=".1%"), "n", "n_probes"],
     )
+    labels = base.mark_text(align="left", baseline="bottom", dy=-3, fontSize=12).encode(
+        x=alt.value(0), text=alt.Text("label:N")
+    )
+    values = base.mark_text(align="right", baseline="bottom", dy=-3, fontSize=12).encode(
+        x=alt.value("width"), text=alt.Text("accuracy_text:N")
+    )
     chance = alt.Chart(pd.DataFrame({"x": [0.5]})).mark_rule(strokeDash=[4, 4]).encode(x="x:Q")
-    return alt.layer(bars, points, chance).properties(height=max(160, 18 * len(df)))
+    chart: Layered = alt.layer(chance, bars, *ends, points, labels, values).properties(
+        height=alt.Step(ROW_PIXELS)
+    )
+    return chart
+
+
+def answers_per_minute_chart(m: Monitor) -> alt.Chart:
+    """Human answers submitted per minute; the time axis in UTC, every label ``HH:MM``."""
+    df = pd.DataFrame(
+        {
+            "minute": [t for t, _ in m.answers_per_minute],
+            "answers": [n for _, n in m.answers_per_minute],
+        }
+    )
+    chart: alt.Chart = (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "minute:T",
+                title="minute (UTC)",
+                scale=alt.Scale(type="utc"),
+                axis=alt.Axis(format="%H:%M", formatType="utc", labelOverlap=True),
+            ),
+            y=alt.Y("answers:Q", title="answers", axis=alt.Axis(tickMinStep=1)),
+            tooltip=[alt.Tooltip("minute:T", format="%H:%M", formatType="utc"), "answers:Q"],
+        )
+        .properties(height=180)
+    )
+    return chart
 
 
 def item_scatter(results: Results) -> Layered:
@@ -78,4 +122,10 @@ def calibration_chart(results: Results) -> Layered:
     return chart
 
 
-__all__ = ["accuracy_chart", "calibration_chart", "item_scatter"]
+__all__ = [
+    "ROW_PIXELS",
+    "accuracy_chart",
+    "answers_per_minute_chart",
+    "calibration_chart",
+    "item_scatter",
+]

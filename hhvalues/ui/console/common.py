@@ -1,12 +1,15 @@
-"""Small shared pieces of console pages: the study picker, the actor name, the clock."""
+"""Small shared pieces of console pages: the study picker, the actor name, download links."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
+from hhvalues.store.accounts import ConsoleUser
 from hhvalues.store.studies import StudyInfo, list_studies
 from hhvalues.ui import backend
-from hhvalues.ui.console import auth
+from hhvalues.ui.console import auth, downloads
 
 STUDY = "console-study"
 """Widget key of the study picker, shared by the study pages (the choice carries over)."""
@@ -42,4 +45,21 @@ def base_url() -> str:
     return "http://localhost:8501"
 
 
-__all__ = ["STUDY", "actor", "base_url", "pick_study"]
+def download_link(
+    user: ConsoleUser,
+    label: str,
+    *,
+    key: str,
+    file_name: str,
+    media_type: str,
+    make: Callable[[], downloads.Content],
+) -> None:
+    """A button that downloads a file made on request, for this console session only
+    (:mod:`hhvalues.ui.console.downloads`); nothing is made or stored before it is used."""
+    url = downloads.offer(
+        user.session_id, key, file_name=file_name, media_type=media_type, make=make
+    )
+    st.link_button(label, url, key=key, icon=":material/download:")
+
+
+__all__ = ["STUDY", "actor", "base_url", "download_link", "pick_study"]

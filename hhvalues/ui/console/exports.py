@@ -1,9 +1,10 @@
-"""Exports: one download button per format of the store's export table (answers as JSONL, CSV
-or Parquet, scores, the item table, the study bundle).
+"""Exports: one download per format of the store's export table (answers as JSONL, CSV or
+Parquet, scores, the item table, the study bundle).
 
-Each file is generated only when its button is clicked (``st.download_button(data=callable)``)
-on this role-gated page, written to a temporary file in streamed chunks, logged in the audit log
-with its SHA-256, and handed to the browser as an open file (no ``/media`` URL exists before).
+Each file is generated only when its link is followed, for the signed-in session that was
+shown the link and no one else (:mod:`hhvalues.ui.console.downloads`): written to a temporary
+file in streamed chunks, logged in the audit log with its SHA-256, streamed to the browser and
+deleted. No copy waits on the server for anyone who knows its address.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -25,10 +25,11 @@ from hhvalues.ui.console import auth, common
 
 def make_export(
     engine: Engine, slug: str, fmt: ExportFormat, actor: str, now: Clock
-) -> Callable[[], BinaryIO]:
-    """The on-click generator of one export file (audited, SHA-256 recorded)."""
+) -> Callable[[], Path]:
+    """The on-request maker of one export file (audited, SHA-256 recorded): a temporary file
+    the download route streams and then deletes."""
 
-    def generate() -> BinaryIO:
+    def generate() -> Path:
         fd, tmp = tempfile.mkstemp(prefix="hhvalues-export-")
         os.close(fd)
         path = Path(tmp)
@@ -36,17 +37,17 @@ def make_export(
             write_export(
                 engine, slug, fmt, path, actor=actor, now=now, file_name=EXPORTS[fmt].file_name
             )
-            fh = path.open("rb")
-        finally:
-            path.unlink(missing_ok=True)  # the open handle keeps the data until it is read
-        return fh
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
 
     return generate
 
 
 def render() -> None:
     """The Exports page."""
-    auth.require()
+    user = auth.require()
     st.title("⬇️ Exports")
     study = common.pick_study()
     if study is None:
@@ -54,16 +55,17 @@ def render() -> None:
     eng = backend.engine()
     st.caption(
         f"{count_answers(eng, study.slug)} answers (timed-out and empty ones included). "
-        "Every file is generated when you click and logged with its SHA-256."
+        "Every file is generated when you click, for this signed-in session only, and logged "
+        "with its SHA-256."
     )
     for fmt, spec in EXPORTS.items():
-        st.download_button(
+        common.download_link(
+            user,
             spec.title,
-            data=make_export(eng, study.slug, fmt, common.actor(), backend.now),
-            file_name=f"{study.slug}-{spec.file_name}",
-            mime=spec.media_type,
             key=f"export-{fmt.value}",
-            on_click="ignore",
+            file_name=f"{study.slug}-{spec.file_name}",
+            media_type=spec.media_type,
+            make=make_export(eng, study.slug, fmt, common.actor(), backend.now),
         )
     st.caption(
         "The bundle re-scores to the Results page's numbers: unzip it and run the "

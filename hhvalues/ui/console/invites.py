@@ -11,13 +11,13 @@ import io
 
 import streamlit as st
 
-from hhvalues.errors import HHValuesError
 from hhvalues.store.studies import invite
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
+# Session-state key: (study slug, links) of the last batch made in this session (a comment,
+# not a docstring: this file runs as a page).
 LINKS = "hhv.console.invite_links"
-"""Session-state key: (study slug, links) of the last batch made in this session."""
 
 
 def _csv(links: list[str]) -> str:
@@ -30,43 +30,39 @@ def _csv(links: list[str]) -> str:
 
 def render() -> None:
     """The Invites page."""
-    auth.require()
+    user = auth.require()
     st.title("✉️ Invites")
-    try:
-        study = common.pick_study()
-        if study is None:
-            return
-        base = st.text_input("Site address for the links", common.base_url(), key="invite-base")
-        base = base.rstrip("/")
-        st.subheader("Open enrolment")
-        st.caption(
-            "Anyone with this link starts a new anonymous session (Prolific's "
-            "PROLIFIC_PID, STUDY_ID and SESSION_ID are recorded when appended)."
+    study = common.pick_study()
+    if study is None:
+        return
+    base = st.text_input("Site address for the links", common.base_url(), key="invite-base")
+    base = base.rstrip("/")
+    st.subheader("Open enrolment")
+    st.caption(
+        "Anyone with this link starts a new anonymous session (Prolific's "
+        "PROLIFIC_PID, STUDY_ID and SESSION_ID are recorded when appended)."
+    )
+    st.code(f"{base}/?study={study.slug}", language=None)
+    st.subheader("Personal links")
+    n = st.number_input("How many", 1, 10_000, 10, key="invite-count")
+    if st.button("Create links", key="invite-create", disabled=study.status != "open"):
+        tokens = invite(backend.engine(), study.slug, int(n), now=backend.now, actor=common.actor())
+        st.session_state[LINKS] = (study.slug, [f"{base}/?t={t}" for t in tokens])
+    slug, links = st.session_state.get(LINKS, (None, []))
+    if links and slug == study.slug:
+        st.success(
+            f"{len(links)} link(s); they are not stored and cannot be shown again "
+            "after this session. Copy them with the button of the box below."
         )
-        st.code(f"{base}/?study={study.slug}", language=None)
-        st.subheader("Personal links")
-        n = st.number_input("How many", 1, 10_000, 10, key="invite-count")
-        if st.button("Create links", key="invite-create", disabled=study.status != "open"):
-            tokens = invite(
-                backend.engine(), study.slug, int(n), now=backend.now, actor=common.actor()
-            )
-            st.session_state[LINKS] = (study.slug, [f"{base}/?t={t}" for t in tokens])
-        slug, links = st.session_state.get(LINKS, (None, []))
-        if links and slug == study.slug:
-            st.success(
-                f"{len(links)} link(s); they are not stored and cannot be shown again "
-                "after this session. Copy them with the button of the box below."
-            )
-            st.code("\n".join(links), language=None)
-            st.download_button(
-                "Download CSV",
-                data=lambda: _csv(links),
-                key="invite-csv",
-                file_name=f"{slug}-links.csv",
-                mime="text/csv",
-            )
-    except HHValuesError as exc:
-        st.error(str(exc))
+        st.code("\n".join(links), language=None)
+        common.download_link(
+            user,
+            "Download CSV",
+            key="invite-csv",
+            file_name=f"{slug}-links.csv",
+            media_type="text/csv",
+            make=lambda: _csv(links).encode("utf-8"),
+        )
 
 
 if __name__ == "__main__":

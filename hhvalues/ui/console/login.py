@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hhvalues.errors import HHValuesError
-from hhvalues.store.accounts import AuthError, has_admin, login, logout
+from hhvalues.store.accounts import IDLE_MINUTES, AuthError, has_admin, login, logout
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth
+from hhvalues.ui.text import plain
 
+# The command the first-start message names (a comment: this file runs as a page).
 CREATE_ADMIN = "hhvalues user add NAME --role admin"
-"""The command the first-start message names."""
 
 
 def _sign_in() -> None:
@@ -32,16 +32,22 @@ def _sign_in() -> None:
         submitted = st.form_submit_button("Sign in", key="login-submit")
     if submitted:
         try:
-            st.session_state[auth.TOKEN] = login(eng, name.strip(), password, now=backend.now)
+            token = login(
+                eng, name.strip(), password, client=auth.client_address(), now=backend.now
+            )
         except AuthError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
+            st.session_state[auth.TOKEN] = token
+            auth.start_cookie_handoff(token)
             st.rerun()
     if auth.sso_configured():
         st.divider()
         st.button("Sign in with single sign-on", key="login-sso", on_click=st.login)
         if st.user.is_logged_in:
-            st.error(f"{st.user.get('email')} is not on the console's allow-list; ask an admin.")
+            st.error(
+                f"{plain(st.user.get('email'))} is not on the console's allow-list; ask an admin."
+            )
             st.button("Sign out of single sign-on", on_click=st.logout)
 
 
@@ -50,8 +56,9 @@ def _account() -> None:
     assert user is not None
     st.title("🔐 Console")
     st.markdown(
-        f"Signed in as **{user.name}** ({user.role.value}); this session ends at "
-        f"{user.expires_at:%Y-%m-%d %H:%M} UTC or after an hour without activity."
+        f"Signed in as **{plain(user.name)}** ({user.role.value}); this session ends at "
+        f"{user.expires_at:%Y-%m-%d %H:%M} UTC, or after {IDLE_MINUTES:g} minutes without "
+        "activity. It lasts across reloads and new tabs of this browser until then."
     )
     st.markdown(
         "Use the menu on the left: studies, invites, live monitoring, results, exports "
@@ -60,6 +67,7 @@ def _account() -> None:
     if st.button("Sign out", key="logout"):
         logout(backend.engine(), st.session_state.pop(auth.TOKEN, None), now=backend.now)
         st.session_state.pop(auth.USER, None)
+        auth.sign_out_of_cookie()
         if auth.sso_configured() and st.user.is_logged_in:
             st.logout()
         st.rerun()
@@ -67,13 +75,11 @@ def _account() -> None:
 
 def render() -> None:
     """Sign-in form, or the account page when a valid session is present."""
-    try:
-        if auth.current_user() is None:
-            _sign_in()
-        else:
-            _account()
-    except HHValuesError as exc:
-        st.error(str(exc))
+    auth.go_to_pending_route()
+    if auth.current_user() is None:
+        _sign_in()
+    else:
+        _account()
 
 
 if __name__ == "__main__":

@@ -5,12 +5,23 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hhvalues.errors import HHValuesError
 from hhvalues.store.analysis import monitor, monitor_items
+from hhvalues.store.studies import ParticipantState, StudyInfo
 from hhvalues.ui import backend
-from hhvalues.ui.console import auth, common
+from hhvalues.ui.console import auth, charts, common
+from hhvalues.ui.guard import guarded
+from hhvalues.ui.text import plain
 
 REFRESH_SECONDS = 10
+# What each participant count is, in words (a participant is in exactly one state).
+STATES: dict[str, str] = {
+    ParticipantState.INVITED.value: "not consented yet",
+    ParticipantState.CONSENTED.value: "consented, not started",
+    ParticipantState.IN_PROGRESS.value: "answering now",
+    ParticipantState.FINISHED.value: "finished",
+    ParticipantState.TIMED_OUT.value: "sessions timed out",
+    ParticipantState.DECLINED.value: "declined",
+}
 
 
 def _fmt(x: float | None, pct: bool = False) -> str | None:
@@ -26,7 +37,7 @@ def _comparison(slug: str) -> None:
         return
     flagged = [r.item for r in rows if r.flagged]
     if flagged:
-        st.warning("Humans time out but models succeed on: " + ", ".join(flagged))
+        st.warning("Humans time out but models succeed on: " + plain(", ".join(flagged)))
     st.dataframe(
         [
             {
@@ -35,12 +46,12 @@ def _comparison(slug: str) -> None:
                 "ceiling": _fmt(r.ceiling, True),
                 "human acc": _fmt(r.human_accuracy, True),
                 "human norm.": _fmt(r.human_normalized),
-                "human n": r.human_n,
+                "human answers": r.human_n,
                 "human s/item": _fmt(r.human_seconds),
-                "human timeouts": _fmt(r.human_timeout_share, True),
+                "human answers timed out": _fmt(r.human_timeout_share, True),
                 "model acc": _fmt(r.model_accuracy, True),
                 "model norm.": _fmt(r.model_normalized),
-                "model n": r.model_n,
+                "model answers": r.model_n,
                 "model s/item": _fmt(r.model_seconds),
                 "flag": "⚠️" if r.flagged else "",
             }
@@ -52,42 +63,36 @@ def _comparison(slug: str) -> None:
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
-def live(slug: str) -> None:
+@guarded
+def live(study: StudyInfo) -> None:
     """The self-refreshing part of the page."""
-    try:
-        m = monitor(backend.engine(), slug, now=backend.now)
-    except HHValuesError as exc:
-        st.error(str(exc))
-        return
+    m = monitor(backend.engine(), study.slug, now=backend.now)
     st.caption(f"Updated {m.at:%H:%M:%S} UTC; refreshes every {REFRESH_SECONDS} s.")
-    cols = st.columns(len(m.by_state))
-    for col, (state, n) in zip(cols, m.by_state.items(), strict=True):
-        col.metric(state.replace("_", " "), n)
-    c1, c2, c3 = st.columns(3)
-    c1.metric("Median s per item", _fmt(m.median_seconds) or "—")
-    c2.metric("Catch failures", m.catch_failures)
-    c3.metric("Fast answers", m.fast_answers)
-    st.subheader("Answers per minute (last 30 min)")
-    st.bar_chart(
-        {
-            "minute": [t for t, _ in m.answers_per_minute],
-            "answers": [n for _, n in m.answers_per_minute],
-        },
-        x="minute",
-        y="answers",
-        height=180,
-    )
+    st.markdown(f"**Participants** ({len(m.participants)} with a link), by where they are now:")
+    cols = [*st.columns(3), *st.columns(3)]  # two rows: each label fits on a phone too
+    for col, (state, label) in zip(cols, STATES.items(), strict=True):
+        col.metric(label, m.by_state.get(state, 0))
+    st.markdown("**Answers** (one per item and participant):")
+    c1, c2 = st.columns(2)
+    c1.metric("median seconds per item", _fmt(m.median_seconds) or "—")
+    c2.metric("items timed out", m.items_timed_out)
+    c3, c4 = st.columns(2)
+    c3.metric("catch items failed", m.catch_failures)
+    fast = study.config.min_answer_seconds
+    c4.metric(f"answered in under {fast:g} s", m.fast_answers)
+    st.subheader("Answers per minute (last 30 min, UTC)")
+    st.altair_chart(charts.answers_per_minute_chart(m), width="stretch")
     st.subheader("Participants")
     st.dataframe(
         [
             {
                 "id": p.id,
                 "external id": p.external_pid,
-                "state": p.state,
-                "version": p.config_version,
-                "answered": f"{p.answered}/{p.assigned}",
+                "state": STATES.get(p.state, p.state),
+                "config version": p.config_version,
+                "items answered / assigned": f"{p.answered}/{p.assigned}",
                 "last seen": p.last_seen_at,
-                "catch failures": p.catch_failures,
+                "catch items failed": p.catch_failures,
                 "catch flag": p.catch_flag,
                 "fast answers": p.fast_answers,
             }
@@ -96,7 +101,7 @@ def live(slug: str) -> None:
         hide_index=True,
     )
     st.subheader("Humans and models, item by item")
-    _comparison(slug)
+    _comparison(study.slug)
 
 
 def render() -> None:
@@ -105,7 +110,7 @@ def render() -> None:
     st.title("📡 Live monitoring")
     study = common.pick_study()
     if study is not None:
-        live(study.slug)
+        live(study)
 
 
 if __name__ == "__main__":

@@ -3,15 +3,13 @@ the human demonstrators beside the simulated one, and a bank built from the walk
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from hhvalues.core.bank import dumps_bank
 from hhvalues.core.walks import DEFAULT_LAPSE
-from hhvalues.errors import HHValuesError
+from hhvalues.store.accounts import ConsoleUser
 from hhvalues.store.demonstration import (
     StudyRecordings,
     compare_recordings,
@@ -22,6 +20,8 @@ from hhvalues.store.demonstration import (
 from hhvalues.store.studies import StudyKind
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
+from hhvalues.ui.guard import shown_errors
+from hhvalues.ui.text import plain
 
 NUM = st.column_config.NumberColumn(format="%.2f")
 
@@ -107,7 +107,7 @@ def _compare(rec: StudyRecordings) -> None:
     )
 
 
-def _build(slug: str) -> None:
+def _build(user: ConsoleUser, slug: str) -> None:
     with st.form("recorded-bank"):
         c1, c2, c3 = st.columns(3)
         floor = c1.number_input(
@@ -135,24 +135,24 @@ def _build(slug: str) -> None:
     bank = made.built.bank
     used = sum(1 for r in made.built.walks if r.item)
     st.success(
-        f"Stored bank {info.name} v{info.version} ({info.content_hash[:12]}): "
+        f"Stored bank {plain(info.name)} v{plain(info.version)} ({info.content_hash[:12]}): "
         f"{len(bank.items)} items from {used} of {len(made.built.walks)} finished walks "
         f"({made.in_progress} still in progress). Create an ordinary study on it on the "
         "Studies page; Browse items shows it."
     )
-    st.download_button(
+    common.download_link(
+        user,
         "Download the bank (JSON, with truth)",
-        lambda: dumps_bank(bank).encode(),
-        file_name=Path(f"{info.name}.json").name,
-        mime="application/json",
         key="rec-download",
-        on_click="ignore",
+        file_name=f"{info.name}.json",
+        media_type="application/json",
+        make=lambda: dumps_bank(bank).encode("utf-8"),
     )
 
 
 def render() -> None:
     """The Recorded walks page."""
-    auth.require()
+    user = auth.require()
     st.title("🚶 Recorded walks")
     study = common.pick_study()
     if study is None:
@@ -163,17 +163,14 @@ def render() -> None:
             "studies (Studies → Create → kind “demonstrate”)."
         )
         return
-    try:
-        rec = study_recordings(backend.engine(), study.slug)
-        walks, compare, build = st.tabs(["Walks", "Human vs simulated", "Build a bank"])
-        with walks:
-            _walks(rec)
-        with compare:
-            _compare(rec)
-        with build:
-            _build(study.slug)
-    except HHValuesError as exc:
-        st.error(str(exc))
+    rec = study_recordings(backend.engine(), study.slug)
+    walks, compare, build = st.tabs(["Walks", "Human vs simulated", "Build a bank"])
+    with walks, shown_errors():
+        _walks(rec)
+    with compare, shown_errors():
+        _compare(rec)
+    with build, shown_errors():
+        _build(user, study.slug)
 
 
 if __name__ == "__main__":

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict
+from typing import Any
 
 import streamlit as st
 
 from hhvalues.core.ablations import AblationReport, condition_of
 from hhvalues.core.scoring import Comparison
-from hhvalues.errors import HHValuesError
 from hhvalues.store.analysis import Results, answers_fingerprint, study_results
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, charts, common
+from hhvalues.ui.text import plain
 
 TABLE = "results-table"
 BASELINE = "ablation-baseline"
@@ -21,9 +22,22 @@ PCT = st.column_config.NumberColumn(format="percent")
 NUM = st.column_config.NumberColumn(format="%.3f")
 
 
+FINISHED = "results-finished"
+
+
 @st.cache_resource(max_entries=8, show_spinner="Scoring…")
-def _results(slug: str, fingerprint: tuple[int, str], baseline: str | None) -> Results:
-    return study_results(backend.engine(), slug, baseline=baseline)
+def _results(
+    slug: str, fingerprint: tuple[int, str], baseline: str | None, finished_only: bool
+) -> Results:
+    return study_results(backend.engine(), slug, baseline=baseline, finished_only=finished_only)
+
+
+def _pct(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="percent", help=help)
+
+
+def _num(label: str, help: str | None = None, fmt: str = "%.3f") -> Any:
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
 
 
 def _table(results: Results) -> None:
@@ -33,21 +47,29 @@ def _table(results: Results) -> None:
         hide_index=True,
         key=TABLE,
         column_config={
-            "accuracy": PCT,
-            "ci_low": PCT,
-            "ci_high": PCT,
-            "ceiling": PCT,
-            "normalized": NUM,
-            "accuracy_ok": PCT,
-            "catch_accuracy": PCT,
-            "catch_failures": NUM,
-            "brier": NUM,
+            "label": st.column_config.TextColumn("respondent"),
+            "accuracy": _pct("accuracy"),
+            "ci_low": _pct("95% CI low"),
+            "ci_high": _pct("95% CI high"),
+            "n": _num("n", "test items answered; participants for a group row", "%d"),
+            "n_probes": _num("probes", "probe answers scored", "%d"),
+            "ceiling": _pct("ceiling", "the ideal observer on the same probes"),
+            "normalized": _num("normalized", "(accuracy − 0.5) / (ceiling − 0.5)"),
+            "refused": _num("answers refused", fmt="%d"),
+            "invalid": _num("answers invalid", fmt="%d"),
+            "timeout": _num("answers timed out", fmt="%d"),
+            "other_status": _num("other non-ok answers", "truncated, empty, error", "%d"),
+            "accuracy_ok": _pct("accuracy on ok answers"),
+            "catch_accuracy": _pct("catch accuracy"),
+            "catch_failures": _num("catch items failed", "per epoch for models", "%.1f"),
+            "excluded": st.column_config.CheckboxColumn("excluded by the catch rule"),
+            "brier": _num("Brier", "where confidence was asked"),
         },
     )
     st.caption(
         "Test items; 95% CI by bootstrap over items (group rows: over participants and "
         "items). Non-ok answers count as wrong and are counted by status. Catch accuracy "
-        "is attention for humans, laziness for models; `excluded` marks respondents the "
+        "is attention for humans, laziness for models; 'excluded' marks respondents the "
         "study's exclusion rule (catch failures ≥ threshold) leaves out of the second "
         "group row."
     )
@@ -90,7 +112,7 @@ def _ci(low: float | None, high: float | None) -> str:
 
 
 def _report(rep: AblationReport) -> None:
-    st.markdown(f"**{rep.model}** — conditions vs `{rep.baseline}`")
+    st.markdown(f"**{plain(rep.model)}** — conditions vs {plain(rep.baseline)}")
     st.dataframe(
         [
             {
@@ -133,7 +155,7 @@ def _report(rep: AblationReport) -> None:
             "MDE paired": PCT,
         },
     )
-    st.caption(f"Power at 80%, α 0.05: {rep.n_probes} probes, between-epoch ρ = {rep.rho:.2f}.")
+    st.caption(rep.power_note())
 
 
 def _ablations(results: Results) -> None:
@@ -158,13 +180,20 @@ def render() -> None:
     study = common.pick_study()
     if study is None:
         return
-    try:
-        eng = backend.engine()
-        baseline = st.session_state.get(BASELINE)
-        results = _results(study.slug, answers_fingerprint(eng, study.slug), baseline)
-    except HHValuesError as exc:
-        st.error(str(exc))
-        return
+    finished_only = st.toggle(
+        "Finished participants only",
+        value=True,
+        key=FINISHED,
+        help="Leave out participants who timed out, stopped or are still answering: their "
+        "unanswered items would count as wrong in the human rows.",
+    )
+    eng = backend.engine()
+    baseline = st.session_state.get(BASELINE)
+    results = _results(
+        study.slug, answers_fingerprint(eng, study.slug), baseline, bool(finished_only)
+    )
+    if results.scope is not None:
+        st.caption(plain(results.scope.describe()))
     if not results.rows:
         st.info("No answers on test items yet.")
         return

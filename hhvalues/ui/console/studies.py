@@ -8,7 +8,6 @@ from typing import Any
 
 import streamlit as st
 
-from hhvalues.errors import HHValuesError
 from hhvalues.store.db import list_banks, read_session
 from hhvalues.store.demonstration import (
     DEMO_LIMITS,
@@ -30,6 +29,8 @@ from hhvalues.store.studies import (
 )
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
+from hhvalues.ui.guard import shown_errors
+from hhvalues.ui.text import plain
 
 
 def _number(
@@ -89,7 +90,9 @@ def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
         "Completion code (empty: generated)", cfg.completion_code, key=f"{prefix}-code"
     )
     redirect = st.text_input(
-        "Redirect URL after completion", cfg.redirect_url or "", key=f"{prefix}-redirect"
+        "Redirect URL after completion (http:// or https://)",
+        cfg.redirect_url or "",
+        key=f"{prefix}-redirect",
     )
     return cfg.with_changes(
         items=int(items) or None,
@@ -203,7 +206,7 @@ def _edit() -> None:
     eng = backend.engine()
     frozen = is_frozen(eng, study.slug)
     st.caption(
-        f"Bank {study.bank.name} v{study.bank.version} · configuration version "
+        f"Bank {plain(study.bank.name)} v{plain(study.bank.version)} · configuration version "
         f"{study.config_version} · "
         + (
             "frozen: a participant has started, so saving creates a new version"
@@ -234,14 +237,11 @@ def render() -> None:
     """The Studies page."""
     auth.require()
     st.title("🧪 Studies")
-    try:
-        new, edit = st.tabs(["Create", "Edit / open / close"])
-        with new:
-            _create()
-        with edit:
-            _edit()
-    except HHValuesError as exc:
-        st.error(str(exc))
+    new, edit = st.tabs(["Create", "Edit / open / close"])
+    with new, shown_errors():
+        _create()
+    with edit, shown_errors():
+        _edit()
 
 
 if __name__ == "__main__":

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hhvalues.errors import HHValuesError
 from hhvalues.store.accounts import (
     ConsoleRole,
     add_user,
@@ -16,21 +15,22 @@ from hhvalues.store.accounts import (
 )
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
+from hhvalues.ui.guard import shown_errors
 
 ROLES = [r.value for r in ConsoleRole]
 
 
 def _accounts() -> None:
     eng = backend.engine()
-    users = list_users(eng)
+    users = list_users(eng, now=backend.now)
     st.dataframe(
         [
             {
                 "name": u.name,
                 "role": u.role.value,
                 "disabled": u.disabled,
-                "failed logins": u.failed_logins,
-                "locked until": u.locked_until,
+                "failed sign-ins": u.failed_logins,
+                "next sign-in from": u.delayed_until,
                 "last login": u.last_login_at,
             }
             for u in users
@@ -83,12 +83,16 @@ def render() -> None:
     """The Users page."""
     auth.require(ConsoleRole.ADMIN)
     st.title("👥 Users")
-    try:
+    st.caption(
+        "Failed sign-ins slow down the next attempt for that name (up to a minute) and for "
+        "that client (up to 15 minutes); no account is ever locked. Enabling an account or "
+        "setting its password clears its delay."
+    )
+    with shown_errors():
         _accounts()
-        st.subheader("Single sign-on allow-list")
+    st.subheader("Single sign-on allow-list")
+    with shown_errors():
         _sso()
-    except HHValuesError as exc:
-        st.error(str(exc))
 
 
 if __name__ == "__main__":

@@ -35,7 +35,10 @@ def render(engine: Engine) -> None:
         st.markdown("No open demo study here. Ask the researcher for a participant link.")
     st.subheader("For researchers")
     st.markdown("Personal links (one participant each) come from the command line:")
-    st.code(f"hhvalues study invite --name {DEMO_SLUG} --count 5", language="bash")
+    st.code(
+        f"hhvalues study invite --name {DEMO_SLUG} --count 5 --base-url https://your.host",
+        language="bash",
+    )
     st.markdown("Create your own study from a bank, then invite participants:")
     st.code(
         "hhvalues study create --bank data/banks/demo.json --name mystudy --items 10 --train 2\n"

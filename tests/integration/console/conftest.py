@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,11 @@ def open_app() -> Callable[..., AppTest]:
         return at.run()
 
     return run
+
+
+def shown(markdown: str) -> str:
+    """The text a Markdown message shows (the backslash escapes of ``plain`` removed)."""
+    return re.sub(r"\\(.)", r"\1", markdown)
 
 
 def sign_in(at: AppTest, name: str, password: str = PASSWORD) -> AppTest:

@@ -29,8 +29,9 @@ def test_user_add_list_disable_via_stdin(tmp_path, clock):
     assert "a long secret pw" not in r.stdout + r.stderr
     r = _run(["user", "list"], "", url)
     assert r.stdout.startswith("ada\tadmin\tactive")
+    assert r.stderr == f"database: {url} (--db)\n"
     engine = make_engine(url)
-    assert login(engine, "ada", "a long secret pw", now=clock)
+    assert login(engine, "ada", "a long secret pw", client="test", now=clock)
     assert _run(["user", "disable", "ada"], "", url).returncode == 0
     assert "disabled" in _run(["user", "list"], "", url).stdout
     engine.dispose()

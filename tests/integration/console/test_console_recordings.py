@@ -8,7 +8,7 @@ from hhvalues.store.db import list_audit, list_banks, read_session
 from hhvalues.store.demonstration import DemoConfig
 from hhvalues.store.participation import consent, start_session
 from hhvalues.store.studies import StudyKind, invite, list_studies
-from tests.integration.console.conftest import DEMO, page, sign_in
+from tests.integration.console.conftest import DEMO, page, shown, sign_in
 from tests.integration.recordings.test_recorded_bank import _walk_all
 
 
@@ -81,7 +81,9 @@ def test_building_before_any_walk_ends_stores_nothing_and_says_why(
     before = len(_banks(app_engine))
     at.button(key="rec-build").click().run()
     assert not at.exception
-    assert any("none of the 0 recorded walk(s) can become an item" in e.value for e in at.error)
+    assert any(
+        "none of the 0 recorded walk(s) can become an item" in shown(e.value) for e in at.error
+    )
     assert len(_banks(app_engine)) == before
     assert not [e for e in list_audit(app_engine) if e.action == "bank_from_recordings"]
 

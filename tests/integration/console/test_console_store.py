@@ -14,19 +14,26 @@ import pytest
 from hhvalues.cli import main
 from hhvalues.core.answers import Answer, Status
 from hhvalues.store.accounts import (
-    LOCKOUT_MINUTES,
-    MAX_FAILURES,
+    ACCOUNT_RULE,
+    AUDIT_EVERY,
+    CLIENT_RULE,
+    WRONG,
     AuthError,
     add_user,
     allow_sso,
     check_session,
-    login,
+    issue_handoff,
+    list_users,
     login_sso,
     logout,
+    redeem_handoff,
     revoke_sso,
     set_disabled,
+    set_password,
+    throttled_message,
     verify_password,
 )
+from hhvalues.store.accounts import login as store_login
 from hhvalues.store.analysis import monitor, study_results
 from hhvalues.store.db import import_bank, list_audit, record_answers, write_session
 from hhvalues.store.exports import (
@@ -54,16 +61,127 @@ def test_passwords_are_scrypt_hashed_and_checked(engine, clock):
     assert verify_password(PW, stored) and not verify_password(PW + "x", stored)
 
 
-def test_lockout_after_failures_then_unlock_after_the_window(engine, clock):
+def login(engine, name, password, *, now, client="10.0.0.1"):
+    return store_login(engine, name, password, client=client, now=now)
+
+
+def _attempt(engine, name, password, clock, client):
+    """The answer to one sign-in attempt: "ok" or the error's message."""
+    try:
+        login(engine, name, password, now=clock, client=client)
+    except AuthError as exc:
+        return exc.message
+    return "ok"
+
+
+def test_wrong_passwords_slow_the_name_down_and_never_lock_it(engine, clock):
+    """Issue 15 item 4: after the free failures each one doubles the wait, up to a minute for
+    a name, however many guesses; the right password works as soon as the wait is over."""
     add_user(engine, "rui", "researcher", PW, now=clock)
-    for _ in range(MAX_FAILURES):
-        with pytest.raises(AuthError, match="wrong user name or password"):
-            login(engine, "rui", "nope-nope-nope", now=clock)
-    with pytest.raises(AuthError, match="locked"):
-        login(engine, "rui", PW, now=clock)
-    clock.advance(LOCKOUT_MINUTES * 60 + 1)
-    assert check_session(engine, login(engine, "rui", PW, now=clock), now=clock).name == "rui"
-    assert [e.action for e in list_audit(engine)].count("login_failed") == MAX_FAILURES + 1
+    for k in range(ACCOUNT_RULE.free):
+        assert _attempt(engine, "rui", "nope-nope-nope", clock, f"10.1.0.{k}") == WRONG
+    assert _attempt(engine, "rui", "nope-nope-nope", clock, "10.1.1.1") == WRONG
+    assert _attempt(engine, "rui", PW, clock, "10.1.1.2") == throttled_message(2)
+    clock.advance(2)
+    assert _attempt(engine, "rui", PW, clock, "10.1.1.3") == "ok"
+    for k in range(60):  # an attacker with many addresses: the name waits at most a minute
+        clock.advance(ACCOUNT_RULE.max_delay)
+        assert _attempt(engine, "rui", "guess", clock, f"10.2.{k}.1") == WRONG
+    info = {u.name: u for u in list_users(engine, now=clock)}["rui"]
+    assert info.failed_logins == 60 and info.delayed_until is not None
+    assert info.delayed_until == clock() + timedelta(seconds=ACCOUNT_RULE.max_delay)
+    assert _attempt(engine, "rui", PW, clock, "10.3.0.1") == throttled_message(60)
+    clock.advance(ACCOUNT_RULE.max_delay)
+    assert _attempt(engine, "rui", PW, clock, "10.3.0.1") == "ok"
+
+
+def test_unknown_and_real_names_get_identical_answers(engine, clock):
+    """The same guesses on a real and on an unknown name give the same messages, step by step."""
+    add_user(engine, "ada", "admin", PW, now=clock)
+    seen = {}
+    for name in ("ada", "zed"):
+        answers = []
+        for k in range(ACCOUNT_RULE.free + 3):
+            answers.append(_attempt(engine, name, "nope-nope-nope", clock, f"{name}-{k}"))
+        answers.append(_attempt(engine, name, PW, clock, f"{name}-last"))
+        seen[name] = answers
+    assert seen["ada"] == seen["zed"]
+    assert seen["zed"][0] == WRONG and seen["zed"][-1] == throttled_message(2)
+    set_disabled(engine, "ada", True, now=clock)
+    clock.advance(3600)
+    assert _attempt(engine, "ada", PW, clock, "x") == _attempt(engine, "zed", PW, clock, "y")
+
+
+def test_one_client_guessing_many_names_is_slowed_down(engine, clock):
+    add_user(engine, "ada", "admin", PW, now=clock)
+    for k in range(CLIENT_RULE.free + 1):
+        assert _attempt(engine, f"user{k}", "guess", clock, "10.9.9.9") == WRONG
+    assert _attempt(engine, "ada", PW, clock, "10.9.9.9") == throttled_message(2)
+    assert _attempt(engine, "ada", PW, clock, "10.8.8.8") == "ok"  # another client is not held
+    for _ in range(12):  # the client's own wait grows to its cap of 15 minutes
+        clock.advance(CLIENT_RULE.max_delay)
+        assert _attempt(engine, "nobody", "guess", clock, "10.9.9.9") == WRONG
+    assert _attempt(engine, "ada", PW, clock, "10.9.9.9") == throttled_message(900)
+
+
+def test_failed_sign_ins_are_counted_in_few_audit_rows(engine, clock):
+    """Not one row per guess: one ``login_failed`` row per client and AUDIT_EVERY, counting."""
+    add_user(engine, "ada", "admin", PW, now=clock)
+    for k in range(40):
+        clock.advance(1)
+        _attempt(engine, f"name{k % 7}", "guess", clock, "10.4.4.4")
+    rows = [e for e in list_audit(engine) if e.action == "login_failed"]
+    assert len(rows) == 1 and rows[0].detail["attempts"] == 1  # the first is written at once
+    clock.advance(AUDIT_EVERY.total_seconds())
+    _attempt(engine, "name0", "guess", clock, "10.4.4.4")
+    rows = [e for e in list_audit(engine) if e.action == "login_failed"]
+    assert len(rows) == 2 and rows[0].detail["attempts"] == 40
+    assert rows[0].actor == "client:10.4.4.4" and len(rows[0].detail["names"]) == 5
+    _attempt(engine, "ada", "wrong", clock, "10.5.5.5")
+    clock.advance(3600)
+    assert _attempt(engine, "ada", PW, clock, "10.5.5.5") == "ok"
+    actions = [e.action for e in list_audit(engine)]
+    assert actions.count("login_failed") == 3 and actions[0] == "login"
+
+
+def test_keys_with_nothing_to_remember_are_deleted(engine, clock):
+    from sqlmodel import select
+
+    from hhvalues.store.db import LoginThrottleRow, read_session
+
+    for k in range(20):
+        _attempt(engine, f"made-up-{k}", "guess", clock, f"10.7.0.{k}")
+    clock.advance(AUDIT_EVERY.total_seconds() * 200)  # two days on, audited and forgotten
+    _attempt(engine, "someone", "guess", clock, "10.7.1.1")
+    with read_session(engine) as session:
+        keys = set(session.exec(select(LoginThrottleRow.key)).all())
+    assert keys == {"client:10.7.1.1", "account:someone"}
+
+
+def test_an_admin_clears_a_names_delay(engine, clock):
+    add_user(engine, "rui", "researcher", PW, now=clock)
+    for k in range(ACCOUNT_RULE.free + 2):
+        _attempt(engine, "rui", "wrong", clock, f"c{k}")
+    assert _attempt(engine, "rui", PW, clock, "c") != "ok"
+    set_password(engine, "rui", PW + "!", now=clock)
+    assert _attempt(engine, "rui", PW + "!", clock, "c") == "ok"
+
+
+def test_a_handoff_code_moves_the_session_to_a_new_token_once(engine, clock):
+    add_user(engine, "rui", "researcher", PW, now=clock)
+    token = login(engine, "rui", PW, now=clock)
+    code = issue_handoff(engine, token, now=clock)
+    assert code and code != token
+    moved = redeem_handoff(engine, code, now=clock)
+    assert moved is not None and moved.token != token
+    assert check_session(engine, moved.token, now=clock).name == "rui"
+    assert check_session(engine, token, now=clock) is None  # the page's token is replaced
+    assert redeem_handoff(engine, code, now=clock) is None  # one time only
+    late = issue_handoff(engine, moved.token, now=clock)
+    clock.advance(61)
+    assert redeem_handoff(engine, late, now=clock) is None  # a minute at most
+    set_disabled(engine, "rui", True, now=clock)
+    assert issue_handoff(engine, moved.token, now=clock) is None
 
 
 def test_sessions_expire_are_revoked_and_follow_the_account(engine, clock):
@@ -269,7 +387,25 @@ def test_config_edits_freeze_once_a_participant_starts(engine, tiny_bank, clock)
 def test_monitor_counts_states_and_rates(engine, collected, clock):
     m = monitor(engine, "s", now=clock)
     assert m.by_state["finished"] == 2 and m.by_state["invited"] == 1
+    assert m.by_state["timed_out"] == 1 and len(m.participants) == 4
     assert sum(p.answered for p in m.participants) > 0
+    assert m.items_timed_out == 2  # the timed-out session's two items: counted as items
+
+
+def test_results_are_of_finished_participants_by_default_and_say_so(engine, collected):
+    """Issue 15 item 8: a session that only timed out no longer drags the human group down
+    unless asked; the scope says which rows are in."""
+    finished = study_results(engine, "s")
+    everyone = study_results(engine, "s", finished_only=False)
+    humans = [r.respondent for r in finished.rows if r.kind == "human"]
+    assert len(humans) == 2
+    assert len([r for r in everyone.rows if r.kind == "human"]) == 3
+    assert finished.scope.describe() == (
+        "Human rows: the 2 participant(s) who finished; 1 left out (1 timed out)."
+    )
+    assert everyone.scope.describe() == "Human rows: all 3 participant(s) with answers."
+    group = {r.kind: r for r in finished.rows}["group"]
+    assert group.n == 2 and group.timeout == 0
 
 
 @pytest.fixture
@@ -379,7 +515,7 @@ def test_reference_agents_are_stored_at_import_and_give_the_same_results(
     kinds = {a.respondent for a in data.agents}
     assert kinds == {"agent:random", "agent:heuristic", "agent:ideal"}
     assert not any(a.respondent.startswith("agent:") for a in data.answers)
-    stored = study_results(engine, "s")
+    stored = study_results(engine, "s", finished_only=False)  # every answer, as below
     fresh = build_results(
         data.bank, data.answers, seconds=data.seconds, catch_exclude=data.config.catch_exclude
     )

@@ -174,7 +174,90 @@ def test_allowed_drop_resends_without_it_and_records_it(
     assert code == 0 and [a["status"] for a in lines] == ["ok"] * 3
     assert all(a["dropped"] == ["temperature"] for a in lines)
     bodies = [b for _, _, b in server.requests]
-    assert sum("temperature" in b for b in bodies) == 3 and len(bodies) == 6
+    assert sum("temperature" in b for b in bodies) == 1 and len(bodies) == 4
+
+
+@pytest.mark.parametrize("concurrency", ["1", "8"])
+def test_a_rejected_parameter_is_learned_once_per_model_and_condition(
+    server: ProviderServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    concurrency: str,
+) -> None:
+    """Issue 15 item 16: one rejected request per (model, condition), not one per job, even
+    with every job in flight at once; a rerun on the same answers file knows it already. The
+    summary and the manifest list what was dropped."""
+    conds = tmp_path / "c.toml"
+    conds.write_text('[conditions.t1]\ntemperature = 1.0\nallow_dropped = ["temperature"]\n')
+    first = ("--limit", "2", "--concurrency", concurrency, "--json")
+    code, lines = run(
+        server, tmp_path, "anthropic", "no-temperature", *first, condition="t1", conditions=conds
+    )
+    assert code == 0 and [a["status"] for a in lines] == ["ok"] * 2
+    assert all(a["dropped"] == ["temperature"] for a in lines)
+    bodies = [b for _, _, b in server.requests]
+    assert len(bodies) == 3 and sum("temperature" in b for b in bodies) == 1
+    out = capsys.readouterr()
+    assert json.loads(out.out)["dropped"] == {"t1": ["temperature"]}
+    manifest = json.loads((tmp_path / "answers.manifest.json").read_text())
+    assert manifest["dropped"] == {"t1": ["temperature"]}
+    assert manifest["rejected"] == {"t1": ["temperature"]}
+    code, lines = run(
+        server, tmp_path, "anthropic", "no-temperature", condition="t1", conditions=conds
+    )
+    assert code == 0 and len(lines) == 3 and lines[-1]["dropped"] == ["temperature"]
+    bodies = [b for _, _, b in server.requests]
+    assert len(bodies) == 4 and sum("temperature" in b for b in bodies) == 1
+    assert "condition t1: sent without temperature (allow_dropped)" in capsys.readouterr().err
+
+
+def test_paid_responses_in_flight_when_the_run_stops_are_written(
+    server: ProviderServer, tmp_path: Path
+) -> None:
+    """Issue 15 item 15: the first reply is a 401 and the run stops, but the two calls already
+    in flight come back with answers: they are written (and cached), and the rerun buys only
+    the third."""
+    import threading
+
+    lock, seen = threading.Lock(), []
+
+    def script(model: str, body: dict[str, Any]) -> str:
+        with lock:
+            seen.append(model)
+            return "unauthorized" if len(seen) == 1 else "slow"
+
+    server.override, server.slow_seconds = script, 0.5
+    code, lines = run(server, tmp_path, "openai", "clean", "--concurrency", "3")
+    assert code == 2 and server.count() == 3
+    assert [a["status"] for a in lines] == ["ok", "ok"]
+    requests = (tmp_path / "answers.requests.jsonl").read_text().splitlines()
+    assert len(requests) == 3
+    manifest = json.loads((tmp_path / "answers.manifest.json").read_text())
+    assert manifest["state"] == "aborted" and manifest["calls"] == 3
+    server.override = None
+    code, lines = run(server, tmp_path, "openai", "clean", "--concurrency", "3")
+    assert code == 0 and server.count() == 4 and [a["status"] for a in lines] == ["ok"] * 3
+
+
+def test_ctrl_c_marks_the_manifest_aborted(server: ProviderServer, tmp_path: Path) -> None:
+    """Issue 15 item 17: an interrupted run does not stay "running" in its manifest."""
+    server.latency = 0.3
+    out = tmp_path / "answers.jsonl"
+    argv = [sys.executable, "-m", "hhvalues.cli", "eval", "--bank", str(TINY_BANK)]
+    argv += ["--provider", "openai", "--model", "clean", "--conditions", str(STUDY)]
+    argv += ["--condition", "baseline", "--epochs", "20", "--base-url", server.url + "/v1"]
+    argv += ["--out", str(out), "--no-cache", "--no-progress", "--concurrency", "1"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    manifest = tmp_path / "answers.manifest.json"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):
+        time.sleep(0.05)
+    assert json.loads(manifest.read_text())["state"] == "running"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 1 and "Traceback" not in err
+    assert json.loads(manifest.read_text())["state"] == "aborted"
 
 
 def test_dry_run_makes_no_request(

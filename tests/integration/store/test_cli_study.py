@@ -175,10 +175,78 @@ def test_duplicate_study_name_exits_2(db, capsys):
     assert code == 2 and "already exists" in err
 
 
-def test_commands_upgrade_an_empty_database(tmp_path, capsys):
-    url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    code, out, _ = run(capsys, "study", "list", "--db", url)
-    assert code == 0 and "no studies" in out
+def test_read_only_commands_never_create_a_database(tmp_path, capsys):
+    """Issue 15 item 9: `study list` on a database that does not exist says so (exit 2) and
+    creates nothing; `study create` makes it and says it is new; each names the database."""
+    path = tmp_path / "fresh" / "fresh.db"
+    url = f"sqlite:///{path}"
+    for argv in (
+        ["study", "list"],
+        ["user", "list"],
+        ["study", "invite", "--name", "x", "--count", "1", "--base-url", "http://h"],
+        ["export", "--study", "x", "--out", str(tmp_path / "x.jsonl")],
+    ):
+        code, out, err = run(capsys, *argv, "--db", url)
+        assert code == 2 and out == "", argv
+        assert err.strip().splitlines() == [
+            f"error: no hhvalues database at {url} (--db); create one with 'hhvalues study "
+            "create' or 'hhvalues user add', or name yours with --db URL or HHVALUES_DATABASE_URL"
+        ]
+        assert not path.exists() and not path.parent.exists()
+    code, _, err = run(capsys, "study", "create", "--bank", TINY, "--name", "a", "--db", url)
+    assert code == 0 and err.startswith(f"database: {url} (--db), new\n")
+    code, out, err = run(capsys, "study", "list", "--db", url)
+    assert code == 0 and out.startswith("a\topen") and err == f"database: {url} (--db)\n"
+
+
+def test_the_default_database_does_not_depend_on_the_current_directory(tmp_path):
+    """Run from another folder with no setting, a command uses the project's data directory
+    (the app's database too) and leaves no data/ folder behind where it was run."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from hhvalues.settings import Settings
+    from hhvalues.ui import backend
+
+    root = Path(__file__).resolve().parents[3]
+    env = {k: v for k, v in os.environ.items() if k != "HHVALUES_DATABASE_URL"}
+    env["PYTHONPATH"] = str(root)
+    result = subprocess.run(
+        [sys.executable, "-m", "hhvalues.cli", "study", "list"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    expected = f"sqlite:///{root / 'data' / 'hhvalues.db'} (the project's data directory)"
+    assert expected in result.stderr, result.stderr
+    assert not (tmp_path / "data").exists()
+    assert Settings.from_env({}).database().url == f"sqlite:///{root / 'data' / 'hhvalues.db'}"
+    assert backend.database_url() in (
+        f"sqlite:///{root / 'data' / 'hhvalues.db'}",
+        os.environ.get("HHVALUES_DATABASE_URL"),
+    )
+
+
+def test_an_installed_copy_uses_the_per_user_data_directory(tmp_path):
+    from hhvalues.settings import Settings
+
+    site = tmp_path / "site-packages"  # no pyproject.toml or app.py beside the package
+    site.mkdir()
+    where = Settings.from_env({"HOME": str(tmp_path / "home")}, root=site).database()
+    assert (
+        where.url == f"sqlite:///{tmp_path / 'home' / '.local' / 'share' / 'hhvalues'}/hhvalues.db"
+    )
+    assert where.source == "the per-user data directory"
+    xdg = Settings.from_env({"XDG_DATA_HOME": str(tmp_path / "xdg")}, root=site).database()
+    assert xdg.url == f"sqlite:///{tmp_path / 'xdg' / 'hhvalues' / 'hhvalues.db'}"
+    explicit = Settings.from_env({"HHVALUES_DATABASE_URL": "sqlite:////x.db"}, root=site)
+    assert explicit.database().source == "HHVALUES_DATABASE_URL"
+    assert explicit.database("sqlite:////y.db").source == "--db"
 
 
 @pytest.mark.parametrize(
@@ -207,9 +275,40 @@ def test_cli_made_studies_invites_and_banks_are_audited(db, engine, capsys):
     from hhvalues.store.db import list_audit
 
     assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
-    assert run(capsys, "study", "invite", "--name", "pilot", "--count", "3", "--db", db)[0] == 0
+    invite = ["study", "invite", "--name", "pilot", "--count", "3", "--base-url", "http://h"]
+    assert run(capsys, *invite, "--db", db)[0] == 0
     entries = {e.action: e for e in list_audit(engine)}
     assert {"bank_import", "study_create", "invite"} <= set(entries)
     assert all(entries[a].actor == "cli" for a in ("bank_import", "study_create", "invite"))
     assert entries["invite"].target == "pilot" and entries["invite"].detail == {"count": 3}
     assert entries["study_create"].detail["kind"] == "answer"
+
+
+def test_invite_needs_the_address_participants_open(db, capsys, monkeypatch):
+    """Issue 15 item 12: no silent localhost:8501 links; --base-url, else HHVALUES_BASE_URL."""
+    monkeypatch.delenv("HHVALUES_BASE_URL", raising=False)
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "p", "--db", db)[0] == 0
+    code, out, err = run(capsys, "study", "invite", "--name", "p", "--count", "2", "--db", db)
+    assert code == 2 and out == ""
+    assert err.strip().splitlines()[-1] == (
+        "error: study invite needs the address participants open: --base-url "
+        "https://study.example.org (or set HHVALUES_BASE_URL)"
+    )
+    monkeypatch.setenv("HHVALUES_BASE_URL", "https://study.example.org:8502/")
+    code, out, err = run(capsys, "study", "invite", "--name", "p", "--count", "2", "--db", db)
+    assert code == 0 and "links for https://study.example.org:8502 (from HHVALUES_BASE_URL)" in err
+    assert all(x.startswith("https://study.example.org:8502/?t=") for x in out.split())
+    code, out, err = run(
+        capsys,
+        "study",
+        "invite",
+        "--name",
+        "p",
+        "--count",
+        "1",
+        "--base-url",
+        "http://a:1",
+        "--db",
+        db,
+    )
+    assert code == 0 and out.startswith("http://a:1/?t=") and "(from --base-url)" in err

@@ -55,8 +55,11 @@ def test_begin_immediate_read_then_write_from_8_threads_never_locks(sqlite_engin
         )  # no lost update
 
 
-def test_default_url_is_the_sqlite_file_in_data():
-    assert resolve_url(settings=Settings()) == "sqlite:///data/hhvalues.db"
+def test_default_url_is_the_sqlite_file_in_the_projects_data_directory():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    assert resolve_url(settings=Settings.from_env({})) == f"sqlite:///{root}/data/hhvalues.db"
     assert (
         resolve_url(settings=Settings.from_env({"HHVALUES_DATABASE_URL": "sqlite:///x.db"}))
         == "sqlite:///x.db"

@@ -84,3 +84,28 @@ def test_epoch_correlation_and_power() -> None:
     independent = power_table(100, 0.0, (1, 4))
     assert independent[1].n_effective == 400
     assert json.dumps([r.mde_paired for r in independent])
+
+
+def test_one_epoch_says_rho_is_unknown_and_shows_what_more_epochs_would_buy(tmp_path: Path) -> None:
+    """Issue 15 item 17: with one epoch the table was flat (ρ taken as 1) and said nothing."""
+    from hhvalues.core.ablations import UNMEASURED_RHO, format_reports, reports_to_json
+
+    bank = load_bank(BANK)
+    rng = np.random.default_rng(2)
+    answers = _answers(bank, "baseline", 0.6, 1, rng) + _answers(bank, "other", 0.7, 1, rng)
+    graded = grade(bank, answers)
+    rho, n = epoch_correlation(graded, "model:openai/m/baseline")
+    assert np.isnan(rho) and n > 0
+    (rep,) = ablation_reports(graded, "baseline", n_boot=200)
+    assert not rep.rho_measured and UNMEASURED_RHO == 0.0
+    n_eff = [r.n_effective for r in rep.power]
+    assert n_eff == [n * e for e in (1, 2, 3, 5, 10, 20)]  # not flat: what more epochs buy
+    text = format_reports([rep])
+    assert "one epoch each, so the between-epoch correlation ρ is unknown" in text
+    assert "every row would equal the first" in text
+    doc = reports_to_json([rep])["reports"][0]
+    assert doc["rho"] is None and doc["rho_measured"] is False and doc["rho_assumed"] == 0.0
+    measured = ablation_reports(
+        grade(bank, _answers(bank, "baseline", 0.6, 3, rng)), "baseline", n_boot=200
+    )[0]
+    assert measured.rho_measured and "measured on the baseline" in measured.power_note()

@@ -1,0 +1,117 @@
+"""Setting up from a fresh clone (issue 15 item 18): the test script installs what it needs, and
+the file formats the README points to are specified in the repository, key by key."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "scripts" / "test-all.sh"
+
+
+def _dry_run(tmp_path: Path, *, pgbin: Path, chromium: bool) -> list[str]:
+    """The commands scripts/test-all.sh would run, on a PATH with or without chromium and with
+    no initdb on it (Debian keeps PostgreSQL's binaries off PATH)."""
+    bin_dir = tmp_path / ("bin-with" if chromium else "bin-without")
+    bin_dir.mkdir()
+    for tool in ("bash", "dirname", "id", "env", "cat"):
+        found = subprocess.run(["bash", "-c", f"command -v {tool}"], capture_output=True, text=True)
+        (bin_dir / tool).symlink_to(found.stdout.strip())
+    if chromium:
+        (bin_dir / "chromium").write_text("#!/bin/sh\n")
+        (bin_dir / "chromium").chmod(0o755)
+    env = {
+        "PATH": str(bin_dir),
+        "HHVALUES_SETUP_DRY_RUN": "1",
+        "PGBIN": str(pgbin),
+        "HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        ["bash", str(SCRIPT), "-q"], env=env, capture_output=True, text=True, check=True
+    )
+    return result.stdout.splitlines()
+
+
+def test_test_all_installs_postgresql_15_when_it_is_missing(tmp_path: Path) -> None:
+    lines = _dry_run(tmp_path, pgbin=tmp_path / "no-postgres", chromium=True)
+    install = [line for line in lines if "apt-get install" in line]
+    assert len(install) == 1 and install[0].endswith(" postgresql-15"), lines
+    assert any(line.endswith("apt-get update -qq") for line in lines)
+    assert 'eval "$(bash .ci/start-postgres.sh)"' in "\n".join(lines)
+    assert lines[-1] == "+ python3 -m pytest -q"
+
+
+def test_test_all_installs_chromium_and_postgresql_together_and_nothing_present(
+    tmp_path: Path,
+) -> None:
+    both = _dry_run(tmp_path, pgbin=tmp_path / "no-postgres", chromium=False)
+    (install,) = [line for line in both if "apt-get install" in line]
+    assert install.split()[-3:] == ["chromium", "fonts-dejavu-core", "postgresql-15"]
+    pgbin = tmp_path / "pg" / "bin"
+    pgbin.mkdir(parents=True)
+    (pgbin / "initdb").write_text("#!/bin/sh\n")
+    (pgbin / "initdb").chmod(0o755)
+    (tmp_path / "again").mkdir()
+    neither = _dry_run(tmp_path / "again", pgbin=pgbin, chromium=True)
+    assert not any("apt-get" in line for line in neither)
+
+
+def _documented() -> str:
+    """The inline code of docs/formats.md (its examples in fenced blocks specify nothing)."""
+    text = (ROOT / "docs" / "formats.md").read_text(encoding="utf-8")
+    text = re.sub(r"^```.*?^```", "", text, flags=re.DOTALL | re.MULTILINE)
+    return " ".join(re.findall(r"`([^`\n]+)`", text))
+
+
+def _keys(doc: object) -> set[str]:
+    return set(doc) if isinstance(doc, dict) else set()
+
+
+@pytest.mark.parametrize(
+    "bank_file", ["tests/data/examples/tiny_bank.json", "data/banks/demo.json"]
+)
+def test_every_key_of_a_bank_file_is_specified(bank_file: str) -> None:
+    documented = _documented()
+    doc = json.loads((ROOT / bank_file).read_text(encoding="utf-8"))
+    keys = _keys(doc) | _keys(doc["model"]) | {doc["format"]}
+    for feature in doc["features"]:
+        keys |= _keys(feature)
+    for item in doc["items"]:
+        keys |= _keys(item) | _keys(item["truth"]) | {item["split"]}
+        for demo in item["demos"]:
+            keys |= _keys(demo)
+        for probe in item["probes"]:
+            keys |= _keys(probe) | {probe["type"]}
+    missing = sorted(k for k in keys if not re.search(rf"\b{re.escape(k)}\b", documented))
+    assert not missing, f"docs/formats.md does not specify {missing}"
+
+
+def test_every_key_of_answers_and_scores_is_specified() -> None:
+    from hhvalues.core.answers import Status
+
+    documented = _documented()
+    answers = ROOT / "tests" / "data" / "examples" / "answers.jsonl"
+    keys: set[str] = {s.value for s in Status}
+    for line in answers.read_text(encoding="utf-8").splitlines():
+        keys |= _keys(json.loads(line))
+    scores = json.loads((ROOT / "tests" / "data" / "examples" / "scores.json").read_text())
+    keys |= _keys(scores)
+    for row in scores["respondents"]:
+        keys |= _keys(row)
+    missing = sorted(k for k in keys if not re.search(rf"\b{re.escape(k)}\b", documented))
+    assert not missing, f"docs/formats.md does not specify {missing}"
+
+
+def test_the_readme_points_to_the_specification_and_recommends_a_virtual_environment() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docs/formats.md" in readme and "DESIGN.md" not in readme
+    quick = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    assert "python3 -m venv .venv" in quick
+    assert quick.index("venv") < quick.index("pip install")
+    assert os.access(SCRIPT, os.R_OK)
