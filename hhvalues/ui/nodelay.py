@@ -31,8 +31,11 @@ def install() -> None:
     _done = True
     asyncio.base_events._set_nodelay = _set_nodelay  # type: ignore[attr-defined]
     # The connection of the session running this first script was accepted before the patch.
+    # ``type()``, not ``isinstance``: the heap holds weak proxies, and ``isinstance`` on a proxy
+    # whose object has gone raises ReferenceError (the first page of a process then failed).
+    transport = asyncio.selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
     for obj in gc.get_objects():
-        if isinstance(obj, asyncio.selector_events._SelectorSocketTransport):  # type: ignore[attr-defined]
+        if issubclass(type(obj), transport):
             sock = obj.get_extra_info("socket")
             if sock is not None and not obj.is_closing():
                 with contextlib.suppress(OSError):  # the peer has gone: nothing to tune
