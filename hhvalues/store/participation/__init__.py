@@ -15,10 +15,13 @@ Builds on :mod:`hhvalues.store.studies` and :mod:`hhvalues.store.db`.
 """
 
 from hhvalues.store.participation.enrolment import (
+    DECLINED,
     EXTERNAL_KEYS,
+    TAKEN,
     check_intake,
     consent,
     decline,
+    declined_pid,
     enrol,
     start_session,
     submit_intake,
@@ -56,7 +59,9 @@ from hhvalues.store.participation.views import (
 )
 
 __all__ = [
+    "DECLINED",
     "EXTERNAL_KEYS",
+    "TAKEN",
     "Draft",
     "EnrolResult",
     "ItemTruth",
@@ -75,6 +80,7 @@ __all__ = [
     "current_item_truth",
     "current_step",
     "decline",
+    "declined_pid",
     "enrol",
     "entry_page",
     "expire",
