@@ -16,6 +16,8 @@ import socket
 from typing import Any
 
 _done = False
+ASYNCIO_SET_NODELAY = asyncio.base_events._set_nodelay  # type: ignore[attr-defined]
+"""asyncio's own function, as it was before :func:`install` (tests restore it)."""
 
 
 def _set_nodelay(sock: Any) -> None:
@@ -31,15 +33,17 @@ def install() -> None:
     _done = True
     asyncio.base_events._set_nodelay = _set_nodelay  # type: ignore[attr-defined]
     # The connection of the session running this first script was accepted before the patch.
-    # ``type()``, not ``isinstance``: the heap holds weak proxies, and ``isinstance`` on a proxy
-    # whose object has gone raises ReferenceError (the first page of a process then failed).
     transport = asyncio.selector_events._SelectorSocketTransport  # type: ignore[attr-defined]
     for obj in gc.get_objects():
-        if issubclass(type(obj), transport):
+        try:
+            is_transport = isinstance(obj, transport)
+        except ReferenceError:  # a weak proxy whose object has gone: isinstance asks it
+            continue
+        if is_transport:
             sock = obj.get_extra_info("socket")
             if sock is not None and not obj.is_closing():
                 with contextlib.suppress(OSError):  # the peer has gone: nothing to tune
                     _set_nodelay(sock)
 
 
-__all__ = ["install"]
+__all__ = ["ASYNCIO_SET_NODELAY", "install"]

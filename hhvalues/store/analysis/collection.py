@@ -2,18 +2,23 @@
 
 Human answers are the study's; model answers are every model condition's answers to the study's
 bank (the harness stores them outside any study, ``study_key`` 0), so the comparison fills in as
-either side comes in. Drafts are never answers.
+either side comes in. Drafts are never answers. Every reader here first records the study's
+timeouts due at its clock, in the transaction it reads in
+(:func:`~hhvalues.store.participation.record_due_timeouts`): an item a participant walked away
+from counts as the timeout it is, even when nobody has opened the app since.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, or_, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
@@ -23,12 +28,26 @@ from hhvalues.store.db import (
     AnswerRow,
     Clock,
     ParticipantRow,
+    StudyRow,
     as_utc,
     get_bank,
     read_clock,
-    read_session,
+    system_clock,
+    write_session,
 )
+from hhvalues.store.participation import record_due_timeouts
 from hhvalues.store.studies import ParticipantState, StudyConfig, parse_config, study_row
+
+
+@contextmanager
+def _reading(engine: Engine, slug: str, at: datetime) -> Iterator[tuple[Session, StudyRow]]:
+    """A transaction to read study ``slug`` in, its due timeouts recorded first (a write
+    transaction, then: on SQLite the reads below are short; on PostgreSQL only the
+    participants with due timeouts are locked)."""
+    with write_session(engine) as session:
+        study = study_row(session, slug)
+        record_due_timeouts(session, at, study_id=study.id)
+        yield session, study
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,8 +64,9 @@ class StudyAnswers:
     """The reference agents' answers stored when the bank was imported (None: not stored)."""
 
 
-def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
-    """The study's human answers and the model answers to its bank (timeouts included)."""
+def load_study_answers(engine: Engine, slug: str, *, now: Clock = system_clock) -> StudyAnswers:
+    """The study's human answers and the model answers to its bank (timeouts included, those
+    due at ``now`` recorded first)."""
     cols = (
         col(AnswerRow.respondent),
         col(AnswerRow.item_id),
@@ -61,8 +81,7 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
         col(AnswerRow.extra),
         col(AnswerRow.respondent_kind),
     )
-    with read_session(engine) as session:
-        study = study_row(session, slug)
+    with _reading(engine, slug, read_clock(now)) as (session, study):
         bank = get_bank(session, study.bank_id)
         config = parse_config(study.config)
         query = (
@@ -103,10 +122,16 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
 
 
 def study_results(
-    engine: Engine, slug: str, *, seed: int = 0, n_boot: int = 2000, baseline: str | None = None
+    engine: Engine,
+    slug: str,
+    *,
+    seed: int = 0,
+    n_boot: int = 2000,
+    baseline: str | None = None,
+    now: Clock = system_clock,
 ) -> Results:
     """The Results page of a study (see :func:`hhvalues.store.analysis.build_results`)."""
-    data = load_study_answers(engine, slug)
+    data = load_study_answers(engine, slug, now=now)
     return build_results(
         data.bank,
         data.answers,
@@ -157,8 +182,7 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
     """Participants by state with last-seen times, answer rate, item times, catch and fast flags."""
     at = read_clock(now)
     since = at - timedelta(minutes=WINDOW_MINUTES)
-    with read_session(engine) as session:
-        study = study_row(session, slug)
+    with _reading(engine, slug, at) as (session, study):
         parts = (
             session.execute(
                 select(ParticipantRow)
@@ -220,10 +244,10 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
     )
 
 
-def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
-    """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key."""
-    with read_session(engine) as session:
-        study = study_row(session, slug)
+def answers_fingerprint(engine: Engine, slug: str, *, now: Clock = system_clock) -> tuple[int, str]:
+    """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key
+    (timeouts due at ``now`` recorded first, so they change it)."""
+    with _reading(engine, slug, read_clock(now)) as (session, study):
         n, last = session.execute(
             select(func.count(), func.max(col(AnswerRow.updated_at))).where(
                 col(AnswerRow.bank_id) == study.bank_id,
@@ -236,9 +260,9 @@ def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
     return int(n), str(last)
 
 
-def monitor_items(engine: Engine, slug: str) -> tuple[ItemLine, ...]:
+def monitor_items(engine: Engine, slug: str, *, now: Clock = system_clock) -> tuple[ItemLine, ...]:
     """Humans and models item by item on the test and catch items, as collection runs."""
-    data = load_study_answers(engine, slug)
+    data = load_study_answers(engine, slug, now=now)
     if not data.answers:
         return ()
     graded = grade(data.bank, data.answers).select(splits=[Split.TEST, Split.CATCH])

@@ -25,6 +25,7 @@ from hhvalues.store.db.deadlines import (
     deadline_after,
     is_past,
     read_clock,
+    system_clock,
 )
 from hhvalues.store.db.engine import (
     MIGRATIONS_DIR,
@@ -123,6 +124,7 @@ __all__ = [
     "resolve_url",
     "sha256_file",
     "store_bank",
+    "system_clock",
     "training_truth",
     "upgrade",
     "upsert_answer",

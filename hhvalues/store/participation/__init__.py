@@ -4,6 +4,8 @@
   the session start.
 * :mod:`~hhvalues.store.participation.session`: the page a link shows now, items with
   server-side deadlines, drafts, idempotent submits, timeouts, training feedback.
+* :mod:`~hhvalues.store.participation.timeouts`: timeouts that came due while nobody looked,
+  recorded by every reader of answers before it reads, and by the app's sweep.
 * :mod:`~hhvalues.store.participation.prologue`: the start both participant flows share (the
   demonstration flow uses it too).
 * :mod:`~hhvalues.store.participation.views`: the frozen values pages render (no truth inside,
@@ -44,8 +46,12 @@ from hhvalues.store.participation.session import (
     next_item,
     save_draft,
     submit,
-    sweep_timeouts,
     training_feedback,
+)
+from hhvalues.store.participation.timeouts import (
+    record_due_timeouts,
+    settle_timeouts,
+    sweep_timeouts,
 )
 from hhvalues.store.participation.views import (
     Draft,
@@ -86,7 +92,9 @@ __all__ = [
     "expire",
     "next_item",
     "open_link",
+    "record_due_timeouts",
     "save_draft",
+    "settle_timeouts",
     "start_session",
     "submit",
     "submit_intake",

@@ -23,7 +23,7 @@ NUM = st.column_config.NumberColumn(format="%.3f")
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring…")
 def _results(slug: str, fingerprint: tuple[int, str], baseline: str | None) -> Results:
-    return study_results(backend.engine(), slug, baseline=baseline)
+    return study_results(backend.engine(), slug, baseline=baseline, now=backend.now)
 
 
 def _table(results: Results) -> None:
@@ -161,7 +161,8 @@ def render() -> None:
     try:
         eng = backend.engine()
         baseline = st.session_state.get(BASELINE)
-        results = _results(study.slug, answers_fingerprint(eng, study.slug), baseline)
+        fingerprint = answers_fingerprint(eng, study.slug, now=backend.now)
+        results = _results(study.slug, fingerprint, baseline)
     except HHValuesError as exc:
         st.error(str(exc))
         return
