@@ -3,7 +3,9 @@
 Each run is a real ``hhvalues`` process: exit status 2, exactly one ``error:`` line naming the
 file, no traceback, and bounded time and memory (the child's own peak RSS, VmHWM). The
 corpus holds what reviewers fed the tools: nesting 200,000 deep, 5,000-digit numbers, an epoch of
-10^30, a prior of 401 weight levels, empty and non-UTF-8 files, and plainly malformed ones.
+10^30, a prior of 401 weight levels, empty and non-UTF-8 files, plainly malformed ones, and ids
+(a bank's name, a feature, an item, a probe, a respondent) with a right-to-left override,
+zero-width characters or HTML in them (issue 16 item 8).
 """
 
 from __future__ import annotations
