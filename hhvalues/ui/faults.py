@@ -22,6 +22,18 @@ UNAVAILABLE = "the study's server is briefly unavailable. Please try again in a 
 _log = logging.getLogger("hhvalues.participant")
 
 
+def install_log_handler() -> None:
+    """Send the package's log (INFO and up) to the server's stderr, timestamped like
+    Streamlit's own lines (once per process; Streamlit configures only its own loggers)."""
+    root = logging.getLogger("hhvalues")
+    if root.handlers:
+        return
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+
+
 def token_ref(token: object) -> str:
     """How the log names a participant: the first 16 hex digits of the token's stored hash."""
     if not isinstance(token, str) or not token:
@@ -62,4 +74,12 @@ def sentence(message: str) -> str:
     return message[0].upper() + message[1:] + ("" if message.endswith((".", "!", "?")) else ".")
 
 
-__all__ = ["UNAVAILABLE", "log_failure", "notice", "reason", "sentence", "token_ref"]
+__all__ = [
+    "UNAVAILABLE",
+    "install_log_handler",
+    "log_failure",
+    "notice",
+    "reason",
+    "sentence",
+    "token_ref",
+]

@@ -22,7 +22,7 @@ from hhvalues.errors import HHValuesError, LinkError
 from hhvalues.store.demonstration import token_study_kind
 from hhvalues.store.participation import EXTERNAL_KEYS, StepKind, current_step, enrol
 from hhvalues.store.studies import StudyKind
-from hhvalues.ui import backend, faults, state, widgets
+from hhvalues.ui import backend, faults, server_tuning, state, widgets
 from hhvalues.ui.demonstrate import page as demonstrate_page
 from hhvalues.ui.participant import (
     consent,
@@ -64,6 +64,8 @@ def cookie_name(slug: str) -> str:
 
 def _token_from_link() -> str | None:
     """The token of ``?t=``, minting one for ``?study=`` (then ``t`` replaces it in the URL)."""
+    if _single(server_tuning.OVERSIZED_PARAM) is not None:
+        raise LinkError("this link is not valid: it is far too long")
     token = _single("t")
     if token is not None:
         return token
