@@ -20,7 +20,14 @@ from sqlalchemy import Engine
 
 from hhvalues.errors import HHValuesError, LinkError
 from hhvalues.store.demonstration import token_study_kind
-from hhvalues.store.participation import EXTERNAL_KEYS, StepKind, current_step, enrol
+from hhvalues.store.participation import (
+    DECLINED,
+    EXTERNAL_KEYS,
+    TAKEN,
+    StepKind,
+    current_step,
+    enrol,
+)
 from hhvalues.store.studies import StudyKind
 from hhvalues.ui import backend, faults, server_tuning, state, widgets
 from hhvalues.ui.demonstrate import page as demonstrate_page
@@ -107,6 +114,15 @@ def _study_kind(engine: Engine, token: str) -> str | None:
     return kind
 
 
+def _refused(message: str) -> None:
+    """The page of a link refused: a participant who declined is thanked again; one whose
+    session lives in another browser is told what to do, not to check the link."""
+    if message == DECLINED:
+        problem.declined(earlier=True)
+    else:
+        problem.invalid(message, check_link=message != TAKEN)
+
+
 def render() -> None:
     """Run the participant page for this request."""
     if st.session_state.get(state.DECLINED):
@@ -125,13 +141,13 @@ def render() -> None:
             return
         step = current_step(eng, token, now=backend.now)
         if step.kind in (StepKind.INVALID, StepKind.CLOSED):
-            problem.invalid(step.message)
+            _refused(step.message)
             return
         widgets.show_notice()
         _PAGES[step.kind](eng, token, step)
         _keep_in_browser()
     except LinkError as exc:
-        problem.invalid(exc.message)
+        _refused(exc.message)
     except HHValuesError as exc:  # StoreError: the database is away; anything else is a bug
         faults.log_failure(exc, token, "participant page")
         problem.unavailable()

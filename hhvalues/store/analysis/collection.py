@@ -14,17 +14,19 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, or_, select
 from sqlmodel import Session, col
 
+from hhvalues.core.agents import reference_answers
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
 from hhvalues.core.scoring import grade
 from hhvalues.store.analysis.results import ItemLine, Results, build_results, item_table
 from hhvalues.store.db import (
+    REFERENCE_AT_IMPORT,
     AnswerRow,
     Clock,
     ParticipantRow,
@@ -32,6 +34,8 @@ from hhvalues.store.db import (
     as_utc,
     get_bank,
     read_clock,
+    record_answers,
+    scored_items,
     system_clock,
     write_session,
 )
@@ -81,7 +85,8 @@ def load_study_answers(engine: Engine, slug: str, *, now: Clock = system_clock) 
         col(AnswerRow.extra),
         col(AnswerRow.respondent_kind),
     )
-    with _reading(engine, slug, read_clock(now)) as (session, study):
+    at = read_clock(now)
+    with _reading(engine, slug, at) as (session, study):
         bank = get_bank(session, study.bank_id)
         config = parse_config(study.config)
         query = (
@@ -118,7 +123,30 @@ def load_study_answers(engine: Engine, slug: str, *, now: Clock = system_clock) 
                 .order_by(col(AnswerRow.id))
             )
         ]  # the order they were computed in
+        if scored_items(bank) > REFERENCE_AT_IMPORT:  # a large bank: the answered items' agents
+            agents += _agents_for_answered(session, bank, study.bank_id, answers, agents, at)
+            return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds), tuple(agents))
     return StudyAnswers(slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None)
+
+
+def _agents_for_answered(
+    session: Session,
+    bank: Bank,
+    bank_id: int,
+    answers: list[Answer],
+    agents: list[Answer],
+    at: datetime,
+) -> tuple[Answer, ...]:
+    """The reference agents' answers to the items of ``answers`` that have none yet, computed
+    and stored now (a bank over :data:`REFERENCE_AT_IMPORT` got none at import)."""
+    covered = {a.item for a in agents}
+    wanted = {a.item for a in answers} - covered
+    items = tuple(it for it in bank.items if it.id in wanted and it.split is not Split.TRAIN)
+    if not items:
+        return ()
+    new = reference_answers(replace(bank, items=items))
+    record_answers(session, new, bank_id=bank_id, now=lambda: at)
+    return new
 
 
 def study_results(

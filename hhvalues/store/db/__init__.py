@@ -37,6 +37,7 @@ from hhvalues.store.db.engine import (
     write_session,
 )
 from hhvalues.store.db.queries import (
+    REFERENCE_AT_IMPORT,
     BankInfo,
     StoredAnswer,
     answer_values,
@@ -52,6 +53,7 @@ from hhvalues.store.db.queries import (
     public_head,
     public_item,
     record_answers,
+    scored_items,
     store_bank,
     training_truth,
     upsert_answer,
@@ -79,6 +81,7 @@ __all__ = [
     "GRACE",
     "MIGRATIONS_DIR",
     "NAMING_CONVENTION",
+    "REFERENCE_AT_IMPORT",
     "AnswerRow",
     "AuditEntry",
     "AuditRow",
@@ -122,6 +125,7 @@ __all__ = [
     "record",
     "record_answers",
     "resolve_url",
+    "scored_items",
     "sha256_file",
     "store_bank",
     "system_clock",

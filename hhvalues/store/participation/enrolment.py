@@ -28,6 +28,7 @@ from hhvalues.store.db import (
 )
 from hhvalues.store.participation.views import EnrolResult
 from hhvalues.store.studies import (
+    DECLINED_MESSAGE,
     SLUG_PATTERN,
     ParticipantState,
     StudyConfig,
@@ -112,7 +113,7 @@ TAKEN = (
     "contact the researcher, who can send you a new link"
 )
 """Why a ``PROLIFIC_PID`` that has enrolled is refused in a browser without its token."""
-DECLINED = "this link has been used up: participation was declined"
+DECLINED = DECLINED_MESSAGE
 """Why a declined participant's link (or ``PROLIFIC_PID``) is refused."""
 
 

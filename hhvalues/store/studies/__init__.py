@@ -35,6 +35,7 @@ from hhvalues.store.studies.edit import (
     is_frozen,
 )
 from hhvalues.store.studies.participants import (
+    DECLINED_MESSAGE,
     TOKEN_BYTES,
     Loaded,
     check_active,
@@ -64,6 +65,7 @@ from hhvalues.store.studies.studies import (
 )
 
 __all__ = [
+    "DECLINED_MESSAGE",
     "DEFAULT_CONSENT",
     "SLUG_PATTERN",
     "STUDY_LIMITS",

@@ -161,7 +161,8 @@ def test_decline_stores_only_the_refusal(engine, make_study, open_app, clock):
         k for (k,) in rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")
     ] == ["decline"]
     assert rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human'")[0][0] == 0
-    assert "cannot be used" in texts(open_app(t=token))
+    again = texts(open_app(t=token))  # the link is used up, and says why kindly
+    assert "chose not to take part in this study earlier" in again and not probe_radios(at)
 
 
 def test_intake_questions_are_asked_and_stored(engine, make_study, open_app, clock):
