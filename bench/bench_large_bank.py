@@ -21,17 +21,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 DEMO = ROOT / "data" / "banks" / "demo.json"
 
-_CHILD = """
-import atexit, sys
-def _hwm(path=sys.argv[1]):
-    kib = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))
-    open(path, 'w').write(kib)
-atexit.register(_hwm)
-from hhvalues.cli import main
-raise SystemExit(main(sys.argv[2:]))
-"""
+from tests.integration.test_bad_input import PEAK_CHILD  # noqa: E402 - the child that reports VmHWM
 
 
 def large_bank(copies: int, out: Path) -> tuple[int, int]:
@@ -53,7 +46,7 @@ def run(argv: list[str], cwd: Path) -> tuple[float, float]:
     hwm = cwd / "hwm.txt"
     t0 = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(hwm), *argv],
+        [sys.executable, "-c", PEAK_CHILD, str(hwm), *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,

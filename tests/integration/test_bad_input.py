@@ -26,7 +26,7 @@ SECONDS = 60
 
 # The child reports its own high-water mark (VmHWM) on the way out: ``ru_maxrss`` of a child
 # starts from the parent's size (Linux carries it across fork and exec), so it would measure pytest.
-_CHILD = """
+PEAK_CHILD = """
 import atexit, sys
 def _hwm(path=sys.argv[1]):
     kib = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))
@@ -41,7 +41,7 @@ def _run(argv: list[str], cwd: Path) -> tuple[int, str, float]:
     """Exit status, stderr and peak RSS (MiB) of one ``hhvalues`` process."""
     hwm = cwd / "hwm.txt"
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(hwm), *argv],
+        [sys.executable, "-c", PEAK_CHILD, str(hwm), *argv],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
