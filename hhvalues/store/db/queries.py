@@ -18,9 +18,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from hhvalues.core.agents import reference_answers
-from hhvalues.core.answers import Answer, Status, parse_respondent
+from hhvalues.core.answers import MAX_RESPONDENT, Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split, Truth, content_hash, parse_bank
-from hhvalues.errors import BankError, NotFoundError
+from hhvalues.core.ids import MAX_ID, id_problem, shown_id
+from hhvalues.errors import AnswersError, BankError, NotFoundError
 from hhvalues.store.db.audit import add_audit
 from hhvalues.store.db.deadlines import Clock, read_clock
 from hhvalues.store.db.engine import write_session
@@ -328,8 +329,15 @@ def answer_values(
     participant_id: int | None = None,
     **timing: Any,
 ) -> dict[str, Any]:
-    """Column values of a final answer, for :func:`upsert_answer`."""
+    """Column values of a final answer, for :func:`upsert_answer`; AnswersError for a
+    respondent or item id outside the safe set (:mod:`hhvalues.core.ids`)."""
     kind, _ = parse_respondent(answer.respondent)
+    for what, value, longest in (
+        ("respondent", answer.respondent, MAX_RESPONDENT),
+        ("item", answer.item, MAX_ID),
+    ):
+        if (problem := id_problem(value, max_length=longest)) is not None:
+            raise AnswersError(f"{what} {shown_id(value)} {problem}")
     return {
         "respondent": answer.respondent,
         "respondent_kind": kind,
