@@ -237,6 +237,24 @@ def invite_cmd(slug: str, count: int, base_url: str | None, db_url: str | None) 
     click.echo("\n".join(f"{base}/?t={t}" for t in tokens))
 
 
+@study.command("relink")
+@click.option("--name", "slug", required=True)
+@click.option("--pid", required=True, help="The participant's PROLIFIC_PID.")
+@click.option("--base-url", default="http://localhost:8501", show_default=True)
+@DB_OPTION
+def relink_cmd(slug: str, pid: str, base_url: str, db_url: str | None) -> None:
+    """Print a new link for the participant who enrolled with PROLIFIC_PID PID (the old link
+    stops working; the session goes on where it was): for a participant who lost the browser
+    they started in, since the platform link resumes a session only in that browser."""
+    if not base_url.startswith(("http://", "https://")):
+        raise InputError(f"--base-url must start with http:// or https://, got {base_url!r}")
+    from hhvalues.store.studies import relink
+
+    with database(db_url) as engine:
+        token = relink(engine, slug, pid, now=now, actor="cli")
+    click.echo(f"{base_url.rstrip('/')}/?t={token}")
+
+
 @study.command("list")
 @DB_OPTION
 def list_cmd(db_url: str | None) -> None:

@@ -13,7 +13,15 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from hhvalues.core.answers import MAX_EPOCH, Answer, Status, iter_answer_lines, parse_answer
+from hhvalues.core.answers import (
+    MAX_EPOCH,
+    MAX_RESPONDENT,
+    Answer,
+    Status,
+    iter_answer_lines,
+    parse_answer,
+)
+from hhvalues.core.ids import is_safe_id
 
 
 def iter_located_answers(
@@ -98,6 +106,8 @@ def _read_fast(doc: dict[str, Any]) -> LineAnswer | None:
     kind, sep, name = respondent.partition(":")
     epoch = get("epoch", 0)
     if not (sep and kind and name) or type(epoch) is not int or not 0 <= epoch <= MAX_EPOCH:
+        return None
+    if not (is_safe_id(respondent, max_length=MAX_RESPONDENT) and is_safe_id(item)):
         return None
     choices = get("choices") or {}
     if type(choices) is not dict or not set(choices.values()) <= _CHOICES:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hhvalues.core.bank import write_text_atomic
+from hhvalues.core.ids import id_problem, shown_id
 from hhvalues.core.jsontext import decode
 from hhvalues.core.probes import Choice
 from hhvalues.errors import AnswersError
@@ -33,18 +34,26 @@ class Status(StrEnum):
     ERROR = "error"
 
 
+MAX_RESPONDENT = 300
+"""The longest respondent id (the database's column)."""
+
+
 def make_respondent(kind: str, name: str) -> str:
-    """Build a respondent id ``kind:name``."""
+    """Build a respondent id ``kind:name`` (ValueError unless it is a safe id)."""
+    respondent = f"{kind}:{name}"
     if not kind or ":" in kind or not name:
         raise ValueError(f"bad respondent parts {kind!r}, {name!r}")
-    return f"{kind}:{name}"
+    problem = id_problem(respondent, max_length=MAX_RESPONDENT)
+    if problem is not None:
+        raise ValueError(f"respondent {shown_id(respondent)} {problem}")
+    return respondent
 
 
 def parse_respondent(respondent: str) -> tuple[str, str]:
     """Split ``kind:name``; AnswersError when there is no kind."""
     kind, sep, name = respondent.partition(":")
     if not sep or not kind or not name:
-        raise AnswersError(f"respondent {respondent!r} is not of the form kind:name")
+        raise AnswersError(f"respondent {shown_id(respondent)} is not of the form kind:name")
     return kind, name
 
 
@@ -105,8 +114,12 @@ def parse_answer(doc: object) -> Answer:
     if not isinstance(respondent, str):
         raise AnswersError("'respondent' must be a string")
     parse_respondent(respondent)
+    if (problem := id_problem(respondent, max_length=MAX_RESPONDENT)) is not None:
+        raise AnswersError(f"respondent {shown_id(respondent)} {problem}")
     if not isinstance(item, str) or not item:
         raise AnswersError("'item' must be a non-empty string")
+    if (problem := id_problem(item)) is not None:
+        raise AnswersError(f"item {shown_id(item)} {problem}")
     epoch = doc.get("epoch", 0)
     if not isinstance(epoch, int) or isinstance(epoch, bool) or not 0 <= epoch <= MAX_EPOCH:
         raise AnswersError(f"'epoch' must be an integer in 0..{MAX_EPOCH}")

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from hhvalues.core.features import Feature, FeatureSet
+from hhvalues.core.ids import id_problem, shown_id
 from hhvalues.core.jsontext import decode
 from hhvalues.core.probes import Choice, Margins, Probe, parse_probe
 from hhvalues.errors import BankError
@@ -308,6 +309,8 @@ def parse_bank(doc: object) -> Bank:
     for key, kind in (("name", str), ("version", str), ("features", list), ("items", list)):
         if not isinstance(doc.get(key), kind):
             raise BankError(f"{key!r} must be a {kind.__name__}")
+    for key in ("name", "version"):
+        _check_id(doc[key], f"the bank's {key}")
     step_cost = doc.get("step_cost")
     if not _is_number(step_cost):
         raise BankError("'step_cost' must be a number")
@@ -331,6 +334,13 @@ def parse_bank(doc: object) -> Bank:
     )
 
 
+def _check_id(value: str, what: str) -> None:
+    """BankError when ``value`` is not a safe id (:mod:`hhvalues.core.ids`)."""
+    problem = id_problem(value)
+    if problem is not None:
+        raise BankError(f"{what} {shown_id(value)} {problem}")
+
+
 def _is_number(x: object) -> TypeGuard[int | float]:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
@@ -341,6 +351,7 @@ def _parse_feature(i: int, raw: object) -> Feature:
     for key in ("id", "symbol", "label"):
         if not isinstance(raw.get(key), str):
             raise BankError(f"feature #{i + 1} needs a string {key!r}")
+    _check_id(raw["id"], "feature id")
     if not isinstance(raw.get("terminal"), bool):
         raise BankError(f"feature {raw['id']!r} needs a boolean 'terminal'")
     return Feature(
@@ -427,6 +438,7 @@ def _number_list(raw: object, name: str) -> tuple[float, ...]:
 def _parse_item(i: int, raw: object, features: FeatureSet) -> Item:
     if not isinstance(raw, dict) or not isinstance(raw.get("id"), str) or not raw["id"]:
         raise BankError(f"item #{i + 1} must be an object with a string 'id'")
+    _check_id(raw["id"], f"item #{i + 1}'s id")
     where = f"item {raw['id']}"
     try:
         split = Split(raw.get("split", ""))  # "" (absent) raises ValueError like None did

@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hhvalues.core.features import FeatureSet
+from hhvalues.core.ids import id_problem, shown_id
 from hhvalues.core.world import follow_path, parse_world
 from hhvalues.errors import BankError
 
@@ -219,6 +220,9 @@ def parse_probe(raw: object) -> Probe:
     pid = raw.get("id")
     if not isinstance(pid, str) or not pid:
         raise BankError("probe lacks a string id")
+    problem = id_problem(pid)
+    if problem is not None:
+        raise BankError(f"probe id {shown_id(pid)} {problem}")
     where = f"probe {pid}"
     try:
         kind = ProbeKind(raw.get("type", ""))  # "" (absent) raises ValueError like None did

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
@@ -61,55 +62,79 @@ class World:
 
 
 def parse_world(rows: Sequence[str], features: FeatureSet) -> World:
-    """Parse grid rows; BankError naming the problem for a malformed grid."""
+    """Parse grid rows; BankError naming the problem for a malformed grid.
+
+    The last few worlds are remembered (a world is immutable: its arrays are read-only), since
+    one item's grids are parsed by each check and agent in turn; a large bank never hits it
+    across items, each item's grids being its own."""
     if isinstance(rows, str) or not all(isinstance(r, str) for r in rows):
         raise BankError("grid must be a list of strings")
-    rows = tuple(rows)
+    return _parse_world(tuple(rows), features)
+
+
+@lru_cache(maxsize=32)
+def _parse_world(rows: tuple[str, ...], features: FeatureSet) -> World:
     height = len(rows)
     width = len(rows[0]) if rows else 0
     if not (MIN_SIDE <= height <= MAX_SIDE and MIN_SIDE <= width <= MAX_SIDE):
         raise BankError(f"grid is {width}x{height}; sides must be {MIN_SIDE}..{MAX_SIDE}")
     if any(len(r) != width for r in rows):
         raise BankError("grid rows have different lengths")
-    symbols = features.symbol_map()
-    k = len(features)
-    cell = np.full(height * width, EMPTY, dtype=np.int16)
-    starts: list[int] = []
-    for r, row in enumerate(rows):
-        for c, ch in enumerate(row):
-            s = r * width + c
-            if ch == "#":
-                cell[s] = WALL
-            elif ch == "S":
-                starts.append(s)
-            elif ch != ".":
-                if ch not in symbols:
-                    raise BankError(f"unknown symbol {ch!r} at row {r}, column {c}")
-                cell[s] = symbols[ch]
+    codes, values, terminal_features = _symbols(features)
+    points = np.frombuffer("".join(rows).encode("utf-32-le"), dtype=np.uint32)
+    at = np.minimum(np.searchsorted(codes, points), len(codes) - 1)
+    known = codes[at] == points
+    if not known.all():
+        r, c = divmod(int(np.flatnonzero(~known)[0]), width)
+        raise BankError(f"unknown symbol {rows[r][c]!r} at row {r}, column {c}")
+    cell = values[at]
+    starts = np.flatnonzero(points == ord("S"))
     if len(starts) != 1:
         raise BankError(f"grid needs exactly one start 'S', found {len(starts)}")
-    next_state = _transitions(cell, height, width)
-    terminal_features = np.array(features.terminal_mask, dtype=bool)
+    targets, inside = _geometry(height, width)
+    open_ = cell != WALL
+    next_state = np.where(inside & open_[targets] & open_[:, None], targets, -1).astype(np.int32)
     is_feature = cell >= 0
     terminal = np.zeros(height * width, dtype=bool)
     terminal[is_feature] = terminal_features[cell[is_feature]]
-    phi = np.zeros((height * width, k), dtype=np.float64)
+    phi = np.zeros((height * width, len(features)), dtype=np.float64)
     phi[np.flatnonzero(is_feature), cell[is_feature]] = 1.0
     for arr in (cell, next_state, terminal, phi):
         arr.setflags(write=False)
-    return World(rows, height, width, cell, starts[0], next_state, terminal, phi)
+    return World(rows, height, width, cell, int(starts[0]), next_state, terminal, phi)
 
 
-def _transitions(cell: NDArray[np.int16], height: int, width: int) -> NDArray[np.int32]:
+@lru_cache(maxsize=64)
+def _symbols(
+    features: FeatureSet,
+) -> tuple[NDArray[np.uint32], NDArray[np.int16], NDArray[np.bool_]]:
+    """The grid's characters as sorted code points, the cell value of each, and which features
+    are destinations."""
+    table = {f.symbol: k for k, f in enumerate(features) if len(f.symbol) == 1} | {
+        "#": WALL,
+        ".": EMPTY,
+        "S": EMPTY,
+    }
+    chars = sorted(table, key=ord)
+    codes = np.array([ord(ch) for ch in chars], dtype=np.uint32)
+    values = np.array([table[ch] for ch in chars], dtype=np.int16)
+    return codes, values, np.array(features.terminal_mask, dtype=bool)
+
+
+@lru_cache(maxsize=128)
+def _geometry(height: int, width: int) -> tuple[NDArray[np.intp], NDArray[np.bool_]]:
+    """For each state and move: the cell it points at (0 when off the grid), and whether it is
+    on the grid."""
     rr, cc = np.divmod(np.arange(height * width), width)
-    out = np.full((height * width, len(MOVES)), -1, dtype=np.int32)
+    targets = np.zeros((height * width, len(MOVES)), dtype=np.intp)
+    inside = np.zeros((height * width, len(MOVES)), dtype=bool)
     for a, (dr, dc) in enumerate(DELTAS):
         r2, c2 = rr + dr, cc + dc
-        inside = (r2 >= 0) & (r2 < height) & (c2 >= 0) & (c2 < width)
-        target = np.where(inside, r2 * width + c2, 0)
-        ok = inside & (cell[target] != WALL) & (cell != WALL)
-        out[ok, a] = target[ok]
-    return out
+        inside[:, a] = (r2 >= 0) & (r2 < height) & (c2 >= 0) & (c2 < width)
+        targets[:, a] = np.where(inside[:, a], r2 * width + c2, 0)
+    for arr in (targets, inside):
+        arr.setflags(write=False)
+    return targets, inside
 
 
 class Walk(NamedTuple):
@@ -126,8 +151,8 @@ def follow_path(world: World, path: str, *, horizon: int) -> Walk:
     """Follow a path of moves; BankError for a move off the grid, into a wall or past the end."""
     s = world.start
     states = [s]
-    counts = np.zeros(world.phi.shape[1])
     ended = False
+    next_state, terminal = _lists(world)  # plain lists: numpy scalars cost ~10x per step
     for i, move in enumerate(path):
         if ended:
             raise BankError(f"path continues past a destination at step {i + 1}")
@@ -136,7 +161,7 @@ def follow_path(world: World, path: str, *, horizon: int) -> Walk:
         a = MOVES.find(move)
         if a < 0:
             raise BankError(f"step {i + 1}: {move!r} is not one of U, D, L, R")
-        nxt = int(world.next_state[s, a])
+        nxt = next_state[s][a]
         if nxt < 0:
             r, c = world.coords(s)
             raise BankError(
@@ -144,9 +169,16 @@ def follow_path(world: World, path: str, *, horizon: int) -> Walk:
             )
         s = nxt
         states.append(s)
-        counts += world.phi[s]
-        ended = bool(world.terminal[s])
+        ended = terminal[s]
+    cells = world.cell[states[1:]]
+    counts = np.bincount(cells[cells >= 0], minlength=world.phi.shape[1]).astype(np.float64)
     return Walk(tuple(states), counts, ended)
+
+
+@lru_cache(maxsize=32)
+def _lists(world: World) -> tuple[list[list[int]], list[bool]]:
+    """A world's moves and destinations as Python lists (for walking it step by step)."""
+    return world.next_state.tolist(), world.terminal.tolist()
 
 
 def is_complete(walk: Walk, *, horizon: int) -> bool:

@@ -4,21 +4,32 @@ A link of a demonstration study goes to :mod:`hhvalues.ui.demonstrate`, any othe
 flow's pages in :mod:`hhvalues.ui.participant`. Every run asks the store for the current
 :class:`Step` (STREAMLIT.md rule 1); nothing about the participant's progress is kept in session
 state. Store and link errors are caught here, at the page top, and shown as a plain page without
-exception text.
+exception text (the detail goes to the server log, see :mod:`hhvalues.ui.faults`).
+
+A platform's link (``?study=SLUG&PROLIFIC_PID=...``) carries no secret of ours, and a PID is
+not one either. So the browser that enrols with a PID keeps the participant's token in a cookie
+(:func:`_keep_in_browser`, set by a line of JavaScript, since Streamlit can only read cookies),
+and coming back with that PID resumes the session only in a browser that sends the cookie
+(:func:`hhvalues.store.participation.enrol`); any other browser is refused.
 """
 
 from __future__ import annotations
 
-import logging
-
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.errors import HHValuesError, LinkError, StoreError
+from hhvalues.errors import HHValuesError, LinkError
 from hhvalues.store.demonstration import token_study_kind
-from hhvalues.store.participation import EXTERNAL_KEYS, StepKind, current_step, enrol
+from hhvalues.store.participation import (
+    DECLINED,
+    EXTERNAL_KEYS,
+    TAKEN,
+    StepKind,
+    current_step,
+    enrol,
+)
 from hhvalues.store.studies import StudyKind
-from hhvalues.ui import backend, state, widgets
+from hhvalues.ui import backend, faults, server_tuning, state, widgets
 from hhvalues.ui.demonstrate import page as demonstrate_page
 from hhvalues.ui.participant import (
     consent,
@@ -31,7 +42,6 @@ from hhvalues.ui.participant import (
     problem,
 )
 
-_log = logging.getLogger(__name__)
 _PAGES = {
     StepKind.CONSENT: consent.render,
     StepKind.INTAKE: intake.render,
@@ -50,20 +60,47 @@ def _single(name: str) -> str | None:
     return values[0] if values else None
 
 
+COOKIE_DAYS = 30
+"""How long a browser keeps a participant's token for coming back through the platform link."""
+
+
+def cookie_name(slug: str) -> str:
+    """The cookie holding the token of the participant this browser enrolled in study ``slug``."""
+    return f"hhv-{slug}"
+
+
 def _token_from_link() -> str | None:
     """The token of ``?t=``, minting one for ``?study=`` (then ``t`` replaces it in the URL)."""
+    if _single(server_tuning.OVERSIZED_PARAM) is not None:
+        raise LinkError("this link is not valid: it is far too long")
     token = _single("t")
     if token is not None:
         return token
     slug = _single("study")
     if slug is None:
         return None
-    params = {k: _single(k) for k in EXTERNAL_KEYS}
-    result = enrol(
-        backend.engine(), slug, params={k: v for k, v in params.items() if v}, now=backend.now
-    )
+    params = {k: v for k in EXTERNAL_KEYS if (v := _single(k))}
+    kept = st.context.cookies.get(cookie_name(slug)) if isinstance(slug, str) else None
+    result = enrol(backend.engine(), slug, params=params, browser_token=kept, now=backend.now)
     st.query_params.from_dict({"t": result.token})  # a refresh now resumes this participant
+    if "PROLIFIC_PID" in params:
+        st.session_state[state.KEEP_TOKEN] = (cookie_name(slug), result.token)
     return result.token
+
+
+def _keep_in_browser() -> None:
+    """Set the cookie of a participant enrolled with a PID in this browser session (every run
+    of the session until a reload: the first run may be cut short; setting it again is
+    harmless). Names and tokens are URL-safe characters, so they need no quoting."""
+    kept = st.session_state.get(state.KEEP_TOKEN)
+    if not kept:
+        return
+    name, token = kept
+    st.html(
+        f"<script>document.cookie = '{name}={token}; path=/; "
+        f"max-age={COOKIE_DAYS * 86400}; SameSite=Lax';</script>",
+        unsafe_allow_javascript=True,
+    )
 
 
 def _study_kind(engine: Engine, token: str) -> str | None:
@@ -77,11 +114,21 @@ def _study_kind(engine: Engine, token: str) -> str | None:
     return kind
 
 
+def _refused(message: str) -> None:
+    """The page of a link refused: a participant who declined is thanked again; one whose
+    session lives in another browser is told what to do, not to check the link."""
+    if message == DECLINED:
+        problem.declined(earlier=True)
+    else:
+        problem.invalid(message, check_link=message != TAKEN)
+
+
 def render() -> None:
     """Run the participant page for this request."""
     if st.session_state.get(state.DECLINED):
         problem.declined()
         return
+    token: str | None = None
     try:
         token = _token_from_link()
         if token is None:
@@ -90,21 +137,20 @@ def render() -> None:
         eng = backend.engine()
         if _study_kind(eng, token) == StudyKind.DEMONSTRATE.value:
             demonstrate_page.render(eng, token)
+            _keep_in_browser()
             return
         step = current_step(eng, token, now=backend.now)
         if step.kind in (StepKind.INVALID, StepKind.CLOSED):
-            problem.invalid(step.message)
+            _refused(step.message)
             return
         widgets.show_notice()
         _PAGES[step.kind](eng, token, step)
+        _keep_in_browser()
     except LinkError as exc:
-        problem.invalid(exc.message)
-    except StoreError:
-        _log.exception("database unavailable")
-        problem.unavailable()
-    except HHValuesError:
-        _log.exception("participant page failed")
+        _refused(exc.message)
+    except HHValuesError as exc:  # StoreError: the database is away; anything else is a bug
+        faults.log_failure(exc, token, "participant page")
         problem.unavailable()
 
 
-__all__ = ["render"]
+__all__ = ["COOKIE_DAYS", "cookie_name", "render"]

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from hhvalues.ui import link, nodelay, server_tuning
+from hhvalues.ui import faults, link, nodelay, server_tuning
 from hhvalues.ui.console import auth
 from hhvalues.ui.console.pages import account_page, admin_pages, researcher_pages
 from hhvalues.ui.guard import shown_errors
 from hhvalues.ui.roles import Role
 
-PARTICIPANT_PARAMS = ("t", "study")
+PARTICIPANT_PARAMS = ("t", "study", server_tuning.OVERSIZED_PARAM)
 """Query parameters that make a request a participant's, whatever else it carries."""
 CONSOLE_PAGES = {Role.RESEARCHER: researcher_pages, Role.ADMIN: admin_pages}
 """Role → factory of that role's console pages by section; never :data:`Role.PARTICIPANT`."""
@@ -58,6 +58,7 @@ def build() -> st.Page:
     """Configure the page and ``st.navigation`` for this request; returns the page to run."""
     nodelay.install()
     server_tuning.install()
+    faults.install_log_handler()
     st.set_page_config(page_title="HH-Values Studio", page_icon="🧭", layout="centered")
     role = current_role()
     has_link = any(k in st.query_params for k in PARTICIPANT_PARAMS)

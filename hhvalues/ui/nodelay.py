@@ -16,6 +16,8 @@ import socket
 from typing import Any
 
 _done = False
+ASYNCIO_SET_NODELAY = asyncio.base_events._set_nodelay  # type: ignore[attr-defined]
+"""asyncio's own function, as it was before :func:`install` (tests restore it)."""
 
 
 def _set_nodelay(sock: Any) -> None:
@@ -42,4 +44,4 @@ def install() -> None:
                     _set_nodelay(sock)
 
 
-__all__ = ["install"]
+__all__ = ["ASYNCIO_SET_NODELAY", "install"]

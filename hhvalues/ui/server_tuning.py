@@ -19,6 +19,13 @@ Measured under 50 bots (bench/RESULTS.md); the patches apply once per process, a
   58 ms each): each full run checks whether modules were loaded since the last freeze and, if
   so, collects and freezes again (:func:`freeze_new_imports`), a few times during warm-up.
   Then ~10,000 objects were left and full collections took under 4 ms.
+
+And one patch that is not about speed:
+
+* **Too long is not empty.** Streamlit drops a query string over 512 Ki characters (or 1,000
+  fields) and runs the script as if the link had none, so a 1 MB token showed the landing page.
+  :func:`sanitize_query_string` hands the script :data:`OVERSIZED` instead, and the participant
+  page shows the invalid-link page (issue 16).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ from typing import Any
 
 from streamlit import config
 from streamlit.runtime import app_session
+from streamlit.runtime.state import query_params
 
 _scan_section = config.get_options_for_section
 """Streamlit's own function (kept for comparison in tests)."""
@@ -55,6 +63,19 @@ def _section_options(section: str) -> list[Any]:
 def options_for_section(section: str) -> dict[str, Any]:
     """What ``config.get_options_for_section`` returns, without scanning every option."""
     return {option.name: option.value for option in _section_options(section)}
+
+
+OVERSIZED_PARAM = "hhv-oversized"
+OVERSIZED = f"{OVERSIZED_PARAM}=1"
+"""The query string a script sees in place of one Streamlit refused as too long."""
+_sanitize = query_params.sanitize_query_string
+"""Streamlit's own function (``app_session`` imported it from here)."""
+
+
+def sanitize_query_string(query_string: str) -> str:
+    """Streamlit's check of a browser's query string, saying so when it dropped one."""
+    clean: str = _sanitize(query_string)
+    return OVERSIZED if query_string and not clean else clean
 
 
 _theme_memo: dict[str, tuple[tuple[Any, ...], Any]] = {}
@@ -95,7 +116,16 @@ def install() -> None:
         _installed = True
         config.get_options_for_section = options_for_section
         app_session._populate_theme_msg = populate_theme_msg
+        app_session.sanitize_query_string = sanitize_query_string  # type: ignore[attr-defined]
     freeze_new_imports()
 
 
-__all__ = ["freeze_new_imports", "install", "options_for_section", "populate_theme_msg"]
+__all__ = [
+    "OVERSIZED",
+    "OVERSIZED_PARAM",
+    "freeze_new_imports",
+    "install",
+    "options_for_section",
+    "populate_theme_msg",
+    "sanitize_query_string",
+]

@@ -63,6 +63,11 @@ DECLINED = "hhv.declined"
 """Set when this session just declined, to thank instead of calling the link used up."""
 STUDY_KIND = "hhv.study_kind"
 """(token, kind of its study): fixed when the study is created, so read once per session."""
+KEEP_TOKEN = "hhv.keep_token"
+"""(cookie name, token) this browser keeps: set when it enrolled with a ``PROLIFIC_PID``."""
+SUBMITTED = "hhv.submitted"
+"""Item ids this session submitted: a duplicate of one of them is a double click, of another
+item one submitted elsewhere (a second tab)."""
 
 
 def set_notice(level: str, text: str) -> None:
@@ -87,12 +92,14 @@ __all__ = [
     "DECLINE",
     "DECLINED",
     "INTAKE_FORM",
+    "KEEP_TOKEN",
     "NEXT",
     "NOTICE",
     "RATIONALE",
     "SEEDED_ITEM",
     "START",
     "SUBMIT",
+    "SUBMITTED",
     "confidence_key",
     "has_notice",
     "hypothesis_key",

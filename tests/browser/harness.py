@@ -1,8 +1,8 @@
 """Browser-test harness: the real app in a subprocess, headless Debian Chromium via Playwright.
 
-* :class:`AppServer` runs ``streamlit run app.py --server.headless true --server.port P`` with
-  ``HHVALUES_DATABASE_URL`` set, waits for ``/_stcore/health`` and can be killed and restarted
-  on the same port and database.
+* :class:`AppServer` runs ``streamlit run serve.py --server.headless true --server.port P``
+  (app.py's pages, the process warmed before it serves) with ``HHVALUES_DATABASE_URL`` set,
+  waits for ``/_stcore/health`` and can be killed and restarted on the same port and database.
 * ``sqlite_app_url``/``pg_app_url`` give a fresh database (a SQLite file under ``tmp_path``, or a
   fresh PostgreSQL database from ``tests/conftest.py``'s ``pg_database_url``) with a small study.
 * ``browser`` is one Chromium per test session; ``tab`` opens a page that records every
@@ -55,7 +55,8 @@ def free_port() -> int:
 
 
 class AppServer:
-    """``streamlit run app.py`` on one port and one database; start, kill, start again."""
+    """``streamlit run serve.py`` (or ``app``) on one port and one database; start, kill, start
+    again."""
 
     def __init__(
         self,
@@ -63,7 +64,7 @@ class AppServer:
         port: int | None = None,
         *,
         log_dir: Path,
-        app: Path = ROOT / "app.py",
+        app: Path = ROOT / "serve.py",
         extra_args: tuple[str, ...] = (),
     ) -> None:
         self.database_url, self.port, self.app = database_url, port or free_port(), app

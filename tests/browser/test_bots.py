@@ -184,3 +184,41 @@ def test_a_bots_timer_keeps_its_phase_across_pauses_as_a_browser_interval_does()
     assert bot._next_due("fast", 1.0, 13.0) == pytest.approx(14.0)
     assert bot._next_due("slow", 10.0, 19.2) == pytest.approx(20.0)
     assert bot._next_due("slow", 10.0, 31.0) == pytest.approx(40.0)
+
+
+def test_bots_log_what_they_submitted_and_the_log_matches_the_database(
+    servers: Any, sqlite_db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--log FILE``: one JSON line per submit and one per bot at the end, with the token's
+    SHA-256 as the database stores it, so a rehearsal can be checked against the database."""
+    from hhvalues.store.studies import Assignment
+
+    study = make_study(sqlite_db_url, train=1, items=2, catch=0, min_answer_seconds=0)
+    app = servers(sqlite_db_url)
+    log = tmp_path / "bots.jsonl"
+    argv = ["bots", "--study", study.slug, "--count", "2", "--url", app.url]
+    assert main([*argv, "--db", sqlite_db_url, "--log", str(log)]) == 0, capsys.readouterr().err
+    records = [json.loads(line) for line in log.read_text().splitlines()]
+    ends = {r["bot"]: r for r in records if r["event"] == "end"}
+    assert set(ends) == {0, 1} and all(
+        r["completion_code"] and not r["error"] for r in ends.values()
+    )
+    from hhvalues.store.db import AnswerRow, ParticipantRow, make_engine, read_session
+
+    engine = make_engine(sqlite_db_url)
+    try:
+        with read_session(engine) as s:
+            people = {p.token_hash: p for p in s.exec(select(ParticipantRow)).all()}
+            for bot, end in ends.items():
+                p = people[end["token_sha256"]]
+                submits = [r for r in records if r["bot"] == bot and r["event"] == "submit"]
+                assert [r["outcome"] for r in submits] == ["next"] * 3
+                rows = {
+                    a.item_id: a.choices
+                    for a in s.exec(select(AnswerRow).where(AnswerRow.participant_id == p.id))
+                }
+                for entry, r in zip(Assignment.parse(p.assignment), submits, strict=True):
+                    sent = {k: entry.swap(k, v) for k, v in r["choices"].items()}
+                    assert rows[entry.item] == sent
+    finally:
+        engine.dispose()

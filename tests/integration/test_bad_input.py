@@ -3,7 +3,9 @@
 Each run is a real ``hhvalues`` process: exit status 2, exactly one ``error:`` line naming the
 file, no traceback, and bounded time and memory (the child's own peak RSS, VmHWM). The
 corpus holds what reviewers fed the tools: nesting 200,000 deep, 5,000-digit numbers, an epoch of
-10^30, a prior of 401 weight levels, empty and non-UTF-8 files, and plainly malformed ones.
+10^30, a prior of 401 weight levels, empty and non-UTF-8 files, plainly malformed ones, and ids
+(a bank's name, a feature, an item, a probe, a respondent) with a right-to-left override,
+zero-width characters or HTML in them (issue 16 item 8).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ SECONDS = 60
 
 # The child reports its own high-water mark (VmHWM) on the way out: ``ru_maxrss`` of a child
 # starts from the parent's size (Linux carries it across fork and exec), so it would measure pytest.
-_CHILD = """
+PEAK_CHILD = """
 import atexit, sys
 def _hwm(path=sys.argv[1]):
     kib = next(l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM:'))
@@ -39,7 +41,7 @@ def _run(argv: list[str], cwd: Path) -> tuple[int, str, float]:
     """Exit status, stderr and peak RSS (MiB) of one ``hhvalues`` process."""
     hwm = cwd / "hwm.txt"
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, str(hwm), *argv],
+        [sys.executable, "-c", PEAK_CHILD, str(hwm), *argv],
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

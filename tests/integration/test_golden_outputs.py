@@ -1,7 +1,9 @@
 """Bytes that a refactor must not change: banks, exports and scores of fixed studies on the demo bank.
 
 One answer study (three participants: one finishes, one lets an item and then the session time
-out, one stops half-way; model answers outside the study) and one demonstration study (three
+out, one stops half-way, its items recorded as timeouts by the app's sweep an hour later — every
+export records what is due, so the export, at today's time, would; model answers outside the
+study) and one demonstration study (three
 participants walking seeded random walks) are built through the store with an injected clock.
 Then every ``hhvalues export`` format, ``hhvalues score --json``, ``hhvalues baseline`` of every
 agent, ``hhvalues bank publish``/``info --json`` and ``hhvalues bank from-recordings`` run through
@@ -48,6 +50,7 @@ from hhvalues.store.participation import (
     current_step,
     start_session,
     submit,
+    sweep_timeouts,
 )
 from hhvalues.store.studies import StudyConfig, StudyKind, create_study, invite
 
@@ -61,30 +64,30 @@ split since issue 15): the golden runs ask for every split by name, so the bytes
 
 GOLDEN_V1: dict[str, str] = {
     "demo-bank": "83f4ad308cc4ccaed12a20b990e1af91eda638e1751cac4d2110fc2e0deb357f",
-    "export-jsonl": "e4a3261a0a550d8cc79d3b3104322288316846bbe53164102bcac9a2a67e1a64",
-    "export-csv": "ab01c0d0d86ce67cd00830b554b86ac6ae4f7efcbe8d5fbe6e0d25a566e3596a",
-    "export-parquet": "8f602ed4531ff737df2d47e177a64e3580ee5da292ddc3139df2b30ce0861a7c",
+    "export-jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
+    "export-csv": "e4621dda1c8aceb132f64d01747c68b257281ecaed47d49c3d842f2f84106de2",
+    "export-parquet": "3731055f4370ac93edf23ad804dbd594cbea0d8a964bc6b7f6126421e5778218",
     "export-scores": "0d1c5ffc5aaf2264c0c0429f7e44182b39aaef3b4b03ae95a4d69bdd7e85178a",
     "export-items": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
     "bundle-README.md": "d4d40c600e2b11e3e8ec7eea24a1f4aa7bcbfb709a8aead576082a3224331b09",
     "bundle-agents.jsonl": "ec98d85a8593cfd6d21e58f586e8eee5a7aaf3de605697a69941af17ac583007",
-    "bundle-answers.jsonl": "e4a3261a0a550d8cc79d3b3104322288316846bbe53164102bcac9a2a67e1a64",
+    "bundle-answers-scored.jsonl": "b4bdfe4fe6881079e851ef0db0a3ae7535fb06ab5f4b85e90f4042917c9f05d9",
+    "bundle-answers.jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "377b91b31e456393241a8f70ab2ccd202144a98834ae0c3236f3c5e040f804f6",
+    "bundle-manifest.json": "f999f486752e2a347e2cb106d9a22d2ba744c836c8c82c1ad83fdd6c92607971",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
-    "bundle-participants.csv": "329a907b1d97802246525ceed8e05a999adc7c113a5f4e02e251ad929db37ce6",
+    "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
     "bundle-scores.json": "0d1c5ffc5aaf2264c0c0429f7e44182b39aaef3b4b03ae95a4d69bdd7e85178a",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
-    "score-json": "1d5670b24606fed7e6f2463570f6dbf3d087767dac4e2541472da646e8f957e2",
-    "score-by-item": "57442cfcef4032cc512a334c6c69395d6b317f5f1ea098d10a08fd0c7c346446",
+    "score-json": "c3d788a022288f5cf73e8b4f1bd27ee9f48166087a2b873673334f306a548174",
+    "score-by-item": "ebc5a652e446d25c622c932f976d3c3c8a1b9ef794d2aa0e5a0f8d637a37c823",
     "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
     "baseline-oracle": "4766f2018dfff7b50f23789a2f4dd3e0035de467af07ccb46013c88edf87eec4",
     "baseline-ideal": "8ce2c88c8d12a540465c57da99ab0ac64ef10b4808811f094bd94d37aaacd3ce",
     "baseline-heuristic": "9127f138875826405a5c661598e4acdc208cea219e069f4b5d8899914c7b20cb",
     "bank-publish": "dd6d46bc6d3a268c3f337cb6b8c5da1d4ecce81f34fda007080e1ba567dc0eea",
     "bank-info": "cc21decd914c56b94e33b90abf0bad4493c6f3f6b3d4fb6d07eaefc783c662f7",
-    "bundle-answers-scored.jsonl": "b4bdfe4fe6881079e851ef0db0a3ae7535fb06ab5f4b85e90f4042917c9f05d9",
 }
 """Recorded before issues 12 and 13 on the demo bank of that time, kept in tests/data/compat as a
 format 1 bank: the same code must still give these bytes (``bank from-recordings`` is left out:
@@ -92,29 +95,32 @@ recorded banks are format 2 now, on purpose).
 Changed on purpose once since (issue 15, item 8): the scores and item-table exports and the
 bundle's scores.json, items.csv, README.md and manifest.json are of the participants who
 finished (the Results page's default), and the bundle gained answers-scored.jsonl; every other
-value is the one recorded before issues 12 and 13.
+value is the one recorded before issues 12 and 13. And once more (issue 16, item 5): the
+participant who stopped half-way has its four unanswered items recorded as timeouts when the
+study is read (20 → 24 answers), so the answer exports, the scores and the bundle's participants
+changed; banks, baselines and recordings did not.
 """
 
 GOLDEN: dict[str, str] = {
     "demo-bank": "bd2895e0659e5e3a6576e294f8b81ecf0723efaf1974a43c5171cc5c45245bda",
-    "export-jsonl": "a5871994c86e556247840df4d66af5ffc39be8c300a46ec3f8cc18faf6273ac8",
-    "export-csv": "d31a188a23694345d7ddea53ba6e2de1b212e0c40c39eeb41f5f62513f69984d",
-    "export-parquet": "3b499e79a486681e417861937e0c0475144bbda0fa771a4a34d9fafea0b63e33",
+    "export-jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
+    "export-csv": "e7ce58ef47a600da97dfb75c98c9806d44aef19a7505c8100bc8e25e46306f6d",
+    "export-parquet": "18b2789aef23d4d26d7769134c8b45da9c8d9f8eaddfa1ccdbfac9913d3f14c4",
     "export-scores": "ce5f79d302b43c12032031dcacb15c0050e9a7feaa59a97a2d0c166536c6a0f1",
     "export-items": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
     "bundle-README.md": "d4d40c600e2b11e3e8ec7eea24a1f4aa7bcbfb709a8aead576082a3224331b09",
     "bundle-agents.jsonl": "caf186ddc3940b295743e8d38a2bcf35823f0d5c6c0de5ff83ef08fbfb7bc262",
     "bundle-answers-scored.jsonl": "1ad405517a8a8dfea9f8fc3b4f1e73d7e7bbf624fdb136a80b61f3c05005651a",
-    "bundle-answers.jsonl": "a5871994c86e556247840df4d66af5ffc39be8c300a46ec3f8cc18faf6273ac8",
+    "bundle-answers.jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "39db0ac90a10987f4976bb63eee9837b698746af3513b0d956039bc75b62b3f6",
+    "bundle-manifest.json": "cd9716313c304bdb82a7f440611ce4e78e1fd8ee2b93044c6b97dd77ed6b1114",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
-    "bundle-participants.csv": "eaa2ea645cdb6e4e70f0d06dc8ae62bb578d1381603a8b2002103d968ac98892",
+    "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
     "bundle-scores.json": "ce5f79d302b43c12032031dcacb15c0050e9a7feaa59a97a2d0c166536c6a0f1",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
-    "score-json": "5a0d55dd4e7f74af4923c70f390bd9e9847f347df102fe0981f8a5ec4b22f078",
-    "score-by-item": "2c0d0ff70a21a11229c4b68aaf65d8685866f94cbdcd08353723c69026df4d94",
+    "score-json": "016e31e84749ace4e64be1ebb71eb2a2e59a01ea68b331ecb2ba900cb5c8e517",
+    "score-by-item": "8f4a27e3c82ce7c4a19a5909a61636a908d365391b298b238fe34647ac5db811",
     "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",
     "baseline-oracle": "9aa29b34c9ae19e61c0fafb394eb533d980af05673c26f470d2975515572564a",
     "baseline-ideal": "bba0702951e3984603345518eed5ec89427d9e23bc3615f03f683164dfc9c171",
@@ -247,6 +253,8 @@ def golden_outputs(tmp: Path, bank_path: Path = DEMO) -> dict[str, str]:
         clock = _Clock()
         _answer_study(engine, bank, clock)
         _demonstration_study(engine, bank, clock)
+        clock.advance(3600)  # an hour later the app's sweep records what came due meanwhile
+        sweep_timeouts(engine, now=clock)
     finally:
         engine.dispose()
     hashes: dict[str, str] = {"demo-bank": bank.content_hash}

@@ -24,15 +24,18 @@ on the server); the browser-facing app is never asked for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import statistics
 import time
+from typing import IO, Any
 
 import click
 
 from hhvalues.cli.app import DB_OPTION, cli, database
-from hhvalues.cli.bots.client import BotError, StreamlitClient
+from hhvalues.cli.bots.client import BotError, ConnectionLost, StreamlitClient
 from hhvalues.cli.bots.page import Page, parse_seconds, user_key
-from hhvalues.cli.bots.policy import Bot, BotResult, Oracle, percentile, run_bots
+from hhvalues.cli.bots.policy import Bot, BotResult, Log, Oracle, percentile, run_bots
 
 
 @cli.command("bots")
@@ -67,6 +70,23 @@ from hhvalues.cli.bots.policy import Bot, BotResult, Oracle, percentile, run_bot
     show_default=True,
     help="Mean seconds a bot pauses before each click (0: as fast as the app allows).",
 )
+@click.option(
+    "--patience",
+    type=click.FloatRange(min=0),
+    default=120.0,
+    show_default=True,
+    help="Seconds a bot keeps trying through a fault (a restart, an unavailable database), "
+    "as a patient person would: it opens its link again, presses 'Try again', submits again.",
+)
+@click.option(
+    "--log",
+    "log_path",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write what each bot submitted to this file, one JSON line per submit and one per "
+    "bot at the end (its token's SHA-256, as the database stores it), to check against the "
+    "database afterwards.",
+)
 @DB_OPTION
 def bots_cmd(
     slug: str,
@@ -76,20 +96,26 @@ def bots_cmd(
     timeout: float,
     seed: int,
     think: float,
+    patience: float,
+    log_path: str | None,
     db_url: str | None,
 ) -> int:
     """Drive COUNT simulated participants through the running app, concurrently.
 
     Each bot opens BASE/?study=SLUG over Streamlit's websocket protocol, consents, answers
-    every item and must reach the completion code. Exit 0 when all did, 2 otherwise.
+    every item and must reach the completion code; after a server restart it reconnects with
+    its link. Exit 0 when all did, 2 otherwise.
     """
     from hhvalues.store.studies import get_study
 
     if not base_url.startswith(("http://", "https://")):
         raise BotError(f"--url must start with http:// or https://, got {base_url!r}")
-    with database(db_url) as engine:
+    with database(db_url) as engine, contextlib.ExitStack() as closing:
         code = get_study(engine, slug).config.completion_code or None
         oracle = Oracle(engine) if answer == "oracle" else None
+        log_file = None
+        if log_path is not None:
+            log_file = closing.enter_context(open(log_path, "w", encoding="utf-8"))
         t0 = time.perf_counter()
         results = asyncio.run(
             run_bots(
@@ -102,6 +128,8 @@ def bots_cmd(
                 timeout=timeout,
                 seed=seed,
                 think=think,
+                patience=patience,
+                log=None if log_file is None else _writer(log_file),
             )
         )
         wall = time.perf_counter() - t0
@@ -115,6 +143,7 @@ def bots_cmd(
         + f"; {sum(r.fragment_reruns for r in results)} of "
         f"{sum(r.pages for r in results)} runs were fragment reruns"
         + (f", plus {sum(r.ticks for r in results)} countdown timer reruns" if think else "")
+        + _faults(results)
     )
     failed = [r for r in results if r not in done]
     if failed:
@@ -128,10 +157,29 @@ def bots_cmd(
     return 0
 
 
+def _writer(fh: IO[str]) -> Log:
+    """One JSON line per record, flushed at once (a rehearsal may be killed)."""
+
+    def write(record: dict[str, Any]) -> None:
+        fh.write(json.dumps(record, sort_keys=True) + "\n")
+        fh.flush()
+
+    return write
+
+
+def _faults(results: list[BotResult]) -> str:
+    reconnects = sum(r.reconnects for r in results)
+    retries = sum(r.retries for r in results)
+    if not reconnects and not retries:
+        return ""
+    return f"; through faults: {reconnects} reconnects, {retries} retries"
+
+
 __all__ = [
     "Bot",
     "BotError",
     "BotResult",
+    "ConnectionLost",
     "Oracle",
     "Page",
     "StreamlitClient",

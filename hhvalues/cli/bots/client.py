@@ -33,6 +33,10 @@ class BotError(HHValuesError):
     """A bot could not finish: the app misbehaved, timed out or refused."""
 
 
+class ConnectionLost(BotError):
+    """The websocket could not be opened, or it closed: the server is down or restarting."""
+
+
 class StreamlitClient:
     """One browser tab's worth of Streamlit protocol: a session over one websocket."""
 
@@ -65,16 +69,21 @@ class StreamlitClient:
         """Set to a list to keep every received frame (for secrecy scans)."""
 
     async def connect(self) -> None:
-        """Open the websocket (no Origin header: the server allows that, as for any non-browser)."""
+        """Open the websocket (no Origin header: the server allows that, as for any non-browser);
+        :class:`ConnectionLost` when the server does not answer or refuses."""
         from websockets.asyncio.client import connect
+        from websockets.exceptions import WebSocketException
 
-        self._ws = await connect(
-            self.ws_url,
-            subprotocols=["streamlit"],  # type: ignore[list-item]
-            max_size=None,
-            open_timeout=self.timeout,
-            ping_interval=None,
-        )
+        try:
+            self._ws = await connect(
+                self.ws_url,
+                subprotocols=["streamlit"],  # type: ignore[list-item]
+                max_size=None,
+                open_timeout=self.timeout,
+                ping_interval=None,
+            )
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            raise ConnectionLost(f"cannot connect: {type(exc).__name__}: {exc}") from None
         self._reader = asyncio.create_task(self._read())
 
     async def close(self) -> None:
@@ -201,13 +210,18 @@ class StreamlitClient:
             w = cs.widget_states.widgets.add()
             w.id = trigger
             w.trigger_value = True
-        await self._ws.send(back.SerializeToString())
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            await self._ws.send(back.SerializeToString())
+        except ConnectionClosed as exc:
+            raise ConnectionLost(f"connection lost: {exc}") from None
         try:
             page = await asyncio.wait_for(self._finished.get(), self.timeout)
         except TimeoutError:
             raise BotError(f"the app did not finish a run within {self.timeout:g} s") from None
         if page.status == -1:
-            raise BotError(page.exceptions[0])
+            raise ConnectionLost(page.exceptions[0])
         self._register_defaults(page)
         return page
 
@@ -260,4 +274,4 @@ def _fill(w: Any, wid: str, value: tuple[str, Any]) -> None:
         setattr(w, field_name, v)
 
 
-__all__ = ["BotError", "StreamlitClient"]
+__all__ = ["BotError", "ConnectionLost", "StreamlitClient"]

@@ -7,6 +7,8 @@ element: issue 3's stable selectors).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -128,6 +130,23 @@ class Page:
             if proto is not None and hasattr(proto, "id") and user_key(proto.id) == key:
                 return "\n".join(_texts(el))
         return None
+
+    def item_signature(self) -> str | None:
+        """What tells one item page from another: its pictures and its probes' options (None
+        on a page without probes)."""
+        probes = sorted(
+            (k, list(p.options)) for k, (_, p) in self.widgets().items() if k.startswith("probe-")
+        )
+        if not probes:
+            return None
+        images = sorted(
+            img.url
+            for el in self.elements.values()
+            if el.WhichOneof("type") == "imgs"
+            for img in el.imgs.imgs
+        )
+        digest = hashlib.sha256(json.dumps([probes, images]).encode("utf-8"))
+        return digest.hexdigest()[:16]
 
     def countdown(self) -> float | None:
         """Seconds shown by the ``countdown`` element (``m:ss`` or a plain number)."""

@@ -3,11 +3,18 @@
 A bot opens the study link, consents, starts, answers every item (random letters, or the truth
 with ``answer="oracle"``) and must reach the completion code; with ``think`` it pauses like a
 person before each click while the page's timers keep firing.
+
+A bot is as patient as a person through a fault, for ``patience`` seconds at a stretch: when
+the connection drops (a server restart) it opens its link again, as a reload would; on the
+"briefly unavailable" page it waits and presses "Try again"; when a submit leaves the same item
+on the page (it was not saved) it waits and submits again. What it submitted goes to ``log``, one
+record per submit and one at the end, so a rehearsal can be checked against the database.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import math
 import random
 import re
@@ -17,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode
 
-from hhvalues.cli.bots.client import BotError, StreamlitClient
+from hhvalues.cli.bots.client import BotError, ConnectionLost, StreamlitClient
 from hhvalues.cli.bots.page import Page
 
 if TYPE_CHECKING:
@@ -55,6 +62,16 @@ class BotResult:
     """Of ``pages``, how many reran only a fragment (answer changes, replays), not the page."""
     ticks: int = 0
     """Timer reruns (the countdown's ``run_every``) sent while pausing; not in ``pages``."""
+    reconnects: int = 0
+    """Times the connection was opened again after it dropped (a server restart)."""
+    retries: int = 0
+    """"Try again" presses on the unavailable page and submits sent again after one failed."""
+
+
+Log = Callable[[dict[str, Any]], None]
+"""Where a bot reports each submit and its end (``hhvalues bots --log``: one JSON line each)."""
+RETRY_SECONDS = (0.5, 1.5)
+"""How long a bot waits before trying again after a fault (uniform in this range)."""
 
 
 def _token_of(query_string: str) -> str | None:
@@ -86,26 +103,93 @@ class Bot:
         max_pages: int = 2000,
         timeout: float = 60.0,
         think: float = 0.0,
+        patience: float = 120.0,
+        log: Log | None = None,
         on_page: Callable[[Page], None] | None = None,
     ) -> None:
         self.result = BotResult(index)
+        self.base_url, self.timeout = base_url, timeout
         self.client = StreamlitClient(base_url, urlencode({"study": study}), timeout=timeout)
         self.answer, self.oracle, self.code = answer, oracle, completion_code
         self.rng = random.Random(seed if seed is not None else index)
         self.max_pages, self.think, self.on_page = max_pages, think, on_page
+        self.patience, self.log = patience, log
+        self._trouble_since: float | None = None
+        self._last_submit: str | None = None
+        """Signature of the item last submitted, until the page moves on from it."""
+        self._done_reruns = (0, 0)
+        """Fragment and timer reruns of the connections before this one."""
 
     async def run(self) -> BotResult:
         """Go through the whole session; errors end up in ``result.error``."""
         try:
-            async with self.client:
-                await self._session()
+            await self.client.connect()
+            while True:
+                try:
+                    await self._session()
+                    break
+                except ConnectionLost as exc:
+                    await self._reconnect(str(exc))
         except BotError as exc:
             self.result.error = str(exc)
         except Exception as exc:  # noqa: BLE001 - a bot must report, never crash the others
             self.result.error = f"{type(exc).__name__}: {exc}"
-        self.result.fragment_reruns = self.client.fragment_reruns
-        self.result.ticks = self.client.auto_rerun_count
+        finally:
+            await self.client.close()
+        fragments, timers = self._done_reruns
+        self.result.fragment_reruns = fragments + self.client.fragment_reruns
+        self.result.ticks = timers + self.client.auto_rerun_count
+        self._log("end", completion_code=self.result.completion_code, error=self.result.error)
         return self.result
+
+    async def _reconnect(self, why: str) -> None:
+        """Open the link again (the token once it is in the URL), as a person reloading does,
+        until the server answers; BotError after ``patience`` seconds."""
+        self.result.reconnects += 1
+        fragments, timers = self._done_reruns
+        self._done_reruns = (
+            fragments + self.client.fragment_reruns,
+            timers + self.client.auto_rerun_count,
+        )
+        query = self.client.query_string
+        deadline = time.monotonic() + self.patience
+        while True:
+            await self.client.close()
+            self.client = StreamlitClient(self.base_url, query, timeout=self.timeout)
+            try:
+                await self.client.connect()
+                return
+            except ConnectionLost:
+                if time.monotonic() > deadline:
+                    raise BotError(
+                        f"the app did not come back within {self.patience:g} s ({why})"
+                    ) from None
+                await asyncio.sleep(self.rng.uniform(*RETRY_SECONDS))
+
+    def _log(self, event: str, **fields: Any) -> None:
+        if self.log is None:
+            return
+        token = self.result.token
+        self.log(
+            {
+                "bot": self.result.index,
+                "event": event,
+                "at": time.time(),
+                "token_sha256": hashlib.sha256(token.encode()).hexdigest() if token else None,
+                **fields,
+            }
+        )
+
+    async def _in_trouble(self, what: str) -> None:
+        """A fault showed (unavailable page, an unsaved submit): wait a moment, or give up once
+        it has lasted ``patience`` seconds."""
+        now = time.monotonic()
+        if self._trouble_since is None:
+            self._trouble_since = now
+        elif now - self._trouble_since > self.patience:
+            raise BotError(f"{what} for more than {self.patience:g} s")
+        self.result.retries += 1
+        await asyncio.sleep(self.rng.uniform(*RETRY_SECONDS))
 
     async def _page(self, **kw: Any) -> Page:
         if self.think and kw:  # a human's pause before each click or change
@@ -159,8 +243,19 @@ class Bot:
                 return
             widgets = page.widgets()
             before = (page.text(), tuple(sorted(widgets)))
+            if "retry" in widgets:  # the database is away: the "briefly unavailable" page
+                await self._in_trouble("the app was unavailable")
+                page = await self._page(trigger=widgets["retry"][1].id)
+                continue
+            signature = page.item_signature()
+            if signature is not None and signature == self._last_submit:
+                await self._in_trouble("a submit was not saved")  # the same item came back
+            elif self._trouble_since is not None:
+                self._trouble_since = None
             if any(k.startswith(("probe-", "hypothesis-")) for k in widgets) or "submit" in widgets:
                 page = await self._answer(page, widgets)
+                if page.item_signature() == signature and signature is not None:
+                    continue  # not saved: tried again above, not a page that fails to change
             elif "consent" in widgets:
                 page = await self._activate(widgets["consent"])
                 widgets = page.widgets()
@@ -206,7 +301,10 @@ class Bot:
         if self.answer == "oracle":
             assert self.oracle is not None and self.result.token is not None
             truth = await asyncio.to_thread(self.oracle.current, self.result.token)
+        signature = page.item_signature()
         for key in sorted(widgets):
+            if page.item_signature() != signature:
+                return page  # the page moved on (a fault, a timeout): the session loop decides
             kind, proto = widgets[key]
             if key.startswith("probe-") and kind in ("radio", "selectbox"):
                 pid = key[len("probe-") :]
@@ -225,15 +323,47 @@ class Bot:
                     v = float(self.rng.randint(int(lo), int(hi)))
                 page = await self._page(set_values={proto.id: ("double_array_value", [v])})
         widgets = page.widgets()
+        if page.item_signature() != signature:
+            return page
         if "submit" not in widgets:
             raise BotError(f"an item page without a 'submit' button: {page.text()[:200]!r}")
         if self.think:
             await self._pause()
-        t0 = time.perf_counter()
-        page = await self.client.rerun(trigger=widgets["submit"][1].id)
+        sent = _answers_on(page, self.client.widget_states)
+        t0, at = time.perf_counter(), time.time()
+        self._last_submit = signature
+        try:
+            page = await self.client.rerun(trigger=widgets["submit"][1].id)
+        except ConnectionLost:
+            self._log("submit", item=signature, **sent, sent_at=at, outcome="connection lost")
+            raise
         self.result.latencies.append(time.perf_counter() - t0)
-        self.result.items += 1
+        stored = page.item_signature() != signature
+        self._log(
+            "submit", item=signature, **sent, sent_at=at, outcome="next" if stored else "same"
+        )
+        if stored:
+            self.result.items += 1
         return self._after(page)
+
+
+def _answers_on(page: Page, states: dict[str, Any]) -> dict[str, Any]:
+    """What the item page's widgets hold as the browser sends them: the letter shown for each
+    probe (None: none chosen), the value of each hypothesis slider."""
+    choices: dict[str, str | None] = {}
+    sliders: dict[str, float] = {}
+    for key, (_, proto) in page.widgets().items():
+        value = states.get(proto.id, (None, None))[1]
+        if key.startswith("probe-"):
+            choices[key[len("probe-") :]] = _letter(value if isinstance(value, str) else None)
+        elif key.startswith("hypothesis-") and isinstance(value, list) and value:
+            sliders[key[len("hypothesis-") :]] = float(value[0])
+    return {"choices": choices, "hypothesis": sliders or None}
+
+
+def _letter(label: str | None) -> str | None:
+    m = re.match(r"^\W*([AB])\b", (label or "").strip())
+    return m.group(1) if m else None
 
 
 async def run_bots(
@@ -248,6 +378,8 @@ async def run_bots(
     stagger: float = 0.0,
     seed: int = 0,
     think: float = 0.0,
+    patience: float = 120.0,
+    log: Log | None = None,
 ) -> list[BotResult]:
     """Run ``count`` bots concurrently against the app at ``base_url``."""
 
@@ -264,6 +396,8 @@ async def run_bots(
             seed=seed * 100_003 + i,
             timeout=timeout,
             think=think,
+            patience=patience,
+            log=log,
         )
         return await bot.run()
 
@@ -280,4 +414,4 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-__all__ = ["Bot", "BotResult", "Oracle", "percentile", "run_bots"]
+__all__ = ["RETRY_SECONDS", "Bot", "BotResult", "Log", "Oracle", "percentile", "run_bots"]

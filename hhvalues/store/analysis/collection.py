@@ -2,20 +2,25 @@
 
 Human answers are the study's; model answers are every model condition's answers to the study's
 bank (the harness stores them outside any study, ``study_key`` 0), so the comparison fills in as
-either side comes in. Drafts are never answers.
+either side comes in. Drafts are never answers. Every reader here first records the study's
+timeouts due at its clock, in the transaction it reads in
+(:func:`~hhvalues.store.participation.record_due_timeouts`): an item a participant walked away
+from counts as the timeout it is, even when nobody has opened the app since.
 """
 
 from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, or_, select
-from sqlmodel import col
+from sqlmodel import Session, col
 
+from hhvalues.core.agents import reference_answers
 from hhvalues.core.answers import Answer, Status, parse_respondent
 from hhvalues.core.bank import Bank, Split
 from hhvalues.core.scoring import grade
@@ -27,14 +32,20 @@ from hhvalues.store.analysis.results import (
     item_table,
 )
 from hhvalues.store.db import (
+    REFERENCE_AT_IMPORT,
     AnswerRow,
     Clock,
     ParticipantRow,
+    StudyRow,
     as_utc,
     get_bank,
     read_clock,
-    read_session,
+    record_answers,
+    scored_items,
+    system_clock,
+    write_session,
 )
+from hhvalues.store.participation import record_due_timeouts
 from hhvalues.store.studies import (
     ParticipantState,
     StudyConfig,
@@ -42,6 +53,17 @@ from hhvalues.store.studies import (
     respondent_of,
     study_row,
 )
+
+
+@contextmanager
+def _reading(engine: Engine, slug: str, at: datetime) -> Iterator[tuple[Session, StudyRow]]:
+    """A transaction to read study ``slug`` in, its due timeouts recorded first (a write
+    transaction, then: on SQLite the reads below are short; on PostgreSQL only the
+    participants with due timeouts are locked)."""
+    with write_session(engine) as session:
+        study = study_row(session, slug)
+        record_due_timeouts(session, at, study_id=study.id)
+        yield session, study
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +82,9 @@ class StudyAnswers:
     """Human respondent id → the participant's state (``finished``, ``timed_out`` …)."""
 
 
-def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
-    """The study's human answers and the model answers to its bank (timeouts included)."""
+def load_study_answers(engine: Engine, slug: str, *, now: Clock = system_clock) -> StudyAnswers:
+    """The study's human answers and the model answers to its bank (timeouts included, those
+    due at ``now`` recorded first)."""
     cols = (
         col(AnswerRow.respondent),
         col(AnswerRow.item_id),
@@ -76,8 +99,8 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
         col(AnswerRow.extra),
         col(AnswerRow.respondent_kind),
     )
-    with read_session(engine) as session:
-        study = study_row(session, slug)
+    at = read_clock(now)
+    with _reading(engine, slug, at) as (session, study):
         bank = get_bank(session, study.bank_id)
         config = parse_config(study.config)
         query = (
@@ -122,9 +145,34 @@ def load_study_answers(engine: Engine, slug: str) -> StudyAnswers:
                 )
             )
         }
+        if scored_items(bank) > REFERENCE_AT_IMPORT:  # a large bank: the answered items' agents
+            agents += _agents_for_answered(session, bank, study.bank_id, answers, agents, at)
+            return StudyAnswers(
+                slug, bank, config, tuple(answers), tuple(seconds), tuple(agents), states
+            )
     return StudyAnswers(
         slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None, states
     )
+
+
+def _agents_for_answered(
+    session: Session,
+    bank: Bank,
+    bank_id: int,
+    answers: list[Answer],
+    agents: list[Answer],
+    at: datetime,
+) -> tuple[Answer, ...]:
+    """The reference agents' answers to the items of ``answers`` that have none yet, computed
+    and stored now (a bank over :data:`REFERENCE_AT_IMPORT` got none at import)."""
+    covered = {a.item for a in agents}
+    wanted = {a.item for a in answers} - covered
+    items = tuple(it for it in bank.items if it.id in wanted and it.split is not Split.TRAIN)
+    if not items:
+        return ()
+    new = reference_answers(replace(bank, items=items))
+    record_answers(session, new, bank_id=bank_id, now=lambda: at)
+    return new
 
 
 def scope_answers(
@@ -190,10 +238,12 @@ def study_results(
     n_boot: int = 2000,
     baseline: str | None = None,
     finished_only: bool = True,
+    now: Clock = system_clock,
 ) -> Results:
-    """The Results page of a study (:func:`results_of` of :func:`load_study_answers`)."""
+    """The Results page of a study (:func:`results_of` of :func:`load_study_answers`, the
+    timeouts due at ``now`` recorded first)."""
     return results_of(
-        load_study_answers(engine, slug),
+        load_study_answers(engine, slug, now=now),
         finished_only=finished_only,
         seed=seed,
         n_boot=n_boot,
@@ -241,8 +291,7 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
     """Participants by state with last-seen times, answer rate, item times, catch and fast flags."""
     at = read_clock(now)
     since = at - timedelta(minutes=WINDOW_MINUTES)
-    with read_session(engine) as session:
-        study = study_row(session, slug)
+    with _reading(engine, slug, at) as (session, study):
         parts = (
             session.execute(
                 select(ParticipantRow)
@@ -308,10 +357,10 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
     )
 
 
-def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
-    """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key."""
-    with read_session(engine) as session:
-        study = study_row(session, slug)
+def answers_fingerprint(engine: Engine, slug: str, *, now: Clock = system_clock) -> tuple[int, str]:
+    """(count, latest update) of the answers :func:`load_study_answers` reads: a cache key
+    (timeouts due at ``now`` recorded first, so they change it)."""
+    with _reading(engine, slug, read_clock(now)) as (session, study):
         n, last = session.execute(
             select(func.count(), func.max(col(AnswerRow.updated_at))).where(
                 col(AnswerRow.bank_id) == study.bank_id,
@@ -324,9 +373,9 @@ def answers_fingerprint(engine: Engine, slug: str) -> tuple[int, str]:
     return int(n), str(last)
 
 
-def monitor_items(engine: Engine, slug: str) -> tuple[ItemLine, ...]:
+def monitor_items(engine: Engine, slug: str, *, now: Clock = system_clock) -> tuple[ItemLine, ...]:
     """Humans and models item by item on the test and catch items, as collection runs."""
-    data = load_study_answers(engine, slug)
+    data = load_study_answers(engine, slug, now=now)
     if not data.answers:
         return ()
     graded = grade(data.bank, data.answers).select(splits=[Split.TEST, Split.CATCH])

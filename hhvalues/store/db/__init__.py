@@ -25,6 +25,7 @@ from hhvalues.store.db.deadlines import (
     deadline_after,
     is_past,
     read_clock,
+    system_clock,
 )
 from hhvalues.store.db.engine import (
     MIGRATIONS_DIR,
@@ -39,6 +40,7 @@ from hhvalues.store.db.engine import (
     write_session,
 )
 from hhvalues.store.db.queries import (
+    REFERENCE_AT_IMPORT,
     BankInfo,
     StoredAnswer,
     answer_values,
@@ -54,6 +56,7 @@ from hhvalues.store.db.queries import (
     public_head,
     public_item,
     record_answers,
+    scored_items,
     store_bank,
     training_truth,
     upsert_answer,
@@ -82,6 +85,7 @@ __all__ = [
     "GRACE",
     "MIGRATIONS_DIR",
     "NAMING_CONVENTION",
+    "REFERENCE_AT_IMPORT",
     "AnswerRow",
     "AuditEntry",
     "AuditRow",
@@ -129,8 +133,10 @@ __all__ = [
     "record",
     "record_answers",
     "resolve_url",
+    "scored_items",
     "sha256_file",
     "store_bank",
+    "system_clock",
     "training_truth",
     "upgrade",
     "upsert_answer",

@@ -32,6 +32,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def system_clock() -> datetime:
+    """The real time (aware UTC): the default clock of readers a person runs by hand."""
+    return datetime.now(UTC)
+
+
 def read_clock(now: Clock) -> datetime:
     """The clock's time as an aware UTC datetime."""
     return as_utc(now())
@@ -50,4 +55,12 @@ def is_past(at: datetime, *deadlines: datetime | None) -> bool:
     return any(at > d + GRACE for d in deadlines if d is not None)
 
 
-__all__ = ["GRACE", "Clock", "as_utc", "deadline_after", "is_past", "read_clock"]
+__all__ = [
+    "GRACE",
+    "Clock",
+    "as_utc",
+    "deadline_after",
+    "is_past",
+    "read_clock",
+    "system_clock",
+]

@@ -4,10 +4,19 @@ SQLite runs in WAL mode with a busy timeout; the driver's own transaction handli
 off (``isolation_level=None``) and the ``begin`` event emits ``BEGIN IMMEDIATE`` for write
 sessions, because the busy timeout does not cover upgrading a read transaction to a write one
 (STREAMLIT.md, "SQLite under concurrent sessions"). PostgreSQL is reached with psycopg 3.
+
+Faults heal without a restart. SQLite opens a file it may not write (a read-only file, an
+immutable one, a read-only mount) *read-only, without an error*, and a pool would keep such a
+connection after the fault cleared: every later write failed until the process restarted. So a
+SQLite connection is refused while its files cannot be written (:func:`_check_writable`), and
+a connection that reports a read-only, I/O, full-disk or cannot-open error is treated like a
+lost PostgreSQL connection: discarded, with the rest of the pool (:func:`_discard_on_fault`).
 """
 
 from __future__ import annotations
 
+import os
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -85,8 +94,10 @@ def make_engine(url: str | None = None, *, settings: Settings | None = None) -> 
             raise StoreError("use a SQLite file, not an in-memory database", where=str(resolved))
         Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(resolved, connect_args={"timeout": 5.0})
+        event.listen(engine, "do_connect", _check_writable)
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "handle_error", _discard_on_fault)
         return engine
     if backend == "postgresql":
         try:
@@ -95,6 +106,43 @@ def make_engine(url: str | None = None, *, settings: Settings | None = None) -> 
             raise MissingExtraError("PostgreSQL", "postgres") from None
         return create_engine(resolved, pool_pre_ping=True)
     raise StoreError(f"unsupported database {backend!r} (use sqlite or postgresql+psycopg)")
+
+
+_FAULTS = {
+    sqlite3.SQLITE_READONLY,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+}
+"""Primary SQLite result codes after which a connection is not trusted again."""
+
+
+def _check_writable(_dialect: Any, _record: Any, cargs: Any, _cparams: Any) -> None:
+    """Refuse to open a connection to a SQLite file this process cannot write.
+
+    SQLite would open it read-only without a word (and a pool keep it); an error here is a
+    failed connect instead, tried again on the next checkout, so the first request after the
+    fault clears gets a writable connection. The journal files are checked too when they exist.
+    """
+    database = str(cargs[0]) if cargs else ""
+    paths = [p for p in (database, database + "-wal", database + "-shm") if os.path.exists(p)]
+    if not paths:  # a new file: SQLite creates it in its directory
+        paths = [os.path.dirname(os.path.abspath(database))]
+    for path in paths:
+        if not os.access(path, os.W_OK):
+            raise sqlite3.OperationalError(f"the database file cannot be written: {path}")
+
+
+def _discard_on_fault(context: Any) -> None:
+    """Treat a SQLite read-only, I/O, disk-full or cannot-open error as a lost connection.
+
+    SQLAlchemy then closes that connection and invalidates the pool's others, so none opened
+    read-only during a fault (or left in a bad state by an I/O error) serves a later request.
+    """
+    orig = context.original_exception
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(orig, sqlite3.Error) and code is not None and code & 0xFF in _FAULTS:
+        context.is_disconnect = True
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -13,14 +13,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from hhvalues.core.agents import reference_answers
-from hhvalues.core.answers import Answer, Status, parse_respondent
-from hhvalues.core.bank import Bank, Split, Truth, parse_bank
-from hhvalues.errors import BankError, NotFoundError
+from hhvalues.core.answers import MAX_RESPONDENT, Answer, Status, parse_respondent
+from hhvalues.core.bank import Bank, Split, Truth, content_hash, parse_bank
+from hhvalues.core.ids import MAX_ID, id_problem, shown_id
+from hhvalues.errors import AnswersError, BankError, NotFoundError
 from hhvalues.store.db.audit import add_audit
 from hhvalues.store.db.deadlines import Clock, read_clock
 from hhvalues.store.db.engine import write_session
@@ -64,12 +65,12 @@ def import_bank(session: Session, bank: Bank, *, now: Clock) -> BankInfo:
         raise BankError(
             "a study needs the full bank with truth, not a public copy", where=f"bank {bank.name}"
         )
-    digest = bank.content_hash
+    document = bank.to_json()  # once: the hash, the stored document and the item rows
+    digest = content_hash(document)
     existing = session.exec(select(BankRow).where(BankRow.content_hash == digest)).first()
     if existing is not None:
         assert existing.id is not None
         return _bank_info(existing, _split_counts(session, existing.id))
-    document = bank.to_json()
     row = BankRow(
         name=bank.name,
         version=bank.version,
@@ -80,25 +81,49 @@ def import_bank(session: Session, bank: Bank, *, now: Clock) -> BankInfo:
     session.add(row)
     session.flush()
     assert row.id is not None
-    for position, item in enumerate(bank.items):
-        public = item.to_json()
-        truth = public.pop("truth", None)
-        assert truth is None or isinstance(truth, dict)
-        session.add(
-            ItemRow(
-                bank_id=row.id,
-                item_id=item.id,
-                split=item.split.value,
-                position=position,
-                public=public,
-                truth=truth,
-            )
+    bank_id = row.id
+    items = document["items"]
+    assert isinstance(items, list)
+    for start in range(0, len(items), _ITEM_CHUNK):  # Core inserts, a chunk at a time
+        session.execute(
+            insert(ItemRow),
+            [
+                _item_values(bank_id, position, doc)
+                for position, doc in enumerate(items[start : start + _ITEM_CHUNK], start=start)
+            ],
         )
-    session.flush()
     # The reference agents' answers (the ideal observer on every item) are stored once here, so
-    # a Results page never computes them on a request.
-    record_answers(session, reference_answers(bank), bank_id=row.id, now=now)
-    return _bank_info(row, _split_counts(session, row.id))
+    # a Results page never computes them on a request; a bank too large for that (~8 ms an
+    # item) gets them for the items a study's answers cover, when they are first read.
+    if scored_items(bank) <= REFERENCE_AT_IMPORT:
+        record_answers(session, reference_answers(bank), bank_id=bank_id, now=now)
+    return _bank_info(row, _split_counts(session, bank_id))
+
+
+REFERENCE_AT_IMPORT = 2_000
+"""Banks with at most this many test and catch items get the reference agents' answers on
+every item when they are imported; larger ones on the items that have answers, as they come."""
+_ITEM_CHUNK = 2_000
+
+
+def scored_items(bank: Bank) -> int:
+    """The bank's test and catch items (what the reference agents answer)."""
+    return sum(1 for it in bank.items if it.split is not Split.TRAIN)
+
+
+def _item_values(bank_id: int, position: int, item: dict[str, Any]) -> dict[str, Any]:
+    """An item row from the item's document (the bank-file form)."""
+    public = {k: v for k, v in item.items() if k != "truth"}
+    truth = item.get("truth")
+    assert truth is None or isinstance(truth, dict)
+    return {
+        "bank_id": bank_id,
+        "item_id": item["id"],
+        "split": item["split"],
+        "position": position,
+        "public": public,
+        "truth": truth,
+    }
 
 
 def store_bank(
@@ -304,8 +329,15 @@ def answer_values(
     participant_id: int | None = None,
     **timing: Any,
 ) -> dict[str, Any]:
-    """Column values of a final answer, for :func:`upsert_answer`."""
+    """Column values of a final answer, for :func:`upsert_answer`; AnswersError for a
+    respondent or item id outside the safe set (:mod:`hhvalues.core.ids`)."""
     kind, _ = parse_respondent(answer.respondent)
+    for what, value, longest in (
+        ("respondent", answer.respondent, MAX_RESPONDENT),
+        ("item", answer.item, MAX_ID),
+    ):
+        if (problem := id_problem(value, max_length=longest)) is not None:
+            raise AnswersError(f"{what} {shown_id(value)} {problem}")
     return {
         "respondent": answer.respondent,
         "respondent_kind": kind,
@@ -425,6 +457,7 @@ def iter_answers(
 
 
 __all__ = [
+    "REFERENCE_AT_IMPORT",
     "BankInfo",
     "StoredAnswer",
     "answer_values",
@@ -440,6 +473,7 @@ __all__ = [
     "public_head",
     "public_item",
     "record_answers",
+    "scored_items",
     "store_bank",
     "training_truth",
     "upsert_answer",

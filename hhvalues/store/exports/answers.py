@@ -7,7 +7,9 @@ the respondents of a CSV or JSONL export (:mod:`~hhvalues.store.exports.worker`)
 answers checks the rows against a count taken in the same database snapshot and raises
 :class:`~hhvalues.errors.StoreError` on a mismatch (no row is dropped silently, and answers
 arriving during the export of a live study do not fail it); timed-out and empty answers are
-ordinary rows, drafts are not answers and are left out.
+ordinary rows, drafts are not answers and are left out. Each writer first records the study's
+timeouts due at its clock, committed before any read (the later half of a large export is read
+by another process, which must see them too).
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from sqlmodel import col
 
 from hhvalues.core.answers import Answer, Status, dumps_answer
 from hhvalues.errors import StoreError
-from hhvalues.store.db import AnswerRow, ItemRow, as_utc, read_session
+from hhvalues.store.db import AnswerRow, Clock, ItemRow, as_utc, read_session, system_clock
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
 from hhvalues.store.exports.worker import second_half
+from hhvalues.store.participation import settle_timeouts
 from hhvalues.store.studies import study_row
 
 T = TypeVar("T")
@@ -363,8 +366,11 @@ def _lines(engine: Engine, slug: str, kind: str, fh: Any, directory: Path) -> in
         return n + rest.append_to(fh)
 
 
-def write_answers_csv(engine: Engine, slug: str, out: str | os.PathLike[str]) -> Written:
+def write_answers_csv(
+    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+) -> Written:
     """Answers as CSV (the columns of ``hhvalues export --format csv``), streamed."""
+    settle_timeouts(engine, slug, now=now)
     n = 0
 
     def write(fh: Any) -> None:
@@ -376,8 +382,11 @@ def write_answers_csv(engine: Engine, slug: str, out: str | os.PathLike[str]) ->
     return Written(Path(out), n, digest)
 
 
-def write_answers_jsonl(engine: Engine, slug: str, out: str | os.PathLike[str]) -> Written:
+def write_answers_jsonl(
+    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+) -> Written:
     """Answers in the DESIGN §3 JSON Lines format (``hhvalues score`` reads it), streamed."""
+    settle_timeouts(engine, slug, now=now)
     n = 0
 
     def write(fh: Any) -> None:
@@ -388,11 +397,14 @@ def write_answers_jsonl(engine: Engine, slug: str, out: str | os.PathLike[str]) 
     return Written(Path(out), n, digest)
 
 
-def write_answers_parquet(engine: Engine, slug: str, out: str | os.PathLike[str]) -> Written:
+def write_answers_parquet(
+    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+) -> Written:
     """Answers as Parquet (typed columns; JSON columns as text), one row group per chunk."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    settle_timeouts(engine, slug, now=now)
     ts = pa.timestamp("us", tz="UTC")
     schema = pa.schema(
         [

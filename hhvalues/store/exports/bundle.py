@@ -23,7 +23,7 @@ import json
 import os
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +33,18 @@ from sqlmodel import Session, col, select
 from hhvalues.core.answers import Answer, dumps_answer
 from hhvalues.core.bank import dumps_bank
 from hhvalues.store.analysis import load_study_answers, results_of, scope_answers
-from hhvalues.store.db import AnswerRow, Clock, ParticipantRow, StudyConfigRow, read_session
+from hhvalues.store.db import (
+    AnswerRow,
+    Clock,
+    ParticipantRow,
+    StudyConfigRow,
+    read_session,
+    system_clock,
+)
 from hhvalues.store.exports.answers import answer_of_row, iter_answer_rows
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
 from hhvalues.store.exports.summaries import ITEM_COLUMNS, items_csv, scores_text
+from hhvalues.store.participation import settle_timeouts
 from hhvalues.store.studies import respondent_of, study_row
 
 RESCORE = (
@@ -168,10 +176,12 @@ def write_bundle(
     *,
     seed: int = 0,
     n_boot: int = 2000,
-    now: Clock = lambda: datetime.now(UTC),
+    now: Clock = system_clock,
 ) -> Written:
-    """Write the study bundle zip; ``rows`` is the number of study answers in it."""
-    data = load_study_answers(engine, slug)
+    """Write the study bundle zip; ``rows`` is the number of study answers in it (the
+    timeouts due at ``now`` recorded first)."""
+    settle_timeouts(engine, slug, now=now)
+    data = load_study_answers(engine, slug, now=now)
     results = results_of(data, seed=seed, n_boot=n_boot)
     scoped, scope = scope_answers(data)
     humans = {a.respondent for a in data.answers if a.respondent.startswith("human:")}

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from hhvalues.core.scoring import scores_to_json
 from hhvalues.store.analysis import Results, load_study_answers, results_of
+from hhvalues.store.db import Clock, system_clock
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
 
 
@@ -73,19 +74,27 @@ def items_csv(results: Results) -> str:
 
 
 def write_scores(
-    engine: Engine, slug: str, out: str | os.PathLike[str], *, seed: int = 0, n_boot: int = 2000
+    engine: Engine,
+    slug: str,
+    out: str | os.PathLike[str],
+    *,
+    seed: int = 0,
+    n_boot: int = 2000,
+    now: Clock = system_clock,
 ) -> Written:
     """Per-respondent scores of the test split (DESIGN §3 JSON, with the human group), of the
     participants who finished, as the Results page shows by default."""
-    results = results_of(load_study_answers(engine, slug), seed=seed, n_boot=n_boot)
+    results = results_of(load_study_answers(engine, slug, now=now), seed=seed, n_boot=n_boot)
     text = scores_text(results)
     digest = write_atomic(Path(out), lambda fh: fh.write(text), binary=False)
     return Written(Path(out), len(results.scores.rows), digest)
 
 
-def write_items(engine: Engine, slug: str, out: str | os.PathLike[str]) -> Written:
+def write_items(
+    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+) -> Written:
     """The per-item table (humans and models side by side) as CSV."""
-    results = results_of(load_study_answers(engine, slug), n_boot=200)
+    results = results_of(load_study_answers(engine, slug, now=now), n_boot=200)
     text = items_csv(results)
     digest = write_atomic(Path(out), lambda fh: fh.write(text), binary=False)
     return Written(Path(out), len(results.items), digest)

@@ -42,8 +42,9 @@ class ExportFormat(StrEnum):
 class ExportSpec(NamedTuple):
     """One export format."""
 
-    write: Callable[[Engine, str, str | os.PathLike[str]], Written]
-    """``write(engine, study slug, out)``: the file, atomically, with its SHA-256."""
+    write: Callable[..., Written]
+    """``write(engine, study slug, out, now=clock)``: the file, atomically, with its SHA-256
+    (the timeouts due at the clock's time recorded first)."""
     title: str
     """What the file is, in words (the console's button)."""
     file_name: str
@@ -99,7 +100,7 @@ def write_export(
     """Write one export of a study and log it (format, rows, ``file_name`` — default the file's
     own name — and SHA-256) in the audit log."""
     fmt = ExportFormat(fmt)
-    written = EXPORTS[fmt].write(engine, slug, out)
+    written = EXPORTS[fmt].write(engine, slug, out, now=now)
     name = file_name or Path(out).name
     record(
         engine,

@@ -4,6 +4,8 @@
   the session start.
 * :mod:`~hhvalues.store.participation.session`: the page a link shows now, items with
   server-side deadlines, drafts, idempotent submits, timeouts, training feedback.
+* :mod:`~hhvalues.store.participation.timeouts`: timeouts that came due while nobody looked,
+  recorded by every reader of answers before it reads, and by the app's sweep.
 * :mod:`~hhvalues.store.participation.prologue`: the start both participant flows share (the
   demonstration flow uses it too).
 * :mod:`~hhvalues.store.participation.views`: the frozen values pages render (no truth inside,
@@ -15,10 +17,13 @@ Builds on :mod:`hhvalues.store.studies` and :mod:`hhvalues.store.db`.
 """
 
 from hhvalues.store.participation.enrolment import (
+    DECLINED,
     EXTERNAL_KEYS,
+    TAKEN,
     check_intake,
     consent,
     decline,
+    declined_pid,
     enrol,
     start_session,
     submit_intake,
@@ -41,8 +46,12 @@ from hhvalues.store.participation.session import (
     next_item,
     save_draft,
     submit,
-    sweep_timeouts,
     training_feedback,
+)
+from hhvalues.store.participation.timeouts import (
+    record_due_timeouts,
+    settle_timeouts,
+    sweep_timeouts,
 )
 from hhvalues.store.participation.views import (
     Draft,
@@ -56,7 +65,9 @@ from hhvalues.store.participation.views import (
 )
 
 __all__ = [
+    "DECLINED",
     "EXTERNAL_KEYS",
+    "TAKEN",
     "Draft",
     "EnrolResult",
     "ItemTruth",
@@ -75,12 +86,15 @@ __all__ = [
     "current_item_truth",
     "current_step",
     "decline",
+    "declined_pid",
     "enrol",
     "entry_page",
     "expire",
     "next_item",
     "open_link",
+    "record_due_timeouts",
     "save_draft",
+    "settle_timeouts",
     "start_session",
     "submit",
     "submit_intake",

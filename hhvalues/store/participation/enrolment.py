@@ -7,13 +7,15 @@ sides are drawn once, at enrolment (:mod:`hhvalues.store.studies.assignment`).
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import re
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Engine, delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from hhvalues.errors import InputError, LinkError, NotFoundError
 from hhvalues.store.db import (
@@ -26,10 +28,12 @@ from hhvalues.store.db import (
 )
 from hhvalues.store.participation.views import EnrolResult
 from hhvalues.store.studies import (
+    DECLINED_MESSAGE,
     SLUG_PATTERN,
     ParticipantState,
     StudyConfig,
     StudyStatus,
+    check_token,
     hash_token,
     load_active,
     log,
@@ -57,13 +61,23 @@ def _external_ids(params: Mapping[str, Any]) -> dict[str, str]:
 
 
 def enrol(
-    engine: Engine, study_slug: object, *, params: Mapping[str, Any] | None = None, now: Clock
+    engine: Engine,
+    study_slug: object,
+    *,
+    params: Mapping[str, Any] | None = None,
+    browser_token: object = None,
+    now: Clock,
 ) -> EnrolResult:
     """Open enrolment (``?study=SLUG``): mint a token for a new participant.
 
     ``params`` may carry Prolific's ``PROLIFIC_PID``, ``STUDY_ID`` and ``SESSION_ID``; they are
-    recorded. Coming back with the same ``PROLIFIC_PID`` resumes that participant under a new
-    token (the old one stops working), since the platform's link carries no token of ours.
+    recorded. A ``PROLIFIC_PID`` is not a secret (it is in the platform's exports and
+    messages), so coming back with one that has already enrolled resumes that participant only
+    in the browser that holds the participant's own link token (``browser_token``, kept there
+    in a cookie, see :mod:`hhvalues.ui.link`): the same token comes back and nothing is written.
+    From anywhere else the link is refused (:data:`TAKEN`) and the participant is left as it
+    was; the researcher can issue a new link (:func:`~hhvalues.store.studies.relink`). A PID that
+    declined is refused as declined (:data:`DECLINED`): a refusal keeps a salted hash of it.
     """
     if not isinstance(study_slug, str) or not SLUG_PATTERN.match(study_slug):
         raise LinkError("this link is not valid: the study name in it is malformed")
@@ -82,31 +96,53 @@ def enrol(
                 if study.status != StudyStatus.OPEN.value:
                     raise LinkError(f"study {study_slug!r} is closed")
                 pid = external.get("PROLIFIC_PID")
-                old = (
-                    None
-                    if pid is None
-                    else session.exec(
-                        select(ParticipantRow)
-                        .where(
-                            ParticipantRow.study_id == study.id, ParticipantRow.external_pid == pid
-                        )
-                        .with_for_update()
-                    ).first()
-                )
+                old = None if pid is None else _by_pid(session, study.id or 0, pid)
                 if old is None:
                     new_participant(session, study, token, at=at, external=external)
                     return EnrolResult(token, resumed=False)
-                if old.state == S.DECLINED:
-                    raise LinkError("this link has been used up: participation was declined")
-                old.token_hash = hash_token(token)
-                session.add(
-                    EventRow(study_id=study.id, participant_id=old.id, kind="reenrol", at=at)
-                )
-                return EnrolResult(token, resumed=True)
-        except IntegrityError:  # the same PROLIFIC_PID enrolled concurrently: resume it
+                return EnrolResult(_resume(old, browser_token), resumed=True)
+        except IntegrityError:  # the same PROLIFIC_PID enrolled concurrently: look again
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+TAKEN = (
+    "this study was already started with this participant ID in another browser. Please go "
+    "on in the browser where you started (reopen the study link there). If you cannot, "
+    "contact the researcher, who can send you a new link"
+)
+"""Why a ``PROLIFIC_PID`` that has enrolled is refused in a browser without its token."""
+DECLINED = DECLINED_MESSAGE
+"""Why a declined participant's link (or ``PROLIFIC_PID``) is refused."""
+
+
+def declined_pid(study_id: int, pid: str) -> str:
+    """What a declined participant keeps of its ``PROLIFIC_PID``: a hash salted with the study
+    (``#`` cannot occur in a PID, so it never equals one)."""
+    return "#" + hashlib.sha256(f"{study_id}:{pid}".encode()).hexdigest()
+
+
+def _by_pid(session: Session, study_id: int, pid: str) -> ParticipantRow | None:
+    return session.exec(
+        select(ParticipantRow)
+        .where(
+            ParticipantRow.study_id == study_id,
+            col(ParticipantRow.external_pid).in_([pid, declined_pid(study_id, pid)]),
+        )
+        .with_for_update()
+    ).first()
+
+
+def _resume(old: ParticipantRow, browser_token: object) -> str:
+    """The participant's own token when this browser holds it; LinkError otherwise."""
+    if old.state == S.DECLINED:
+        raise LinkError(DECLINED)
+    if isinstance(browser_token, str):
+        with contextlib.suppress(LinkError):
+            if hash_token(check_token(browser_token)) == old.token_hash:
+                return browser_token
+    raise LinkError(TAKEN)
 
 
 # --- consent, intake, start --------------------------------------------------------------------
@@ -124,7 +160,8 @@ def consent(engine: Engine, token: object, *, now: Clock) -> None:
 
 
 def decline(engine: Engine, token: object, *, now: Clock) -> None:
-    """Record a refusal: the participant row keeps nothing but the refusal and its time."""
+    """Record a refusal: the participant row keeps nothing but the refusal, its time and, when
+    it came with a ``PROLIFIC_PID``, that PID's salted hash (to recognise it coming back)."""
     at = read_clock(now)
     with write_session(engine) as session:
         loaded = load_active(session, token)
@@ -132,7 +169,8 @@ def decline(engine: Engine, token: object, *, now: Clock) -> None:
         if p.state != S.INVITED:
             raise LinkError("consent was already given; the session cannot be declined now")
         p.state, p.finished_at = S.DECLINED.value, at
-        p.external, p.external_pid, p.intake, p.assignment = {}, None, None, []
+        pid = p.external_pid and declined_pid(p.study_id, p.external_pid)
+        p.external, p.external_pid, p.intake, p.assignment = {}, pid, None, []
         session.exec(delete(EventRow).where(col(EventRow.participant_id) == p.id))
         log(session, loaded, "decline", at)
 
@@ -188,10 +226,13 @@ def start_session(engine: Engine, token: object, *, now: Clock) -> None:
 
 
 __all__ = [
+    "DECLINED",
     "EXTERNAL_KEYS",
+    "TAKEN",
     "check_intake",
     "consent",
     "decline",
+    "declined_pid",
     "enrol",
     "start_session",
     "submit_intake",

@@ -22,6 +22,7 @@ from hhvalues.errors import LinkError
 from hhvalues.store.db import Clock, read_clock, write_session
 from hhvalues.store.participation.views import StepKind
 from hhvalues.store.studies import (
+    DECLINED_MESSAGE,
     Loaded,
     ParticipantState,
     StudyKind,
@@ -78,7 +79,7 @@ def open_link(session: Session, token: object, *, kind: StudyKind) -> Loaded | R
         return Refusal(StepKind.INVALID, str(exc))
     p, study = loaded.participant, loaded.study
     if p.state == ParticipantState.DECLINED:
-        return Refusal(StepKind.INVALID, "this link has been used up: participation was declined")
+        return Refusal(StepKind.INVALID, DECLINED_MESSAGE)
     if study.kind != kind.value:
         return Refusal(StepKind.INVALID, f"this link is not one of {_KIND_NAMES[kind]} study")
     if p.state not in _ENDED and study.status != StudyStatus.OPEN.value:

@@ -61,7 +61,6 @@ from hhvalues.store.studies import (
     hash_token,
     load,
     load_active,
-    loaded_of,
     log,
     respondent_of,
 )
@@ -678,27 +677,6 @@ def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None
     return written
 
 
-def sweep_timeouts(engine: Engine, *, now: Clock) -> int:
-    """Record timeouts of every participant whose item or session deadline passed while away.
-
-    Run it periodically (the app does on start and every few minutes); each participant is
-    handled in its own short write transaction. Returns the number of answers written.
-    """
-    at = read_clock(now)
-    with read_session(engine) as session:
-        candidates = session.exec(
-            select(ParticipantRow.id).where(ParticipantRow.state == S.IN_PROGRESS.value)
-        ).all()
-    written = 0
-    for pid in candidates:
-        with write_session(engine) as session:
-            p = session.exec(
-                select(ParticipantRow).where(ParticipantRow.id == pid).with_for_update()
-            ).one()
-            written += expire(session, loaded_of(session, p), at)
-    return written
-
-
 # --- training feedback -------------------------------------------------------------------------
 
 
@@ -745,6 +723,5 @@ __all__ = [
     "next_item",
     "save_draft",
     "submit",
-    "sweep_timeouts",
     "training_feedback",
 ]

@@ -36,6 +36,7 @@ from hhvalues.store.studies.edit import (
     is_frozen,
 )
 from hhvalues.store.studies.participants import (
+    DECLINED_MESSAGE,
     TOKEN_BYTES,
     Loaded,
     check_active,
@@ -58,12 +59,14 @@ from hhvalues.store.studies.studies import (
     invite,
     list_studies,
     new_completion_code,
+    relink,
     set_study_status,
     study_row,
     update_study_config,
 )
 
 __all__ = [
+    "DECLINED_MESSAGE",
     "DEFAULT_CONSENT",
     "SLUG_PATTERN",
     "STUDY_LIMITS",
@@ -101,6 +104,7 @@ __all__ = [
     "new_participant",
     "new_token",
     "parse_config",
+    "relink",
     "respondent_of",
     "set_study_status",
     "study_row",

@@ -26,6 +26,8 @@ from hhvalues.store.studies.assignment import Assignment, assign_items
 from hhvalues.store.studies.config import ParticipantState, StudyConfig, StudyStatus, parse_config
 
 TOKEN_BYTES = 20
+DECLINED_MESSAGE = "this link has been used up: participation was declined"
+"""Why the link (or the ``PROLIFIC_PID``) of a participant who declined is refused."""
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 
 
@@ -109,7 +111,7 @@ def loaded_of(session: Session, participant: ParticipantRow) -> Loaded:
 def check_active(state: str, study_status: str, study_slug: str) -> None:
     """LinkError for a declined participant or a closed study (what :func:`load_active` refuses)."""
     if state == ParticipantState.DECLINED:
-        raise LinkError("this link has been used up: participation was declined")
+        raise LinkError(DECLINED_MESSAGE)
     if study_status != StudyStatus.OPEN.value:
         raise LinkError(f"study {study_slug!r} is closed")
 
@@ -164,6 +166,7 @@ def new_participant(
 
 
 __all__ = [
+    "DECLINED_MESSAGE",
     "TOKEN_BYTES",
     "Loaded",
     "check_active",

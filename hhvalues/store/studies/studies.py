@@ -37,7 +37,7 @@ from hhvalues.store.studies.config import (
     check_slug,
     parse_config,
 )
-from hhvalues.store.studies.participants import new_participant, new_token
+from hhvalues.store.studies.participants import hash_token, new_participant, new_token
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +267,33 @@ def invite(engine: Engine, slug: str, count: int, *, now: Clock, actor: str) -> 
     return tokens
 
 
+def relink(engine: Engine, slug: str, pid: str, *, now: Clock, actor: str) -> str:
+    """A new link token for the participant who enrolled with ``PROLIFIC_PID`` ``pid`` (their
+    old link stops working): what a researcher sends a participant who lost their browser.
+
+    The session goes on where it was. NotFoundError when no such participant took part or it
+    declined."""
+    at = read_clock(now)
+    token = new_token()
+    with write_session(engine) as session:
+        row = study_row(session, slug)
+        p = session.exec(
+            select(ParticipantRow)
+            .where(ParticipantRow.study_id == row.id, ParticipantRow.external_pid == pid)
+            .with_for_update()
+        ).first()
+        if p is None or p.state == ParticipantState.DECLINED.value:
+            raise NotFoundError(f"no participant of study {slug!r} has PROLIFIC_PID {pid!r}")
+        p.token_hash = hash_token(token)
+        session.add(
+            EventRow(study_id=row.id, participant_id=p.id, actor=actor, kind="relink", at=at)
+        )
+        add_audit(
+            session, actor=actor, action="relink", target=slug, at=at, detail={"participant": p.id}
+        )
+    return token
+
+
 __all__ = [
     "StudyInfo",
     "check_config",
@@ -276,6 +303,7 @@ __all__ = [
     "invite",
     "list_studies",
     "new_completion_code",
+    "relink",
     "set_study_status",
     "study_row",
     "update_study_config",

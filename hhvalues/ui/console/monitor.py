@@ -31,7 +31,7 @@ def _fmt(x: float | None, pct: bool = False) -> str | None:
 
 
 def _comparison(slug: str) -> None:
-    rows = monitor_items(backend.engine(), slug)
+    rows = monitor_items(backend.engine(), slug, now=backend.now)
     if not rows:
         st.info("No answers yet.")
         return

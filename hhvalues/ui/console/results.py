@@ -29,7 +29,9 @@ FINISHED = "results-finished"
 def _results(
     slug: str, fingerprint: tuple[int, str], baseline: str | None, finished_only: bool
 ) -> Results:
-    return study_results(backend.engine(), slug, baseline=baseline, finished_only=finished_only)
+    return study_results(
+        backend.engine(), slug, baseline=baseline, finished_only=finished_only, now=backend.now
+    )
 
 
 def _pct(label: str, help: str | None = None) -> Any:
@@ -190,7 +192,10 @@ def render() -> None:
     eng = backend.engine()
     baseline = st.session_state.get(BASELINE)
     results = _results(
-        study.slug, answers_fingerprint(eng, study.slug), baseline, bool(finished_only)
+        study.slug,
+        answers_fingerprint(eng, study.slug, now=backend.now),
+        baseline,
+        bool(finished_only),
     )
     if results.scope is not None:
         st.caption(plain(results.scope.describe()))

@@ -17,9 +17,9 @@ from sqlalchemy import Engine
 
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.render import render_demo_png
-from hhvalues.errors import InputError, LinkError
+from hhvalues.errors import InputError, LinkError, StoreError
 from hhvalues.store.demonstration import DemoStepKind, WalkView, demo_step, record_move
-from hhvalues.ui import backend, state, widgets
+from hhvalues.ui import backend, faults, state, widgets
 
 LAST_WALK = "hhv.demo.walk"
 """Session-state cache: the walk as the last press left it (saves a read on the fragment rerun)."""
@@ -50,6 +50,10 @@ def _press(engine: Engine, token: str, walk_id: int, index: int, direction: str)
         if not isinstance(exc, LinkError) and "already stored" in exc.message:
             return  # a double press: the first one counted
         state.set_notice("warning", exc.message)
+        return
+    except StoreError as exc:
+        st.session_state.pop(LAST_WALK, None)
+        faults.notice(exc, token, "move", lead="Your last move could not be saved: ")
         return
     st.session_state[LAST_WALK] = result.walk
     if result.bumped:

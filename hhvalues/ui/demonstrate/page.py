@@ -21,7 +21,7 @@ from hhvalues.store.demonstration import (
     profile_lines,
 )
 from hhvalues.store.participation import Step, StepKind, start_session
-from hhvalues.ui import backend, state, widgets
+from hhvalues.ui import backend, faults, state, widgets
 from hhvalues.ui.demonstrate.board import board, walk_png
 from hhvalues.ui.participant import consent, done, intake, problem
 
@@ -38,7 +38,7 @@ def _start(engine: Engine, token: str) -> None:
     try:
         start_session(engine, token, now=backend.now)
     except HHValuesError as exc:
-        state.set_notice("error", exc.message)
+        faults.notice(exc, token, "start")
 
 
 def _instructions(engine: Engine, token: str, step: DemoStep) -> None:
@@ -78,7 +78,7 @@ def _next(engine: Engine, token: str, walk_id: int) -> None:
     try:
         acknowledge_practice(engine, token, walk_id, now=backend.now)
     except HHValuesError as exc:
-        state.set_notice("error", exc.message)
+        faults.notice(exc, token, "practice")
 
 
 def _practice_done(engine: Engine, token: str, step: DemoStep) -> None:

@@ -16,9 +16,19 @@ from sqlalchemy import Engine
 from hhvalues.core.explain import hypothesis_scale
 from hhvalues.errors import InputError, StoreError
 from hhvalues.store.participation import ItemView, save_draft, submit
-from hhvalues.ui import backend, state
+from hhvalues.ui import backend, faults, state
 
 CONFIDENCE_DEFAULT = 75
+SUBMITTED_ELSEWHERE = (
+    "That question set had already been submitted in another tab or window, so the choices "
+    "on this page were not saved. Here is where your session is now."
+)
+"""The notice of a submit that came second, from a page left open in another tab."""
+ALREADY_FINAL = (
+    "That question set was already finished (submitted in another tab or window, or its time "
+    "ran out), so your last change was not saved. Here is where your session is now."
+)
+"""The notice of a change made on a page whose item is final already."""
 
 
 def seed(view: ItemView) -> None:
@@ -64,9 +74,12 @@ def _values(view: ItemView) -> dict[str, Any]:
 def save(engine: Engine, token: str, view: ItemView) -> None:
     """on_change of every answer widget: upsert the draft."""
     try:
-        save_draft(engine, token, view.item.id, **_values(view), now=backend.now)
+        saved = save_draft(engine, token, view.item.id, **_values(view), now=backend.now)
     except (InputError, StoreError) as exc:
-        state.set_notice("warning", f"Your last change could not be saved ({exc.message}).")
+        faults.notice(exc, token, "save_draft", lead="Your last change could not be saved: ")
+        return
+    if not saved:  # final already: answered in another tab, or its time ran out
+        state.set_notice("warning", ALREADY_FINAL)
 
 
 def do_submit(engine: Engine, token: str, view: ItemView, stimulus: str) -> None:
@@ -79,14 +92,16 @@ def do_submit(engine: Engine, token: str, view: ItemView, stimulus: str) -> None
     try:
         result = submit(engine, token, view.item.id, **values, stimulus=stimulus, now=backend.now)
     except (InputError, StoreError) as exc:
-        state.set_notice(
-            "error", f"Your answer could not be saved: {exc.message}. Please try again."
-        )
+        faults.notice(exc, token, "submit", lead="Your answer could not be saved: ")
         return
+    submitted = st.session_state.setdefault(state.SUBMITTED, set())
     if result.status == "timeout":
         state.set_notice(
             "warning", "Time was up for that question set; what you had selected was saved."
         )
+    elif result.duplicate and view.item.id not in submitted:  # not a double click of this tab
+        state.set_notice("warning", SUBMITTED_ELSEWHERE)
+    submitted.add(view.item.id)
 
 
 def widgets(engine: Engine, token: str, view: ItemView) -> None:
@@ -121,4 +136,12 @@ def widgets(engine: Engine, token: str, view: ItemView) -> None:
         )
 
 
-__all__ = ["CONFIDENCE_DEFAULT", "do_submit", "save", "seed", "widgets"]
+__all__ = [
+    "ALREADY_FINAL",
+    "CONFIDENCE_DEFAULT",
+    "SUBMITTED_ELSEWHERE",
+    "do_submit",
+    "save",
+    "seed",
+    "widgets",
+]

@@ -7,21 +7,21 @@ from sqlalchemy import Engine
 
 from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, consent, decline
-from hhvalues.ui import backend, state
+from hhvalues.ui import backend, faults, state
 
 
 def _agree(engine: Engine, token: str) -> None:
     try:
         consent(engine, token, now=backend.now)
     except HHValuesError as exc:
-        state.set_notice("error", exc.message)
+        faults.notice(exc, token, "consent")
 
 
 def _decline(engine: Engine, token: str) -> None:
     try:
         decline(engine, token, now=backend.now)
     except HHValuesError as exc:
-        state.set_notice("error", exc.message)
+        faults.notice(exc, token, "decline")
         return
     st.session_state[state.DECLINED] = True
 

@@ -12,14 +12,14 @@ from sqlalchemy import Engine
 from hhvalues.core.explain import describe_values, explain_answer
 from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, acknowledge_feedback, training_feedback
-from hhvalues.ui import backend, state, widgets
+from hhvalues.ui import backend, faults, state, widgets
 
 
 def _go_on(engine: Engine, token: str, item_id: str) -> None:
     try:
         acknowledge_feedback(engine, token, item_id, now=backend.now)
     except HHValuesError as exc:
-        state.set_notice("error", exc.message)
+        faults.notice(exc, token, "feedback")
 
 
 def render(engine: Engine, token: str, step: Step) -> None:

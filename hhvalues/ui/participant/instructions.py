@@ -10,7 +10,7 @@ from hhvalues.core.explain import describe_rules, worked_example
 from hhvalues.core.render import render_demo_png
 from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, start_session
-from hhvalues.ui import backend, state, widgets
+from hhvalues.ui import backend, faults, state, widgets
 
 
 @st.cache_data(show_spinner=False)
@@ -25,7 +25,7 @@ def _start(engine: Engine, token: str) -> None:
     try:
         start_session(engine, token, now=backend.now)
     except HHValuesError as exc:
-        state.set_notice("error", exc.message)
+        faults.notice(exc, token, "start")
 
 
 def render(engine: Engine, token: str, step: Step) -> None:

@@ -5,20 +5,27 @@ from __future__ import annotations
 import streamlit as st
 
 
-def invalid(message: str) -> None:
-    """A link that is unknown, used up, closed or tampered with; nothing was written."""
+def invalid(message: str, *, check_link: bool = True) -> None:
+    """A link that is unknown, used up, closed or tampered with; nothing was written.
+    ``check_link=False`` leaves out the advice to check the link (the message says what to do)."""
     st.title("This link cannot be used")
     st.error(_sentence(message))
-    st.markdown(
-        "Please check that you opened the whole link you were given. If it still does "
-        "not work, contact the researcher who sent it to you."
-    )
+    if check_link:
+        st.markdown(
+            "Please check that you opened the whole link you were given. If it still does "
+            "not work, contact the researcher who sent it to you."
+        )
 
 
-def declined() -> None:
-    """Shown in the session that just declined."""
+def declined(*, earlier: bool = False) -> None:
+    """Shown in the session that just declined, or (``earlier``) to a participant who declined
+    before and came back."""
     st.title("Thank you")
-    st.info("You chose not to take part. Nothing was recorded except that you declined.")
+    when = " earlier" if earlier else ""
+    st.info(
+        f"You chose not to take part in this study{when}. Nothing was recorded except that "
+        "you declined."
+    )
     st.markdown("You can close this tab now.")
 
 

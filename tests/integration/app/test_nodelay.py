@@ -37,6 +37,8 @@ def test_install_turns_nagle_off_on_connections_of_a_protocol_0_listener() -> No
     import asyncio.base_events
 
     original = asyncio.base_events._set_nodelay  # type: ignore[attr-defined]
+    # an app run earlier in this process (AppTest) installed the patch: start from asyncio's own
+    asyncio.base_events._set_nodelay = nodelay.ASYNCIO_SET_NODELAY  # type: ignore[attr-defined]
     try:
         assert _accepted_nodelay() == 0  # what Streamlit's server gets without it
         nodelay._done = False

@@ -19,11 +19,13 @@ from hhvalues.store.studies import (
     Mode,
     StudyStatus,
     get_study,
+    hash_token,
     invite,
     list_studies,
     set_study_status,
 )
 from hhvalues.ui.first_start import DEMO_SLUG, ensure_demo_study
+from hhvalues.ui.participant.answer import ALREADY_FINAL, SUBMITTED_ELSEWHERE
 from tests.conftest import TINY_BANK
 from tests.integration.app.conftest import rows, snapshot
 
@@ -152,13 +154,15 @@ def test_decline_stores_only_the_refusal(engine, make_study, open_app, clock):
     [(state, external, pid, intake, assignment)] = rows(
         engine, "SELECT state, external, external_pid, intake, assignment FROM participants"
     )
-    assert state == "declined" and json.loads(external) == {} and pid is None
+    assert state == "declined" and json.loads(external) == {}
+    assert pid.startswith("#") and "pp2" not in pid  # a salted hash, to recognise the PID
     assert intake is None and json.loads(assignment) == []
     assert [
         k for (k,) in rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")
     ] == ["decline"]
     assert rows(engine, "SELECT count(*) FROM answers WHERE respondent_kind = 'human'")[0][0] == 0
-    assert "cannot be used" in texts(open_app(t=token))
+    again = texts(open_app(t=token))  # the link is used up, and says why kindly
+    assert "chose not to take part in this study earlier" in again and not probe_radios(at)
 
 
 def test_intake_questions_are_asked_and_stored(engine, make_study, open_app, clock):
@@ -336,6 +340,8 @@ def test_two_tabs_submitting_the_same_item_store_one_answer(engine, make_study, 
     one.button(key="submit").click().run()
     two.button(key="submit").click().run()
     assert not one.exception and not two.exception
+    # the second tab says its choices were not saved; the first tab (and a double click) do not
+    assert SUBMITTED_ELSEWHERE in texts(two) and SUBMITTED_ELSEWHERE not in texts(one)
     [(choices,)] = rows(
         engine,
         "SELECT choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i AND NOT draft",
@@ -389,6 +395,63 @@ def test_a_link_to_a_closed_study_stops_a_participant(engine, make_study, open_a
     at = open_app(t=token)
     assert "closed" in texts(at) and not probe_radios(at)
     assert snapshot(engine) == before
+
+
+def test_a_change_on_a_page_left_open_after_its_item_was_submitted_says_it_was_not_saved(
+    engine, make_study, open_app, clock
+):
+    make_study()
+    token, one = start(open_app, engine, clock)
+    two = open_app(t=token)
+    _, item = item_of(engine, token, clock)
+    answer(one, "A").button(key="submit").click().run()
+    stored = rows(engine, "SELECT * FROM answers WHERE respondent_kind = 'human'")
+    two = answer(two, "B")
+    assert ALREADY_FINAL in texts(two) and not two.exception
+    assert rows(engine, "SELECT * FROM answers WHERE respondent_kind = 'human'") == stored
+    assert item in {r.item_id for r in stored}
+
+
+def test_database_failures_reach_participants_as_a_plain_sentence_and_the_log_in_detail(
+    engine, make_study, open_app, clock, caplog
+):
+    """A write refused by the database shows the participant one plain sentence, never the
+    database's own words; the server log has the detail under the participant's hashed token
+    (issue 16 item 3). The database refuses every write of an answer: a trigger names a table
+    that is gone (SQLite checks that when the write is prepared); reads go on."""
+    make_study()
+    token, at = start(open_app, engine, clock)
+    _, item = item_of(engine, token, clock)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("CREATE TABLE gone (x INTEGER)")
+        for op in ("INSERT", "UPDATE"):
+            conn.exec_driver_sql(
+                f"CREATE TRIGGER refuse_{op} BEFORE {op} ON answers "
+                "BEGIN INSERT INTO gone VALUES (1); END"
+            )
+        conn.exec_driver_sql("DROP TABLE gone")
+    try:
+        at = answer(at, "A")
+        shown = texts(at) + rendered(at)
+        at.button(key="submit").click().run()
+        shown += texts(at) + rendered(at)
+    finally:
+        with engine.begin() as conn:
+            for op in ("INSERT", "UPDATE"):
+                conn.exec_driver_sql(f"DROP TRIGGER refuse_{op}")
+    assert not at.exception
+    assert "Your last change could not be saved: the study's server is briefly" in shown
+    assert "Your answer could not be saved: the study's server is briefly" in shown
+    for detail in ("no such table", "answers", "sqlite", "database cannot", "SELECT", "INSERT"):
+        assert detail not in shown, detail
+    logged = [r.getMessage() for r in caplog.records if r.name == "hhvalues.participant"]
+    ref = hash_token(token)[:16]
+    assert logged and all(ref in m and "no such table" in m for m in logged), logged
+    assert not any(token in m for m in logged)
+    # the fault cleared: the same page submits
+    at = answer(at, "A")
+    at.button(key="submit").click().run()
+    assert rows(engine, "SELECT status FROM answers WHERE item_id = :i AND NOT draft", i=item)
 
 
 def test_an_unreachable_database_shows_the_fallback_page(monkeypatch, open_app):

@@ -13,6 +13,7 @@ import pytest
 
 from hhvalues.cli import main
 from hhvalues.core.answers import Answer, Status
+from hhvalues.errors import AnswersError
 from hhvalues.store.accounts import (
     ACCOUNT_RULE,
     AUDIT_EVERY,
@@ -273,7 +274,7 @@ def collected(engine, tiny_bank, clock):
             session,
             [
                 Answer(
-                    "=cmd|x:-2+3",
+                    "model:p/m/nasty",
                     tiny_bank.items[0].id,
                     0,
                     {p.id: "A" for p in tiny_bank.items[0].probes},
@@ -297,9 +298,12 @@ def test_exports_stream_every_row_with_timeouts_and_neutralise_formulas(
     rows = list(csv.DictReader(io.StringIO((tmp_path / "a.csv").read_text())))
     assert len(rows) == n and any(r["status"] == "timeout" for r in rows)
     nasty = [r for r in rows if r["rationale"].startswith("'")]
-    assert (
-        nasty and nasty[0]["respondent"] == "'=cmd|x:-2+3" and nasty[0]["rationale"] == "'@SUM(A1)"
-    )
+    assert nasty and nasty[0]["respondent"] == "model:p/m/nasty"
+    assert nasty[0]["rationale"] == "'@SUM(A1)"
+    # a respondent that could be a formula cannot be stored at all (issue 16: safe ids)
+    with pytest.raises(AnswersError, match="starts with '='"), write_session(engine) as session:
+        formula = Answer("=cmd|x:-2+3", rows[0]["item"], 0, {}, status=Status.EMPTY)
+        record_answers(session, [formula], bank_id=1, now=clock)
     for cell in (v for r in rows for v in r.values()):
         assert cell[:1] not in ("=", "+", "-", "@")
     assert neutralise("=1+1") == "'=1+1" and neutralise("ok") == "ok"

@@ -1,5 +1,6 @@
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -312,3 +313,27 @@ def test_invite_needs_the_address_participants_open(db, capsys, monkeypatch):
         db,
     )
     assert code == 0 and out.startswith("http://a:1/?t=") and "(from --base-url)" in err
+
+
+def test_study_relink_prints_a_new_link_for_a_pid_and_the_old_one_stops_working(tmp_path, capsys):
+    from datetime import UTC, datetime
+
+    from hhvalues.store.db import make_engine
+    from hhvalues.store.participation import StepKind, current_step, enrol
+
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    bank = str(Path(__file__).resolve().parents[2] / "data" / "examples" / "tiny_bank.json")
+    assert main(["study", "create", "--bank", bank, "--name", "s", "--db", url]) == 0
+    engine = make_engine(url)
+    now = lambda: datetime.now(UTC)  # noqa: E731
+    old = enrol(engine, "s", params={"PROLIFIC_PID": "p-7"}, now=now).token
+    capsys.readouterr()
+    args = ["study", "relink", "--name", "s", "--pid", "p-7", "--base-url", "https://x.org"]
+    assert main([*args, "--db", url]) == 0
+    link = capsys.readouterr().out.strip()
+    assert link.startswith("https://x.org/?t=")
+    new = link.split("?t=")[1]
+    assert current_step(engine, new, now=now).kind is StepKind.CONSENT
+    assert current_step(engine, old, now=now).kind is StepKind.INVALID
+    assert main(["study", "relink", "--name", "s", "--pid", "nobody", "--db", url]) == 2
+    engine.dispose()

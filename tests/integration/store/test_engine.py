@@ -1,3 +1,6 @@
+import contextlib
+import os
+import subprocess
 import threading
 
 import pytest
@@ -89,3 +92,59 @@ def test_unreachable_database_is_a_store_error(tmp_path):
     with pytest.raises(StoreError, match="cannot be reached"), read_session(engine) as s:
         s.exec(text("SELECT 1"))
     engine.dispose()
+
+
+def test_a_connection_that_turned_read_only_is_discarded_after_one_failed_write(sqlite_engine):
+    """A pooled SQLite connection that reports "attempt to write a readonly database" is not
+    kept: the next write gets a new connection (issue 16: the app stayed broken for minutes).
+    ``PRAGMA query_only`` makes a connection answer SQLITE_READONLY, as one opened on a
+    read-only file does."""
+    with write_session(sqlite_engine) as s:
+        s.exec(text("CREATE TABLE t (x INTEGER)"))
+    with sqlite_engine.connect() as conn:  # the pool's connection, spoiled, then returned
+        conn.exec_driver_sql("PRAGMA query_only = ON")
+    with pytest.raises(StoreError, match="readonly"), write_session(sqlite_engine) as s:
+        s.exec(text("INSERT INTO t VALUES (1)"))
+    for x in (2, 3):
+        with write_session(sqlite_engine) as s:
+            s.exec(text("INSERT INTO t VALUES (:x)"), params={"x": x})
+    with read_session(sqlite_engine) as s:
+        assert s.exec(text("SELECT x FROM t ORDER BY x")).scalars().all() == [2, 3]
+
+
+def test_a_sqlite_file_that_cannot_be_written_is_not_opened_read_only(tmp_path):
+    """SQLite opens a file it may not write read-only, without an error, and a pool would keep
+    that connection after the fault cleared: the engine refuses such a connection instead, so
+    the first open after the fault is a writable one. The file is made unwritable for real:
+    immutable for root (who ignores modes), mode 0444 for anyone else."""
+    db = tmp_path / "ro.db"
+    engine = make_engine(f"sqlite:///{db}")
+    with write_session(engine) as s:
+        s.exec(text("CREATE TABLE t (x INTEGER)"))
+    engine.dispose()
+    with unwritable(db):
+        for _ in range(2):
+            with pytest.raises(StoreError, match="cannot be written"), write_session(engine) as s:
+                s.exec(text("INSERT INTO t VALUES (1)"))
+    with write_session(engine) as s:
+        s.exec(text("INSERT INTO t VALUES (2)"))
+    with read_session(engine) as s:
+        assert s.exec(text("SELECT x FROM t")).scalars().all() == [2]
+    engine.dispose()
+
+
+@contextlib.contextmanager
+def unwritable(path):
+    """Make ``path`` unwritable for this process while the block runs."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)

@@ -6,9 +6,10 @@ import pytest
 from sqlalchemy import text
 
 from hhvalues.core.answers import Status
-from hhvalues.errors import InputError, LinkError
+from hhvalues.errors import InputError, LinkError, NotFoundError
 from hhvalues.store.db import make_engine, read_session
 from hhvalues.store.participation import (
+    TAKEN,
     StepKind,
     acknowledge_feedback,
     consent,
@@ -22,7 +23,14 @@ from hhvalues.store.participation import (
     sweep_timeouts,
     training_feedback,
 )
-from hhvalues.store.studies import IntakeQuestion, Mode, StudyStatus, invite, set_study_status
+from hhvalues.store.studies import (
+    IntakeQuestion,
+    Mode,
+    StudyStatus,
+    invite,
+    relink,
+    set_study_status,
+)
 
 
 def _rows(engine, sql, **params):
@@ -264,7 +272,8 @@ def test_decline_stores_nothing_but_the_refusal(engine, make_study, clock):
     [(state, external, pid, intake, assignment)] = _rows(
         engine, "SELECT state, external, external_pid, intake, assignment FROM participants"
     )
-    assert state == "declined" and pid is None and intake is None
+    assert state == "declined" and intake is None
+    assert pid.startswith("#") and "abc123" not in pid  # only a salted hash, to recognise it
     assert str(external) in ("{}", "{}") and str(assignment) in ("[]",)
     assert [
         r[0] for r in _rows(engine, "SELECT kind FROM events WHERE participant_id IS NOT NULL")
@@ -275,17 +284,57 @@ def test_decline_stores_nothing_but_the_refusal(engine, make_study, clock):
         consent(engine, token, now=clock)
 
 
-def test_open_enrolment_records_prolific_ids_and_resumes_by_pid(engine, make_study, clock):
+def test_open_enrolment_records_prolific_ids_and_resumes_by_pid_only_with_the_token(
+    engine, make_study, clock, snapshot
+):
     make_study()
     params = {"PROLIFIC_PID": "p-1", "STUDY_ID": "st", "SESSION_ID": "se"}
     first = enrol(engine, "s", params=params, now=clock)
     consent(engine, first.token, now=clock)
-    again = enrol(engine, "s", params=params, now=clock)
-    assert again.resumed and again.token != first.token
-    assert current_step(engine, again.token, now=clock).kind is StepKind.INSTRUCTIONS
-    assert current_step(engine, first.token, now=clock).kind is StepKind.INVALID  # rotated
-    [(external,)] = _rows(engine, "SELECT external FROM participants")
+    before = snapshot(engine)
+    # the browser that holds the participant's token comes back through the platform's link
+    again = enrol(engine, "s", params=params, browser_token=first.token, now=clock)
+    assert again.resumed and again.token == first.token
+    # anyone else with the PID (not a secret) is refused, and the participant is left alone
+    for stranger in (
+        None,
+        "",
+        "not a token",
+        "A" * 27,
+        invite(engine, "s", 1, now=clock, actor="t")[0],
+    ):
+        with pytest.raises(LinkError, match="another browser") as refused:
+            enrol(engine, "s", params=params, browser_token=stranger, now=clock)
+        assert refused.value.message == TAKEN
+    after = snapshot(engine)
+    assert after["participants"][0] == before["participants"][0]
+    assert current_step(engine, first.token, now=clock).kind is StepKind.INSTRUCTIONS
+    [(external,)] = _rows(engine, "SELECT external FROM participants WHERE external_pid = 'p-1'")
     assert "st" in str(external) and "se" in str(external)
+    # the researcher can hand the participant a new link; the old one stops working
+    new = relink(engine, "s", "p-1", now=clock, actor="test")
+    assert current_step(engine, new, now=clock).kind is StepKind.INSTRUCTIONS
+    assert current_step(engine, first.token, now=clock).kind is StepKind.INVALID
+    with pytest.raises(NotFoundError):
+        relink(engine, "s", "p-2", now=clock, actor="test")
+
+
+def test_a_pid_that_declined_is_recognised_when_it_comes_back(engine, make_study, clock):
+    make_study()
+    make_study("other")
+    token = enrol(engine, "s", params={"PROLIFIC_PID": "p-9"}, now=clock).token
+    decline(engine, token, now=clock)
+    [(pid,)] = _rows(engine, "SELECT external_pid FROM participants")
+    assert pid is not None and "p-9" not in pid  # a salted hash, not the PID
+    for browser_token in (None, token):
+        with pytest.raises(LinkError, match="declined"):
+            enrol(
+                engine, "s", params={"PROLIFIC_PID": "p-9"}, browser_token=browser_token, now=clock
+            )
+    with pytest.raises(NotFoundError):
+        relink(engine, "s", "p-9", now=clock, actor="test")
+    # the same PID is a newcomer in another study
+    assert not enrol(engine, "other", params={"PROLIFIC_PID": "p-9"}, now=clock).resumed
 
 
 def test_intake_answers_are_checked_and_stored(engine, make_study, clock):
