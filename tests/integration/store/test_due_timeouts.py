@@ -83,7 +83,8 @@ def test_a_reader_of_an_idle_database_reports_the_item_left_to_time_out(
     clock.advance(45)
     report = READERS[reader](engine, clock, tmp_path)
     assert _final(engine) == [(item, "timeout")], "the due timeout was not recorded"
-    assert report != quiet
+    if reader != "export-items":  # items.csv counts finished participants only (issue 15)
+        assert report != quiet
     if reader in ("export-jsonl", "export-bundle"):
         [line] = [json.loads(x) for x in report.splitlines() if x.startswith("{")]
         assert line["status"] == "timeout" and line["choices"] == chosen  # the draft kept
