@@ -7,6 +7,17 @@ here, the model harness sends the same PNGs and/or :func:`render_item_text`, and
 Coordinates
     ``(row, column)`` from ``(0, 0)`` at the top-left corner, as :meth:`World.coords`; images
     label their axes the same way.
+Maps and legend
+    A map is the grid and its walk (or a predict probe's two paths) with numbered axes and no
+    legend, small enough to show two or three side by side; an item has one legend image for
+    all its maps (:func:`render_legend_png`). Every image has a text alternative taken from
+    :mod:`hhvalues.core.render_text`, the words a model reads (``ItemStimulus.alts``).
+Colours
+    Fixed colour-vision-safe palettes (:data:`TERRAIN_COLOURS`, :data:`DESTINATION_COLOURS`,
+    chosen so every pair stays apart under simulated protanopia, deuteranopia and tritanopia);
+    a feature's colour follows its place among the bank's terrain or destination features, and
+    its letter is drawn in every cell, so colour is never the only cue. A bank's own ``colour``
+    field is kept in the file for other tools but not used for participants.
 Determinism
     Same inputs, same bytes: fonts ship in ``assets/fonts`` (DejaVu Sans, Bitstream Vera licence),
     text uses Pillow's basic layout engine, PNGs carry no metadata chunks. Images are palette PNGs
@@ -29,8 +40,10 @@ from PIL import Image, ImageDraw, ImageFont
 from hhvalues.core.bank import Bank, Item
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.render_text import (
+    demo_lines,
     describe_probe,
     option_sides,
+    predict_lines,
     probe_question,
     render_item_text,
     render_world_text,
@@ -38,14 +51,19 @@ from hhvalues.core.render_text import (
 from hhvalues.core.world import World, follow_path, parse_world
 
 __all__ = [
-    "MIN_WIDTH",
+    "CELL",
+    "DESTINATION_COLOURS",
     "PATH_COLOURS",
+    "TERRAIN_COLOURS",
     "ItemStimulus",
     "describe_probe",
+    "feature_colours",
     "item_stimulus",
+    "legend_entries",
     "probe_question",
     "render_demo_png",
     "render_item_text",
+    "render_legend_png",
     "render_predict_png",
     "render_world_text",
     "stimulus_hash",
@@ -53,14 +71,18 @@ __all__ = [
 
 Rgb = tuple[int, int, int]
 Segment = tuple[float, float, float, float]
-MIN_WIDTH = 600
-"""Images are at least this wide; small grids get bigger cells (up to 100 px)."""
+CELL = 40
+"""Default cell side in pixels: a 7×7 map is ~330 px wide, so three fit side by side."""
+TERRAIN_COLOURS = ("#88ccee", "#ddcc77", "#aa4499", "#ffaabb", "#cceeff")
+"""Terrain fills in the order of the bank's terrain features (then again from the first)."""
+DESTINATION_COLOURS = ("#cc79a7", "#009e73", "#e69f00", "#332288", "#117733")
+"""Destination fills in the order of the bank's destination features."""
 PATH_COLOURS: dict[str, Rgb] = {"demo": (20, 20, 20), "A": (0, 94, 184), "B": (213, 94, 0)}
 """Line colours: a demonstration's walk, predict option A (solid) and B (dashed)."""
 _FONT_DIR = Path(__file__).resolve().parents[2] / "assets" / "fonts"
 _BG, _INK, _GRIDLINE, _WALL = (255, 255, 255), (34, 34, 34), (200, 196, 186), (70, 70, 70)
 _EMPTY, _WHITE, _GREY = (246, 243, 236), (255, 255, 255), (120, 120, 120)
-_START, _START_TEXT = (0, 140, 60), (0, 110, 50)
+_START = (0, 120, 50)
 _STIMULUS_TAG = b"hhvalues-stimulus/1\x00"
 _LEVELS = 4  # anti-aliasing levels of text on palette images
 _LEVEL_OF = bytes(round(v * _LEVELS / 255) for v in range(256))  # coverage → level
@@ -72,9 +94,18 @@ class ItemStimulus(NamedTuple):
     """What a respondent is shown for an item, in display order."""
 
     images: tuple[bytes, ...]
-    """The full demonstration PNGs, then one PNG per predict probe."""
+    """The full demonstration maps, then one map per predict probe (PNG)."""
     texts: tuple[str, ...]
     """Option texts of every probe: A then B, probe by probe."""
+    legend: bytes = b""
+    """One legend for every map of the item (PNG)."""
+    alts: tuple[str, ...] = ()
+    """Text alternative of each image, then of the legend: the words a model reads."""
+
+    @property
+    def pictures(self) -> tuple[bytes, ...]:
+        """Every image shown, the legend last: what :func:`stimulus_hash` covers."""
+        return (*self.images, self.legend) if self.legend else self.images
 
 
 class _Layout(NamedTuple):
@@ -83,8 +114,6 @@ class _Layout(NamedTuple):
     top: int  # y of the grid's top edge
     width: int
     height: int
-    legend_top: int
-    legend_cols: int
 
 
 @lru_cache(maxsize=64)
@@ -155,6 +184,18 @@ def _text_tile(
     )
 
 
+def feature_colours(features: FeatureSet) -> tuple[Rgb, ...]:
+    """The fill of each feature, in the bank's order: terrain and destinations each take the
+    next colour of their own colour-vision-safe palette."""
+    seen = {False: 0, True: 0}
+    out: list[Rgb] = []
+    for f in features:
+        palette = DESTINATION_COLOURS if f.terminal else TERRAIN_COLOURS
+        out.append(_hex(palette[seen[f.terminal] % len(palette)]))
+        seen[f.terminal] += 1
+    return tuple(out)
+
+
 @lru_cache(maxsize=64)
 def _palette(feature_rgbs: tuple[Rgb, ...]) -> dict[Rgb, int]:
     """Give every colour an image can use an index, in a fixed order: plain, then text blends."""
@@ -167,14 +208,12 @@ def _palette(feature_rgbs: tuple[Rgb, ...]) -> dict[Rgb, int]:
         _WHITE,
         _GREY,
         _START,
-        _START_TEXT,
         *PATH_COLOURS.values(),
         *feature_rgbs,
     ]
     pairs = [
         (_GREY, _BG),
         (_INK, _BG),
-        (_START_TEXT, _EMPTY),
         *((_WHITE, c) for c in PATH_COLOURS.values()),
         *((_text_on(c), c) for c in feature_rgbs),
     ]
@@ -188,37 +227,42 @@ def _palette(feature_rgbs: tuple[Rgb, ...]) -> dict[Rgb, int]:
     return inks
 
 
-def _start_pen(
-    features: FeatureSet, world: World, cell: int, keys: tuple[tuple[str, str], ...]
-) -> tuple[_Pen, _Layout]:
-    """Start an image from a copy of its cached chrome (axes, empty grid, legend)."""
-    present = tuple(sorted({int(c) for c in world.cell if c >= 0}))
-    lay = _layout(world, cell, len(present) + len(keys))
-    img = _chrome(features, lay, world.height, world.width, present, keys).copy()
-    return _Pen(img, ImageDraw.Draw(img), _palette(tuple(_hex(f.colour) for f in features))), lay
+def _new_pen(features: FeatureSet, size: tuple[int, int]) -> _Pen:
+    inks = _palette(feature_colours(features))
+    img = Image.new("P", size, 0)
+    img.putpalette([v for rgb in inks for v in rgb])
+    return _Pen(img, ImageDraw.Draw(img), inks)
+
+
+def _start_pen(features: FeatureSet, world: World, cell: int) -> tuple[_Pen, _Layout]:
+    """Start a map from a copy of its cached chrome (axes, empty grid)."""
+    lay = _layout(world, cell)
+    img = _chrome(features, lay, world.height, world.width).copy()
+    return _Pen(img, ImageDraw.Draw(img), _palette(feature_colours(features))), lay
 
 
 @lru_cache(maxsize=32)
-def _chrome(
-    features: FeatureSet,
-    lay: _Layout,
-    height: int,
-    width: int,
-    present: tuple[int, ...],
-    keys: tuple[tuple[str, str], ...],
-) -> Image.Image:
-    """Draw what depends neither on the cells nor on the walk: axes, empty grid, legend."""
-    inks = _palette(tuple(_hex(f.colour) for f in features))
-    img = Image.new("P", (lay.width, lay.height), 0)
-    img.putpalette([v for rgb in inks for v in rgb])
-    pen, cs = _Pen(img, ImageDraw.Draw(img), inks), lay.cell
+def _chrome(features: FeatureSet, lay: _Layout, height: int, width: int) -> Image.Image:
+    """Draw what depends neither on the cells nor on the walk: axes and the empty grid."""
+    pen, cs = _new_pen(features, (lay.width, lay.height)), lay.cell
+    size = max(11, min(14, cs // 3))
     for r in range(height):
         pen.text(
-            (lay.left - 8, lay.top + (r + 0.5) * cs), str(r), fg=_GREY, bg=_BG, size=13, anchor="rm"
+            (lay.left - 5, lay.top + (r + 0.5) * cs),
+            str(r),
+            fg=_GREY,
+            bg=_BG,
+            size=size,
+            anchor="rm",
         )
     for c in range(width):
         pen.text(
-            (lay.left + (c + 0.5) * cs, lay.top - 8), str(c), fg=_GREY, bg=_BG, size=13, anchor="ms"
+            (lay.left + (c + 0.5) * cs, lay.top - 5),
+            str(c),
+            fg=_GREY,
+            bg=_BG,
+            size=size,
+            anchor="ms",
         )
     right, bottom = lay.left + width * cs, lay.top + height * cs
     pen.draw.rectangle((lay.left, lay.top, right, bottom), fill=pen.ink(_EMPTY))
@@ -230,8 +274,7 @@ def _chrome(
         pen.draw.line(
             (lay.left + c * cs, lay.top, lay.left + c * cs, bottom), fill=pen.ink(_GRIDLINE)
         )
-    _draw_legend(pen, present, features, lay, keys)
-    return img
+    return pen.img
 
 
 def _hex(colour: str) -> Rgb:
@@ -245,19 +288,13 @@ def _text_on(rgb: Rgb) -> Rgb:
     return _INK if 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] > 150 else _WHITE
 
 
-def _layout(world: World, cell: int, n_legend: int) -> _Layout:
+def _layout(world: World, cell: int) -> _Layout:
     if cell < 24:
         raise ValueError(f"cell must be at least 24 px, got {cell}")
-    margin, axis = 16, 22
-    cell = max(cell, min(100, (MIN_WIDTH - 2 * margin - axis) // world.width))
-    grid_w = world.width * cell
-    width = max(MIN_WIDTH, grid_w + 2 * margin + axis)
-    legend_top = margin + axis + world.height * cell + 18
-    cols = max(1, (width - 2 * margin) // 280)
-    height = legend_top + -(-n_legend // cols) * 34 + margin
-    return _Layout(
-        cell, axis + (width - axis - grid_w) // 2, margin + axis, width, height, legend_top, cols
-    )
+    margin, axis = 6, 20
+    width = axis + world.width * cell + 2 * margin
+    height = axis + world.height * cell + 2 * margin
+    return _Layout(cell, margin + axis, margin + axis, width, height)
 
 
 def _centre(lay: _Layout, world: World, s: int) -> tuple[float, float]:
@@ -265,8 +302,12 @@ def _centre(lay: _Layout, world: World, s: int) -> tuple[float, float]:
     return lay.left + (c + 0.5) * lay.cell, lay.top + (r + 0.5) * lay.cell
 
 
+def _mark_size(cs: int) -> int:
+    return max(11, cs * 3 // 10)
+
+
 def _draw_world(pen: _Pen, world: World, features: FeatureSet, lay: _Layout) -> None:
-    cs, draw, fills = lay.cell, pen.draw, [_hex(f.colour) for f in features]
+    cs, draw, fills = lay.cell, pen.draw, feature_colours(features)
     for s in (int(s) for s in (world.cell != -1).nonzero()[0]):  # walls and features
         r, c = world.coords(s)
         x, y, k = lay.left + c * cs, lay.top + r * cs, int(world.cell[s])
@@ -276,53 +317,59 @@ def _draw_world(pen: _Pen, world: World, features: FeatureSet, lay: _Layout) -> 
             f = features.features[k]
             if f.terminal:  # destinations get a dark frame
                 draw.rectangle(
-                    (x + 2, y + 2, x + cs - 2, y + cs - 2), outline=pen.ink(_INK), width=3
+                    (x + 2, y + 2, x + cs - 2, y + cs - 2), outline=pen.ink(_INK), width=2
                 )
             pen.text(
-                (x + 6, y + 4),
-                f.mark,
-                fg=_text_on(fill),
-                bg=fill,
-                size=max(11, cs * 3 // 10),
-                bold=True,
+                (x + 4, y + 3), f.mark, fg=_text_on(fill), bg=fill, size=_mark_size(cs), bold=True
             )
+
+
+def _draw_start(pen: _Pen, world: World, lay: _Layout) -> None:
+    """The start ring, drawn over the walk's line so the line never hides it."""
     sx, sy = _centre(lay, world, world.start)
-    pen.text(
-        (sx, sy - cs * 0.5 + 3),
-        "start",
-        fg=_START_TEXT,
-        bg=_EMPTY,
-        size=max(10, cs // 5),
-        bold=True,
-        anchor="mt",
-    )
-    rad = cs * 0.3
-    draw.ellipse(
-        (sx - rad, sy - rad, sx + rad, sy + rad), outline=pen.ink(_START), width=max(2, cs // 18)
+    rad, cs = lay.cell * _START_RING, lay.cell
+    pen.draw.ellipse((sx - rad, sy - rad, sx + rad, sy + rad), fill=pen.ink(_EMPTY))
+    pen.draw.ellipse(
+        (sx - rad, sy - rad, sx + rad, sy + rad), outline=pen.ink(_START), width=max(3, cs // 12)
     )
 
 
-def _segments(
-    states: Sequence[int], world: World, lay: _Layout, side: float
-) -> tuple[list[Segment], list[float]]:
-    """Give each step a line segment and a badge position along it (0..1).
+_START_RING = 0.2  # start marker radius, in cells
+_BADGE = 0.21  # step badge radius, in cells
+# Where the n-th badge of one cell goes (offset from its centre, in cells): the centre first,
+# then the corners; in the start cell only the corners, clear of the start ring.
+_SPOTS = ((0.0, 0.0), (0.3, 0.3), (-0.3, 0.3), (0.3, -0.3), (-0.3, -0.3))
+
+
+def _segments(states: Sequence[int], world: World, lay: _Layout, side: float) -> list[Segment]:
+    """Give each step a line segment from cell centre to cell centre.
 
     Segments are offset sideways (predict: A by -1, B by +1 notch) and a walk that crosses an
-    edge again is drawn beside its earlier crossing, badge shifted, so every number stays visible.
+    edge again is drawn beside its earlier crossing, so both crossings stay visible.
     """
     segs: list[Segment] = []
-    where: list[float] = []
     used: dict[tuple[int, int], int] = {}
     for a, b in itertools.pairwise(states):
         key = (min(a, b), max(a, b))
         n = used[key] = used.get(key, -1) + 1
-        off = (side * 0.13 + _REPEAT_NOTCH[n % 5] * 0.2) * lay.cell
+        off = (side * 0.13 + _REPEAT_NOTCH[n % 5] * 0.12) * lay.cell
         (x0, y0), (x1, y1) = _centre(lay, world, a), _centre(lay, world, b)
         dx, dy = (0.0, off) if y0 == y1 else (off, 0.0)
         segs.append((x0 + dx, y0 + dy, x1 + dx, y1 + dy))
-        t = _REPEAT_AT[n % 3]  # along the edge from its lower-numbered cell
-        where.append(t if a < b else 1 - t)
-    return segs, where
+    return segs
+
+
+def _badge_spots(states: Sequence[int], world: World, lay: _Layout) -> list[tuple[float, float]]:
+    """Where each step's number goes: inside the cell that step enters, never on the start."""
+    visits: dict[int, int] = {}
+    out = []
+    for s in states[1:]:
+        n = visits[s] = visits.get(s, -1) + 1
+        spots = _SPOTS[1:] if s == world.start else _SPOTS
+        spot = spots[n % len(spots)]
+        x, y = _centre(lay, world, s)
+        out.append((x + spot[0] * lay.cell, y + spot[1] * lay.cell))
+    return out
 
 
 def _draw_line(pen: _Pen, segs: list[Segment], rgb: Rgb, w: int, dashed: bool) -> None:
@@ -334,7 +381,7 @@ def _draw_line(pen: _Pen, segs: list[Segment], rgb: Rgb, w: int, dashed: bool) -
         return
     for x0, y0, x1, y1 in segs:
         dx, dy = x1 - x0, y1 - y0
-        n = max(1, round((abs(dx) + abs(dy)) / 14))
+        n = max(1, round((abs(dx) + abs(dy)) / 12))
         for t0, t1 in ((j / n, (j + 0.6) / n) for j in range(n)):
             p = (x0 + dx * t0, y0 + dy * t0, x0 + dx * t1, y0 + dy * t1)
             pen.draw.line(p, fill=casing, width=w + 4)
@@ -343,7 +390,7 @@ def _draw_line(pen: _Pen, segs: list[Segment], rgb: Rgb, w: int, dashed: bool) -
 
 def _draw_badge(pen: _Pen, x: float, y: float, rad: float, text: str, rgb: Rgb, size: int) -> None:
     box = (x - rad, y - rad, x + rad, y + rad)
-    pen.draw.ellipse(box, fill=pen.ink(rgb), outline=pen.ink(_WHITE), width=2)
+    pen.draw.ellipse(box, fill=pen.ink(rgb), outline=pen.ink(_WHITE), width=1)
     pen.text((x, y), text, fg=_WHITE, bg=rgb, size=size, bold=True, anchor="mm")
 
 
@@ -360,9 +407,9 @@ def _draw_arrow(pen: _Pen, seg: Segment, rgb: Rgb, size: float) -> None:
     pen.draw.polygon(tri, fill=pen.ink(rgb), outline=pen.ink(_WHITE))
 
 
-def _draw_walker(pen: _Pen, x: float, y: float, cs: int) -> None:
+def _draw_walker(pen: _Pen, x: float, y: float, cs: float) -> None:
     """Draw a small person standing where the walk currently is."""
-    h, ink, casing = cs * 0.26, pen.ink(_INK), pen.ink(_WHITE)
+    h, ink, casing = cs * 0.3, pen.ink(_INK), pen.ink(_WHITE)
     pen.draw.ellipse(
         (x - h * 0.45, y - h * 1.25, x + h * 0.45, y - h * 0.35), fill=ink, outline=casing
     )
@@ -374,27 +421,48 @@ def _draw_walker(pen: _Pen, x: float, y: float, cs: int) -> None:
     )
 
 
-def _draw_legend(
-    pen: _Pen,
-    present: Sequence[int],
-    features: FeatureSet,
-    lay: _Layout,
-    keys: Sequence[tuple[str, str]],
-) -> None:
+LEGEND_KEYS: dict[str, str] = {
+    "wall": "wall (cannot be entered)",
+    "start": "start (green ring)",
+    "demo": "the walk, moves numbered",
+    "walker": "the person (in a replay)",
+    "A": "path A (blue, solid)",
+    "B": "path B (orange, dashed)",
+}
+"""The legend's entries after the features, in the words of :func:`legend_lines`."""
+_LEGEND_COL, _LEGEND_ROW, _SWATCH = 250, 28, 22
+
+
+def legend_entries(
+    features: FeatureSet, present: Sequence[int], *, demo: bool, paths: bool
+) -> list[tuple[str, str]]:
+    """(kind, words) of each legend entry: the features present, then the map's marks."""
     entries = [
         (
             f"feature{i}",
             features.features[i].label
             + (" (destination)" if features.features[i].terminal else ""),
         )
-        for i in present
+        for i in sorted(present)
     ]
-    sw, draw, col_w = 24, pen.draw, (lay.width - 32) // lay.legend_cols
-    for i, (kind, label) in enumerate([*entries, *keys]):
-        x, y = 16 + (i % lay.legend_cols) * col_w, lay.legend_top + (i // lay.legend_cols) * 34
+    keys = ["wall", "start", *(("demo", "walker") if demo else ()), *(("A", "B") if paths else ())]
+    return entries + [(k, LEGEND_KEYS[k]) for k in keys]
+
+
+def render_legend_png(
+    features: FeatureSet, present: Sequence[int], *, demo: bool = True, paths: bool = False
+) -> bytes:
+    """One legend for an item's maps: each feature present (fill and letter), wall, start, and
+    the walk's marks (``demo``) and predict paths A and B (``paths``); two columns."""
+    entries = legend_entries(features, present, demo=demo, paths=paths)
+    rows = -(-len(entries) // 2)
+    pen = _new_pen(features, (2 * _LEGEND_COL + 8, rows * _LEGEND_ROW + 8))
+    fills, sw, draw = feature_colours(features), _SWATCH, pen.draw
+    for i, (kind, label) in enumerate(entries):
+        x, y = 4 + (i // rows) * _LEGEND_COL, 4 + (i % rows) * _LEGEND_ROW
         if kind.startswith("feature"):
             f = features.features[int(kind[7:])]
-            rgb = _hex(f.colour)
+            rgb = fills[int(kind[7:])]
             draw.rectangle(
                 (x, y, x + sw, y + sw),
                 fill=pen.ink(rgb),
@@ -413,26 +481,31 @@ def _draw_legend(
         elif kind == "wall":
             draw.rectangle((x, y, x + sw, y + sw), fill=pen.ink(_WALL))
         elif kind == "start":
-            draw.ellipse((x + 3, y + 3, x + sw - 3, y + sw - 3), outline=pen.ink(_START), width=3)
+            draw.ellipse((x + 4, y + 4, x + sw - 4, y + sw - 4), outline=pen.ink(_START), width=3)
         elif kind == "walker":
-            _draw_walker(pen, x + sw / 2, y + sw / 2, int(sw * 1.6))
+            _draw_walker(pen, x + sw / 2, y + sw / 2 + 1, sw * 1.4)
+        elif kind == "demo":
+            mid = y + sw / 2
+            _draw_line(pen, [(x, mid, x + sw, mid)], PATH_COLOURS["demo"], 3, dashed=False)
+            _draw_badge(pen, x + sw / 2, mid, 7, "1", PATH_COLOURS["demo"], 10)
         else:
             mid = y + sw / 2
             segs = [(x, mid, x + sw / 2, mid), (x + sw / 2, mid, x + sw, mid)]
             _draw_line(pen, segs, PATH_COLOURS[kind], 4, dashed=kind == "B")
         pen.text(
             (x + sw + 8, y + sw / 2),
-            _fit(label, col_w - sw - 16),
+            _fit(label, _LEGEND_COL - sw - 16),
             fg=_INK,
             bg=_BG,
-            size=16,
+            size=14,
             anchor="lm",
         )
+    return _png(pen.img)
 
 
 @lru_cache(maxsize=1024)
 def _fit(label: str, room: int) -> str:
-    while len(label) > 1 and _font(16).getlength(label) > room:
+    while len(label) > 1 and _font(14).getlength(label) > room:
         label = label[:-2] + "…"
     return label
 
@@ -450,36 +523,35 @@ def render_demo_png(
     *,
     horizon: int,
     upto: int | None = None,
-    cell: int = 56,
+    cell: int = CELL,
 ) -> bytes:
-    """Render a demonstration: the world, the walk's first ``upto`` steps (all by default), legend.
+    """Render a demonstration map: the world and the walk's first ``upto`` steps (all by default).
 
-    Steps are numbered on the line between cells; a small person marks where the walk is.
+    Each step's number sits inside the cell it enters; while replaying (``upto`` short of the
+    whole walk) a small person stands on the cell reached, in place of its number.
     ``upto=len(path)`` gives the same bytes as ``upto=None``. BankError for an invalid path.
     """
     world = parse_world(grid, features)
     states = follow_path(world, path, horizon=horizon).states
+    whole = len(states) - 1
     if upto is not None:
         if not 0 <= upto <= len(path):
             raise ValueError(f"upto must be in 0..{len(path)}, got {upto}")
         states = states[: upto + 1]
-    keys = (
-        ("wall", "wall"),
-        ("start", "start"),
-        ("walker", "where the person is now"),
-        ("demo", "the walk, steps numbered"),
-    )
-    pen, lay = _start_pen(features, world, cell, keys)
+    pen, lay = _start_pen(features, world, cell)
     _draw_world(pen, world, features, lay)
-    segs, where = _segments(states, world, lay, 0.0)
+    segs = _segments(states, world, lay, 0.0)
     rgb, cs = PATH_COLOURS["demo"], lay.cell
     if segs:
-        _draw_line(pen, segs, rgb, max(3, cs // 12), dashed=False)
-    for i, ((x0, y0, x1, y1), t) in enumerate(zip(segs, where, strict=True), start=1):
-        _draw_badge(
-            pen, x0 + (x1 - x0) * t, y0 + (y1 - y0) * t, cs * 0.19, str(i), rgb, max(10, cs // 4)
-        )
-    _draw_walker(pen, *_centre(lay, world, states[-1]), cs)
+        _draw_line(pen, segs, rgb, max(3, cs // 13), dashed=False)
+    _draw_start(pen, world, lay)
+    replaying = len(states) - 1 < whole
+    spots = _badge_spots(states, world, lay)
+    for i, (x, y) in enumerate(spots, start=1):
+        if not (replaying and i == len(spots)):
+            _draw_badge(pen, x, y, cs * _BADGE, str(i), rgb, max(9, cs * 7 // 25))
+    if replaying:
+        _draw_walker(pen, *_centre(lay, world, states[-1]), cs)
     return _png(pen.img)
 
 
@@ -489,28 +561,32 @@ def render_predict_png(
     options: tuple[str, str],
     *,
     horizon: int,
-    cell: int = 56,
+    cell: int = CELL,
 ) -> bytes:
-    """Render a predict probe: the world with path A (blue, solid) and path B (orange, dashed).
+    """Render a predict probe's map: the world with path A (blue, solid) and B (orange, dashed).
 
     Options are drawn in the order given, so a caller that counterbalances passes them in
     display order. Shared edges keep both lines visible: A is offset up/left, B down/right.
     """
     world = parse_world(grid, features)
     walks = [follow_path(world, p, horizon=horizon).states for p in options]
-    keys = (("wall", "wall"), ("start", "start"), ("A", "path A"), ("B", "path B"))
-    pen, lay = _start_pen(features, world, cell, keys)
+    pen, lay = _start_pen(features, world, cell)
     _draw_world(pen, world, features, lay)
     cs = lay.cell
     for side, states, k in (("A", walks[0], -1.0), ("B", walks[1], 1.0)):
         rgb = PATH_COLOURS[side]
-        segs = _segments(states, world, lay, k)[0]
+        segs = _segments(states, world, lay, k)
         if segs:
             _draw_line(pen, segs, rgb, max(3, cs // 12), dashed=side == "B")
         for seg in segs:
-            _draw_arrow(pen, seg, rgb, cs * 0.11)
+            _draw_arrow(pen, seg, rgb, cs * 0.12)
+    _draw_start(pen, world, lay)
+    for side, states, k in (("A", walks[0], -1.0), ("B", walks[1], 1.0)):
+        rgb = PATH_COLOURS[side]
         x, y = _centre(lay, world, states[-1])
-        _draw_badge(pen, x + k * cs * 0.24, y + cs * 0.22, cs * 0.17, side, rgb, max(10, cs // 4))
+        _draw_badge(
+            pen, x + k * cs * 0.24, y + cs * 0.2, cs * 0.2, side, rgb, max(10, cs * 3 // 10)
+        )
     return _png(pen.img)
 
 
@@ -530,11 +606,17 @@ def stimulus_hash(images: Sequence[bytes], texts: Sequence[str]) -> str:
 
 
 def item_stimulus(
-    bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None, cell: int = 56
+    bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None, cell: int = CELL
 ) -> ItemStimulus:
-    """Collect an item's canonical images and option texts as displayed (for stimulus_hash)."""
+    """Collect an item's canonical maps, legend, option texts and text alternatives as displayed
+    (for stimulus_hash over ``pictures`` and ``texts``)."""
     fs, horizon = bank.features, bank.model.horizon
+    n = len(item.demos)
     images = [_demo_png(fs, tuple(d.grid), d.path, horizon, cell) for d in item.demos]
+    alts = [
+        "\n".join(demo_lines(fs, d, horizon=horizon, n=k, total=n))
+        for k, d in enumerate(item.demos, start=1)
+    ]
     texts: list[str] = []
     for probe in item.probes:
         a, b = option_sides(order, probe)
@@ -546,7 +628,27 @@ def item_stimulus(
                     fs, tuple(probe.grid), (probe.options[a], probe.options[b]), horizon, cell
                 )
             )
-    return ItemStimulus(tuple(images), tuple(texts))
+            alts.append(
+                f"The new world of question {probe.id}, with paths A and B:\n"
+                + "\n".join(predict_lines(fs, probe, (a, b), horizon=horizon))
+            )
+    grids = [*(d.grid for d in item.demos), *(p.grid for p in item.probes if p.kind.shows_paths)]
+    present = _present(fs, tuple(r for g in grids for r in g))
+    paths = any(p.kind.shows_paths for p in item.probes)
+    legend = _legend_png(fs, present, bool(item.demos), paths)
+    words = legend_entries(fs, present, demo=bool(item.demos), paths=paths)
+    alts.append("Legend of the maps: " + "; ".join(w for _, w in words) + ".")
+    return ItemStimulus(tuple(images), tuple(texts), legend, tuple(alts))
+
+
+def _present(features: FeatureSet, rows: tuple[str, ...]) -> tuple[int, ...]:
+    symbols = set("".join(rows))
+    return tuple(i for i, f in enumerate(features) if f.symbol in symbols)
+
+
+@lru_cache(maxsize=256)
+def _legend_png(features: FeatureSet, present: tuple[int, ...], demo: bool, paths: bool) -> bytes:
+    return render_legend_png(features, present, demo=demo, paths=paths)
 
 
 # Each participant sees an item in one of 2^(probes) A/B orders, but its walks look the same in

@@ -12,14 +12,16 @@ from collections.abc import Callable, Sequence
 from itertools import groupby
 from typing import assert_never
 
-from hhvalues.core.bank import Bank, Item
+from hhvalues.core.bank import Bank, Demonstration, Item
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.world import MOVES, World, follow_path, parse_world
 
 __all__ = [
+    "demo_lines",
     "describe_probe",
     "option_sides",
+    "predict_lines",
     "probe_question",
     "render_item_text",
     "render_world_text",
@@ -125,6 +127,38 @@ def probe_question(features: FeatureSet, probe: Probe, *, mark: Callable[[str], 
     assert_never(probe.kind)
 
 
+def demo_lines(
+    features: FeatureSet, demo: Demonstration, *, horizon: int, n: int, total: int
+) -> list[str]:
+    """One demonstration in words: its grid, moves, cells and walk (a model's text, and the
+    text alternative of its map)."""
+    world = parse_world(demo.grid, features)
+    last = follow_path(world, demo.path, horizon=horizon).states[-1]
+    return [
+        f"Demonstration {n} of {total}: world of {world.height} rows x {world.width} columns",
+        *_grid_text(demo.grid),
+        *_path_lines(world, demo.path, horizon=horizon, indent=""),
+        f"The walk: {_spell(demo.path)}, {_ending(features, world, last)}.",
+    ]
+
+
+def predict_lines(
+    features: FeatureSet, probe: Probe, sides: tuple[int, int], *, horizon: int
+) -> list[str]:
+    """A predict probe's new world and its paths A and B (bank options ``sides``) in words."""
+    texts, world = (
+        describe_probe(features, probe, horizon=horizon),
+        parse_world(probe.grid, features),
+    )
+    out = _grid_text(probe.grid)
+    for letter, i in zip("AB", sides, strict=True):
+        out += [
+            f"  Path {letter}: {texts[i]}",
+            *_path_lines(world, probe.options[i], horizon=horizon, indent="    "),
+        ]
+    return out
+
+
 def render_item_text(
     bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None
 ) -> str:
@@ -147,16 +181,7 @@ def render_item_text(
         "",
     ]
     for n, demo in enumerate(item.demos, start=1):
-        world = parse_world(demo.grid, fs)
-        last = follow_path(world, demo.path, horizon=horizon).states[-1]
-        out += [
-            f"Demonstration {n} of {len(item.demos)}: "
-            f"world of {world.height} rows x {world.width} columns",
-            *_grid_text(demo.grid),
-            *_path_lines(world, demo.path, horizon=horizon, indent=""),
-            f"The walk: {_spell(demo.path)}, {_ending(fs, world, last)}.",
-            "",
-        ]
+        out += [*demo_lines(fs, demo, horizon=horizon, n=n, total=len(item.demos)), ""]
     out.append("Questions: answer each with A or B.")
     for probe in item.probes:
         texts, (a, b) = describe_probe(fs, probe, horizon=horizon), option_sides(order, probe)
@@ -164,11 +189,5 @@ def render_item_text(
         if not probe.kind.shows_paths:
             out += [f"  A: {texts[a]}", f"  B: {texts[b]}"]
             continue
-        world = parse_world(probe.grid, fs)
-        out += _grid_text(probe.grid)
-        for letter, i in (("A", a), ("B", b)):
-            out += [
-                f"  Path {letter}: {texts[i]}",
-                *_path_lines(world, probe.options[i], horizon=horizon, indent="    "),
-            ]
+        out += predict_lines(fs, probe, (a, b), horizon=horizon)
     return "\n".join(out) + "\n"

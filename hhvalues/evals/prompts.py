@@ -165,7 +165,7 @@ def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) ->
         tuple(p.id for p in item.probes),
         order,
         tuple(e.id for e in examples),
-        stimulus_hash(stim.images, stim.texts),
+        stimulus_hash(stim.pictures, stim.texts),
         sent,
         aliases,
     )
@@ -222,12 +222,14 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
     if modality is Modality.BOTH:
         parts.append(_text(bank, item.id, _key(order)))
     parts.append(
-        f"The first {n_demo} image(s) show the person's walks; each has a legend."
+        f"The first {n_demo} images show the person's walks"
         if n_demo > 1
-        else "The first image shows the person's walk; it has a legend."
+        else "The first image shows the person's walk"
     )
+    parts[-1] += "; the next image is the legend of every map (walks and questions)."
     for n, png in enumerate(stim.images[:n_demo], start=1):
         parts.append(Image(f"{item.id}-demo{n}.png", png))
+    parts.append(Image(f"{item.id}-legend.png", stim.legend))
     parts.append(_questions_text(bank, item, order))
     predict = [p for p in item.probes if p.kind is ProbeKind.PREDICT]
     for p, png in zip(predict, stim.images[n_demo:], strict=True):

@@ -24,6 +24,7 @@ from hhvalues.store.participation import (
     DECLINED,
     EXTERNAL_KEYS,
     TAKEN,
+    Step,
     StepKind,
     current_step,
     enrol,
@@ -123,8 +124,15 @@ def _refused(message: str) -> None:
         problem.invalid(message, check_link=message != TAKEN)
 
 
+def _page_id(step: Step) -> str:
+    """Which page this is: a new one (another step or item) starts scrolled to its top."""
+    item = step.item.item.id if step.item is not None else ""
+    return f"{step.kind.value}:{item}:{step.feedback_item or ''}"
+
+
 def render() -> None:
     """Run the participant page for this request."""
+    widgets.style()
     if st.session_state.get(state.DECLINED):
         problem.declined()
         return
@@ -143,6 +151,7 @@ def render() -> None:
         if step.kind in (StepKind.INVALID, StepKind.CLOSED):
             _refused(step.message)
             return
+        widgets.scroll_to_top(_page_id(step))
         widgets.show_notice()
         _PAGES[step.kind](eng, token, step)
         _keep_in_browser()

@@ -55,6 +55,11 @@ def intake_key(question_id: str) -> str:
 
 
 # --- session-state keys (display cache only) -------------------------------------------------
+BAR = "hhv-bar"
+"""Key of the bar pinned to the top of a participant page (title and timer)."""
+SHOWN_PAGE = "hhv.shown_page"
+"""Session state: which participant page this browser session showed last (scroll to top on
+a new one)."""
 SEEDED_ITEM = "hhv.seeded_item"
 """Item id whose answer widgets were last filled from the stored draft."""
 NOTICE = "hhv.notice"
@@ -87,6 +92,7 @@ def pop_notice() -> tuple[str, str] | None:
 
 
 __all__ = [
+    "BAR",
     "CONSENT",
     "COUNTDOWN",
     "DECLINE",
@@ -97,6 +103,7 @@ __all__ = [
     "NOTICE",
     "RATIONALE",
     "SEEDED_ITEM",
+    "SHOWN_PAGE",
     "START",
     "SUBMIT",
     "SUBMITTED",

@@ -409,3 +409,25 @@ def run_session(
 def open_link(page: Any, url: str) -> None:
     page.goto(url)
     settle(page)
+
+
+# --- accessibility ------------------------------------------------------------------------------
+
+AXE_JS = ROOT / "tests" / "browser" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+"""axe-core from npm (``npm install --prefix tests/browser/axe``; scripts/test-all.sh does)."""
+SEVERE = ("serious", "critical")
+
+
+def axe_violations(page: Any, impacts: tuple[str, ...] = SEVERE) -> list[dict[str, Any]]:
+    """Run axe-core on the page as it stands: its violations of the given impacts, each with
+    the rule id, help text and the offending elements' selectors."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run scripts/test-all.sh (npm install)", pytrace=False)
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    found = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))"
+    )
+    return [v for v in found if v["impact"] in impacts]

@@ -578,7 +578,7 @@ def _stimulus(session: Session, loaded: Loaded, assigned: AssignedItem) -> str:
     bank = public_item(session, loaded.study.bank_id, assigned.item, digest=loaded.bank_hash)
     order: dict[str, tuple[str, str]] = {pid: ("B", "A") for pid in assigned.flip}
     stim = item_stimulus(bank, bank.items[0], order=order)
-    return stimulus_hash(stim.images, stim.texts)
+    return stimulus_hash(stim.pictures, stim.texts)
 
 
 def _after_final(

@@ -16,7 +16,12 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.core.features import FeatureSet
-from hhvalues.core.render import render_demo_png
+from hhvalues.core.render import (
+    legend_entries,
+    render_demo_png,
+    render_legend_png,
+    render_world_text,
+)
 from hhvalues.errors import InputError, LinkError, StoreError
 from hhvalues.store.demonstration import DemoStepKind, WalkView, demo_step, record_move
 from hhvalues.ui import backend, faults, state, widgets
@@ -40,6 +45,27 @@ def move_key(direction: str) -> str:
 def walk_png(features: FeatureSet, grid: Sequence[str], path: str, horizon: int) -> bytes:
     """The world with the walk so far (cached: a bump re-renders the same picture)."""
     return render_demo_png(features, tuple(grid), path, horizon=horizon)
+
+
+@lru_cache(maxsize=256)
+def legend_png(features: FeatureSet, grid: Sequence[str]) -> tuple[bytes, str]:
+    """The legend of a world's map and its words."""
+    present = [i for i, f in enumerate(features) if f.symbol in "".join(grid)]
+    words = legend_entries(features, present, demo=True, paths=False)
+    png = render_legend_png(features, present, demo=True)
+    return png, "Legend of the map: " + "; ".join(w for _, w in words) + "."
+
+
+def show_walk(features: FeatureSet, grid: Sequence[str], path: str, horizon: int) -> None:
+    """The map with the walk so far, its text alternative (the world as a model reads it, and
+    the moves), and its legend."""
+    moves = " ".join(path) or "none yet"
+    widgets.show_png(
+        walk_png(features, tuple(grid), path, horizon),
+        alt=f"{render_world_text(features, grid)}\nMoves so far: {moves}",
+    )
+    legend, words = legend_png(features, tuple(grid))
+    widgets.show_png(legend, alt=words)
 
 
 def _press(engine: Engine, token: str, walk_id: int, index: int, direction: str) -> None:
@@ -84,7 +110,7 @@ def board(engine: Engine, token: str, features: FeatureSet) -> None:
         return
     widgets.show_notice()
     _score_line(walk)
-    widgets.show_png(walk_png(features, walk.grid, walk.path, walk.horizon))
+    show_walk(features, walk.grid, walk.path, walk.horizon)
     top = st.columns(3)
     bottom = st.columns(3)
     slots = {"U": top[1], "L": bottom[0], "D": bottom[1], "R": bottom[2]}
@@ -100,4 +126,4 @@ def board(engine: Engine, token: str, features: FeatureSet) -> None:
         )
 
 
-__all__ = ["BUTTONS", "LAST_WALK", "board", "move_key", "walk_png"]
+__all__ = ["BUTTONS", "LAST_WALK", "board", "legend_png", "move_key", "show_walk", "walk_png"]

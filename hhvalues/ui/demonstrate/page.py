@@ -22,7 +22,7 @@ from hhvalues.store.demonstration import (
 )
 from hhvalues.store.participation import Step, StepKind, start_session
 from hhvalues.ui import backend, faults, state, widgets
-from hhvalues.ui.demonstrate.board import board, walk_png
+from hhvalues.ui.demonstrate.board import board, show_walk
 from hhvalues.ui.participant import consent, done, intake, problem
 
 
@@ -89,7 +89,7 @@ def _practice_done(engine: Engine, token: str, step: DemoStep) -> None:
         f"You scored **{walk.score:g}** points in {len(walk.path)} steps"
         + (f" (best possible: **{step.optimal:g}**)." if step.optimal is not None else ".")
     )
-    widgets.show_png(walk_png(step.features, walk.grid, walk.path, walk.horizon))
+    show_walk(step.features, walk.grid, walk.path, walk.horizon)
     st.markdown("Next come the worlds that are recorded. Keep the same values in mind.")
     st.button(
         "Continue", key=state.NEXT, type="primary", on_click=_next, args=(engine, token, walk.id)

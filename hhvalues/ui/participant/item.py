@@ -1,9 +1,9 @@
-"""One item: the walks (exact PNGs, step-by-step replay), A/B probes in words and pictures,
-optional sliders and rationale, and ``submit``; a countdown from the stored deadline on top.
+"""One item on one screen: the walks side by side with one legend, the questions below them in
+a row of cards, ``submit`` in view, and a bar pinned on top with the title and the timer.
 
-Only the public item reaches this page (``ItemView`` has no truth); the images and option texts
-come from :func:`hhvalues.core.render.item_stimulus` in this participant's A/B order, and the
-same bytes are hashed into the answer's ``stimulus``.
+Only the public item reaches this page (``ItemView`` has no truth); the images, their text
+alternatives and the option texts come from :func:`hhvalues.core.render.item_stimulus` in this
+participant's A/B order, and the same bytes are hashed into the answer's ``stimulus``.
 """
 
 from __future__ import annotations
@@ -18,37 +18,62 @@ from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
 from hhvalues.ui.participant import answer
 
+WALK_WIDTH = 330
+"""Largest display width of a walk or a predict map, CSS px (the maps are ~310 px wide)."""
+COORDINATES = (
+    "The small numbers along the top and left of each map number its columns and rows; the "
+    "texts give a cell as (row, column), counted from (0, 0) at the top-left corner."
+)
+
+
+def title(step: Step, view: ItemView) -> str:
+    """The page's title, counted in one unit: question sets of the whole session."""
+    if step.progress is not None and step.progress.total:
+        n, total = min(step.progress.answered + 1, step.progress.total), step.progress.total
+        label = f"Question set {n} of {total}"
+    else:
+        label = f"Question set {view.number} of {view.phase_total}"
+    return label + (" (practice)" if view.phase == "train" else "")
+
 
 def header(step: Step, view: ItemView) -> None:
-    """Progress bar, which item of which phase, and the countdown fragment."""
-    if step.progress is not None and step.progress.total:
-        done, total = step.progress.answered, step.progress.total
-        st.progress(done / total, text=f"{done} of {total} question sets done")
-    phase = "Practice" if view.phase == "train" else "Question set"
-    st.markdown(f"### {phase} {view.number} of {view.phase_total}")
-    if view.deadline_at is not None or step.session_deadline_at is not None:
-        widgets.countdown(view.deadline_at, step.session_deadline_at)
+    """The pinned bar: title and countdown."""
+    widgets.countdown(view.deadline_at, step.session_deadline_at, title=title(step, view))
 
 
 @st.fragment
 def _demo(view: ItemView, stim: ItemStimulus, d: int) -> None:
     """One walk with its replay slider; moving the slider reruns only this fragment."""
-    n = len(view.item.demos)
-    title = "How this person walked" + (f" — walk {d + 1} of {n}" if n > 1 else "")
-    st.markdown(f"**{title}**")
-    steps = len(view.item.demos[d].path)
+    n, steps = len(view.item.demos), len(view.item.demos[d].path)
+    name = f"Walk {d + 1}" if n > 1 else "The walk"
     upto = steps
     if steps:
         upto = st.slider(
-            "Replay the walk step by step",
+            f"{name}: replay it move by move",
             0,
             steps,
             value=steps,
             key=state.replay_key(view.item.id, d),
-            help="Drag to see where the person was after each step.",
+            help="Drag (or use the arrow keys) to see where the person was after each move.",
         )
     png = stim.images[d] if upto == steps else widgets.replay_png(view, d, upto)
-    widgets.show_png(png, caption=f"Step {upto} of {steps}" if upto != steps else None)
+    shown = f"after move {upto} of {steps}" if upto != steps else f"all {steps} moves"
+    widgets.show_png(png, alt=stim.alts[d], caption=f"{name}: {shown}", width=WALK_WIDTH)
+
+
+def _walks(view: ItemView, stim: ItemStimulus) -> None:
+    """The walks side by side (also on a phone), then the one legend of every map."""
+    n = len(view.item.demos)
+    st.markdown("**How this person walked**" + (f" — {n} walks" if n > 1 else ""))
+    with st.container(key="hhv-walks"):
+        for d, col in enumerate(st.columns(n, gap="small", wrap=False)):
+            with col:
+                _demo(view, stim, d)
+
+
+def _legend(stim: ItemStimulus) -> None:
+    widgets.show_png(stim.legend, alt=stim.alts[-1], width=WALK_WIDTH + 180)
+    st.caption(COORDINATES)
 
 
 def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
@@ -57,20 +82,19 @@ def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
 
 
 def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
-    """Each probe in its box: the question and a ``predict`` probe's paths are drawn by the page,
-    the answer widgets by the probe's own fragment, so a click reruns that probe's widgets only
-    (not every probe and picture of the item: each run holds the server for its whole length)."""
+    """The questions in a row of cards (stacked on a phone): the question and a ``predict``
+    probe's map are drawn by the page, the answer widgets by the probe's own fragment, so a
+    click reruns that probe's widgets only."""
     fs = view.bank.features
     image = len(view.item.demos)
     st.markdown("**Questions** — choose A or B for each.")
-    for k, probe in enumerate(view.item.probes):
+    probes = view.item.probes
+    for k, (probe, col) in enumerate(zip(probes, st.columns(len(probes)), strict=True)):
         texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
-        with st.container(border=True):
+        with col, st.container(border=True, key=f"question-{k + 1}"):
             st.markdown(f"{k + 1}. {widgets.question(fs, probe)}")
             if probe.kind.shows_paths:
-                widgets.show_png(
-                    stim.images[image], caption="Path A: blue, solid. Path B: orange, dashed."
-                )
+                widgets.show_png(stim.images[image], alt=stim.alts[image], width=WALK_WIDTH)
                 image += 1
             _probe_answer(engine, token, view, k, texts)
 
@@ -122,22 +146,30 @@ def render(engine: Engine, token: str, step: Step) -> None:
     """The item page of ``step.item``."""
     view = step.item
     assert view is not None
+    st.set_page_config(layout="wide")
     header(step, view)
     answer.seed(view)
     stim = widgets.stimulus(view)
-    for d in range(len(view.item.demos)):
-        _demo(view, stim, d)
-    if view.asks_choices:
-        _probes(engine, token, view, stim)
-    if view.asks_hypothesis or view.asks_rationale:
-        _other_answers(engine, token, view)
-    st.button(
-        "Submit answer",
-        key=state.SUBMIT,
-        type="primary",
-        on_click=answer.do_submit,
-        args=(engine, token, view, widgets.shown_hash(view, stim)),
-    )
+    with st.container(key="hhv-item"):
+        if view.asks_choices:
+            top = st.columns([3, 2], gap="medium")
+            with top[0]:
+                _walks(view, stim)
+            with top[1]:
+                _legend(stim)
+            _probes(engine, token, view, stim)
+        else:
+            _walks(view, stim)
+            _legend(stim)
+        if view.asks_hypothesis or view.asks_rationale:
+            _other_answers(engine, token, view)
+        st.button(
+            "Submit answer",
+            key=state.SUBMIT,
+            type="primary",
+            on_click=answer.do_submit,
+            args=(engine, token, view, widgets.shown_hash(view, stim)),
+        )
 
 
-__all__ = ["header", "render"]
+__all__ = ["COORDINATES", "WALK_WIDTH", "header", "render", "title"]
