@@ -115,7 +115,7 @@ def test_another_participants_answer_to_the_same_item_does_not_hide_a_due_timeou
     presentation's participant, so one participant's submit hid everyone else's timeout on
     that item from the sweep and from every reader."""
     make_study(items=1, train=0, catch=0, item_seconds=30, session_minutes=60)
-    token, item, _ = _abandoned(engine, clock)
+    _, item, _ = _abandoned(engine, clock)
     [other] = invite(engine, "s", 1, now=clock, actor="test")
     consent(engine, other, now=clock)
     start_session(engine, other, now=clock)
