@@ -103,7 +103,8 @@ class Graded:
         """``unanswered[row]``: a probe left without a choice (none given, none derived from the
         hypothesis) in an answer graded on what it holds (``ok`` or ``timeout``). The probes of
         refused, invalid, … answers are counted by their status instead."""
-        return (self.side == 0) & graded_status(self.status)
+        blank: NDArray[np.bool_] = self.side == 0
+        return blank & graded_status(self.status)
 
     def select(
         self,
