@@ -67,20 +67,20 @@ GOLDEN_V1: dict[str, str] = {
     "export-jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
     "export-csv": "e4621dda1c8aceb132f64d01747c68b257281ecaed47d49c3d842f2f84106de2",
     "export-parquet": "3731055f4370ac93edf23ad804dbd594cbea0d8a964bc6b7f6126421e5778218",
-    "export-scores": "0d1c5ffc5aaf2264c0c0429f7e44182b39aaef3b4b03ae95a4d69bdd7e85178a",
+    "export-scores": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "export-items": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-README.md": "d4d40c600e2b11e3e8ec7eea24a1f4aa7bcbfb709a8aead576082a3224331b09",
+    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
     "bundle-agents.jsonl": "ec98d85a8593cfd6d21e58f586e8eee5a7aaf3de605697a69941af17ac583007",
     "bundle-answers-scored.jsonl": "b4bdfe4fe6881079e851ef0db0a3ae7535fb06ab5f4b85e90f4042917c9f05d9",
     "bundle-answers.jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "f999f486752e2a347e2cb106d9a22d2ba744c836c8c82c1ad83fdd6c92607971",
+    "bundle-manifest.json": "7a7925dcff6b3e665907ccfd71e6f6a8e3464f7c98336ab4b6e172544375b52c",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
     "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
-    "bundle-scores.json": "0d1c5ffc5aaf2264c0c0429f7e44182b39aaef3b4b03ae95a4d69bdd7e85178a",
+    "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
-    "score-json": "c3d788a022288f5cf73e8b4f1bd27ee9f48166087a2b873673334f306a548174",
+    "score-json": "81ac869333437ea980caae9187e5912613929ea7e67d1d9777ad0f872d0dd49b",
     "score-by-item": "ebc5a652e446d25c622c932f976d3c3c8a1b9ef794d2aa0e5a0f8d637a37c823",
     "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
     "baseline-oracle": "4766f2018dfff7b50f23789a2f4dd3e0035de467af07ccb46013c88edf87eec4",
@@ -98,7 +98,12 @@ finished (the Results page's default), and the bundle gained answers-scored.json
 value is the one recorded before issues 12 and 13. And once more (issue 16, item 5): the
 participant who stopped half-way has its four unanswered items recorded as timeouts when the
 study is read (20 → 24 answers), so the answer exports, the scores and the bundle's participants
-changed; banks, baselines and recordings did not.
+changed; banks, baselines and recordings did not. And once more (issue 14, item 3): every score
+row gains ``n_unanswered`` (questions left without a choice in ok and timeout answers) and the
+bundle's README says that timeouts are graded on what was selected, so the scores (``export
+--format scores``, the bundle's scores.json, ``score --json``), the bundle's README.md and its
+manifest (their hashes) changed; no accuracy moved: the golden study's timeouts hold nothing
+selected, and the answer exports are the same bytes.
 """
 
 GOLDEN: dict[str, str] = {
@@ -106,20 +111,20 @@ GOLDEN: dict[str, str] = {
     "export-jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
     "export-csv": "e7ce58ef47a600da97dfb75c98c9806d44aef19a7505c8100bc8e25e46306f6d",
     "export-parquet": "18b2789aef23d4d26d7769134c8b45da9c8d9f8eaddfa1ccdbfac9913d3f14c4",
-    "export-scores": "ce5f79d302b43c12032031dcacb15c0050e9a7feaa59a97a2d0c166536c6a0f1",
+    "export-scores": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "export-items": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-README.md": "d4d40c600e2b11e3e8ec7eea24a1f4aa7bcbfb709a8aead576082a3224331b09",
+    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
     "bundle-agents.jsonl": "caf186ddc3940b295743e8d38a2bcf35823f0d5c6c0de5ff83ef08fbfb7bc262",
     "bundle-answers-scored.jsonl": "1ad405517a8a8dfea9f8fc3b4f1e73d7e7bbf624fdb136a80b61f3c05005651a",
     "bundle-answers.jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "cd9716313c304bdb82a7f440611ce4e78e1fd8ee2b93044c6b97dd77ed6b1114",
+    "bundle-manifest.json": "e9a359bb770ce137f07d4c90a3496bd76a73cfade19b904a3240b7f656d5248a",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
     "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
-    "bundle-scores.json": "ce5f79d302b43c12032031dcacb15c0050e9a7feaa59a97a2d0c166536c6a0f1",
+    "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
-    "score-json": "016e31e84749ace4e64be1ebb71eb2a2e59a01ea68b331ecb2ba900cb5c8e517",
+    "score-json": "95d992cc42c5fd7452206440a9f217e6e0de676135ba04a15ae6a1ef82d977ca",
     "score-by-item": "8f4a27e3c82ce7c4a19a5909a61636a908d365391b298b238fe34647ac5db811",
     "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",
     "baseline-oracle": "9aa29b34c9ae19e61c0fafb394eb533d980af05673c26f470d2975515572564a",
@@ -129,7 +134,8 @@ GOLDEN: dict[str, str] = {
     "bank-info": "15e3d590a9ee6ecad9a7196928d61dc14360149b465b9dfd32d99839f7a2175b",
     "bank-from-recordings": "3be61cf2c842a633d114236c0cd03c8f45115f6afca485dc8f4a5df1a3a31f46",
 }
-"""The same outputs on today's demo bank (format 2)."""
+"""The same outputs on today's demo bank (format 2); changed by issue 14 item 3 as
+:data:`GOLDEN_V1` (``n_unanswered`` in the scores, the bundle's README and manifest)."""
 
 
 class _Clock:
