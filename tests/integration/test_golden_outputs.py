@@ -81,7 +81,7 @@ GOLDEN_V1: dict[str, str] = {
     "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
     "score-json": "81ac869333437ea980caae9187e5912613929ea7e67d1d9777ad0f872d0dd49b",
-    "score-by-item": "ebc5a652e446d25c622c932f976d3c3c8a1b9ef794d2aa0e5a0f8d637a37c823",
+    "score-by-item": "c255235dddbd2bb475b982aac015bf232c9d0746fe7f096893e6965a7158ab07",
     "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
     "baseline-oracle": "4766f2018dfff7b50f23789a2f4dd3e0035de467af07ccb46013c88edf87eec4",
     "baseline-ideal": "8ce2c88c8d12a540465c57da99ab0ac64ef10b4808811f094bd94d37aaacd3ce",
@@ -99,9 +99,10 @@ value is the one recorded before issues 12 and 13. And once more (issue 16, item
 participant who stopped half-way has its four unanswered items recorded as timeouts when the
 study is read (20 → 24 answers), so the answer exports, the scores and the bundle's participants
 changed; banks, baselines and recordings did not. And once more (issue 14, item 3): every score
-row gains ``n_unanswered`` (questions left without a choice in ok and timeout answers) and the
-bundle's README says that timeouts are graded on what was selected, so the scores (``export
---format scores``, the bundle's scores.json, ``score --json``), the bundle's README.md and its
+row gains ``n_unanswered`` (questions left without a choice in ok and timeout answers; the
+``score`` table's statuses column says ``unanswered N``) and the bundle's README says that
+timeouts are graded on what was selected, so the scores (``export --format scores``, the
+bundle's scores.json, ``score --json``, ``score --by item``), the bundle's README.md and its
 manifest (their hashes) changed; no accuracy moved: the golden study's timeouts hold nothing
 selected, and the answer exports are the same bytes.
 """
@@ -125,7 +126,7 @@ GOLDEN: dict[str, str] = {
     "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
     "score-json": "95d992cc42c5fd7452206440a9f217e6e0de676135ba04a15ae6a1ef82d977ca",
-    "score-by-item": "8f4a27e3c82ce7c4a19a5909a61636a908d365391b298b238fe34647ac5db811",
+    "score-by-item": "11d4b13a025c0f2da37c6e7c5cac0fbd1edc6536b7630563f2da81e14ae50dff",
     "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",
     "baseline-oracle": "9aa29b34c9ae19e61c0fafb394eb533d980af05673c26f470d2975515572564a",
     "baseline-ideal": "bba0702951e3984603345518eed5ec89427d9e23bc3615f03f683164dfc9c171",
@@ -135,7 +136,8 @@ GOLDEN: dict[str, str] = {
     "bank-from-recordings": "3be61cf2c842a633d114236c0cd03c8f45115f6afca485dc8f4a5df1a3a31f46",
 }
 """The same outputs on today's demo bank (format 2); changed by issue 14 item 3 as
-:data:`GOLDEN_V1` (``n_unanswered`` in the scores, the bundle's README and manifest)."""
+:data:`GOLDEN_V1` (``n_unanswered`` in the scores and the score table, the bundle's README and
+manifest)."""
 
 
 class _Clock:
