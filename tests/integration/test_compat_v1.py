@@ -69,7 +69,15 @@ def test_reference_agents_answer_as_before(agent, tmp_path):
         for line in (COMPAT / "demo-v1-answers.jsonl").read_text(encoding="utf-8").splitlines()
         if json.loads(line)["respondent"] == f"agent:{agent}"
     ]
+    if agent == "ideal":  # confidences are rounded to 6 decimals since (numpy builds differ)
+        before = [_rounded_confidence(line) for line in before]
     assert out.read_text(encoding="utf-8").splitlines() == before
+
+
+def _rounded_confidence(line: str) -> str:
+    record = json.loads(line)
+    record["confidence"] = {k: round(v, 6) for k, v in record["confidence"].items()}
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
 
 
 def _with_human_walk(model: Model):
