@@ -62,8 +62,10 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
-def _statuses(counts: dict[str, int]) -> str:
+def _statuses(counts: dict[str, int], unanswered: int) -> str:
     parts = [f"{k} {v}" for k, v in counts.items() if v and k != STATUSES[0].value]
+    if unanswered:  # probes left blank in ok and timeout answers (graded wrong)
+        parts.append(f"unanswered {unanswered}")
     return ", ".join(parts) if parts else "all ok"
 
 
@@ -94,7 +96,7 @@ def _row(name: str, group: str | None, s: RespondentScore | GroupScore) -> list[
         str(s.n_probes),
         _pct(s.ceiling),
         norm,
-        _statuses(s.status_counts),
+        _statuses(s.status_counts, s.n_unanswered),
     ]
 
 

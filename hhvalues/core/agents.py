@@ -87,7 +87,11 @@ def _answer(
         post = infer(bank, item.demos)
         p_a = predictive(post, item_matrix(bank, item.probes))
         choices = {p.id: ("A" if x >= 0.5 else "B") for p, x in zip(item.probes, p_a, strict=True)}
-        confidence = {p.id: float(max(x, 1 - x)) for p, x in zip(item.probes, p_a, strict=True)}
+        # Rounded like the hypothesis: the last bits of a posterior differ between numpy builds
+        # and CPUs, and an answer file should not.
+        confidence = {
+            p.id: round(float(max(x, 1 - x)), 6) for p, x in zip(item.probes, p_a, strict=True)
+        }
         mean_w = bank.features.weights_dict(np.round(post.mean_weights(), 6) + 0.0)  # no -0.0
         return Answer(
             respondent, item.id, choices=choices, hypothesis=mean_w, confidence=confidence

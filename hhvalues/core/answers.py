@@ -23,7 +23,9 @@ from hhvalues.errors import AnswersError
 
 
 class Status(StrEnum):
-    """How an answer came to be; every status but ``ok`` grades as wrong."""
+    """How an answer came to be. ``ok`` and ``timeout`` answers are graded on what they hold (a
+    timeout: what was selected when time ran out; a probe without a choice is wrong); every other
+    status makes all of its answer's probes wrong (``hhvalues.core.scoring``)."""
 
     OK = "ok"
     TIMEOUT = "timeout"

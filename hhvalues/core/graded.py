@@ -15,6 +15,11 @@ from hhvalues.core.probes import Difficulty, ProbeKind
 
 STATUSES: tuple[Status, ...] = tuple(Status)
 """Status codes: ``Graded.status[row]`` indexes this tuple (0 is ``ok``)."""
+GRADED_STATUSES: tuple[Status, ...] = (Status.OK, Status.TIMEOUT)
+"""Statuses whose answers are graded on the choices, hypothesis and confidence they hold: ``ok``,
+and ``timeout`` (what was selected when time ran out; its probes left without a choice are wrong
+and counted as unanswered). Every other status makes all of its answer's probes wrong."""
+_GRADED_CODES = np.array([STATUSES.index(s) for s in GRADED_STATUSES], np.int8)
 KINDS: tuple[ProbeKind, ...] = tuple(ProbeKind)
 DIFFICULTIES: tuple[Difficulty, ...] = tuple(Difficulty)
 SPLITS: tuple[Split, ...] = tuple(Split)
@@ -24,6 +29,12 @@ SCORED_SPLITS: tuple[Split, ...] = (Split.TEST,)
 catch items are attention checks, reported beside."""
 
 _I32 = np.int32
+
+
+def graded_status(codes: NDArray[np.int8]) -> NDArray[np.bool_]:
+    """Which status codes (indexes of :data:`STATUSES`) are graded on what their answer holds
+    (:data:`GRADED_STATUSES`)."""
+    return np.isin(codes, _GRADED_CODES)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -70,7 +81,8 @@ class Graded:
     """Global probe index (into ``probe_*``)."""
     correct: NDArray[np.bool_]
     side: NDArray[np.int8]
-    """+1 chose A, −1 chose B, 0 no choice (also for non-ok answers)."""
+    """+1 chose A, −1 chose B, 0 no choice (also for every probe of an answer whose status is
+    not in :data:`GRADED_STATUSES`)."""
     status: NDArray[np.int8]
     confidence: NDArray[np.float64]
     """Stated confidence in the chosen side, nan when not given."""
@@ -85,6 +97,14 @@ class Graded:
     def n_rows(self) -> int:
         """Number of probe answers."""
         return int(self.correct.size)
+
+    @property
+    def unanswered(self) -> NDArray[np.bool_]:
+        """``unanswered[row]``: a probe left without a choice (none given, none derived from the
+        hypothesis) in an answer graded on what it holds (``ok`` or ``timeout``). The probes of
+        refused, invalid, … answers are counted by their status instead."""
+        blank: NDArray[np.bool_] = self.side == 0
+        return blank & graded_status(self.status)
 
     def select(
         self,

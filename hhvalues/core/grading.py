@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from hhvalues.core.answer_lines import LineAnswer, iter_graded_fields
 from hhvalues.core.answers import Answer, Status
 from hhvalues.core.bank import Bank, Item
-from hhvalues.core.graded import DIFFICULTIES, KINDS, SPLITS, STATUSES, Graded
+from hhvalues.core.graded import DIFFICULTIES, KINDS, SPLITS, STATUSES, Graded, graded_status
 from hhvalues.core.probes import choices_from_values, difficulty_of, probe_matrix
 from hhvalues.errors import AnswersError, BankError
 
@@ -284,7 +284,8 @@ def _finish(
         derived[(np.isnan(w) & (coef != 0)).any(1)] = 0
         side[need] = derived
     status = a_status[answer]
-    side[status != 0] = 0
+    # ok and timeout answers are graded on what they hold; any other status voids every probe.
+    side[~graded_status(status)] = 0
     correct = side == t.truth[probe]
     ideal = _ideal_table(bank, t, np.unique(a_item))
     # A P(A) within float noise of 0.5 is a tie: the ideal observer gets half credit there.

@@ -13,7 +13,7 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from hhvalues.core.graded import DIFFICULTIES, KINDS, STATUSES, Graded
+from hhvalues.core.graded import DIFFICULTIES, KINDS, STATUSES, Graded, graded_status
 from hhvalues.core.stats import (
     bootstrap_ratio,
     bootstrap_two_level,
@@ -27,7 +27,8 @@ By = Literal["respondent", "item", "type"]
 
 @dataclass(frozen=True, slots=True)
 class HypothesisMetrics:
-    """Submitted weights against the truth, averaged over a respondent's ok hypotheses."""
+    """Submitted weights against the truth, averaged over a respondent's hypotheses in ``ok`` and
+    ``timeout`` answers (the answers graded on what they hold)."""
 
     n: int
     """Answers with a hypothesis."""
@@ -58,6 +59,9 @@ class RespondentScore:
     normalized: float | None
     status_counts: dict[str, int]
     """Answers by status (every status listed)."""
+    n_unanswered: int
+    """Probe answers left without a choice in ``ok`` and ``timeout`` answers (graded wrong; the
+    probes of refused, invalid, … answers are counted by status instead), epochs counted."""
     accuracy_ok: float | None
     """Accuracy on ``ok`` answers only."""
     side_bias: float | None
@@ -85,6 +89,8 @@ class GroupScore:
     normalized: float | None
     status_counts: dict[str, int]
     accuracy_ok: float | None
+    n_unanswered: int = 0
+    """Probe answers left without a choice in the members' ``ok`` and ``timeout`` answers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +205,7 @@ def _score_rows(
         ceiling=ceiling,
         normalized=normalize(acc, ceiling),
         status_counts={s.value: int(c) for s, c in zip(STATUSES, counts, strict=True)},
+        n_unanswered=int(np.count_nonzero(graded.unanswered[idx])),
         accuracy_ok=float(correct[ok].mean()) if ok.any() else None,
         side_bias=float(np.mean(side[chose] == 1)) if chose.any() else None,
         brier=brier_score(conf[has_conf], correct[has_conf]) if has_conf.any() else None,
@@ -233,7 +240,8 @@ def _mean_by(
 def _hypothesis_metrics(
     graded: Graded, answers: NDArray[np.integer[Any]]
 ) -> HypothesisMetrics | None:
-    sel = answers[(graded.answer_hypothesis[answers] >= 0) & (graded.answer_status[answers] == 0)]
+    graded_answers = graded_status(graded.answer_status[answers])
+    sel = answers[(graded.answer_hypothesis[answers] >= 0) & graded_answers]
     sel = sel[np.lexsort((graded.answer_item[sel], graded.answer_epoch[sel]))]  # order-free means
     if sel.size == 0:
         return None
@@ -351,6 +359,7 @@ def group_score(
         normalized=normalize(acc, ceiling),
         status_counts={s: sum(p.status_counts[s] for p in per) for s in per[0].status_counts},
         accuracy_ok=float(np.mean(oks)) if oks else None,
+        n_unanswered=sum(p.n_unanswered for p in per),
     )
 
 
@@ -374,6 +383,7 @@ def row_to_json(row: RespondentScore, by: str = "respondent") -> dict[str, Any]:
             "ceiling": json_number(row.ceiling),
             "normalized": json_number(row.normalized),
             "status_counts": dict(row.status_counts),
+            "n_unanswered": row.n_unanswered,
             "n_answers": row.n_answers,
             "accuracy_ok": json_number(row.accuracy_ok),
             "side_bias": json_number(row.side_bias),
@@ -407,6 +417,7 @@ def group_to_json(g: GroupScore) -> dict[str, Any]:
         "ceiling": json_number(g.ceiling),
         "normalized": json_number(g.normalized),
         "status_counts": dict(g.status_counts),
+        "n_unanswered": g.n_unanswered,
         "accuracy_ok": json_number(g.accuracy_ok),
         "members": list(g.members),
     }

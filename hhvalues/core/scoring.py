@@ -15,7 +15,15 @@ Grading rules
     given, the choice is derived from the hypothesis by the bank's own rule (``probe_values`` then
     ``choices_from_values`` of :mod:`hhvalues.core.probes`);
     a tie, or a probe that needs a feature the hypothesis leaves out, gives no choice. No choice
-    is wrong. Any status but ``ok`` makes all of that answer's probes wrong (and is counted).
+    is wrong, and is counted as unanswered (``n_unanswered``).
+Statuses
+    Every answer is counted by its status. ``ok`` and ``timeout`` answers
+    (:data:`GRADED_STATUSES`) are graded alike on the choices, hypothesis and confidence they
+    hold: a timeout holds what the respondent had selected when time ran out, so its selected
+    choices count, and each probe it left without a choice is wrong and unanswered. Any other
+    status (``refused``, ``truncated``, ``empty``, ``invalid``, ``error``) makes all of that
+    answer's probes wrong, whatever it holds. Accuracy on ``ok`` answers alone is reported
+    beside (``accuracy_ok``).
 Intervals
     Bootstrap over items with each item's epochs averaged first (Miller 2024); within one item
     (``by="item"``) the unit is the probe. Each row draws from its own generator seeded by
@@ -24,7 +32,15 @@ Intervals
 
 from hhvalues.core.answer_lines import LineAnswer, iter_located_answers, read_answer_fast
 from hhvalues.core.comparison import Comparison, compare, compare_many, comparison_to_json
-from hhvalues.core.graded import DIFFICULTIES, KINDS, SCORED_SPLITS, SPLITS, STATUSES, Graded
+from hhvalues.core.graded import (
+    DIFFICULTIES,
+    GRADED_STATUSES,
+    KINDS,
+    SCORED_SPLITS,
+    SPLITS,
+    STATUSES,
+    Graded,
+)
 from hhvalues.core.grading import grade, grade_files, grade_located
 from hhvalues.core.score_tables import (
     CHANCE,
@@ -46,6 +62,7 @@ from hhvalues.core.score_tables import (
 __all__ = [
     "CHANCE",
     "DIFFICULTIES",
+    "GRADED_STATUSES",
     "KINDS",
     "SCORED_SPLITS",
     "SPLITS",

@@ -41,10 +41,13 @@ def test_example_scores_are_what_the_cli_prints(capsys):
     assert golden["chance"] == 0.5
     row = {r["respondent"]: r for r in golden["respondents"]}
     # Worked by hand: the model answers p3 explicitly and p1/p2 through its hypothesis (3 of 3 on
-    # i1), and refuses i2 (2 probes wrong): 3/5. The human times out on i2: 2/5.
+    # i1), and refuses i2 (2 probes wrong): 3/5. The human gets 2 of 3 on i1 and times out on
+    # i2 with p1 selected (right, graded as selected) and p2 left blank (wrong, unanswered): 3/5.
     assert row["model:openai/gpt-4o-2024-08-06/direct"]["accuracy"] == 0.6
-    assert row["human:pilot-01"]["accuracy"] == 0.4
+    assert row["human:pilot-01"]["accuracy"] == 0.6
     assert row["human:pilot-01"]["status_counts"]["timeout"] == 1
+    assert row["human:pilot-01"]["n_unanswered"] == 1
+    assert row["model:openai/gpt-4o-2024-08-06/direct"]["n_unanswered"] == 0  # refused: by status
     for r in golden["respondents"]:
         assert {
             "respondent",

@@ -12,9 +12,14 @@ demo bank of tests/data/compat, those recorded before the structure refactor (is
 format 2 banks (issue 12), :data:`GOLDEN_V1`; on today's demo bank, :data:`GOLDEN`. The bundle is
 compared member by member (a zip stores member times), its manifest without ``exported_at``.
 
+:data:`GOLDEN_V1` changed twice, each time only where an output's format changed on purpose:
+issue 14 added ``n_unanswered`` to the scores, and the ideal agent's confidences are rounded to
+6 decimals like its hypothesis (``baseline-ideal``, the bundle's ``agents.jsonl`` and manifest),
+since their last bits differed between numpy builds.
+
 :data:`GOLDEN` depends on the demo bank: when ``data/banks/demo.json`` or the generator changes on
 purpose, print the new values with ``python -m tests.integration.test_golden_outputs`` and
-replace it in the same commit, saying why. :data:`GOLDEN_V1` never changes.
+replace it in the same commit, saying why. :data:`GOLDEN_V1` changes only with an output format.
 """
 
 from __future__ import annotations
@@ -67,24 +72,24 @@ GOLDEN_V1: dict[str, str] = {
     "export-jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
     "export-csv": "e4621dda1c8aceb132f64d01747c68b257281ecaed47d49c3d842f2f84106de2",
     "export-parquet": "3731055f4370ac93edf23ad804dbd594cbea0d8a964bc6b7f6126421e5778218",
-    "export-scores": "0d1c5ffc5aaf2264c0c0429f7e44182b39aaef3b4b03ae95a4d69bdd7e85178a",
+    "export-scores": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "export-items": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-README.md": "d4d40c600e2b11e3e8ec7eea24a1f4aa7bcbfb709a8aead576082a3224331b09",
-    "bundle-agents.jsonl": "ec98d85a8593cfd6d21e58f586e8eee5a7aaf3de605697a69941af17ac583007",
+    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
+    "bundle-agents.jsonl": "c7b2320ac070df476369a337dd229147d0b8e4c115e335b0afc0d6ae5f0450c8",
     "bundle-answers-scored.jsonl": "b4bdfe4fe6881079e851ef0db0a3ae7535fb06ab5f4b85e90f4042917c9f05d9",
     "bundle-answers.jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "f999f486752e2a347e2cb106d9a22d2ba744c836c8c82c1ad83fdd6c92607971",
+    "bundle-manifest.json": "2f82f9eebf7faedae39eafc7a636c225dd338fc7340adee395950f744b5b7ce7",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
     "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
-    "bundle-scores.json": "0d1c5ffc5aaf2264c0c0429f7e44182b39aaef3b4b03ae95a4d69bdd7e85178a",
+    "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
-    "score-json": "c3d788a022288f5cf73e8b4f1bd27ee9f48166087a2b873673334f306a548174",
-    "score-by-item": "ebc5a652e446d25c622c932f976d3c3c8a1b9ef794d2aa0e5a0f8d637a37c823",
+    "score-json": "81ac869333437ea980caae9187e5912613929ea7e67d1d9777ad0f872d0dd49b",
+    "score-by-item": "c255235dddbd2bb475b982aac015bf232c9d0746fe7f096893e6965a7158ab07",
     "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
     "baseline-oracle": "4766f2018dfff7b50f23789a2f4dd3e0035de467af07ccb46013c88edf87eec4",
-    "baseline-ideal": "8ce2c88c8d12a540465c57da99ab0ac64ef10b4808811f094bd94d37aaacd3ce",
+    "baseline-ideal": "f0def3d4af2c4b7ca0c35f10daf9f33a9c273ec04a152c955aa96406d9521d82",
     "baseline-heuristic": "9127f138875826405a5c661598e4acdc208cea219e069f4b5d8899914c7b20cb",
     "bank-publish": "dd6d46bc6d3a268c3f337cb6b8c5da1d4ecce81f34fda007080e1ba567dc0eea",
     "bank-info": "cc21decd914c56b94e33b90abf0bad4493c6f3f6b3d4fb6d07eaefc783c662f7",
@@ -98,7 +103,13 @@ finished (the Results page's default), and the bundle gained answers-scored.json
 value is the one recorded before issues 12 and 13. And once more (issue 16, item 5): the
 participant who stopped half-way has its four unanswered items recorded as timeouts when the
 study is read (20 → 24 answers), so the answer exports, the scores and the bundle's participants
-changed; banks, baselines and recordings did not.
+changed; banks, baselines and recordings did not. And once more (issue 14, item 3): every score
+row gains ``n_unanswered`` (questions left without a choice in ok and timeout answers; the
+``score`` table's statuses column says ``unanswered N``) and the bundle's README says that
+timeouts are graded on what was selected, so the scores (``export --format scores``, the
+bundle's scores.json, ``score --json``, ``score --by item``), the bundle's README.md and its
+manifest (their hashes) changed; no accuracy moved: the golden study's timeouts hold nothing
+selected, and the answer exports are the same bytes.
 """
 
 GOLDEN: dict[str, str] = {
@@ -106,30 +117,32 @@ GOLDEN: dict[str, str] = {
     "export-jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
     "export-csv": "e7ce58ef47a600da97dfb75c98c9806d44aef19a7505c8100bc8e25e46306f6d",
     "export-parquet": "18b2789aef23d4d26d7769134c8b45da9c8d9f8eaddfa1ccdbfac9913d3f14c4",
-    "export-scores": "ce5f79d302b43c12032031dcacb15c0050e9a7feaa59a97a2d0c166536c6a0f1",
+    "export-scores": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "export-items": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-README.md": "d4d40c600e2b11e3e8ec7eea24a1f4aa7bcbfb709a8aead576082a3224331b09",
-    "bundle-agents.jsonl": "caf186ddc3940b295743e8d38a2bcf35823f0d5c6c0de5ff83ef08fbfb7bc262",
+    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
+    "bundle-agents.jsonl": "269b0491b5cbca87a9ad92f2960466bc11f54f3b67b37f0de3cd5bacf1e6e14b",
     "bundle-answers-scored.jsonl": "1ad405517a8a8dfea9f8fc3b4f1e73d7e7bbf624fdb136a80b61f3c05005651a",
     "bundle-answers.jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "cd9716313c304bdb82a7f440611ce4e78e1fd8ee2b93044c6b97dd77ed6b1114",
+    "bundle-manifest.json": "754118dab4cab5082c35b1b61cc2a0c6ef8f5b6741f83f2705443ce6b67aa8c5",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
     "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
-    "bundle-scores.json": "ce5f79d302b43c12032031dcacb15c0050e9a7feaa59a97a2d0c166536c6a0f1",
+    "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
-    "score-json": "016e31e84749ace4e64be1ebb71eb2a2e59a01ea68b331ecb2ba900cb5c8e517",
-    "score-by-item": "8f4a27e3c82ce7c4a19a5909a61636a908d365391b298b238fe34647ac5db811",
+    "score-json": "95d992cc42c5fd7452206440a9f217e6e0de676135ba04a15ae6a1ef82d977ca",
+    "score-by-item": "11d4b13a025c0f2da37c6e7c5cac0fbd1edc6536b7630563f2da81e14ae50dff",
     "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",
     "baseline-oracle": "9aa29b34c9ae19e61c0fafb394eb533d980af05673c26f470d2975515572564a",
-    "baseline-ideal": "bba0702951e3984603345518eed5ec89427d9e23bc3615f03f683164dfc9c171",
+    "baseline-ideal": "158ffcf291331dbfee00f5367ad96c8c9613589cd616c507402d0cd626f39d80",
     "baseline-heuristic": "8b613cc75a8e32fb22a0792204f72decebc1f1cdc1a0ea02b60e95d904890d2a",
     "bank-publish": "a15be8498b59b8049cfcff9dd28f635db8ab0ee50fa85d55b12fdebbe93d7692",
     "bank-info": "15e3d590a9ee6ecad9a7196928d61dc14360149b465b9dfd32d99839f7a2175b",
     "bank-from-recordings": "3be61cf2c842a633d114236c0cd03c8f45115f6afca485dc8f4a5df1a3a31f46",
 }
-"""The same outputs on today's demo bank (format 2)."""
+"""The same outputs on today's demo bank (format 2); changed by issue 14 item 3 as
+:data:`GOLDEN_V1` (``n_unanswered`` in the scores and the score table, the bundle's README and
+manifest)."""
 
 
 class _Clock:

@@ -7,8 +7,8 @@ accuracy columns are scored on the ``test`` split; catch items are reported besi
 for humans, laziness for models) and drive the study's exclusion rule.
 
 Exclusion rule
-    A respondent fails a catch item when any of its probes is graded wrong (timeouts and refusals
-    included, as the participant flow counts them); failures are averaged over a model's epochs.
+    A respondent fails a catch item when any of its probes is graded wrong (a refusal, a probe
+    left unanswered at a timeout or a wrong choice); failures are averaged over a model's epochs.
     Respondents with at least ``catch_exclude`` failures are excluded from the second human group
     row (and flagged on their own row).
 Human pool
@@ -75,6 +75,9 @@ class ResultRow:
     refused: int
     invalid: int
     timeout: int
+    """Answers whose time ran out (graded on what was selected then)."""
+    unanswered: int
+    """Probe answers left without a choice in ok and timeout answers (graded wrong)."""
     other_status: int
     """Answers with any other non-ok status (truncated, empty, error)."""
     accuracy_ok: float | None
@@ -232,6 +235,7 @@ def _row(
         c.get("refused", 0),
         c.get("invalid", 0),
         c.get("timeout", 0),
+        s.n_unanswered,
         other,
         s.accuracy_ok,
         catch_acc,

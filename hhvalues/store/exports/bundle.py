@@ -85,8 +85,10 @@ finished, and the study's own model answers.
 One answer per line, DESIGN §3 format: respondent (`human:<study>/<participant>`,
 `model:<provider>/<model>/<condition>`, `agent:<name>`), item, epoch, choices (probe → A/B/null),
 hypothesis (feature → weight) or null, confidence (probe → 0.5..1) or null, status (ok, timeout,
-refused, truncated, empty, invalid, error; anything but ok grades as wrong), rationale,
-stimulus (sha256 of what was shown).
+refused, truncated, empty, invalid, error), rationale, stimulus (sha256 of what was shown).
+A timeout holds what the participant had selected when time ran out and is graded on it, as an
+ok answer; each question left without a choice counts as wrong and as unanswered. Every other
+status but ok grades all of the answer's questions as wrong.
 
 ## participants.csv
 {", ".join(PARTICIPANT_COLUMNS)}. Times are ISO 8601 UTC; `answers` counts final answers, so a
@@ -95,7 +97,8 @@ session that never answered shows 0. catch_flag is "", warn or exclude.
 ## scores.json
 `chance`, `respondents` (accuracy, ci_low, ci_high: 95% bootstrap CI over items, n_items,
 n_probes, ceiling: ideal observer on the same probes, normalized = (acc − 0.5)/(ceiling − 0.5),
-status_counts, accuracy_ok, by_type, by_difficulty, …), `groups` (human:*: mean of participants,
+status_counts, n_unanswered: questions left without a choice in ok and timeout answers,
+accuracy_ok, by_type, by_difficulty, …), `groups` (human:*: mean of participants,
 CI over participants and items), `seed`, `n_boot`. Scored on the test split, of the participants
 who finished.
 

@@ -61,6 +61,7 @@ from hhvalues.store.participation.views import (
     Step,
     StepKind,
     Submitted,
+    TimeUp,
     TrainingFeedback,
 )
 
@@ -78,6 +79,7 @@ __all__ = [
     "Step",
     "StepKind",
     "Submitted",
+    "TimeUp",
     "TrainingFeedback",
     "acknowledge_feedback",
     "begin_step",

@@ -48,6 +48,7 @@ from hhvalues.store.participation.views import (
     Step,
     StepKind,
     Submitted,
+    TimeUp,
     TrainingFeedback,
 )
 from hhvalues.store.studies import (
@@ -79,6 +80,8 @@ class AnswerState(Protocol):
 
     item_id: str
     draft: bool
+    status: str
+    started_at: datetime | None
     choices: dict[str, Any]
     hypothesis: dict[str, Any] | None
     confidence: dict[str, Any] | None
@@ -96,6 +99,8 @@ def _answers(session: Session, loaded: Loaded) -> dict[str, AnswerState]:
 _ANSWERS = sa.select(
     col(AnswerRow.item_id),
     col(AnswerRow.draft),
+    col(AnswerRow.status),
+    col(AnswerRow.started_at),
     col(AnswerRow.choices),
     col(AnswerRow.hypothesis),
     col(AnswerRow.confidence),
@@ -127,9 +132,11 @@ def next_item(session: Session, loaded: Loaded) -> AssignedItem | None:
 def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
     """The page this link shows now, rebuilt from the database.
 
-    Side effects, all idempotent: expired items are recorded as ``timeout``; the next item is
-    marked shown (its deadline fixed) on first display; ``last_seen`` is updated. A bad link
-    returns an INVALID or CLOSED step and writes nothing.
+    Side effects, all idempotent: expired items are recorded as ``timeout`` (with what was
+    selected); the next item is marked shown (its deadline fixed) on first display;
+    ``last_seen`` is updated. A bad link returns an INVALID or CLOSED step and writes nothing.
+    When the item finished last ended because its time ran out, the step's ``time_up`` says
+    which (:class:`~hhvalues.store.participation.views.TimeUp`).
     """
     with begin_step(engine, token, now=now, kind=StudyKind.ANSWER) as opened:
         if isinstance(opened, Refusal):
@@ -183,6 +190,7 @@ def _step(
         "progress": progress,
         "session_deadline_at": p.session_deadline_at,
         "catch_flag": p.catch_flag,
+        "time_up": _time_up(loaded, answers),
     }
     if p.state == S.IN_PROGRESS:
         shown = rows[1] if rows else _presentations(session, loaded)
@@ -209,6 +217,29 @@ def _step(
         redirect_url=cfg.redirect_url,
         timed_out=p.state == S.TIMED_OUT,
         **common,
+    )
+
+
+def _time_up(loaded: Loaded, answers: Mapping[str, AnswerState]) -> TimeUp | None:
+    """The last item finished before the participant's current one (or of all, at the end),
+    among those shown, when it ended because its time ran out."""
+    last: tuple[AssignedItem, AnswerState] | None = None
+    for entry in loaded.assignment:
+        answer = answers.get(entry.item)
+        if answer is None or answer.draft:
+            break  # the current item: the ones before it are final (they time out in order)
+        if answer.started_at is not None:  # an item never shown is not one the page was on
+            last = entry, answer
+    if last is None or last[1].status != Status.TIMEOUT.value:
+        return None
+    entry, answer = last
+    number, _ = loaded.assignment.phase(entry)
+    return TimeUp(
+        entry.item,
+        "train" if entry.training else "test",
+        number,
+        sum(1 for c in (answer.choices or {}).values() if c is not None),
+        answer.hypothesis is not None,
     )
 
 
@@ -410,7 +441,9 @@ def save_draft(
     rationale: Any = None,
     now: Clock,
 ) -> bool:
-    """Upsert what is selected so far (fields left None are kept); False once the item is final.
+    """Upsert what is selected so far (fields left None are kept); False once the item is final
+    or its time is up (more than :data:`~hhvalues.store.db.GRACE` past the item's or the
+    session's deadline: a timeout is graded on what was selected by then, nothing later).
 
     Call it from each widget's ``on_change``, so a timeout, a refresh or a crash keeps it.
     The most frequent write of a session, so it reads its participant, study, presentation
@@ -429,6 +462,8 @@ def save_draft(
             raise LinkError("this item has not been shown to this participant yet")
         if row.answer_id is not None and not row.draft:
             return False
+        if is_past(at, row.deadline_at, row.session_deadline_at):
+            return False  # the timeout is recorded with the draft as it stands, by expire()
         new = _clean(
             session,
             row.bank_id,
@@ -469,12 +504,14 @@ def _draft_read() -> Any:
             col(p.state),
             col(p.assignment),
             col(p.config_version),
+            col(p.session_deadline_at),
             col(st.id).label("study_id"),
             col(st.slug),
             col(st.status),
             col(st.bank_id),
             col(BankRow.content_hash),
             col(pr.shown_at),
+            col(pr.deadline_at),
             col(a.id).label("answer_id"),
             col(a.draft),
             col(a.choices),
@@ -514,9 +551,13 @@ def submit(
     """Store the final answer of a shown item, exactly once, in one transaction.
 
     A second submit (double click, second tab) stores nothing and reports ``duplicate``. After
-    the deadline (plus :data:`~hhvalues.store.db.GRACE`) the answer is stored as ``timeout`` with what was
-    selected. ``stimulus`` is the hash of what was shown; when omitted it is computed from the
-    canonical rendering of the item in the participant's A/B order.
+    the deadline (plus :data:`~hhvalues.store.db.GRACE`) the answer is stored as ``timeout``
+    with what was selected by then, the saved draft (:func:`save_draft` keeps nothing later),
+    exactly as :func:`expire` stores it when no submit comes: the values sent with a late submit
+    are not stored, so a timeout with nothing selected holds nothing gradable whatever the page
+    sends (e.g. sliders at their starting values). ``stimulus`` is the hash of what was shown;
+    when omitted it is computed from the canonical rendering of the item in the participant's
+    A/B order.
     """
     at = read_clock(now)
     with write_session(engine) as session:
@@ -544,7 +585,7 @@ def submit(
         values = (
             _base(loaded, shown, at)
             | _draft_values(existing)
-            | new
+            | ({} if late else new)  # late: what was selected in time, the saved draft
             | {
                 "draft": False,
                 "status": status.value,
@@ -619,7 +660,9 @@ def _after_final(
 
 
 def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None = None) -> int:
-    """Record ``timeout`` answers for items whose deadline passed (keeping any draft).
+    """Record ``timeout`` answers for items whose deadline passed, each with its saved draft:
+    what was selected when time ran out, graded as selected (an item with nothing selected
+    holds nothing gradable: every question unanswered).
 
     When the session deadline has passed, every remaining item is recorded as ``timeout``
     (shown or not: the session limit ran out on it) and the participant is ``timed_out``.

@@ -38,8 +38,10 @@ def _due(at: datetime, study_id: int | None) -> Any:
     item_due = exists().where(
         col(pr.participant_id) == p.id,
         col(pr.deadline_at) < cutoff,
+        # The presentation's own participant: an inner ``p.id`` would not correlate two levels
+        # up, and anyone's final answer to the item would then hide this timeout.
         ~exists().where(
-            col(a.participant_id) == p.id,
+            col(a.participant_id) == pr.participant_id,
             col(a.item_id) == pr.item_id,
             col(a.draft).is_(False),
         ),

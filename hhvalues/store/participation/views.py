@@ -83,6 +83,28 @@ class Progress:
 
 
 @dataclass(frozen=True, slots=True)
+class TimeUp:
+    """The item a participant finished last ended because its time ran out.
+
+    Set on the page that follows it (the next item, training feedback or the end), so that page
+    can say so; it stays while that page is shown (a refresh shows it again) and clears once the
+    participant finishes the next item. What was selected when time ran out was stored and is
+    graded (status ``timeout``); questions left without a choice count as wrong.
+    """
+
+    item_id: str
+    """The bank's id of the item whose time ran out."""
+    phase: str
+    """``train`` or ``test``, as :attr:`ItemView.phase`."""
+    number: int
+    """Its 1-based position within its phase, as :attr:`ItemView.number`."""
+    chosen: int
+    """How many of its questions had a choice selected (kept and graded)."""
+    hypothesis: bool
+    """Whether a hypothesis (the weight sliders) was kept with it."""
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """Everything one participant page needs, rebuilt from the database on every request."""
 
@@ -108,6 +130,14 @@ class Step:
     bank: Bank | None = None
     """For INSTRUCTIONS: the study's bank without items (features, step cost, model), so the
     page explains the rules of this bank's world."""
+    time_up: TimeUp | None = None
+    """On ITEM, FEEDBACK and DONE: set when the item finished just before this page ended
+    because its time ran out (by the item's or the session's limit), None otherwise."""
+
+    @property
+    def time_up_item(self) -> str | None:
+        """The id of the item whose time ran out just before this page, or None."""
+        return None if self.time_up is None else self.time_up.item_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,5 +182,6 @@ __all__ = [
     "Step",
     "StepKind",
     "Submitted",
+    "TimeUp",
     "TrainingFeedback",
 ]

@@ -59,7 +59,12 @@ def _table(results: Results) -> None:
             "normalized": _num("normalized", "(accuracy − 0.5) / (ceiling − 0.5)"),
             "refused": _num("answers refused", fmt="%d"),
             "invalid": _num("answers invalid", fmt="%d"),
-            "timeout": _num("answers timed out", fmt="%d"),
+            "timeout": _num(
+                "answers timed out", "graded on what was selected when time ran out", "%d"
+            ),
+            "unanswered": _num(
+                "probes unanswered", "left without a choice in ok and timed-out answers", "%d"
+            ),
             "other_status": _num("other non-ok answers", "truncated, empty, error", "%d"),
             "accuracy_ok": _pct("accuracy on ok answers"),
             "catch_accuracy": _pct("catch accuracy"),
@@ -70,7 +75,9 @@ def _table(results: Results) -> None:
     )
     st.caption(
         "Test items; 95% CI by bootstrap over items (group rows: over participants and "
-        "items). Non-ok answers count as wrong and are counted by status. Catch accuracy "
+        "items). A timed-out answer is graded on what was selected when time ran out; "
+        "questions left unanswered count as wrong and are counted as unanswered. Other "
+        "non-ok answers count as wrong and are counted by status. Catch accuracy "
         "is attention for humans, laziness for models; 'excluded' marks respondents the "
         "study's exclusion rule (catch failures ≥ threshold) leaves out of the second "
         "group row."

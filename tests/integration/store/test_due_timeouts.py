@@ -25,6 +25,7 @@ from hhvalues.store.participation import (
     current_step,
     save_draft,
     start_session,
+    submit,
     sweep_timeouts,
 )
 from hhvalues.store.studies import invite
@@ -105,3 +106,21 @@ def test_the_sweep_records_only_what_is_due(engine, make_study, clock):
     assert sweep_timeouts(engine, now=clock) == 1 and len(_final(engine)) == 2
     with read_session(engine) as s:
         assert s.exec(text("SELECT state FROM participants")).scalar_one() == "timed_out"
+
+
+def test_another_participants_answer_to_the_same_item_does_not_hide_a_due_timeout(
+    engine, make_study, clock
+):
+    """The due query once tested "a final answer to this item" without tying it to the
+    presentation's participant, so one participant's submit hid everyone else's timeout on
+    that item from the sweep and from every reader."""
+    make_study(items=1, train=0, catch=0, item_seconds=30, session_minutes=60)
+    _, item, _ = _abandoned(engine, clock)
+    [other] = invite(engine, "s", 1, now=clock, actor="test")
+    consent(engine, other, now=clock)
+    start_session(engine, other, now=clock)
+    assert current_step(engine, other, now=clock).item.item.id == item
+    submit(engine, other, item, choices={}, now=clock)
+    clock.advance(45)
+    assert sweep_timeouts(engine, now=clock) == 1
+    assert sorted(_final(engine)) == [(item, "ok"), (item, "timeout")]

@@ -16,6 +16,7 @@ from hhvalues.core.answers import Answer, Status
 from hhvalues.core.bank import publish
 from hhvalues.core.probes import derive_choices
 from hhvalues.core.scoring import (
+    GRADED_STATUSES,
     compare,
     compare_many,
     grade,
@@ -117,8 +118,16 @@ def test_hypothesis_rule_is_the_banks_own_rule(bank):
         assert [{1: "A", -1: "B", 0: None}[s] for s in g.side.tolist()] == list(want.values())
 
 
-@pytest.mark.parametrize("status", [s for s in Status if s is not Status.OK])
-def test_every_non_ok_status_is_wrong_and_counted(bank, status):
+VOIDING = [s for s in Status if s not in GRADED_STATUSES]
+
+
+def test_ok_and_timeout_are_the_graded_statuses():
+    assert GRADED_STATUSES == (Status.OK, Status.TIMEOUT)
+    assert set(VOIDING) == {"refused", "truncated", "empty", "invalid", "error"}
+
+
+@pytest.mark.parametrize("status", VOIDING)
+def test_every_other_non_ok_status_is_wrong_and_counted(bank, status):
     g = grade(
         bank,
         [
@@ -128,6 +137,7 @@ def test_every_non_ok_status_is_wrong_and_counted(bank, status):
                 0,
                 {"p1": "A", "p2": "B", "p3": "B"},
                 hypothesis=TRUE_I1,
+                confidence={"p1": 0.9},
                 status=status,
             ),
             Answer("model:s", "i2", 0, {"p1": "B", "p2": "A"}),
@@ -139,7 +149,91 @@ def test_every_non_ok_status_is_wrong_and_counted(bank, status):
     assert r.accuracy_ok == pytest.approx(1.0)
     assert r.status_counts[status.value] == 1 and r.status_counts["ok"] == 1
     assert r.side_bias == pytest.approx(1 / 2)  # only the ok answer's B, A count
-    assert r.hypothesis is None  # a non-ok answer's hypothesis is not graded
+    assert r.hypothesis is None  # a voided answer's hypothesis is not graded
+    assert r.brier is None  # nor its confidence
+    assert r.n_unanswered == 0  # its probes are counted by status, not as unanswered
+
+
+# --- timeouts: graded on what was selected ---------------------------------------------------------
+
+
+def test_a_timeout_is_graded_on_its_choices_like_an_ok_answer(bank):
+    # Truth i1: A B B. Selected when time ran out: p1 right, p2 wrong, p3 left blank.
+    timeout = Answer("human:t", "i1", 0, {"p1": "A", "p2": "A", "p3": None}, status=Status.TIMEOUT)
+    ok = Answer("human:o", "i1", 0, {"p1": "A", "p2": "A", "p3": None})
+    g = grade(bank, [timeout, ok])
+    assert g.correct.tolist() == [True, False, False] * 2
+    assert g.side.tolist() == [1, 1, 0] * 2
+    assert g.unanswered.tolist() == [False, False, True] * 2
+    t, o = row(score(g), "human:t"), row(score(g), "human:o")
+    assert t.accuracy == o.accuracy == pytest.approx(1 / 3)
+    assert t.n_unanswered == o.n_unanswered == 1
+    assert t.status_counts["timeout"] == 1 and t.status_counts["ok"] == 0
+    assert t.accuracy_ok is None  # ok-only accuracy still leaves timeouts out
+    assert t.side_bias == pytest.approx(1.0)
+
+
+def test_a_timeout_derives_missing_choices_from_its_hypothesis_and_keeps_its_confidence(bank):
+    # The true weights as the hypothesis derive all three of i1's answers (A B B); p1 is chosen
+    # explicitly (wrongly) and wins over the hypothesis, as in an ok answer.
+    a = Answer(
+        "human:t",
+        "i1",
+        0,
+        {"p1": "B"},
+        hypothesis=TRUE_I1,
+        confidence={"p1": 0.8, "p2": 0.6},
+        status=Status.TIMEOUT,
+    )
+    g = grade(bank, [a])
+    ok = grade(bank, [Answer("human:t", "i1", 0, a.choices, a.hypothesis, a.confidence)])
+    assert g.correct.tolist() == ok.correct.tolist() == [False, True, True]
+    assert g.side.tolist() == ok.side.tolist()
+    r, r_ok = row(score(g), "human:t"), row(score(ok), "human:t")
+    assert r.n_unanswered == 0
+    assert r.brier == pytest.approx(r_ok.brier) and r.brier == pytest.approx((0.8**2 + 0.4**2) / 2)
+    assert r.hypothesis is not None and r.hypothesis == r_ok.hypothesis
+    assert r.hypothesis.n == 1 and r.hypothesis.sign_agreement == pytest.approx(1.0)
+
+
+def test_a_timeout_with_nothing_selected_is_all_wrong_and_all_unanswered(bank):
+    g = grade(
+        bank,
+        [
+            Answer("human:t", "i1", 0, {}, status=Status.TIMEOUT),
+            Answer("human:t", "i2", 0, {"p1": None, "p2": None}, status=Status.TIMEOUT),
+        ],
+    )
+    assert not g.correct.any() and g.unanswered.all()
+    r = row(score(g), "human:t")
+    assert r.accuracy == 0.0 and r.n_unanswered == r.n_probes == 5
+    assert r.status_counts["timeout"] == 2 and r.hypothesis is None and r.brier is None
+
+
+def test_unanswered_counts_add_up_in_groups_and_json(bank):
+    g = grade(
+        bank,
+        [
+            Answer("human:a", "i1", 0, {"p1": "A"}, status=Status.TIMEOUT),  # 2 unanswered
+            Answer("human:a", "i2", 0, {"p1": "B"}),  # 1 unanswered in an ok answer
+            Answer("human:b", "i1", 0, {}, status=Status.REFUSED),  # voided: none
+            Answer("human:b", "i2", 0, {}, status=Status.TIMEOUT),  # 2 unanswered
+        ],
+    )
+    s = score(g, groups={"human:*": ["human:a", "human:b"]}, n_boot=50)
+    assert [r.n_unanswered for r in s.rows] == [3, 2]
+    (grp,) = s.groups
+    assert grp.n_unanswered == 5
+    doc = scores_to_json(s)
+    assert [r["n_unanswered"] for r in doc["respondents"]] == [3, 2]
+    assert doc["groups"][0]["n_unanswered"] == 5
+    by_item = score(g, by="item", n_boot=50)
+    assert [(r.respondent, r.group, r.n_unanswered) for r in by_item.rows] == [
+        ("human:a", "i1", 2),
+        ("human:a", "i2", 1),
+        ("human:b", "i1", 0),
+        ("human:b", "i2", 2),
+    ]
 
 
 def test_epochs_are_averaged_within_item_before_the_interval(bank):
@@ -232,7 +326,9 @@ def test_json_has_the_design_keys(bank):
         "status_counts",
     ]
     assert list(r)[: len(design)] == design
-    assert r["status_counts"]["timeout"] == 1 and r["accuracy"] == 0.0
+    # The timeout keeps its one right choice (truth i1: A B B); the other two are unanswered.
+    assert r["status_counts"]["timeout"] == 1 and r["accuracy"] == pytest.approx(1 / 3, abs=1e-6)
+    assert r["n_unanswered"] == 2
 
 
 # --- bad input -----------------------------------------------------------------------------------
