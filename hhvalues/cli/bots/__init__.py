@@ -35,7 +35,15 @@ import click
 from hhvalues.cli.app import DB_OPTION, cli, database
 from hhvalues.cli.bots.client import BotError, ConnectionLost, StreamlitClient
 from hhvalues.cli.bots.page import Page, parse_seconds, user_key
-from hhvalues.cli.bots.policy import Bot, BotResult, Log, Oracle, percentile, run_bots
+from hhvalues.cli.bots.policy import (
+    Bot,
+    BotResult,
+    Log,
+    Oracle,
+    arrival_offsets,
+    percentile,
+    run_bots,
+)
 
 
 @cli.command("bots")
@@ -71,6 +79,21 @@ from hhvalues.cli.bots.policy import Bot, BotResult, Log, Oracle, percentile, ru
     help="Mean seconds a bot pauses before each click (0: as fast as the app allows).",
 )
 @click.option(
+    "--arrive-within",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Open the bots' links at random moments within this many seconds, as a recruiting "
+    "platform's launch does (0: all at once).",
+)
+@click.option(
+    "--prologue-think",
+    type=click.FloatRange(min=0),
+    default=None,
+    help="Mean seconds a bot pauses before each click until its first item (consent, "
+    "instructions); default: --think.",
+)
+@click.option(
     "--patience",
     type=click.FloatRange(min=0),
     default=120.0,
@@ -96,6 +119,8 @@ def bots_cmd(
     timeout: float,
     seed: int,
     think: float,
+    arrive_within: float,
+    prologue_think: float | None,
     patience: float,
     log_path: str | None,
     db_url: str | None,
@@ -130,16 +155,21 @@ def bots_cmd(
                 think=think,
                 patience=patience,
                 log=None if log_file is None else _writer(log_file),
+                arrive_within=arrive_within,
+                prologue_think=prologue_think,
             )
         )
         wall = time.perf_counter() - t0
     lat = [x for r in results for x in r.latencies]
+    firsts = [r.first_item for r in results if r.first_item is not None]
     done = [r for r in results if r.completion_code and not r.error]
     click.echo(
         f"{len(done)}/{count} bots reached the completion code in {wall:.1f} s; "
         f"{len(lat)} submits, server time submit→next page "
         f"p50 {percentile(lat, 50) * 1000:.0f} ms, p95 {percentile(lat, 95) * 1000:.0f} ms"
         + (f", mean {statistics.fmean(lat) * 1000:.0f} ms" if lat else "")
+        + f"; link → first item p50 {percentile(firsts, 50):.2f} s, "
+        f"p95 {percentile(firsts, 95):.2f} s ({len(firsts)} reached it)"
         + f"; {sum(r.fragment_reruns for r in results)} of "
         f"{sum(r.pages for r in results)} runs were fragment reruns"
         + (f", plus {sum(r.ticks for r in results)} countdown timer reruns" if think else "")
@@ -183,6 +213,7 @@ __all__ = [
     "Oracle",
     "Page",
     "StreamlitClient",
+    "arrival_offsets",
     "parse_seconds",
     "percentile",
     "run_bots",

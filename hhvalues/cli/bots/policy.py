@@ -66,6 +66,9 @@ class BotResult:
     """Times the connection was opened again after it dropped (a server restart)."""
     retries: int = 0
     """"Try again" presses on the unavailable page and submits sent again after one failed."""
+    first_item: float | None = None
+    """Seconds from opening the link to the end of the run that showed the first item page
+    (consent and instructions on the way, pauses included); None when none was reached."""
 
 
 Log = Callable[[dict[str, Any]], None]
@@ -106,6 +109,8 @@ class Bot:
         patience: float = 120.0,
         log: Log | None = None,
         on_page: Callable[[Page], None] | None = None,
+        prologue_think: float | None = None,
+        timers: bool = True,
     ) -> None:
         self.result = BotResult(index)
         self.base_url, self.timeout = base_url, timeout
@@ -114,6 +119,12 @@ class Bot:
         self.rng = random.Random(seed if seed is not None else index)
         self.max_pages, self.think, self.on_page = max_pages, think, on_page
         self.patience, self.log = patience, log
+        self.prologue_think = think if prologue_think is None else prologue_think
+        """Mean pause before each click until the first item shows (consent, instructions)."""
+        self.timers = timers
+        """Fire the page's ``run_every`` timers while pausing, as a browser does (False only
+        for a what-if: the server's cost of a page whose countdown runs in the browser)."""
+        self._opened = time.perf_counter()
         self._trouble_since: float | None = None
         self._last_submit: str | None = None
         """Signature of the item last submitted, until the page moves on from it."""
@@ -122,6 +133,7 @@ class Bot:
 
     async def run(self) -> BotResult:
         """Go through the whole session; errors end up in ``result.error``."""
+        self._opened = time.perf_counter()
         try:
             await self.client.connect()
             while True:
@@ -192,16 +204,21 @@ class Bot:
         await asyncio.sleep(self.rng.uniform(*RETRY_SECONDS))
 
     async def _page(self, **kw: Any) -> Page:
-        if self.think and kw:  # a human's pause before each click or change
+        if kw:  # a human's pause before each click or change
             await self._pause()
         return self._after(await self.client.rerun(**kw))
 
     async def _pause(self) -> None:
-        """Think for ``think`` ± 50% seconds; meanwhile the page's timers fire as in a browser
-        (the countdown fragment reruns every second)."""
+        """Think for ``think`` ± 50% seconds (``prologue_think`` before the first item);
+        meanwhile the page's timers fire as in a browser (the countdown fragment reruns every
+        second)."""
+        think = self.think if self.result.first_item is not None else self.prologue_think
+        if not think:
+            return
         now = time.monotonic()
-        end = now + self.think * self.rng.uniform(0.5, 1.5)
-        due = {f: self._next_due(f, every, now) for f, every in self.client.auto_reruns.items()}
+        end = now + think * self.rng.uniform(0.5, 1.5)
+        timers = self.client.auto_reruns.items() if self.timers else ()
+        due = {f: self._next_due(f, every, now) for f, every in timers}
         while due:
             fragment, at = min(due.items(), key=lambda kv: kv[1])
             if at >= end:
@@ -226,6 +243,8 @@ class Bot:
 
     def _after(self, page: Page) -> Page:
         self.result.pages += 1
+        if self.result.first_item is None and _is_item(page):
+            self.result.first_item = time.perf_counter() - self._opened
         self.result.token = _token_of(self.client.query_string) or self.result.token
         if self.on_page is not None:
             self.on_page(page)
@@ -327,8 +346,7 @@ class Bot:
             return page
         if "submit" not in widgets:
             raise BotError(f"an item page without a 'submit' button: {page.text()[:200]!r}")
-        if self.think:
-            await self._pause()
+        await self._pause()
         sent = _answers_on(page, self.client.widget_states)
         t0, at = time.perf_counter(), time.time()
         self._last_submit = signature
@@ -345,6 +363,11 @@ class Bot:
         if stored:
             self.result.items += 1
         return self._after(page)
+
+
+def _is_item(page: Page) -> bool:
+    """An item page: probes or hypothesis sliders to answer, or a submit button."""
+    return any(k.startswith(("probe-", "hypothesis-")) or k == "submit" for k in page.widgets())
 
 
 def _answers_on(page: Page, states: dict[str, Any]) -> dict[str, Any]:
@@ -380,11 +403,24 @@ async def run_bots(
     think: float = 0.0,
     patience: float = 120.0,
     log: Log | None = None,
+    arrive_within: float = 0.0,
+    prologue_think: float | None = None,
+    timers: bool = True,
 ) -> list[BotResult]:
-    """Run ``count`` bots concurrently against the app at ``base_url``."""
+    """Run ``count`` bots concurrently against the app at ``base_url``.
+
+    ``stagger`` starts bot ``i`` after ``stagger * i`` seconds; ``arrive_within`` instead opens
+    each link at a random moment in that many seconds (:func:`arrival_offsets`), as a
+    recruiting platform's first minutes do. ``prologue_think`` is the mean pause before each
+    click until the first item (default: ``think``). ``timers=False`` leaves the pages'
+    ``run_every`` timers unfired (a what-if, see :class:`Bot`).
+    """
+    offsets = arrival_offsets(count, arrive_within, seed) if arrive_within else None
 
     async def one(i: int) -> BotResult:
-        if stagger:
+        if offsets is not None:
+            await asyncio.sleep(offsets[i])
+        elif stagger:
             await asyncio.sleep(stagger * i)
         bot = Bot(
             i,
@@ -398,10 +434,19 @@ async def run_bots(
             think=think,
             patience=patience,
             log=log,
+            prologue_think=prologue_think,
+            timers=timers,
         )
         return await bot.run()
 
     return list(await asyncio.gather(*(one(i) for i in range(count))))
+
+
+def arrival_offsets(count: int, within: float, seed: int = 0) -> list[float]:
+    """When each of ``count`` bots opens its link: independent uniform moments in
+    ``[0, within)`` seconds (bursts and lulls as real arrivals have), the same for a seed."""
+    rng = random.Random(f"arrivals-{seed}")
+    return [rng.uniform(0.0, within) for _ in range(count)]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -414,4 +459,13 @@ def percentile(values: list[float], q: float) -> float:
     return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
-__all__ = ["RETRY_SECONDS", "Bot", "BotResult", "Log", "Oracle", "percentile", "run_bots"]
+__all__ = [
+    "RETRY_SECONDS",
+    "Bot",
+    "BotResult",
+    "Log",
+    "Oracle",
+    "arrival_offsets",
+    "percentile",
+    "run_bots",
+]
