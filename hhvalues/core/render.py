@@ -430,7 +430,7 @@ LEGEND_KEYS: dict[str, str] = {
     "B": "path B (orange, dashed)",
 }
 """The legend's entries after the features, in the words of :func:`legend_lines`."""
-_LEGEND_COL, _LEGEND_ROW, _SWATCH = 250, 28, 22
+_LEGEND_COL, _LEGEND_ROW, _SWATCH, _LEGEND_FONT = 262, 28, 22, 15
 
 
 def legend_entries(
@@ -497,7 +497,7 @@ def render_legend_png(
             _fit(label, _LEGEND_COL - sw - 16),
             fg=_INK,
             bg=_BG,
-            size=14,
+            size=_LEGEND_FONT,
             anchor="lm",
         )
     return _png(pen.img)
@@ -505,7 +505,7 @@ def render_legend_png(
 
 @lru_cache(maxsize=1024)
 def _fit(label: str, room: int) -> str:
-    while len(label) > 1 and _font(14).getlength(label) > room:
+    while len(label) > 1 and _font(_LEGEND_FONT).getlength(label) > room:
         label = label[:-2] + "…"
     return label
 

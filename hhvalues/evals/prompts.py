@@ -221,12 +221,12 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
     parts: list[str | Image] = []
     if modality is Modality.BOTH:
         parts.append(_text(bank, item.id, _key(order)))
-    parts.append(
+    walks = (
         f"The first {n_demo} images show the person's walks"
         if n_demo > 1
         else "The first image shows the person's walk"
     )
-    parts[-1] += "; the next image is the legend of every map (walks and questions)."
+    parts.append(walks + "; the next image is the legend of every map (walks and questions).")
     for n, png in enumerate(stim.images[:n_demo], start=1):
         parts.append(Image(f"{item.id}-demo{n}.png", png))
     parts.append(Image(f"{item.id}-legend.png", stim.legend))

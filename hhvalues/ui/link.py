@@ -153,6 +153,8 @@ def render() -> None:
             return
         widgets.scroll_to_top(_page_id(step))
         widgets.show_notice()
+        if step.time_up is not None:
+            widgets.time_up_notice(step.time_up)
         _PAGES[step.kind](eng, token, step)
         _keep_in_browser()
     except LinkError as exc:

@@ -8,6 +8,7 @@ so the pixels shown are the ones hashed into each answer's ``stimulus`` (STREAML
 from __future__ import annotations
 
 import base64
+import html
 import json
 import math
 from datetime import datetime
@@ -25,7 +26,7 @@ from hhvalues.core.render import (
     stimulus_hash,
 )
 from hhvalues.store.db import GRACE
-from hhvalues.store.participation import ItemView
+from hhvalues.store.participation import ItemView, TimeUp
 from hhvalues.ui import backend, state
 
 
@@ -98,11 +99,7 @@ def _seconds(until: datetime, at: datetime) -> int:
 
 LOW_SECONDS = 20
 """The timer turns amber when this many seconds or fewer are left."""
-TIME_UP = (
-    "Time ran out for the last question set. The answers you had selected were kept; a "
-    "question left unanswered counts as wrong."
-)
-"""The notice on the page after an item whose time ran out while it was shown."""
+
 
 # The participant pages' own layout: a bar pinned to the top of the viewport (title and timer,
 # amber when time is short) in place of Streamlit's header, tight margins so an item fits one
@@ -110,23 +107,48 @@ TIME_UP = (
 # the walks' columns kept side by side on a phone.
 STYLE = """<style>
 header[data-testid="stHeader"] { display: none; }
-[data-testid="stMainBlockContainer"] { padding: 3.6rem 1rem 1.5rem; max-width: 1280px; }
+[data-testid="stMainBlockContainer"] { padding: 2.9rem 1rem 1.5rem; max-width: 1280px; }
 .st-key-hhv-bar {
-  position: fixed; top: 0; left: 0; right: 0; z-index: 999990; gap: 0.1rem 1.2rem;
-  padding: 0.35rem 1rem; background: #ffffff; border-bottom: 1px solid #c9ced6;
-  min-height: 2.9rem; align-items: center;
+  position: fixed; top: 0; left: 0; right: 0; z-index: 999990; gap: 0 1.2rem;
+  padding: 0.45rem 1rem; background: #ffffff; border-bottom: 1px solid #8a9099;
+  align-items: center; font-size: 1rem;
 }
-.st-key-hhv-bar:has(.st-key-timer-low) { background: #ffd766; border-bottom-color: #b07d00; }
-.st-key-hhv-bar p { margin: 0; }
-.st-key-hhv-bar [data-testid="stHeading"] h2 { font-size: 1.15rem; padding: 0; margin: 0; }
-.st-key-countdown p { font-size: 1.15rem; font-weight: 700; }
+.st-key-hhv-bar:has(.hhv-clock[data-low]) { background: #ffd766; border-bottom-color: #7a5600; }
+.hhv-clock { display: flex; flex-wrap: wrap; gap: 0 1.2rem; align-items: baseline; }
+.hhv-clock .hhv-session { font-size: 0.9rem; }
+.st-key-hhv-bar p, .st-key-hhv-bar div { margin-top: 0 !important; margin-bottom: 0 !important; }
+.st-key-hhv-bar .st-key-bar-title p { font-weight: 700; font-size: 1.1rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
-[data-testid="stImageCaption"] { color: #4d5259 !important; }
+[data-testid="stImageCaption"], .stCaptionContainer, .stCaptionContainer p {
+  color: #4d5259 !important; opacity: 1 !important;
+}
 .st-key-hhv-walks [data-testid="stColumn"] { min-width: 0 !important; }
-.st-key-hhv-item [data-testid="stVerticalBlock"] { gap: 0.45rem; }
-.st-key-hhv-item [data-testid="stSlider"] { padding-top: 0; }
-.st-key-hhv-item [data-testid="stMarkdownContainer"] p { margin-bottom: 0.15rem; }
+.st-key-hhv-item [data-testid="stVerticalBlock"] { gap: 0.4rem; }
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding-top: 4.4rem; }
+  .st-key-hhv-bar {
+    padding: 0.3rem 0.7rem; font-size: 0.92rem; flex-direction: column; align-items: flex-start;
+  }
+  .st-key-hhv-bar .st-key-bar-title p { font-size: 1rem; }
+}
 </style>"""
+
+
+def time_up_notice(up: TimeUp) -> None:
+    """Say on the next page that the last item ended because its time ran out, and what of it
+    counts (the store keeps this until the participant finishes another item)."""
+    name = "Practice question set" if up.phase == "train" else "Question set"
+    kept = (
+        f"The answers you had chosen for {up.chosen} question{'s' if up.chosen != 1 else ''} "
+        "were kept and count"
+        if up.chosen
+        else "No answer had been chosen yet"
+    )
+    st.warning(
+        f"Time ran out for {name.lower()} {up.number}. {kept}; a question left unanswered "
+        "counts as wrong.",
+        icon=":material/timer_off:",
+    )
 
 
 def style() -> None:
@@ -153,52 +175,100 @@ def scroll_to_top(page_id: str) -> None:
 def countdown(
     deadline_at: datetime | None,
     session_deadline_at: datetime | None,
-    what: str = "this question set",
+    what: str = "",
     *,
     title: str = "",
 ) -> None:
-    """The bar pinned to the top of the page: ``title``, then the seconds left for ``what``
-    (keyed ``countdown``; amber in the last :data:`LOW_SECONDS`) and the session minutes left.
+    """The bar pinned to the top of the page: ``title``, then the seconds left (for ``what``,
+    keyed ``countdown``; amber in the last :data:`LOW_SECONDS`) and the session minutes left.
 
-    Display only: the deadlines come from the database and the store enforces them. The title
-    is drawn by the page and only the numbers by the timer fragment: a browser reruns it every
-    second, and every run holds the server for Streamlit's own ~5 ms plus what it draws.
+    Display only (STREAMLIT.md rule 3): the deadlines come from the database and the store
+    enforces them. The browser counts down by itself from the seconds left when the page was
+    drawn; the server wakes once, when a deadline (plus the store's grace) has passed, to record
+    the timeout and move on. A server rerun every second cost 65–78% of the server's CPU under a
+    launch burst (bench/RESULTS.md).
     """
-    with st.container(key=state.BAR, horizontal=True, gap=None):
+    with st.container(key=state.BAR, horizontal=True, gap=None, vertical_alignment="center"):
         if title:
-            st.markdown(f"## {title}")
-        if deadline_at is not None or session_deadline_at is not None:
-            _time_left(deadline_at, session_deadline_at, what)
+            with st.container(key="bar-title", width="content"):
+                st.markdown(title)
+        if deadline_at is None and session_deadline_at is None:
+            return
+        at = backend.now()
+        with st.container(key=state.COUNTDOWN, width="content"):
+            st.html(
+                _clock_html(deadline_at, session_deadline_at, at, what),
+                unsafe_allow_javascript=True,
+            )
+        due = [d + GRACE for d in (deadline_at, session_deadline_at) if d is not None]
+        wake = min((d - at).total_seconds() for d in due) + 0.5
+        st.fragment(run_every=min(max(wake, 1.0), WAKE_AT_MOST))(_watch)(due)
 
 
-@st.fragment(run_every="1s")
-def _time_left(
-    deadline_at: datetime | None, session_deadline_at: datetime | None, what: str
-) -> None:
-    """Once a deadline has passed (plus the store's grace) the whole app reruns, so the server
-    records the timeout and moves on; the next page says why."""
-    at = backend.now()
-    if any(at > d + GRACE for d in (deadline_at, session_deadline_at) if d is not None):
-        if deadline_at is not None and at > deadline_at + GRACE:
-            state.set_notice("warning", TIME_UP)
+WAKE_AT_MOST = 60.0
+"""The server checks the deadlines at least this often (seconds), whatever the browser shows."""
+# Counts down from the milliseconds left when the page was drawn (never the browser's own
+# clock, which may be off); one interval per page, replaced when the server redraws the clock.
+_CLOCK_SCRIPT = """<script>(() => {
+  if (window.hhvClock) clearInterval(window.hhvClock);
+  const t0 = performance.now();
+  const tick = () => {
+    const all = document.querySelectorAll('.hhv-clock');
+    const el = all[all.length - 1];
+    if (!el) return;
+    const gone = performance.now() - t0;
+    for (const part of el.querySelectorAll('[data-left-ms]')) {
+      const left = Math.max(0, Number(part.dataset.leftMs) - gone);
+      const out = part.querySelector('b');
+      if (part.dataset.unit === 's') {
+        out.textContent = Math.ceil(left / 1000) + ' s';
+        el.toggleAttribute('data-low', left <= LOW_MS);
+      } else {
+        out.textContent = Math.ceil(left / 60000) + ' min';
+      }
+    }
+  };
+  tick();
+  window.hhvClock = setInterval(tick, 250);
+})();</script>"""
+
+
+def _clock_html(
+    deadline_at: datetime | None, session_deadline_at: datetime | None, at: datetime, what: str
+) -> str:
+    """The countdown as drawn now; the script keeps it counting in the browser."""
+    parts = []
+    if deadline_at is not None:
+        ms = max(0, round((deadline_at - at).total_seconds() * 1000))
+        low = " data-low" if ms <= LOW_SECONDS * 1000 else ""
+        parts.append(
+            f'<span data-left-ms="{ms}" data-unit="s">Time: '
+            f"<b>{_seconds(deadline_at, at)} s</b> left{f' for {html.escape(what)}' if what else ''}"
+            "</span>"
+        )
+    else:
+        low = ""
+    if session_deadline_at is not None:
+        ms = max(0, round((session_deadline_at - at).total_seconds() * 1000))
+        minutes = math.ceil(_seconds(session_deadline_at, at) / 60)
+        parts.append(
+            f'<span class="hhv-session" data-left-ms="{ms}" data-unit="min">'
+            f"Session: about <b>{minutes} min</b> left</span>"
+        )
+    body = f'<div class="hhv-clock" role="timer"{low}>{" ".join(parts)}</div>'
+    return body + _CLOCK_SCRIPT.replace("LOW_MS", str(LOW_SECONDS * 1000))
+
+
+def _watch(due: list[datetime]) -> None:
+    """Once a deadline (plus the store's grace) has passed the whole app reruns, so the server
+    records the timeout and moves on; the next page says why (``Step.time_up``)."""
+    if any(backend.now() > d for d in due):
         st.rerun(scope="app")
-    with st.container(horizontal=True, gap="medium", vertical_alignment="center"):
-        if deadline_at is not None:
-            left = _seconds(deadline_at, at)
-            low = left <= LOW_SECONDS
-            with st.container(key="timer-low" if low else "timer", horizontal=True, gap="small"):
-                st.markdown(f":material/timer: Time left for {what}:")
-                with st.container(key=state.COUNTDOWN, width="content"):
-                    st.markdown(f"{left} s")
-        if session_deadline_at is not None:
-            minutes = math.ceil(_seconds(session_deadline_at, at) / 60)
-            st.markdown(f"Whole session: about {minutes} min left")
 
 
 __all__ = [
     "LOW_SECONDS",
     "STYLE",
-    "TIME_UP",
     "countdown",
     "png_uri",
     "question",
@@ -209,4 +279,5 @@ __all__ = [
     "shown_hash",
     "stimulus",
     "style",
+    "time_up_notice",
 ]

@@ -160,8 +160,10 @@ class StudySetup:
     database_url: str
 
 
-def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup:
-    """Import the demo bank and create an open study on it (through the store)."""
+def make_study(
+    database_url: str, slug: str = "bt", *, bank: Any = None, **config: Any
+) -> StudySetup:
+    """Import the demo bank (or ``bank``) and create an open study on it (through the store)."""
     from hhvalues.core.validate import load_valid_bank
     from hhvalues.store.db import import_bank, make_engine, upgrade, write_session
     from hhvalues.store.studies import Mode, StudyConfig, create_study
@@ -175,7 +177,7 @@ def make_study(database_url: str, slug: str = "bt", **config: Any) -> StudySetup
     try:
         upgrade(engine)
         with write_session(engine) as session:
-            info = import_bank(session, load_valid_bank(DEMO_BANK), now=now)
+            info = import_bank(session, bank or load_valid_bank(DEMO_BANK), now=now)
         study = create_study(
             engine, slug=slug, bank_id=info.id, config=StudyConfig(**config), now=now, actor="test"
         )

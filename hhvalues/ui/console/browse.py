@@ -5,19 +5,11 @@ from __future__ import annotations
 import streamlit as st
 
 from hhvalues.core.observer import ideal_probabilities
-from hhvalues.core.render import describe_probe, render_demo_png
+from hhvalues.core.render import describe_probe, item_stimulus
 from hhvalues.store.db import get_bank, list_banks, read_session
 from hhvalues.ui import backend, widgets
 from hhvalues.ui.console import auth
 from hhvalues.ui.text import plain
-
-
-@st.cache_data(max_entries=512, show_spinner=False)
-def _demo_png(bank_hash: str, item_id: str, demo: int, _bank: object) -> bytes:
-    bank = _bank
-    item = bank.item(item_id)  # type: ignore[attr-defined]
-    d = item.demos[demo]
-    return render_demo_png(bank.features, d.grid, d.path, horizon=bank.model.horizon)  # type: ignore[attr-defined]
 
 
 def render() -> None:
@@ -45,10 +37,10 @@ def render() -> None:
         if item.truth and item.truth.ideal
         else ideal_probabilities(bank, item)
     )
+    stim = item_stimulus(bank, item)
     for k, _ in enumerate(item.demos):
-        widgets.show_png(
-            _demo_png(bank.content_hash, item.id, k, bank), caption=f"demonstration {k + 1}"
-        )
+        widgets.show_png(stim.images[k], alt=stim.alts[k], caption=f"demonstration {k + 1}")
+    widgets.show_png(stim.legend, alt=stim.alts[-1])
     rows = []
     for p in item.probes:
         a, b = describe_probe(bank.features, p, horizon=bank.model.horizon)

@@ -95,11 +95,11 @@ def do_submit(engine: Engine, token: str, view: ItemView, stimulus: str) -> None
         faults.notice(exc, token, "submit", lead="Your answer could not be saved: ")
         return
     submitted = st.session_state.setdefault(state.SUBMITTED, set())
-    if result.status == "timeout":
-        state.set_notice(
-            "warning", "Time was up for that question set; what you had selected was saved."
-        )
-    elif result.duplicate and view.item.id not in submitted:  # not a double click of this tab
+    # a submit after the deadline stored what was selected as a timeout: the next page says so
+    # (Step.time_up), from the database, so a refresh says it again
+    if (
+        result.status != "timeout" and result.duplicate and view.item.id not in submitted
+    ):  # not a double click of this tab
         state.set_notice("warning", SUBMITTED_ELSEWHERE)
     submitted.add(view.item.id)
 

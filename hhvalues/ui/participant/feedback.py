@@ -54,9 +54,14 @@ def render(engine: Engine, token: str, step: Step) -> None:
             )
         )
     )
-    with st.expander("See the walk again"):
-        for png in stim.images[: len(view.item.demos)]:
-            widgets.show_png(png)
+    with st.expander("See the walks again"):
+        walks = len(view.item.demos)
+        for col, png, alt in zip(
+            st.columns(walks, wrap=False), stim.images[:walks], stim.alts[:walks], strict=True
+        ):
+            with col:
+                widgets.show_png(png, alt=alt, width=330)
+        widgets.show_png(stim.legend, alt=stim.alts[-1], width=510)
     st.button(
         "Continue", key=state.NEXT, type="primary", on_click=_go_on, args=(engine, token, item_id)
     )

@@ -5,20 +5,30 @@ from __future__ import annotations
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.core.bank import Bank
+from hhvalues.core.bank import Bank, Demonstration
 from hhvalues.core.explain import describe_rules, worked_example
-from hhvalues.core.render import render_demo_png
+from hhvalues.core.render import legend_entries, render_demo_png, render_legend_png
+from hhvalues.core.render_text import demo_lines
 from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, start_session
 from hhvalues.ui import backend, faults, state, widgets
+from hhvalues.ui.participant.item import COORDINATES
 
 
 @st.cache_data(show_spinner=False)
-def _example(bank_hash: str, _bank: Bank) -> tuple[bytes, str, list[str]]:
-    """The worked example under this bank's model: picture, what it shows, and the rules."""
-    ex = worked_example(_bank)
-    png = render_demo_png(ex.features, ex.grid, ex.path, horizon=_bank.model.horizon)
-    return png, ex.text, describe_rules(_bank.features, _bank.model, _bank.step_cost)
+def _example(bank_hash: str, _bank: Bank) -> tuple[bytes, bytes, str, str, str, list[str]]:
+    """The worked example under this bank's model: map, legend, their text alternatives (the
+    words a model reads), what the walk shows, and the rules."""
+    ex, horizon = worked_example(_bank), _bank.model.horizon
+    png = render_demo_png(ex.features, ex.grid, ex.path, horizon=horizon)
+    demo = Demonstration(ex.grid, ex.path)
+    alt = "\n".join(demo_lines(ex.features, demo, horizon=horizon, n=1, total=1))
+    present = [i for i, f in enumerate(ex.features) if f.symbol in "".join(ex.grid)]
+    legend = render_legend_png(ex.features, present, demo=True)
+    words = legend_entries(ex.features, present, demo=True, paths=False)
+    legend_alt = "Legend of the map: " + "; ".join(w for _, w in words) + "."
+    rules = describe_rules(_bank.features, _bank.model, _bank.step_cost)
+    return png, legend, alt, legend_alt, ex.text, rules
 
 
 def _start(engine: Engine, token: str) -> None:
@@ -38,16 +48,23 @@ def render(engine: Engine, token: str, step: Step) -> None:
         "questions about it."
     )
     if step.bank is not None:
-        png, text, rules = _example(step.bank.content_hash, step.bank)
+        png, legend, alt, legend_alt, text, rules = _example(step.bank.content_hash, step.bank)
         st.subheader("The rules of these maps")
         st.markdown("\n".join(f"- {line}" for line in rules))
         st.subheader("A worked example")
-        widgets.show_png(
-            png,
-            caption="The walk starts at the circle; the numbers show the moves in "
-            "order. Entering a place ends the walk.",
-        )
-        st.markdown(text)
+        left, right = st.columns([1, 1])
+        with left:
+            widgets.show_png(
+                png,
+                alt=alt,
+                caption="The walk starts at the green ring; the number in a cell counts the "
+                "move that entered it. Entering a destination ends the walk.",
+                width=330,
+            )
+        with right:
+            widgets.show_png(legend, alt=legend_alt, width=510)
+            st.markdown(text)
+        st.caption(COORDINATES)
     st.markdown(
         "Questions ask whether the person **seeks out or avoids** a place, which of two places "
         "or kinds of ground they **value more** (for ground: which bothers them less), or show a "

@@ -18,8 +18,10 @@ from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
 from hhvalues.ui.participant import answer
 
-WALK_WIDTH = 330
-"""Largest display width of a walk or a predict map, CSS px (the maps are ~310 px wide)."""
+WALK_WIDTH = 312
+"""Largest display width of a walk or a predict map, CSS px (a 7×7 map is 312 px wide)."""
+LEGEND_WIDTH = 540
+MAP_IN_QUESTION = 250
 COORDINATES = (
     "The small numbers along the top and left of each map number its columns and rows; the "
     "texts give a cell as (row, column), counted from (0, 0) at the top-left corner."
@@ -46,33 +48,40 @@ def _demo(view: ItemView, stim: ItemStimulus, d: int) -> None:
     """One walk with its replay slider; moving the slider reruns only this fragment."""
     n, steps = len(view.item.demos), len(view.item.demos[d].path)
     name = f"Walk {d + 1}" if n > 1 else "The walk"
-    upto = steps
+    key = state.replay_key(view.item.id, d)
+    upto = int(st.session_state.get(key, steps))
+    png = stim.images[d] if upto == steps else widgets.replay_png(view, d, upto)
+    widgets.show_png(png, alt=stim.alts[d], width=WALK_WIDTH)
     if steps:
-        upto = st.slider(
+        st.slider(
             f"{name}: replay it move by move",
             0,
             steps,
             value=steps,
-            key=state.replay_key(view.item.id, d),
-            help="Drag (or use the arrow keys) to see where the person was after each move.",
+            key=key,
+            label_visibility="collapsed",
+            format=f"move %d of {steps}",
         )
-    png = stim.images[d] if upto == steps else widgets.replay_png(view, d, upto)
     shown = f"after move {upto} of {steps}" if upto != steps else f"all {steps} moves"
-    widgets.show_png(png, alt=stim.alts[d], caption=f"{name}: {shown}", width=WALK_WIDTH)
+    st.caption(f"{name}: {shown}")
 
 
 def _walks(view: ItemView, stim: ItemStimulus) -> None:
     """The walks side by side (also on a phone), then the one legend of every map."""
     n = len(view.item.demos)
-    st.markdown("**How this person walked**" + (f" — {n} walks" if n > 1 else ""))
+    st.markdown(
+        "**How this person walked**"
+        + (
+            " — drag the slider under a walk to replay it"
+            if any(d.path for d in view.item.demos)
+            else ""
+        )
+    )
     with st.container(key="hhv-walks"):
         for d, col in enumerate(st.columns(n, gap="small", wrap=False)):
             with col:
                 _demo(view, stim, d)
-
-
-def _legend(stim: ItemStimulus) -> None:
-    widgets.show_png(stim.legend, alt=stim.alts[-1], width=WALK_WIDTH + 180)
+    widgets.show_png(stim.legend, alt=stim.alts[-1], width=LEGEND_WIDTH)
     st.caption(COORDINATES)
 
 
@@ -82,19 +91,21 @@ def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
 
 
 def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
-    """The questions in a row of cards (stacked on a phone): the question and a ``predict``
-    probe's map are drawn by the page, the answer widgets by the probe's own fragment, so a
-    click reruns that probe's widgets only."""
-    fs = view.bank.features
-    image = len(view.item.demos)
+    """The questions as cards, in two columns when there are more than three or more than one
+    with a map (one column on a phone): the question and a ``predict`` probe's map are drawn by
+    the page, the answer widgets by the probe's own fragment, so a click reruns that probe's
+    widgets only."""
+    fs, probes = view.bank.features, view.item.probes
+    maps = sum(p.kind.shows_paths for p in probes)
     st.markdown("**Questions** — choose A or B for each.")
-    probes = view.item.probes
-    for k, (probe, col) in enumerate(zip(probes, st.columns(len(probes)), strict=True)):
+    cols = st.columns(2 if len(probes) > 3 or maps > 1 else 1, gap="small")
+    image = len(view.item.demos)
+    for k, probe in enumerate(probes):
         texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
-        with col, st.container(border=True, key=f"question-{k + 1}"):
+        with cols[k % len(cols)], st.container(border=True, key=f"question-{k + 1}"):
             st.markdown(f"{k + 1}. {widgets.question(fs, probe)}")
             if probe.kind.shows_paths:
-                widgets.show_png(stim.images[image], alt=stim.alts[image], width=WALK_WIDTH)
+                widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
                 image += 1
             _probe_answer(engine, token, view, k, texts)
 
@@ -143,33 +154,39 @@ def _leave_on_notice() -> None:
 
 
 def render(engine: Engine, token: str, step: Step) -> None:
-    """The item page of ``step.item``."""
+    """The item page of ``step.item``: walks and legend on the left, questions on the right
+    (one below the other on a phone), then submit."""
     view = step.item
     assert view is not None
     st.set_page_config(layout="wide")
     header(step, view)
     answer.seed(view)
     stim = widgets.stimulus(view)
+    n = len(view.item.demos)
     with st.container(key="hhv-item"):
         if view.asks_choices:
-            top = st.columns([3, 2], gap="medium")
-            with top[0]:
+            left, right = st.columns([max(n, 2), 3 if n < 3 else 2], gap="medium")
+            with left:
                 _walks(view, stim)
-            with top[1]:
-                _legend(stim)
-            _probes(engine, token, view, stim)
+            with right:
+                _probes(engine, token, view, stim)
+                _submit(engine, token, view, stim, also=view.asks_hypothesis or view.asks_rationale)
         else:
             _walks(view, stim)
-            _legend(stim)
-        if view.asks_hypothesis or view.asks_rationale:
-            _other_answers(engine, token, view)
-        st.button(
-            "Submit answer",
-            key=state.SUBMIT,
-            type="primary",
-            on_click=answer.do_submit,
-            args=(engine, token, view, widgets.shown_hash(view, stim)),
-        )
+            _submit(engine, token, view, stim, also=True)
+
+
+def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus, *, also: bool) -> None:
+    """The hypothesis sliders and rationale (``also``), then the submit button."""
+    if also and (view.asks_hypothesis or view.asks_rationale):
+        _other_answers(engine, token, view)
+    st.button(
+        "Submit answer",
+        key=state.SUBMIT,
+        type="primary",
+        on_click=answer.do_submit,
+        args=(engine, token, view, widgets.shown_hash(view, stim)),
+    )
 
 
 __all__ = ["COORDINATES", "WALK_WIDTH", "header", "render", "title"]

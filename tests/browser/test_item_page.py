@@ -1,0 +1,168 @@
+"""The participant page v2 as a participant sees it (issue 14): one item on one screen, a timer
+pinned on top that turns amber at the end, every new page at its top, the time-up notice."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from hhvalues.core.bank import Bank, Split
+from hhvalues.core.validate import load_valid_bank
+from tests.browser.harness import (
+    DEMO_BANK,
+    choose,
+    click_key,
+    keys,
+    make_study,
+    settle,
+)
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
+SCROLLERS = "[data-testid=stMain], [data-testid=stAppViewContainer]"
+
+
+def _two_walks_three_questions() -> Bank:
+    """The demo bank with one test item: two walks and three questions (one of them a path
+    prediction with its own map), cut from the demo bank's 2-walk, 4-question item."""
+    bank = load_valid_bank(DEMO_BANK)
+    kinds = ["sign", "compare", "predict", "predict"]
+    [item] = [
+        i
+        for i in bank.items
+        if len(i.demos) == 2 and sorted(p.kind.value for p in i.probes) == sorted(kinds)
+    ][:1]
+    keep = [p for p in item.probes if p.kind.value != "predict"] + [
+        next(p for p in item.probes if p.kind.value == "predict")
+    ]
+    assert item.truth is not None
+    ids = {p.id for p in keep}
+    truth = replace(
+        item.truth,
+        answers={k: v for k, v in item.truth.answers.items() if k in ids},
+        ideal={k: v for k, v in item.truth.ideal.items() if k in ids},
+        ideal_accuracy=None,
+    )
+    cut = replace(item, probes=tuple(p for p in item.probes if p.id in ids), truth=truth)
+    train = [i for i in bank.items if i.split is Split.TRAIN]
+    return replace(bank, items=(*train, cut))
+
+
+def _rect(page: Any, selector: str) -> dict[str, float]:
+    return page.locator(selector).first.evaluate(
+        "e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom,"
+        " left: r.left, right: r.right}; }"
+    )
+
+
+def _scrolled(page: Any) -> float:
+    return page.evaluate(
+        f"Math.max(window.scrollY, ...[...document.querySelectorAll({SCROLLERS!r})]"
+        ".map(e => e.scrollTop))"
+    )
+
+
+def _scroll_to_bottom(page: Any) -> None:
+    page.evaluate(
+        f"for (const e of document.querySelectorAll({SCROLLERS!r})) e.scrollTop = e.scrollHeight"
+    )
+    page.wait_for_timeout(200)
+
+
+def _to_first_item(page: Any, url: str) -> None:
+    page.goto(url)
+    settle(page)
+    click_key(page, "consent")
+    click_key(page, "start")
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_timer_walks_questions_and_submit_are_in_view(
+    browser: Any, servers: Any, sqlite_db_url: str, size: str
+) -> None:
+    """At 1280×800 the whole 2-walk, 3-question item is in the viewport with no scrolling; on
+    a phone it reads top to bottom and the timer stays pinned in view while scrolling."""
+    setup = make_study(sqlite_db_url, bank=_two_walks_three_questions(), items=1, catch=0)
+    server = servers(sqlite_db_url)
+    w, h = SIZES[size]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    assert sum(k.startswith("probe-") for k in keys(page)) == 3
+    maps = page.locator("[data-testid=stImage] img")
+    assert maps.count() == 4  # two walks, the legend, the predict map
+    parts = [".st-key-hhv-bar", ".st-key-countdown", ".st-key-submit button"]
+    parts += [f".st-key-question-{k}" for k in (1, 2, 3)]
+    boxes = {p: _rect(page, p) for p in parts}
+    boxes |= {
+        f"map {i}": maps.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()")
+        for i in range(4)
+    }
+    if size == "desktop":
+        outside = {p: b for p, b in boxes.items() if b["bottom"] > h or b["right"] > w}
+        assert not outside, f"needs scrolling at {w}x{h}: {outside}"
+        assert _scrolled(page) == 0
+    order = [boxes[p]["top"] for p in ("map 0", ".st-key-question-1", ".st-key-submit button")]
+    if size == "phone":
+        assert order == sorted(order), "the item does not read top to bottom"
+    _scroll_to_bottom(page)
+    bar, clock = _rect(page, ".st-key-hhv-bar"), _rect(page, ".st-key-countdown")
+    assert bar["top"] == 0 and clock["top"] >= 0 and clock["bottom"] <= bar["bottom"] <= 80
+    assert page.locator(".st-key-countdown").inner_text().strip().startswith("Time:")
+    context.close()
+
+
+def test_every_new_page_starts_at_its_top(browser: Any, servers: Any, sqlite_db_url: str) -> None:
+    """Scrolled to the bottom, then Start, Submit, Continue: each next page is at its top."""
+    setup = make_study(sqlite_db_url, items=2, train=1, catch=0, min_answer_seconds=0)
+    server = servers(sqlite_db_url)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.goto(f"{server.url}/?study={setup.slug}")
+    settle(page)
+    click_key(page, "consent")
+    seen = []
+    for _ in range(6):
+        ks = keys(page)
+        if "start" in ks:
+            button = "start"
+        elif "next" in ks:
+            button = "next"
+        elif "submit" in ks:
+            for k in sorted(k for k in ks if k.startswith("probe-")):
+                choose(page, k, 0)
+            button = "submit"
+        else:
+            break
+        _scroll_to_bottom(page)
+        assert _scrolled(page) > 0, f"the page before {button} is not taller than the screen"
+        click_key(page, button)
+        page.wait_for_timeout(500)
+        seen.append((button, _scrolled(page)))
+    assert {b for b, _ in seen} >= {"start", "next", "submit"}, seen
+    assert all(y == 0 for _, y in seen), f"a new page opened scrolled down: {seen}"
+    context.close()
+
+
+def test_time_up_turns_the_timer_amber_and_the_next_page_says_so(
+    browser: Any, servers: Any, sqlite_db_url: str
+) -> None:
+    setup = make_study(sqlite_db_url, items=2, train=0, catch=0, item_seconds=8)
+    server = servers(sqlite_db_url)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    bar = page.locator(".st-key-hhv-bar")
+    assert bar.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(255, 215, 102)"
+    first = sorted(k for k in keys(page) if k.startswith("probe-"))
+    choose(page, first[0], 0)
+    page.wait_for_selector("text=Time ran out", timeout=20_000)
+    settle(page)
+    notice = page.locator("[data-testid=stAlert]").first.inner_text()
+    assert "Time ran out for question set 1" in notice
+    assert "chosen for 1 question were kept" in notice and "counts as wrong" in notice
+    assert sorted(k for k in keys(page) if k.startswith("probe-")) != first  # the next item
+    context.close()
