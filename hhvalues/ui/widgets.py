@@ -166,7 +166,7 @@ def scroll_to_top(page_id: str) -> None:
         f"<script data-page={json.dumps(page_id)}>(() => {{ const top = () => {{"
         " for (const el of document.querySelectorAll("
         "'[data-testid=stMain], [data-testid=stAppViewContainer]')) el.scrollTop = 0;"
-        " window.scrollTo(0, 0); }; top(); setTimeout(top, 60); setTimeout(top, 400);"
+        " window.scrollTo(0, 0); }; top(); setTimeout(top, 60); setTimeout(top, 250);"
         " if (document.activeElement) document.activeElement.blur(); })();</script>",
         unsafe_allow_javascript=True,
     )

@@ -66,6 +66,7 @@ def _scrolled(page: Any) -> float:
 
 
 def _scroll_to_bottom(page: Any) -> None:
+    page.wait_for_timeout(500)  # after the new page's own scroll to its top (up to 250 ms)
     page.evaluate(
         f"for (const e of document.querySelectorAll({SCROLLERS!r})) e.scrollTop = e.scrollHeight"
     )

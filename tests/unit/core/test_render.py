@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 from dataclasses import replace
@@ -17,14 +18,19 @@ from hhvalues.core.bank import Bank, Truth, load_bank, publish
 from hhvalues.core.features import CATALOGUE, FeatureSet
 from hhvalues.core.probes import ProbeKind
 from hhvalues.core.render import (
-    MIN_WIDTH,
+    CELL,
+    DESTINATION_COLOURS,
     PATH_COLOURS,
+    TERRAIN_COLOURS,
+    _badge_spots,
     _centre,
     _layout,
     describe_probe,
+    feature_colours,
     item_stimulus,
     render_demo_png,
     render_item_text,
+    render_legend_png,
     render_predict_png,
     render_world_text,
     stimulus_hash,
@@ -106,8 +112,8 @@ def test_demo_png_is_deterministic_decodable_and_has_no_metadata() -> None:
 )
 def test_width_is_readable_and_bounded(grid: tuple[str, ...], path: str) -> None:
     width, height = _rgb(render_demo_png(FULL, grid, path, horizon=30)).size
-    assert MIN_WIDTH <= width <= 1460
-    assert height > width * len(grid) / len(grid[0]) * 0.5  # the grid is not squashed
+    assert len(grid[0]) * CELL < width <= 1460  # small enough for two or three side by side
+    assert height - len(grid) * CELL == width - len(grid[0]) * CELL  # square cells
 
 
 def test_upto_gives_one_distinct_image_per_step_and_full_at_the_end(bank: Bank) -> None:
@@ -127,30 +133,28 @@ def test_path_and_feature_cells_are_drawn_in_their_colours(bank: Bank) -> None:
     fs = bank.features
     world = parse_world(demo.grid, fs)
     states = follow_path(world, demo.path, horizon=12).states
-    lay = _layout(world, 56, 8)
+    lay = _layout(world, CELL)
     (x0, y0), (x1, y1) = _centre(lay, world, states[2]), _centre(lay, world, states[3])
-    on_line = (round(x0 + (x1 - x0) * 0.3), round(y0 + (y1 - y0) * 0.3))
+    on_line = (round(x0 + (x1 - x0) * 0.4), round(y0 + (y1 - y0) * 0.4))
     full = _rgb(render_demo_png(fs, demo.grid, demo.path, horizon=12))
     before = _rgb(render_demo_png(fs, demo.grid, demo.path, horizon=12, upto=2))
-    flowers = tuple(int(fs.by_id("flowers").colour[i : i + 2], 16) for i in (1, 3, 5))
+    fills = dict(zip(fs.ids, feature_colours(fs), strict=True))
     assert full.getpixel(on_line) == PATH_COLOURS["demo"]
-    assert before.getpixel(on_line) == flowers  # step 3 not walked yet: bare flower bed
+    assert before.getpixel(on_line) == fills["flowers"]  # step 3 not walked yet: bare flower bed
     puddle_corner = (lay.left + round(2.85 * lay.cell), lay.top + round(0.85 * lay.cell))
-    assert full.getpixel(puddle_corner) == tuple(
-        int(fs.by_id("puddle").colour[i : i + 2], 16) for i in (1, 3, 5)
-    )
+    assert full.getpixel(puddle_corner) == fills["puddle"]
 
 
 def test_text_matches_a_plain_pillow_rendering(bank: Bank) -> None:
     demo = bank.item("i1").demos[0]
     world = parse_world(demo.grid, bank.features)
-    lay = _layout(world, 56, 8)
+    lay = _layout(world, CELL)
     ours = _rgb(render_demo_png(bank.features, demo.grid, demo.path, horizon=12))
     ref = Image.new("L", ours.size, 255)
     font = ImageFont.truetype(
         str(ASSETS / "fonts" / "DejaVuSans.ttf"), 13, layout_engine=ImageFont.Layout.BASIC
     )
-    xy = (lay.left - 8, lay.top + lay.cell // 2)  # the row number "0" left of the grid
+    xy = (lay.left - 5, lay.top + lay.cell // 2)  # the row number "0" left of the grid
     ImageDraw.Draw(ref).text(xy, "0", fill=0, font=font, anchor="rm")
     box = (0, lay.top, lay.left - 1, lay.top + lay.cell)
     pairs = list(
@@ -163,20 +167,104 @@ def test_text_matches_a_plain_pillow_rendering(bank: Bank) -> None:
     assert any(o not in {(120, 120, 120), (255, 255, 255)} for _, o in pairs)  # soft edges
 
 
-def _hex_rgb(colour: str) -> tuple[int, int, int]:
-    return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+def test_legend_shows_exactly_the_features_present(bank: Bank) -> None:
+    fs = bank.features
+    fills = feature_colours(fs)
+    assert len(set(fills)) == len(fills)  # a small bank: no colour used twice
+    for present in ((0,), (0, 2), tuple(range(len(fs.features)))):
+        colours = {c for _, c in _rgb(render_legend_png(fs, present)).getcolors(4096)}
+        for i, rgb in enumerate(fills):
+            assert (rgb in colours) == (i in present), (present, i)
 
 
-def test_legend_shows_exactly_the_features_in_the_world() -> None:
-    for grid, path in ((GRID_12, PATH_12), (("S.pC", ".#..", "fffL"), "DDRRR")):
-        world = parse_world(grid, FULL)
-        lay = _layout(world, 56, 16)
-        img = _rgb(render_demo_png(FULL, grid, path, horizon=30))
-        below = img.crop((0, lay.legend_top, img.width, img.height))
-        legend = {c for _, c in below.getcolors(4096)}
-        present = set("".join(grid))
-        for f in CATALOGUE:
-            assert (_hex_rgb(f.colour) in legend) == (f.symbol in present), f.id
+def test_paths_are_in_the_legend_only_when_asked(bank: Bank) -> None:
+    plain = {c for _, c in _rgb(render_legend_png(bank.features, (0,))).getcolors(4096)}
+    paths = {c for _, c in _rgb(render_legend_png(bank.features, (0,), paths=True)).getcolors(4096)}
+    assert PATH_COLOURS["A"] not in plain and PATH_COLOURS["A"] in paths
+
+
+# Machado, Oliveira and Fernandes (2009), severity 1: protanopia, deuteranopia, tritanopia.
+_CVD = {
+    "protan": (
+        (0.152286, 1.052583, -0.204868),
+        (0.114503, 0.786281, 0.099216),
+        (-0.003882, -0.048116, 1.051998),
+    ),
+    "deutan": (
+        (0.367322, 0.860646, -0.227968),
+        (0.280085, 0.672501, 0.047413),
+        (-0.011820, 0.042940, 0.968881),
+    ),
+    "tritan": (
+        (1.255528, -0.076749, -0.178779),
+        (-0.078411, 0.930809, 0.147602),
+        (0.004733, 0.691367, 0.303900),
+    ),
+    "none": ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
+}
+
+
+def _lab(rgb: tuple[int, int, int], matrix: tuple[tuple[float, ...], ...]) -> tuple[float, ...]:
+    import numpy as np
+
+    c = np.asarray(rgb) / 255
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(np.asarray(matrix) @ lin, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]])
+    t = (xyz @ lin) / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+    return (116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2]))
+
+
+def test_palette_stays_distinguishable_with_colour_vision_deficiencies() -> None:
+    """Every pair of fills (terrain, destinations, ground, wall) and path colours stays at
+    least 12 CIELAB units apart under each simulated deficiency (letters are a second cue)."""
+    import itertools
+    import math
+
+    hexes = [*TERRAIN_COLOURS, *DESTINATION_COLOURS]
+    colours = [tuple(int(h[i : i + 2], 16) for i in (1, 3, 5)) for h in hexes]
+    colours += [(246, 243, 236), (70, 70, 70), PATH_COLOURS["A"], PATH_COLOURS["B"]]
+    worst = min(
+        math.dist(_lab(a, m), _lab(b, m))
+        for m in _CVD.values()
+        for a, b in itertools.combinations(colours, 2)
+    )
+    assert worst >= 12, worst
+
+
+def test_step_numbers_sit_inside_their_cells_and_never_on_the_start(bank: Bank) -> None:
+    grid = ("....", ".S..", "....")
+    fs = bank.features
+    world = parse_world(grid, fs)
+    path = "RLLRURDD"  # back through the start twice
+    states = follow_path(world, path, horizon=20).states
+    lay = _layout(world, CELL)
+    spots = _badge_spots(states, world, lay)
+    rad = 0.21 * CELL
+    sx, sy = _centre(lay, world, world.start)
+    for s, (x, y) in zip(states[1:], spots, strict=True):
+        r, c = world.coords(s)
+        left, top = lay.left + c * CELL, lay.top + r * CELL
+        assert left <= x - rad + 1 and x + rad <= left + CELL + 1
+        assert top <= y - rad + 1 and y + rad <= top + CELL + 1
+        if s == world.start:
+            assert math.dist((x, y), (sx, sy)) >= rad + 0.2 * CELL
+    ring = (246, 243, 236)  # inside the start ring stays bare ground
+    full = _rgb(render_demo_png(fs, grid, path, horizon=20))
+    assert full.getpixel((round(sx), round(sy))) == ring
+
+
+def test_every_image_has_the_words_a_model_reads_as_its_text_alternative(bank: Bank) -> None:
+    for item in bank.items:
+        stim = item_stimulus(bank, item)
+        assert len(stim.alts) == len(stim.images) + 1 and stim.legend
+        text = render_item_text(bank, item)
+        for alt in stim.alts[: len(item.demos)]:
+            assert alt in text  # the same lines, from the same functions
+        for alt in stim.alts[len(item.demos) : -1]:
+            assert alt.split("\n", 1)[1] in text
+        assert stim.alts[-1].startswith("Legend of the maps: ")
 
 
 def test_drawing_caches_never_change_the_bytes() -> None:
@@ -197,8 +285,8 @@ def test_drawing_caches_never_change_the_bytes() -> None:
 def test_every_catalogue_feature_fits_the_palette() -> None:
     img = _rgb(render_predict_png(FULL, GRID_12, (PATH_12, "RRRDDDRRRDDRRRDRRD"), horizon=30))
     colours = {c for _, c in img.getcolors(1 << 16)}
-    for f in CATALOGUE:
-        assert tuple(int(f.colour[i : i + 2], 16) for i in (1, 3, 5)) in colours, f.id
+    for f, rgb in zip(CATALOGUE, feature_colours(FULL), strict=True):
+        assert rgb in colours, f.id
 
 
 def test_predict_shows_both_paths_and_swapping_changes_the_image(bank: Bank) -> None:
@@ -353,13 +441,17 @@ def test_item_stimulus_is_what_is_displayed(bank: Bank) -> None:
     assert shown.texts[:2] == describe_probe(bank.features, item.probe("p1"))
     swapped = item_stimulus(bank, item, order={"p3": ("B", "A")})
     assert swapped.images[-1] != shown.images[-1] and swapped.texts[4:] == shown.texts[4:][::-1]
-    assert stimulus_hash(*swapped) != stimulus_hash(*shown)
-    assert stimulus_hash(*item_stimulus(bank, item)) == stimulus_hash(*shown)
+    assert stimulus_hash(swapped.pictures, swapped.texts) != stimulus_hash(
+        shown.pictures, shown.texts
+    )
+    again = item_stimulus(bank, item)
+    assert stimulus_hash(again.pictures, again.texts) == stimulus_hash(shown.pictures, shown.texts)
+    assert shown.pictures[-1] == shown.legend  # the legend is part of what is hashed
 
 
 def test_empty_and_back_and_forth_walks_render() -> None:
     png = render_demo_png(FULL, ("S.", ".C"), "", horizon=5)
-    assert _rgb(png).size[0] >= MIN_WIDTH
+    assert _rgb(png).size[0] >= 2 * CELL
     assert png != render_demo_png(FULL, ("S.", ".C"), "R", horizon=5)
     wander = [
         render_demo_png(FULL, ("S..", "..C"), "RLRLRL"[:k], horizon=9, upto=k) for k in range(7)

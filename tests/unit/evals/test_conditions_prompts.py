@@ -81,8 +81,9 @@ def test_stimulus_is_the_participant_hash_and_images_are_the_same_bytes() -> Non
     item = bank.item("i1")
     p = build_prompt(bank, item, cond, epoch=0)
     stim = item_stimulus(bank, item, order=p.order)
-    assert p.stimulus == stimulus_hash(stim.images, stim.texts)
-    assert [i.png for i in p.images] == list(stim.images)
+    assert p.stimulus == stimulus_hash(stim.pictures, stim.texts)
+    n = len(item.demos)  # the walks, their legend, then the maps of the questions
+    assert [i.png for i in p.images] == [*stim.images[:n], stim.legend, *stim.images[n:]]
     assert all(isinstance(i, Image) and i.png.startswith(b"\x89PNG") for i in p.images)
 
 
