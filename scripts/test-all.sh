@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs on a fresh Debian machine, then run the whole suite:
-# Debian's Chromium (for the browser tests) and PostgreSQL 15 (for the store tests) when they are
+# Debian's Chromium (for the browser tests), npm (for axe-core) and PostgreSQL 15 (for the store tests) when they are
 # missing, the package with its test extra, and a throw-away PostgreSQL server (unless
 # HHVALUES_TEST_POSTGRES_URL already names one).
 #
@@ -17,6 +17,7 @@ run() {
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
 PGBIN="${PGBIN:-/usr/lib/postgresql/15/bin}"
 packages=()
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium fonts-dejavu-core)
 if [ -z "${HHVALUES_TEST_POSTGRES_URL:-}" ] && [ ! -x "$PGBIN/initdb" ] \
     && ! command -v initdb >/dev/null 2>&1; then
@@ -28,6 +29,8 @@ if [ "${#packages[@]}" -gt 0 ]; then
 fi
 
 run python3 -m pip install -q --disable-pip-version-check -e '.[test,inspect]'
+# axe-core, which the accessibility tests inject into the participant pages
+run npm install --prefix tests/browser/axe --no-audit --no-fund --silent
 
 if [ -z "${HHVALUES_TEST_POSTGRES_URL:-}" ]; then
   if [ -n "${HHVALUES_SETUP_DRY_RUN:-}" ]; then

@@ -23,9 +23,10 @@ def _dry_run(tmp_path: Path, *, pgbin: Path, chromium: bool) -> list[str]:
     for tool in ("bash", "dirname", "id", "env", "cat"):
         found = subprocess.run(["bash", "-c", f"command -v {tool}"], capture_output=True, text=True)
         (bin_dir / tool).symlink_to(found.stdout.strip())
-    if chromium:
-        (bin_dir / "chromium").write_text("#!/bin/sh\n")
-        (bin_dir / "chromium").chmod(0o755)
+    if chromium:  # and npm: a machine with both
+        for tool in ("chromium", "npm"):
+            (bin_dir / tool).write_text("#!/bin/sh\n")
+            (bin_dir / tool).chmod(0o755)
     env = {
         "PATH": str(bin_dir),
         "HHVALUES_SETUP_DRY_RUN": "1",
@@ -45,6 +46,7 @@ def test_test_all_installs_postgresql_15_when_it_is_missing(tmp_path: Path) -> N
     assert any(line.endswith("apt-get update -qq") for line in lines)
     assert 'eval "$(bash .ci/start-postgres.sh)"' in "\n".join(lines)
     assert lines[-1] == "+ python3 -m pytest -q"
+    assert "+ npm install --prefix tests/browser/axe --no-audit --no-fund --silent" in lines
 
 
 def test_test_all_installs_chromium_and_postgresql_together_and_nothing_present(
@@ -52,7 +54,7 @@ def test_test_all_installs_chromium_and_postgresql_together_and_nothing_present(
 ) -> None:
     both = _dry_run(tmp_path, pgbin=tmp_path / "no-postgres", chromium=False)
     (install,) = [line for line in both if "apt-get install" in line]
-    assert install.split()[-3:] == ["chromium", "fonts-dejavu-core", "postgresql-15"]
+    assert install.split()[-4:] == ["npm", "chromium", "fonts-dejavu-core", "postgresql-15"]
     pgbin = tmp_path / "pg" / "bin"
     pgbin.mkdir(parents=True)
     (pgbin / "initdb").write_text("#!/bin/sh\n")
