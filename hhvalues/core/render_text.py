@@ -13,6 +13,7 @@ from itertools import groupby
 from typing import assert_never
 
 from hhvalues.core.bank import Bank, Demonstration, Item
+from hhvalues.core.explain import walk_facts
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.world import MOVES, World, follow_path, parse_world
@@ -85,7 +86,8 @@ def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) ->
     """Spell out a probe's options (A, B) in words: shared by the participant app and prompts.
 
     Predict options describe the walk itself, not its letter, so they stay true when the app
-    counterbalances sides. ``horizon`` only bounds path checking.
+    counterbalances sides: the ground it goes around or through, its end and its length (the
+    prompt adds every move and cell). ``horizon`` only bounds path checking.
     """
     if probe.kind is ProbeKind.SIGN:
         label = features.by_id(probe.features[0]).label
@@ -96,11 +98,38 @@ def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) ->
     if probe.kind is not ProbeKind.PREDICT:
         assert_never(probe.kind)
     world = parse_world(probe.grid, features)
-    texts = []
-    for p in probe.options:
-        last = follow_path(world, p, horizon=horizon).states[-1]
-        texts.append(f"walks {_spell(p)} ({len(p)} moves, {_ending(features, world, last)})")
-    return texts[0], texts[1]
+    a, b = (_route(features, probe.grid, world, p, horizon) for p in probe.options)
+    if a == b:  # the same ground, end and length: say how each sets off, or spell them out
+        first = [_WORDS[p[0]] if p else "" for p in probe.options]
+        if first[0] != first[1]:
+            return f"{a}, setting off {first[0]}", f"{b}, setting off {first[1]}"
+        spelled = [f"{t} ({_spell(p)})" for t, p in zip((a, b), probe.options, strict=True)]
+        return spelled[0], spelled[1]
+    return a, b
+
+
+def _route(features: FeatureSet, grid: Sequence[str], world: World, path: str, horizon: int) -> str:
+    """A path in a few words a reader can check on the map: the ground it goes around or
+    through, where it ends, how many moves ("around the puddles to the café, 9 moves")."""
+    facts = walk_facts(features, grid, path, horizon=horizon)
+    bits = []
+    if facts.avoided:
+        bits.append("around the " + " and the ".join(facts.avoided))
+    if facts.crossed:
+        bits.append(
+            "through "
+            + " and ".join(
+                f"{n} cell{'s' if n > 1 else ''} of {t}" for t, n in facts.crossed.items()
+            )
+        )
+    last = follow_path(world, path, horizon=horizon).states[-1]
+    end = (
+        f"to the {facts.end}"
+        if facts.end
+        else "until the step limit, at ({}, {})".format(*world.coords(last))
+    )
+    moves = f"{len(path)} move{'s' if len(path) != 1 else ''}"
+    return " and ".join(bits) + (" " if bits else "") + f"{end}, {moves}"
 
 
 def option_sides(order: dict[str, tuple[str, str]] | None, probe: Probe) -> tuple[int, int]:

@@ -12,10 +12,12 @@ demo bank of tests/data/compat, those recorded before the structure refactor (is
 format 2 banks (issue 12), :data:`GOLDEN_V1`; on today's demo bank, :data:`GOLDEN`. The bundle is
 compared member by member (a zip stores member times), its manifest without ``exported_at``.
 
-:data:`GOLDEN_V1` changed twice, each time only where an output's format changed on purpose:
-issue 14 added ``n_unanswered`` to the scores, and the ideal agent's confidences are rounded to
-6 decimals like its hypothesis (``baseline-ideal``, the bundle's ``agents.jsonl`` and manifest),
-since their last bits differed between numpy builds.
+:data:`GOLDEN_V1` changed three times, each time only where an output changed on purpose:
+issue 14 added ``n_unanswered`` to the scores; the ideal agent's confidences are rounded to 6
+decimals like its hypothesis (``baseline-ideal``, the bundle's ``agents.jsonl`` and manifest),
+since their last bits differed between numpy builds; and issue 14's page shows other pictures
+and words (maps with one legend, route descriptions of predict options), so each answer's
+``stimulus`` hash moved (the answer exports, the bundle's answers and manifest; no score).
 
 :data:`GOLDEN` depends on the demo bank: when ``data/banks/demo.json`` or the generator changes on
 purpose, print the new values with ``python -m tests.integration.test_golden_outputs`` and
@@ -69,18 +71,18 @@ split since issue 15): the golden runs ask for every split by name, so the bytes
 
 GOLDEN_V1: dict[str, str] = {
     "demo-bank": "83f4ad308cc4ccaed12a20b990e1af91eda638e1751cac4d2110fc2e0deb357f",
-    "export-jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
-    "export-csv": "e4621dda1c8aceb132f64d01747c68b257281ecaed47d49c3d842f2f84106de2",
-    "export-parquet": "3731055f4370ac93edf23ad804dbd594cbea0d8a964bc6b7f6126421e5778218",
+    "export-jsonl": "7b6e3fc65448f94adc83c5f9c4d8fdb2f7e4a70504df910ffa246082fee8d409",
+    "export-csv": "6e4edb24c9bbea494d9c91e72f98bc7af6dae3e547da14133a26d53e63782a65",
+    "export-parquet": "5d1f6601f4ef75e78801a8e5682e09c233e2f697aa6c509a9705b695adb70220",
     "export-scores": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "export-items": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
     "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
     "bundle-agents.jsonl": "c7b2320ac070df476369a337dd229147d0b8e4c115e335b0afc0d6ae5f0450c8",
-    "bundle-answers-scored.jsonl": "b4bdfe4fe6881079e851ef0db0a3ae7535fb06ab5f4b85e90f4042917c9f05d9",
-    "bundle-answers.jsonl": "ea944400a563d9e0f7f41c82188f2ea6da88202d762770cb4b1144bc69f5f649",
+    "bundle-answers-scored.jsonl": "0b4a0c47a6c4b4b136098d6d274d497f4b9429f1d4ca2c1a2e65cb85a2322e00",
+    "bundle-answers.jsonl": "7b6e3fc65448f94adc83c5f9c4d8fdb2f7e4a70504df910ffa246082fee8d409",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "2f82f9eebf7faedae39eafc7a636c225dd338fc7340adee395950f744b5b7ce7",
+    "bundle-manifest.json": "f4a7725e754f530eff97c96e4d0a16856aff9b8d089dfd40c1ffd751d981e4b5",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
     "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
     "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
@@ -114,18 +116,18 @@ selected, and the answer exports are the same bytes.
 
 GOLDEN: dict[str, str] = {
     "demo-bank": "bd2895e0659e5e3a6576e294f8b81ecf0723efaf1974a43c5171cc5c45245bda",
-    "export-jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
-    "export-csv": "e7ce58ef47a600da97dfb75c98c9806d44aef19a7505c8100bc8e25e46306f6d",
-    "export-parquet": "18b2789aef23d4d26d7769134c8b45da9c8d9f8eaddfa1ccdbfac9913d3f14c4",
+    "export-jsonl": "c6c0e4fe097f00bff418b69520ecfa8a318636493723b94eccf1d59de8a00b65",
+    "export-csv": "1e1e41cf3439e56501cc247ec4dcece4908f380a05ad7303d24d95ecdfd4ca11",
+    "export-parquet": "d2c97d0ce980c1e3e07f24514c0c512ea1f357e80feb253911d43de6a6fa19e9",
     "export-scores": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "export-items": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
     "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
     "bundle-agents.jsonl": "269b0491b5cbca87a9ad92f2960466bc11f54f3b67b37f0de3cd5bacf1e6e14b",
-    "bundle-answers-scored.jsonl": "1ad405517a8a8dfea9f8fc3b4f1e73d7e7bbf624fdb136a80b61f3c05005651a",
-    "bundle-answers.jsonl": "767f0c3cc4214baaed2518d651eda86d6402292304103ece166bca80065e7b4f",
+    "bundle-answers-scored.jsonl": "7a6b6b2fdb198ff370166297a7743e7bcdca2733afb4e83c5648bc73007de2fd",
+    "bundle-answers.jsonl": "c6c0e4fe097f00bff418b69520ecfa8a318636493723b94eccf1d59de8a00b65",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "754118dab4cab5082c35b1b61cc2a0c6ef8f5b6741f83f2705443ce6b67aa8c5",
+    "bundle-manifest.json": "47558460d422b19993051226eff9653a0c0d3f9b780b26c34aa6249d1c607bdf",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
     "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
     "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",

@@ -351,11 +351,14 @@ def test_item_text_spells_out_every_probe(bank: Bank) -> None:
     assert "  A: values café more than library\n  B: values library more than café" in text
     assert "     0 1 2 3\n 0   S . f L\n 1   p # . .\n 2   C . . ." in text  # the predict grid
     assert re.search(
-        r"Path A: walks down 2 .*\n    Moves \(2\): D D\n    Cells: \(0, 0\) -> "
+        r"Path A: through 1 cell of puddles to the café, 2 moves\n    Moves \(2\): D D\n    Cells: \(0, 0\) -> "
         r"\(1, 0\) -> \(2, 0\)",
         text,
     )
-    assert re.search(r"Path B: walks right 3 .*\n    Moves \(3\): R R R", text)
+    assert re.search(
+        r"Path B: through 1 cell of flower beds to the library, 3 moves\n    Moves \(3\): R R R",
+        text,
+    )
     for probe in bank.item("i1").probes:
         assert f"Question {probe.id}:" in text
 
@@ -364,7 +367,10 @@ def test_item_text_order_swaps_sides_and_rejects_nonsense(bank: Bank) -> None:
     item = bank.item("i1")
     swapped = render_item_text(bank, item, order={"p1": ("B", "A"), "p3": ("B", "A")})
     assert "  A: avoids flower beds\n  B: seeks out flower beds" in swapped
-    assert re.search(r"Path A: walks right 3 .*\n    Moves \(3\): R R R", swapped)
+    assert re.search(
+        r"Path A: through 1 cell of flower beds to the library, 3 moves\n    Moves \(3\): R R R",
+        swapped,
+    )
     assert "  A: values café more than library" in swapped  # p2 left as it is
     with pytest.raises(ValueError, match="order"):
         render_item_text(bank, item, order={"p1": ("A", "A")})
@@ -379,8 +385,31 @@ def test_describe_probe_words(bank: Bank) -> None:
         "values library more than café",
     )
     a, b = kinds[ProbeKind.PREDICT]
-    assert a == "walks down 2 (2 moves, ending at the café)"
-    assert b == "walks right 3 (3 moves, ending at the library)"
+    assert a == "through 1 cell of puddles to the café, 2 moves"
+    assert b == "through 1 cell of flower beds to the library, 3 moves"
+
+
+def test_predict_options_say_what_a_reader_can_check_on_the_map() -> None:
+    from hhvalues.core.probes import Probe
+
+    grid = ("S.p.C", ".....", "....L")
+    fs = FeatureSet(tuple(f for f in CATALOGUE if f.id in ("puddle", "cafe", "library")))
+    around = Probe("p", ProbeKind.PREDICT, (), grid, ("DRRRRU", "RRRR"))
+    assert describe_probe(fs, around) == (
+        "around the puddles to the café, 6 moves",
+        "through 1 cell of puddles to the café, 4 moves",
+    )
+    plain = ("S...", "....", "...L")
+    ties = Probe("q", ProbeKind.PREDICT, (), plain, ("RRRDD", "DDRRR"))
+    assert describe_probe(fs, ties) == (  # the same words: how each sets off
+        "to the library, 5 moves, setting off right",
+        "to the library, 5 moves, setting off down",
+    )
+    twins = Probe("r", ProbeKind.PREDICT, (), plain, ("RDDRR", "RRRDD"))
+    assert describe_probe(fs, twins) == (  # and setting off alike: every move
+        "to the library, 5 moves (right 1, down 2, right 2)",
+        "to the library, 5 moves (right 3, down 2)",
+    )
 
 
 def test_world_text_has_legend_of_present_symbols_and_numbered_grid() -> None:
