@@ -19,7 +19,8 @@ from typing import Any
 _log = logging.getLogger(__name__)
 LAZY_IMPORTS = ("pandas", "pyarrow", "cloudpickle", "dateutil.parser")
 """What Streamlit imports on an item page's first run and not before (``run_every`` reads its
-interval with pandas; ``st.cache_data`` pickles): ~0.5 s on a cold process."""
+interval with pandas; ``st.cache_data`` pickles, with cloudpickle when it is installed): ~0.5 s
+on a cold process."""
 
 
 def warm() -> float:
@@ -35,7 +36,10 @@ def warm() -> float:
     from hhvalues.ui.first_start import DEMO_BANK
 
     for name in LAZY_IMPORTS:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError:  # an optional one Streamlit would do without (cloudpickle)
+            _log.info("warming the app: %s is not installed", name)
     faults.install_log_handler()
     nodelay.install()
     server_tuning.install()

@@ -51,6 +51,19 @@ def _two_walks_three_questions() -> Bank:
     return replace(bank, items=(*train, cut))
 
 
+def _three_walks_four_questions() -> Bank:
+    """The demo bank with its fullest test item: three walks, four questions, two with maps."""
+    bank = load_valid_bank(DEMO_BANK)
+    big = next(
+        i
+        for i in bank.items
+        if len(i.demos) == 3
+        and len(i.probes) == 4
+        and sum(p.kind.value == "predict" for p in i.probes) == 2
+    )
+    return replace(bank, items=(*[i for i in bank.items if i.split is Split.TRAIN], big))
+
+
 def _rect(page: Any, selector: str) -> dict[str, float]:
     return page.locator(selector).first.evaluate(
         "e => { const r = e.getBoundingClientRect(); return {top: r.top, bottom: r.bottom,"
@@ -113,6 +126,28 @@ def test_timer_walks_questions_and_submit_are_in_view(
     bar, clock = _rect(page, ".st-key-hhv-bar"), _rect(page, ".st-key-countdown")
     assert bar["top"] == 0 and clock["top"] >= 0 and clock["bottom"] <= bar["bottom"] <= 80
     assert page.locator(".st-key-countdown").inner_text().strip().startswith("Time:")
+    context.close()
+
+
+def test_the_fullest_item_fits_one_desktop_screen(
+    browser: Any, servers: Any, sqlite_db_url: str
+) -> None:
+    """Three walks and four questions, two of them with their own map: still no scrolling at
+    1280×800 (the cards share two columns so that the two maps do not stack)."""
+    setup = make_study(sqlite_db_url, bank=_three_walks_four_questions(), items=1, catch=0)
+    server = servers(sqlite_db_url)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    assert sum(k.startswith("probe-") for k in keys(page)) == 4
+    parts = [".st-key-countdown", ".st-key-submit button", "[data-testid=stImage] img"]
+    parts += [f".st-key-question-{k}" for k in (1, 2, 3, 4)]
+    lowest = max(
+        page.locator(p).nth(i).evaluate("e => e.getBoundingClientRect().bottom")
+        for p in parts
+        for i in range(page.locator(p).count())
+    )
+    assert lowest <= 800, f"the fullest item needs scrolling: its lowest part ends at {lowest}"
     context.close()
 
 

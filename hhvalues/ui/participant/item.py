@@ -8,11 +8,12 @@ participant's A/B order, and the same bytes are hashed into the answer's ``stimu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 from sqlalchemy import Engine
 
+from hhvalues.core.probes import Probe
 from hhvalues.core.render import ItemStimulus
 from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
@@ -21,7 +22,7 @@ from hhvalues.ui.participant import answer
 WALK_WIDTH = 312
 """Largest display width of a walk or a predict map, CSS px (a 7×7 map is 312 px wide)."""
 LEGEND_WIDTH = 540
-MAP_IN_QUESTION = 250
+MAP_IN_QUESTION = 220
 COORDINATES = (
     "The small numbers along the top and left of each map number its columns and rows; the "
     "texts give a cell as (row, column), counted from (0, 0) at the top-left corner."
@@ -99,15 +100,27 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
     maps = sum(p.kind.shows_paths for p in probes)
     st.markdown("**Questions** — choose A or B for each.")
     cols = st.columns(2 if len(probes) > 3 or maps > 1 else 1, gap="small")
-    image = len(view.item.demos)
+    image, placed = len(view.item.demos), column_of(probes, len(cols))
     for k, probe in enumerate(probes):
         texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
-        with cols[k % len(cols)], st.container(border=True, key=f"question-{k + 1}"):
+        with cols[placed[k]], st.container(border=True, key=f"question-{k + 1}"):
             st.markdown(f"{k + 1}. {widgets.question(fs, probe)}")
             if probe.kind.shows_paths:
                 widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
                 image += 1
             _probe_answer(engine, token, view, k, texts)
+
+
+def column_of(probes: Sequence[Probe], columns: int) -> list[int]:
+    """The column of each question card: the next card goes to the shorter column (a card
+    with a map counts three), so two maps never stack while the other column stays short."""
+    height = [0] * columns
+    out = []
+    for p in probes:
+        col = height.index(min(height))
+        height[col] += 3 if p.kind.shows_paths else 1
+        out.append(col)
+    return out
 
 
 @st.fragment
@@ -165,7 +178,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
     n = len(view.item.demos)
     with st.container(key="hhv-item"):
         if view.asks_choices:
-            left, right = st.columns([max(n, 2), 3 if n < 3 else 2], gap="medium")
+            left, right = st.columns([max(n, 2), 3 if n < 3 else 2.4], gap="medium")
             with left:
                 _walks(view, stim)
             with right:
@@ -189,4 +202,4 @@ def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus, *, a
     )
 
 
-__all__ = ["COORDINATES", "WALK_WIDTH", "header", "render", "title"]
+__all__ = ["COORDINATES", "WALK_WIDTH", "column_of", "header", "render", "title"]

@@ -550,3 +550,17 @@ def test_rendered_pages_do_not_depend_on_the_truth(
         runs.append(_pages_of_a_session(open_app, eng, clock, make))
         eng.dispose()
     assert runs[0] == runs[1]
+
+
+def test_question_cards_with_maps_go_to_different_columns():
+    from hhvalues.core.probes import Probe, ProbeKind
+    from hhvalues.ui.participant.item import column_of
+
+    def probe(kind: ProbeKind) -> Probe:
+        return Probe("p", kind)
+
+    predict, sign, compare = ProbeKind.PREDICT, ProbeKind.SIGN, ProbeKind.COMPARE
+    # the map cards 1 and 3 would stack in one column if cards simply alternated
+    assert column_of([probe(k) for k in (predict, compare, predict, sign)], 2) == [0, 1, 1, 0]
+    assert column_of([probe(k) for k in (sign, compare, sign)], 1) == [0, 0, 0]
+    assert column_of([probe(k) for k in (sign, sign, sign, sign)], 2) == [0, 1, 0, 1]
