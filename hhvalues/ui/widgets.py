@@ -107,7 +107,8 @@ LOW_SECONDS = 20
 # the walks' columns kept side by side on a phone.
 STYLE = """<style>
 header[data-testid="stHeader"] { display: none; }
-[data-testid="stMainBlockContainer"] { padding: 2.6rem 1rem 1.5rem; max-width: 1280px; }
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 1rem 1.5rem; max-width: 1280px; }
+[data-testid="stMainBlockContainer"]:has(.st-key-hhv-bar) { padding-top: 2.6rem; }
 .st-key-hhv-bar {
   position: fixed; top: 0; left: 0; right: 0; z-index: 999990; gap: 0 1.2rem;
   padding: 0.45rem 1rem; background: #ffffff; border-bottom: 1px solid #8a9099;
@@ -126,7 +127,7 @@ header[data-testid="stHeader"] { display: none; }
 .st-key-hhv-item [data-testid="stVerticalBlock"] { gap: 0.4rem; }
 .st-key-hhv-item [class*="st-key-question-"] { padding: 0.55rem 0.8rem; }
 @media (max-width: 640px) {
-  [data-testid="stMainBlockContainer"] { padding-top: 4.4rem; }
+  [data-testid="stMainBlockContainer"]:has(.st-key-hhv-bar) { padding-top: 4.4rem; }
   .st-key-hhv-bar {
     padding: 0.3rem 0.7rem; font-size: 0.92rem; flex-direction: column; align-items: flex-start;
   }
