@@ -182,6 +182,16 @@ def _fewest_on_shortest(world: World, goal: int, feature: int) -> int:
     return int(best[goal])
 
 
+def around_words(facts: WalkFacts) -> str:
+    """The terrain a walk went around: "around the puddles and the busy roads"."""
+    return "around the " + " and the ".join(facts.avoided)
+
+
+def cells_words(facts: WalkFacts, sep: str) -> str:
+    """The terrain a walk crossed, cell by kind: "2 cells of puddles{sep}1 cell of grass"."""
+    return sep.join(f"{n} cell{'s' if n > 1 else ''} of {t}" for t, n in facts.crossed.items())
+
+
 def describe_walk(facts: WalkFacts, *, brief: bool = False) -> str:
     """One sentence: where the walk went and what it cost (``brief``: not what it passed up)."""
     where = f"to the {facts.end}" if facts.end else "until the step limit"
@@ -189,14 +199,9 @@ def describe_walk(facts: WalkFacts, *, brief: bool = False) -> str:
     if facts.end and facts.moves > facts.shortest:
         parts.append(f"{_moves(facts.moves - facts.shortest)} more than the shortest way there")
     if facts.avoided:
-        parts.append("around the " + " and the ".join(facts.avoided))
+        parts.append(around_words(facts))
     if facts.crossed:
-        parts.append(
-            "across "
-            + ", ".join(
-                f"{n} cell{'s' if n > 1 else ''} of {label}" for label, n in facts.crossed.items()
-            )
-        )
+        parts.append("across " + cells_words(facts, ", "))
     if facts.nearer and not brief:
         parts.append(
             "passing up "
