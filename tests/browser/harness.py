@@ -351,7 +351,17 @@ def nudge_slider(page: Any, key: str, steps: int) -> None:
 
 
 def item_signature(page: Any) -> str:
-    """What identifies the item shown: images (their bytes) and the probes' option texts."""
+    """What identifies the item shown: images (their bytes) and the probes' option texts.
+
+    Waits until every probe shows its options and every image has loaded: a page can be
+    settled while a radio's options or an image are still being drawn, and a signature taken
+    then would differ from the same item's a moment later."""
+    page.wait_for_function(
+        """() => [...document.querySelectorAll("[class*='st-key-probe-']")].every(
+                   b => b.querySelectorAll("label[data-testid='stRadioOption']").length >= 2)
+                 && [...document.images].every(i => i.complete)""",
+        timeout=15_000,
+    )
     srcs = page.eval_on_selector_all("img", "els => els.map(e => e.src)")
     labels = page.eval_on_selector_all(
         "[class*='st-key-probe-'] label[data-testid='stRadioOption']",
