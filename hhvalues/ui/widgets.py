@@ -103,7 +103,7 @@ LOW_SECONDS = 20
 
 # The participant pages' own layout: a bar pinned to the top of the viewport (title and timer,
 # amber when time is short) in place of Streamlit's header, tight margins so an item fits one
-# screen, darker small print (Streamlit's caption grey is 4.4:1 on white, below WCAG AA), and
+# screen, each question's fragment drawn as a card, darker small print (Streamlit's caption grey is 4.4:1 on white, below WCAG AA), and
 # the walks' columns kept side by side on a phone.
 STYLE = """<style>
 header[data-testid="stHeader"] { display: none; }
@@ -118,20 +118,23 @@ header[data-testid="stHeader"] { display: none; }
 .hhv-clock { display: flex; flex-wrap: wrap; gap: 0 1.2rem; align-items: baseline; }
 .hhv-clock .hhv-session { font-size: 0.9rem; }
 .st-key-hhv-bar p, .st-key-hhv-bar div { margin-top: 0 !important; margin-bottom: 0 !important; }
-.st-key-hhv-bar .st-key-bar-title p { font-weight: 700; font-size: 1.1rem; }
+.st-key-hhv-bar [data-testid="stMarkdownContainer"] p { font-size: 1.1rem; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p,
 [data-testid="stImageCaption"], .stCaptionContainer, .stCaptionContainer p {
   color: #4d5259 !important; opacity: 1 !important;
 }
 .st-key-hhv-walks [data-testid="stColumn"] { min-width: 0 !important; }
-.st-key-hhv-item [data-testid="stVerticalBlock"] { gap: 0.4rem; }
-.st-key-hhv-item [class*="st-key-question-"] { padding: 0.55rem 0.8rem; }
+[data-testid="stMainBlockContainer"]:has([class*="st-key-probe-"], [class*="st-key-replay-"])
+  [data-testid="stVerticalBlock"] { gap: 0.4rem; }
+[data-testid="stVerticalBlock"]:has(> [class*="st-key-probe-"]) {
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.55rem 0.8rem;
+}
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"]:has(.st-key-hhv-bar) { padding-top: 4.4rem; }
   .st-key-hhv-bar {
     padding: 0.3rem 0.7rem; font-size: 0.92rem; flex-direction: column; align-items: flex-start;
   }
-  .st-key-hhv-bar .st-key-bar-title p { font-size: 1rem; }
+  .st-key-hhv-bar [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
 }
 </style>"""
 
@@ -192,8 +195,7 @@ def countdown(
     """
     with st.container(key=state.BAR, horizontal=True, gap=None, vertical_alignment="center"):
         if title:
-            with st.container(key="bar-title", width="content"):
-                st.markdown(title)
+            st.markdown(f"**{title}**", width="content")
         if deadline_at is None and session_deadline_at is None:
             return
         at = backend.now()

@@ -23,6 +23,13 @@ pytestmark = pytest.mark.browser
 
 SIZES = {"desktop": (1280, 800), "phone": (390, 844)}
 SCROLLERS = "[data-testid=stMain], [data-testid=stAppViewContainer]"
+CARD = "[data-testid=stVerticalBlock]:has(> [class*=st-key-probe-])"
+"""A question card: the container of one probe's fragment (widgets.STYLE draws it as a card)."""
+
+
+def card(k: int) -> str:
+    """Question card ``k`` (from 1)."""
+    return f"{CARD} >> nth={k - 1}"
 
 
 def _two_walks_three_questions() -> Bank:
@@ -109,8 +116,9 @@ def test_timer_walks_questions_and_submit_are_in_view(
     maps = page.locator("[data-testid=stImage] img")
     assert maps.count() == 4  # two walks, the legend, the predict map
     parts = [".st-key-hhv-bar", ".st-key-countdown", ".st-key-submit button"]
-    parts += [f".st-key-question-{k}" for k in (1, 2, 3)]
+    parts += [card(k) for k in (1, 2, 3)]
     boxes = {p: _rect(page, p) for p in parts}
+    assert page.locator(card(1)).evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
     boxes |= {
         f"map {i}": maps.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()")
         for i in range(4)
@@ -119,7 +127,7 @@ def test_timer_walks_questions_and_submit_are_in_view(
         outside = {p: b for p, b in boxes.items() if b["bottom"] > h or b["right"] > w}
         assert not outside, f"needs scrolling at {w}x{h}: {outside}"
         assert _scrolled(page) == 0
-    order = [boxes[p]["top"] for p in ("map 0", ".st-key-question-1", ".st-key-submit button")]
+    order = [boxes[p]["top"] for p in ("map 0", card(1), ".st-key-submit button")]
     if size == "phone":
         assert order == sorted(order), "the item does not read top to bottom"
     _scroll_to_bottom(page)
@@ -140,8 +148,7 @@ def test_the_fullest_item_fits_one_desktop_screen(
     page = context.new_page()
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
     assert sum(k.startswith("probe-") for k in keys(page)) == 4
-    parts = [".st-key-countdown", ".st-key-submit button", "[data-testid=stImage] img"]
-    parts += [f".st-key-question-{k}" for k in (1, 2, 3, 4)]
+    parts = [".st-key-countdown", ".st-key-submit button", "[data-testid=stImage] img", CARD]
     lowest = max(
         page.locator(p).nth(i).evaluate("e => e.getBoundingClientRect().bottom")
         for p in parts

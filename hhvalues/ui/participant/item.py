@@ -8,7 +8,10 @@ participant's A/B order, and the same bytes are hashed into the answer's ``stimu
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from typing import Any
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -44,9 +47,8 @@ def header(step: Step, view: ItemView) -> None:
     widgets.countdown(view.deadline_at, step.session_deadline_at, title=title(step, view))
 
 
-@st.fragment
 def _demo(view: ItemView, stim: ItemStimulus, d: int) -> None:
-    """One walk with its replay slider; moving the slider reruns only this fragment."""
+    """One walk with its replay slider."""
     n, steps = len(view.item.demos), len(view.item.demos[d].path)
     name = f"Walk {d + 1}" if n > 1 else "The walk"
     key = state.replay_key(view.item.id, d)
@@ -67,9 +69,24 @@ def _demo(view: ItemView, stim: ItemStimulus, d: int) -> None:
     st.caption(f"{name}: {shown}")
 
 
-def _walks(view: ItemView, stim: ItemStimulus) -> None:
-    """The walks side by side (also on a phone), then the one legend of every map."""
+@st.fragment
+def _replays(view: ItemView, stim: ItemStimulus) -> None:
+    """The walks side by side (also on a phone); moving a replay slider reruns only these.
+
+    One fragment for all walks, not one per walk: a whole-page run pays for every fragment
+    (Streamlit copies the container stack at each), and replays are rare."""
     n = len(view.item.demos)
+    if n == 1:
+        _demo(view, stim, 0)
+        return
+    with st.container(key="hhv-walks"):
+        for d, col in enumerate(st.columns(n, gap="small", wrap=False)):
+            with col:
+                _demo(view, stim, d)
+
+
+def _walks(view: ItemView, stim: ItemStimulus) -> None:
+    """The walks, then the one legend of every map."""
     st.markdown(
         "**How this person walked**"
         + (
@@ -78,10 +95,7 @@ def _walks(view: ItemView, stim: ItemStimulus) -> None:
             else ""
         )
     )
-    with st.container(key="hhv-walks"):
-        for d, col in enumerate(st.columns(n, gap="small", wrap=False)):
-            with col:
-                _demo(view, stim, d)
+    _replays(view, stim)
     widgets.show_png(stim.legend, alt=stim.alts[-1], width=LEGEND_WIDTH)
     st.caption(COORDINATES)
 
@@ -93,22 +107,21 @@ def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
 
 def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
     """The questions as cards, in two columns when there are more than three or more than one
-    with a map (one column on a phone): the question and a ``predict`` probe's map are drawn by
-    the page, the answer widgets by the probe's own fragment, so a click reruns that probe's
-    widgets only."""
-    fs, probes = view.bank.features, view.item.probes
+    with a map (one column on a phone). Each card is its probe's fragment, so a click reruns
+    that card only."""
+    probes = view.item.probes
     maps = sum(p.kind.shows_paths for p in probes)
     st.markdown("**Questions** — choose A or B for each.")
-    cols = st.columns(2 if len(probes) > 3 or maps > 1 else 1, gap="small")
+    # One column needs no st.columns: every level of nesting makes each card's fragment dearer.
+    two = len(probes) > 3 or maps > 1
+    cols: list[AbstractContextManager[Any]] = (
+        list(st.columns(2, gap="small")) if two else [contextlib.nullcontext()]
+    )
     image, placed = len(view.item.demos), column_of(probes, len(cols))
     for k, probe in enumerate(probes):
-        texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
-        with cols[placed[k]], st.container(border=True, key=f"question-{k + 1}"):
-            st.markdown(f"{k + 1}. {widgets.question(fs, probe)}")
-            if probe.kind.shows_paths:
-                widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
-                image += 1
-            _probe_answer(engine, token, view, k, texts)
+        with cols[placed[k]]:
+            _question(engine, token, view, stim, k, image if probe.kind.shows_paths else None)
+        image += probe.kind.shows_paths
 
 
 def column_of(probes: Sequence[Probe], columns: int) -> list[int]:
@@ -124,18 +137,24 @@ def column_of(probes: Sequence[Probe], columns: int) -> list[int]:
 
 
 @st.fragment
-def _probe_answer(
-    engine: Engine, token: str, view: ItemView, k: int, texts: dict[str, str]
+def _question(
+    engine: Engine, token: str, view: ItemView, stim: ItemStimulus, k: int, image: int | None
 ) -> None:
-    """One probe's A/B choice (and confidence); a change saves the draft (its on_change)."""
+    """Question card ``k``: the question, a ``predict`` probe's map, the A/B choice (and
+    confidence); a change saves the draft (its on_change). The card is the fragment's own
+    container (drawn as a card by :data:`widgets.STYLE`): a keyed container around it would
+    cost every whole-page run another block and another level of nesting."""
     _leave_on_notice()
     probe, args = view.item.probes[k], (engine, token, view)
+    st.markdown(f"{k + 1}. {widgets.question(view.bank.features, probe)}")
+    if image is not None:
+        widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
     st.radio(
         f"Question {k + 1}",
         ["A", "B"],
         index=None,
         key=state.probe_key(probe.id),
-        format_func=_labeller(texts),
+        format_func=_labeller({"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}),
         on_change=answer.save,
         args=args,
         label_visibility="collapsed",
@@ -176,17 +195,16 @@ def render(engine: Engine, token: str, step: Step) -> None:
     answer.seed(view)
     stim = widgets.stimulus(view)
     n = len(view.item.demos)
-    with st.container(key="hhv-item"):
-        if view.asks_choices:
-            left, right = st.columns([max(n, 2), 3 if n < 3 else 2.4], gap="medium")
-            with left:
-                _walks(view, stim)
-            with right:
-                _probes(engine, token, view, stim)
-                _submit(engine, token, view, stim, also=view.asks_hypothesis or view.asks_rationale)
-        else:
+    if view.asks_choices:
+        left, right = st.columns([max(n, 2), 3 if n < 3 else 2.4], gap="medium")
+        with left:
             _walks(view, stim)
-            _submit(engine, token, view, stim, also=True)
+        with right:
+            _probes(engine, token, view, stim)
+            _submit(engine, token, view, stim, also=view.asks_hypothesis or view.asks_rationale)
+    else:
+        _walks(view, stim)
+        _submit(engine, token, view, stim, also=True)
 
 
 def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus, *, also: bool) -> None:
