@@ -139,14 +139,17 @@ async def loop_lag(samples: list[float], every: float = 0.01) -> None:
         samples.append(time.perf_counter() - t0 - every)
 
 
-async def run_costs(url: str, slug: str, pid: int, n: int = 200) -> dict[str, float]:
-    """Server CPU (ms) of one run of each kind, from one client on an item page, back to back."""
+async def run_costs(
+    url: str, slug: str, pid: int, n: int = 200, probe: int = 0
+) -> dict[str, float]:
+    """Server CPU (ms) of one run of each kind, from one client on an item page, back to back
+    (the clicks on the item's question ``probe``, counted from 0 in page order)."""
     async with StreamlitClient(url, f"study={slug}") as c:
         page = await c.rerun()
         for key in ("consent", "start"):
             if key in page.widgets():
                 page = await c.rerun(trigger=page.widgets()[key][1].id)
-        probe = next(p for k, (_, p) in page.widgets().items() if k.startswith("probe-"))
+        probe = [p for k, (_, p) in page.widgets().items() if k.startswith("probe-")][probe]
         timer = next(iter(c.auto_reruns))
         flip = [0]
 

@@ -45,6 +45,12 @@ def main() -> None:
     ap.add_argument("--before", type=Path, required=True, help="A checkout of the old page.")
     ap.add_argument("--pairs", type=int, default=3)
     ap.add_argument("--runs", type=int, default=200)
+    ap.add_argument(
+        "--probe",
+        type=int,
+        default=0,
+        help="Which question the clicks go to (0: the first, which has a map on the bench's item).",
+    )
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -57,12 +63,15 @@ def main() -> None:
             for _ in range(args.pairs):
                 for name, (server, url) in servers.items():
                     assert server.proc is not None
-                    got[name].append(asyncio.run(run_costs(url, "pc", server.proc.pid, args.runs)))
+                    got[name].append(
+                        asyncio.run(run_costs(url, "pc", server.proc.pid, args.runs, args.probe))
+                    )
         finally:
             for server, _ in servers.values():
                 server.stop()
     print(
         f"server CPU per run (ms), median of {args.pairs} alternating pairs, {args.runs} runs each"
+        f" (clicks on question {args.probe + 1})"
     )
     print("| run | before | after | after / before |")
     print("| --- | --- | --- | --- |")

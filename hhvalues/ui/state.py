@@ -60,6 +60,8 @@ BAR = "hhv-bar"
 SHOWN_PAGE = "hhv.shown_page"
 """Session state: which participant page this browser session showed last (scroll to top on
 a new one)."""
+STIMULUS = "hhv.stimulus"
+"""Session state: (key, ItemStimulus) of the item this session showed last (a display cache)."""
 SEEDED_ITEM = "hhv.seeded_item"
 """Item id whose answer widgets were last filled from the stored draft."""
 NOTICE = "hhv.notice"
@@ -105,6 +107,7 @@ __all__ = [
     "SEEDED_ITEM",
     "SHOWN_PAGE",
     "START",
+    "STIMULUS",
     "SUBMIT",
     "SUBMITTED",
     "confidence_key",

@@ -140,24 +140,26 @@ def column_of(probes: Sequence[Probe], columns: int) -> list[int]:
 def _question(
     engine: Engine, token: str, view: ItemView, stim: ItemStimulus, k: int, image: int | None
 ) -> None:
-    """Question card ``k``: the question, a ``predict`` probe's map, the A/B choice (and
-    confidence); a change saves the draft (its on_change). The card is the fragment's own
-    container (drawn as a card by :data:`widgets.STYLE`): a keyed container around it would
-    cost every whole-page run another block and another level of nesting."""
+    """Question card ``k``: a ``predict`` probe's map, then the question as the label of its
+    A/B choice (and confidence); a change saves the draft (its on_change).
+
+    The card is the fragment's own container (drawn as a card by :data:`widgets.STYLE`) and
+    the question is the radio group's label, not an element of its own: each element and each
+    level of nesting costs every run (a keyed container around the card made a whole-page run
+    a quarter dearer than the old page's), and a screen reader names the group by its question.
+    """
     _leave_on_notice()
     probe, args = view.item.probes[k], (engine, token, view)
-    st.markdown(f"{k + 1}. {widgets.question(view.bank.features, probe)}")
     if image is not None:
         widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
     st.radio(
-        f"Question {k + 1}",
+        f"{k + 1}\\. {widgets.question(view.bank.features, probe)}",  # not a Markdown list
         ["A", "B"],
         index=None,
         key=state.probe_key(probe.id),
         format_func=_labeller({"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}),
         on_change=answer.save,
         args=args,
-        label_visibility="collapsed",
     )
     if view.asks_confidence:
         st.slider(
