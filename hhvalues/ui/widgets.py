@@ -113,8 +113,9 @@ LOW_SECONDS = 20
 
 # The participant pages' own layout: a bar pinned to the top of the viewport (title and timer,
 # amber when time is short) in place of Streamlit's header, tight margins so an item fits one
-# screen, each question's fragment drawn as a card, darker small print (Streamlit's caption grey is 4.4:1 on white, below WCAG AA), and
-# the walks' columns kept side by side on a phone.
+# screen, each question's fragment drawn as a card, darker small print (Streamlit's caption
+# grey is 4.4:1 on white, below WCAG AA), and the walks side by side on a phone, two to a row
+# (three in one row are too small to read there).
 STYLE = """<style>
 header[data-testid="stHeader"] { display: none; }
 [data-testid="stMainBlockContainer"] { padding: 1.2rem 1rem 1.5rem; max-width: 1280px; }
@@ -146,6 +147,10 @@ header[data-testid="stHeader"] { display: none; }
     padding: 0.3rem 0.7rem; font-size: 0.92rem; flex-direction: column; align-items: flex-start;
   }
   .st-key-hhv-bar [data-testid="stMarkdownContainer"] p { font-size: 1rem; }
+  .st-key-hhv-walks [data-testid="stHorizontalBlock"] { flex-wrap: wrap; row-gap: 0.6rem; }
+  .st-key-hhv-walks [data-testid="stColumn"] {
+    flex: 0 1 calc(50% - 0.5rem) !important; max-width: calc(50% - 0.5rem);
+  }
 }
 </style>"""
 

@@ -158,6 +158,24 @@ def test_the_fullest_item_fits_one_desktop_screen(
     context.close()
 
 
+def test_three_walks_on_a_phone_go_two_to_a_row(
+    browser: Any, servers: Any, sqlite_db_url: str
+) -> None:
+    """At 390 px three walks in one row would be 100 px maps nobody can read: two to a row."""
+    setup = make_study(sqlite_db_url, bank=_three_walks_four_questions(), items=1, catch=0)
+    server = servers(sqlite_db_url)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    walks = page.locator(".st-key-hhv-walks [data-testid=stImage] img")
+    assert walks.count() == 3
+    boxes = [walks.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()") for i in range(3)]
+    assert all(b["width"] >= 150 for b in boxes), [b["width"] for b in boxes]
+    assert boxes[0]["top"] == boxes[1]["top"] < boxes[2]["top"], "not two walks to a row"
+    assert boxes[1]["left"] > boxes[0]["left"] and boxes[2]["left"] == boxes[0]["left"]
+    context.close()
+
+
 def test_every_new_page_starts_at_its_top(browser: Any, servers: Any, sqlite_db_url: str) -> None:
     """Scrolled to the bottom, then Start, Submit, Continue: each next page is at its top."""
     setup = make_study(sqlite_db_url, items=2, train=1, catch=0, min_answer_seconds=0)
