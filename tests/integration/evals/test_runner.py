@@ -248,7 +248,16 @@ def test_ctrl_c_marks_the_manifest_aborted(server: ProviderServer, tmp_path: Pat
     argv += ["--condition", "baseline", "--epochs", "20", "--base-url", server.url + "/v1"]
     argv += ["--out", str(out), "--no-cache", "--no-progress", "--concurrency", "1"]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen(argv, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
+    # A shell running the suite in the background starts it with SIGINT ignored, and a child
+    # would inherit that: the run would finish and exit 0. A terminal's Ctrl-C is not ignored.
+    proc = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     manifest = tmp_path / "answers.manifest.json"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and not (out.exists() and out.read_text().count("\n") >= 2):
