@@ -60,6 +60,7 @@ __all__ = [
     "feature_colours",
     "item_stimulus",
     "legend_entries",
+    "page_stimulus_hash",
     "probe_question",
     "render_demo_png",
     "render_item_text",
@@ -603,6 +604,15 @@ def stimulus_hash(images: Sequence[bytes], texts: Sequence[str]) -> str:
         h.update(len(part).to_bytes(8, "big"))
         h.update(part)
     return h.hexdigest()
+
+
+def page_stimulus_hash(stim: ItemStimulus, demos: int, *, choices: bool) -> str:
+    """Hash of what the participant's item page shows: every picture and option text when its
+    questions are asked, else only the ``demos`` walks and the legend (a hypothesis-only page
+    shows no question). The page's submit and the store's recorded timeouts both use this."""
+    if choices:
+        return stimulus_hash(stim.pictures, stim.texts)
+    return stimulus_hash((*stim.images[:demos], stim.legend), ())
 
 
 def item_stimulus(

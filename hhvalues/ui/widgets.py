@@ -22,9 +22,9 @@ from hhvalues.core.probes import Probe
 from hhvalues.core.render import (
     ItemStimulus,
     item_stimulus,
+    page_stimulus_hash,
     probe_question,
     render_demo_png,
-    stimulus_hash,
 )
 from hhvalues.store.db import GRACE
 from hhvalues.store.participation import ItemView, TimeUp
@@ -74,10 +74,8 @@ def stimulus(view: ItemView) -> ItemStimulus:
 
 
 def shown_hash(view: ItemView, stim: ItemStimulus) -> str:
-    """Hash of what the item page shows: everything when probes are asked, else the walks."""
-    if view.asks_choices:
-        return stimulus_hash(stim.pictures, stim.texts)
-    return stimulus_hash((*stim.images[: len(view.item.demos)], stim.legend), ())
+    """Hash of what the item page shows (:func:`~hhvalues.core.render.page_stimulus_hash`)."""
+    return page_stimulus_hash(stim, len(view.item.demos), choices=view.asks_choices)
 
 
 @st.cache_data(show_spinner=False, max_entries=4096)

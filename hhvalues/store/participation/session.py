@@ -20,7 +20,7 @@ from hhvalues.core.answers import Status
 from hhvalues.core.bank import Split
 from hhvalues.core.explain import hypothesis_scale
 from hhvalues.core.probes import Choice
-from hhvalues.core.render import item_stimulus, stimulus_hash
+from hhvalues.core.render import item_stimulus, page_stimulus_hash
 from hhvalues.errors import InputError, LinkError
 from hhvalues.store.db import (
     AnswerRow,
@@ -619,7 +619,7 @@ def _stimulus(session: Session, loaded: Loaded, assigned: AssignedItem) -> str:
     bank = public_item(session, loaded.study.bank_id, assigned.item, digest=loaded.bank_hash)
     order: dict[str, tuple[str, str]] = {pid: ("B", "A") for pid in assigned.flip}
     stim = item_stimulus(bank, bank.items[0], order=order)
-    return stimulus_hash(stim.pictures, stim.texts)
+    return page_stimulus_hash(stim, len(bank.items[0].demos), choices=loaded.config.asks_choices)
 
 
 def _after_final(

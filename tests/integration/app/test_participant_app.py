@@ -339,6 +339,33 @@ def test_an_item_left_to_expire_is_recorded_on_the_next_run(engine, make_study, 
     assert status == "timeout" and countdown(at) == 30
 
 
+@pytest.mark.parametrize("mode", [Mode.PROBES, Mode.HYPOTHESIS])
+def test_a_recorded_timeout_carries_the_hash_of_what_the_page_showed(
+    engine, make_study, open_app, clock, mode
+):
+    """The store records a timeout with the hash the page's submit would have stored: a
+    hypothesis-only page shows the walks and the legend and no question, so its hash covers
+    those alone."""
+    make_study(item_seconds=30, mode=mode)
+    token, at = start(open_app, engine, clock)
+    step, item = item_of(engine, token, clock)
+    view = step.item
+    stim = item_stimulus(view.bank, view.item, order=dict(view.order))
+    n = len(view.item.demos)
+    clock.advance(33)
+    at.run()
+    [(status, stimulus)] = rows(
+        engine,
+        "SELECT status, stimulus FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
+        i=item,
+    )
+    assert status == "timeout"
+    if mode is Mode.HYPOTHESIS:
+        assert stimulus == stimulus_hash((*stim.images[:n], stim.legend), ())
+    else:
+        assert stimulus == stimulus_hash(stim.pictures, stim.texts)
+
+
 def test_two_tabs_submitting_the_same_item_store_one_answer(engine, make_study, open_app, clock):
     make_study()
     token, one = start(open_app, engine, clock)
