@@ -616,10 +616,17 @@ def page_stimulus_hash(stim: ItemStimulus, demos: int, *, choices: bool) -> str:
 
 
 def item_stimulus(
-    bank: Bank, item: Item, *, order: dict[str, tuple[str, str]] | None = None, cell: int = CELL
+    bank: Bank,
+    item: Item,
+    *,
+    order: dict[str, tuple[str, str]] | None = None,
+    cell: int = CELL,
+    questions: bool = True,
 ) -> ItemStimulus:
     """Collect an item's canonical maps, legend, option texts and text alternatives as displayed
-    (for stimulus_hash over ``pictures`` and ``texts``)."""
+    (for stimulus_hash over ``pictures`` and ``texts``). Without ``questions`` (a page that asks
+    no question: hypothesis only) there are no predict maps, and the legend names only what
+    the walks show, with no paths A and B."""
     fs, horizon = bank.features, bank.model.horizon
     n = len(item.demos)
     images = [_demo_png(fs, tuple(d.grid), d.path, horizon, cell) for d in item.demos]
@@ -632,7 +639,7 @@ def item_stimulus(
         a, b = option_sides(order, probe)
         opts = describe_probe(fs, probe, horizon=horizon)
         texts += [opts[a], opts[b]]
-        if probe.kind.shows_paths:
+        if probe.kind.shows_paths and questions:
             images.append(
                 _predict_png(
                     fs, tuple(probe.grid), (probe.options[a], probe.options[b]), horizon, cell
@@ -642,9 +649,10 @@ def item_stimulus(
                 f"The new world of question {probe.id}, with paths A and B:\n"
                 + "\n".join(predict_lines(fs, probe, (a, b), horizon=horizon))
             )
-    grids = [*(d.grid for d in item.demos), *(p.grid for p in item.probes if p.kind.shows_paths)]
+    maps = [p for p in item.probes if p.kind.shows_paths and questions]
+    grids = [*(d.grid for d in item.demos), *(p.grid for p in maps)]
     present = _present(fs, tuple(r for g in grids for r in g))
-    paths = any(p.kind.shows_paths for p in item.probes)
+    paths = bool(maps)
     legend = _legend_png(fs, present, bool(item.demos), paths)
     words = legend_entries(fs, present, demo=bool(item.demos), paths=paths)
     alts.append("Legend of the maps: " + "; ".join(w for _, w in words) + ".")

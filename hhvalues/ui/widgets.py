@@ -54,17 +54,24 @@ def _order_key(view: ItemView) -> tuple[tuple[str, str, str], ...]:
 
 @st.cache_data(show_spinner=False, max_entries=4096)
 def _stimulus(
-    bank_hash: str, item_id: str, order: tuple[tuple[str, str, str], ...], _bank: Bank, _item: Item
+    bank_hash: str,
+    item_id: str,
+    order: tuple[tuple[str, str, str], ...],
+    questions: bool,
+    _bank: Bank,
+    _item: Item,
 ) -> ItemStimulus:
-    return item_stimulus(_bank, _item, order={pid: (a, b) for pid, a, b in order})
+    order_of = {pid: (a, b) for pid, a, b in order}
+    return item_stimulus(_bank, _item, order=order_of, questions=questions)
 
 
 def stimulus(view: ItemView) -> ItemStimulus:
-    """The item's images and option texts in this participant's display order (cached).
+    """The item's images and option texts in this participant's display order, as the page
+    shows them (no predict maps when it asks no question; cached).
 
     The browser session keeps the one it showed last: a ``st.cache_data`` lookup costs about
     0.5–0.8 ms, a twentieth of the item page's whole run, and the page asks again at every run."""
-    key = (view.bank.content_hash, view.item.id, _order_key(view))
+    key = (view.bank.content_hash, view.item.id, _order_key(view), view.asks_choices)
     shown = st.session_state.get(state.STIMULUS)
     if shown is not None and shown[0] == key:
         return cast(ItemStimulus, shown[1])

@@ -618,8 +618,9 @@ def _draft_values(row: AnswerState | None) -> dict[str, Any]:
 def _stimulus(session: Session, loaded: Loaded, assigned: AssignedItem) -> str:
     bank = public_item(session, loaded.study.bank_id, assigned.item, digest=loaded.bank_hash)
     order: dict[str, tuple[str, str]] = {pid: ("B", "A") for pid in assigned.flip}
-    stim = item_stimulus(bank, bank.items[0], order=order)
-    return page_stimulus_hash(stim, len(bank.items[0].demos), choices=loaded.config.asks_choices)
+    asks = loaded.config.asks_choices
+    stim = item_stimulus(bank, bank.items[0], order=order, questions=asks)
+    return page_stimulus_hash(stim, len(bank.items[0].demos), choices=asks)
 
 
 def _after_final(

@@ -4,6 +4,7 @@ durability, bad links and secrecy of the truth."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import re
 import threading
@@ -341,17 +342,24 @@ def test_an_item_left_to_expire_is_recorded_on_the_next_run(engine, make_study, 
 
 @pytest.mark.parametrize("mode", [Mode.PROBES, Mode.HYPOTHESIS])
 def test_a_recorded_timeout_carries_the_hash_of_what_the_page_showed(
-    engine, make_study, open_app, clock, mode
+    engine, make_study, open_app, clock, mode, tiny_bank
 ):
     """The store records a timeout with the hash the page's submit would have stored: a
-    hypothesis-only page shows the walks and the legend and no question, so its hash covers
-    those alone."""
-    make_study(item_seconds=30, mode=mode)
+    hypothesis-only page shows the walks and a legend of what they show (the item's predict
+    map and its paths are not shown), so its hash covers those alone."""
+    with_map = next(i for i in tiny_bank.items if any(p.kind.shows_paths for p in i.probes))
+    train = [i for i in tiny_bank.items if i.split.value == "train"]
+    bank = dataclasses.replace(tiny_bank, items=(*train, with_map))
+    make_study(bank=bank, items=1, item_seconds=30, mode=mode)
     token, at = start(open_app, engine, clock)
     step, item = item_of(engine, token, clock)
     view = step.item
-    stim = item_stimulus(view.bank, view.item, order=dict(view.order))
+    asks = mode is not Mode.HYPOTHESIS
+    stim = item_stimulus(view.bank, view.item, order=dict(view.order), questions=asks)
     n = len(view.item.demos)
+    assert len(stim.images) == n + asks * sum(p.kind.shows_paths for p in view.item.probes)
+    shown = [base64.b64decode(i.value[0].split(",", 1)[1]) for i in at.image]
+    assert shown == [*stim.images[:n], stim.legend, *stim.images[n:]]
     clock.advance(33)
     at.run()
     [(status, stimulus)] = rows(

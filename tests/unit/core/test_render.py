@@ -40,6 +40,7 @@ from hhvalues.errors import BankError
 
 TINY = Path(__file__).parents[2] / "data" / "examples" / "tiny_bank.json"
 ASSETS = Path(__file__).parents[3] / "assets"
+DEMO_BANK = Path(__file__).parents[3] / "data" / "banks" / "demo.json"
 FULL = FeatureSet(CATALOGUE)
 GRID_12 = (
     "S..f..#..ff.",
@@ -181,6 +182,23 @@ def test_paths_are_in_the_legend_only_when_asked(bank: Bank) -> None:
     plain = {c for _, c in _rgb(render_legend_png(bank.features, (0,))).getcolors(4096)}
     paths = {c for _, c in _rgb(render_legend_png(bank.features, (0,), paths=True)).getcolors(4096)}
     assert PATH_COLOURS["A"] not in plain and PATH_COLOURS["A"] in paths
+
+
+def test_a_page_without_questions_has_no_predict_maps_and_no_paths_in_its_legend() -> None:
+    """A hypothesis-only page shows the walks and a legend of what they show: no predict map,
+    no path A or B, no feature that only a predict map has."""
+    demo = load_bank(DEMO_BANK)
+    item = next(i for i in demo.items if any(p.kind.shows_paths for p in i.probes))
+    full, bare = item_stimulus(demo, item), item_stimulus(demo, item, questions=False)
+    n = len(item.demos)
+    assert bare.images == full.images[:n] and bare.texts == full.texts
+    assert "path A" in full.alts[-1] and "path A" not in bare.alts[-1]
+    walked = {c for g in (d.grid for d in item.demos) for row in g for c in row}
+    fs = demo.features
+    present = tuple(i for i, f in enumerate(fs) if f.symbol in walked)
+    assert bare.legend == render_legend_png(fs, present, demo=True, paths=False)
+    colours = {c for _, c in _rgb(bare.legend).getcolors(4096)}
+    assert PATH_COLOURS["A"] not in colours
 
 
 # Machado, Oliveira and Fernandes (2009), severity 1: protanopia, deuteranopia, tritanopia.
