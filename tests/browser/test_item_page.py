@@ -158,6 +158,29 @@ def test_the_fullest_item_fits_one_desktop_screen(
     context.close()
 
 
+def test_a_hypothesis_only_item_fits_one_desktop_screen(
+    browser: Any, servers: Any, sqlite_db_url: str
+) -> None:
+    """The sliders of a hypothesis-only item sit beside the walks, as the questions do, so the
+    walks, every slider and submit are in view at 1280×800."""
+    setup = make_study(sqlite_db_url, items=1, train=0, catch=0, mode="hypothesis")
+    server = servers(sqlite_db_url)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    sliders = [k for k in keys(page) if k.startswith("hypothesis-")]
+    assert sliders and not any(k.startswith("probe-") for k in keys(page))
+    parts = [".st-key-submit button", "[data-testid=stImage] img"]
+    parts += [f".st-key-{k}" for k in sliders]
+    lowest = max(
+        page.locator(p).nth(i).evaluate("e => e.getBoundingClientRect().bottom")
+        for p in parts
+        for i in range(page.locator(p).count())
+    )
+    assert lowest <= 800, f"the hypothesis-only item needs scrolling: it ends at {lowest}"
+    context.close()
+
+
 def test_three_walks_on_a_phone_go_two_to_a_row(
     browser: Any, servers: Any, sqlite_db_url: str
 ) -> None:

@@ -188,8 +188,8 @@ def _leave_on_notice() -> None:
 
 
 def render(engine: Engine, token: str, step: Step) -> None:
-    """The item page of ``step.item``: walks and legend on the left, questions on the right
-    (one below the other on a phone), then submit."""
+    """The item page of ``step.item``: walks and legend on the left, the questions or the
+    sliders on the right (one below the other on a phone), then submit."""
     view = step.item
     assert view is not None
     st.set_page_config(layout="wide")
@@ -197,21 +197,18 @@ def render(engine: Engine, token: str, step: Step) -> None:
     answer.seed(view)
     stim = widgets.stimulus(view)
     n = len(view.item.demos)
-    if view.asks_choices:
-        left, right = st.columns([max(n, 2), 3 if n < 3 else 2.4], gap="medium")
-        with left:
-            _walks(view, stim)
-        with right:
-            _probes(engine, token, view, stim)
-            _submit(engine, token, view, stim, also=view.asks_hypothesis or view.asks_rationale)
-    else:
+    left, right = st.columns([max(n, 2), 3 if n < 3 else 2.4], gap="medium")
+    with left:
         _walks(view, stim)
-        _submit(engine, token, view, stim, also=True)
+    with right:
+        if view.asks_choices:
+            _probes(engine, token, view, stim)
+        _submit(engine, token, view, stim)
 
 
-def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus, *, also: bool) -> None:
-    """The hypothesis sliders and rationale (``also``), then the submit button."""
-    if also and (view.asks_hypothesis or view.asks_rationale):
+def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
+    """The hypothesis sliders and rationale (when asked), then the submit button."""
+    if view.asks_hypothesis or view.asks_rationale:
         _other_answers(engine, token, view)
     st.button(
         "Submit answer",
