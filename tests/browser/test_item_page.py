@@ -78,6 +78,15 @@ def _rect(page: Any, selector: str) -> dict[str, float]:
     )
 
 
+def _lowest(page: Any, selectors: list[str]) -> float:
+    """Where the lowest element matched by any of ``selectors`` ends (viewport px)."""
+    return max(
+        page.locator(s).nth(i).evaluate("e => e.getBoundingClientRect().bottom")
+        for s in selectors
+        for i in range(page.locator(s).count())
+    )
+
+
 def _scrolled(page: Any) -> float:
     return page.evaluate(
         f"Math.max(window.scrollY, ...[...document.querySelectorAll({SCROLLERS!r})]"
@@ -149,11 +158,7 @@ def test_the_fullest_item_fits_one_desktop_screen(
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
     assert sum(k.startswith("probe-") for k in keys(page)) == 4
     parts = [".st-key-countdown", ".st-key-submit button", "[data-testid=stImage] img", CARD]
-    lowest = max(
-        page.locator(p).nth(i).evaluate("e => e.getBoundingClientRect().bottom")
-        for p in parts
-        for i in range(page.locator(p).count())
-    )
+    lowest = _lowest(page, parts)
     assert lowest <= 800, f"the fullest item needs scrolling: its lowest part ends at {lowest}"
     context.close()
 
@@ -172,11 +177,7 @@ def test_a_hypothesis_only_item_fits_one_desktop_screen(
     assert sliders and not any(k.startswith("probe-") for k in keys(page))
     parts = [".st-key-submit button", "[data-testid=stImage] img"]
     parts += [f".st-key-{k}" for k in sliders]
-    lowest = max(
-        page.locator(p).nth(i).evaluate("e => e.getBoundingClientRect().bottom")
-        for p in parts
-        for i in range(page.locator(p).count())
-    )
+    lowest = _lowest(page, parts)
     assert lowest <= 800, f"the hypothesis-only item needs scrolling: it ends at {lowest}"
     context.close()
 
