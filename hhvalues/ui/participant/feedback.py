@@ -61,7 +61,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
         ):
             with col:
                 widgets.show_png(png, alt=alt, width=330)
-        widgets.show_png(stim.legend, alt=stim.alts[-1], width=510)
+        widgets.show_legend(stim.legend, alt=stim.alts[-1], width=510)
     st.button(
         "Continue", key=state.NEXT, type="primary", on_click=_go_on, args=(engine, token, item_id)
     )
