@@ -54,8 +54,8 @@ def render(engine: Engine, token: str, step: Step) -> None:
             )
         )
     )
-    with st.expander("See the walks again"):
-        walks = len(view.item.demos)
+    with st.expander("See the walks again"), st.container(key="hhv-walks"):
+        walks = len(view.item.demos)  # the item page's walks: one to a row on a phone
         for col, png, alt in zip(
             st.columns(walks, wrap=False), stim.images[:walks], stim.alts[:walks], strict=True
         ):
