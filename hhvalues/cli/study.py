@@ -168,9 +168,17 @@ def create_cmd(
 ) -> None:
     """Import a bank and create an open study on it."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store.db import store_bank
-    from hhvalues.store.studies import Mode, StudyConfig, StudyKind, create_study
+    from hhvalues.store.studies import (
+        Mode,
+        StudyConfig,
+        StudyKind,
+        bank_split_counts,
+        check_config_counts,
+        check_slug,
+        create_study,
+    )
 
+    check_slug(slug)
     bank = load_valid_bank(bank_path)
     config = StudyConfig(
         items=items,
@@ -185,17 +193,13 @@ def create_cmd(
         from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
+    check_config_counts(bank_split_counts(bank), config)  # before any database is touched
     with database(db_url, create=True) as engine:
-        info = store_bank(engine, bank, now=now, actor="cli", action="bank_import")
+        # One transaction: the bank import and its audit entry stand or fall with the study.
         created = create_study(
-            engine,
-            slug=slug,
-            bank_id=info.id,
-            config=config,
-            now=now,
-            kind=StudyKind(kind),
-            actor="cli",
+            engine, slug=slug, bank=bank, config=config, now=now, kind=StudyKind(kind), actor="cli"
         )
+    info = created.bank
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
     click.echo(
         f"created {what} {created.slug} on bank {info.name} v{info.version} "

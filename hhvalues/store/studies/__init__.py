@@ -52,7 +52,9 @@ from hhvalues.store.studies.participants import (
 )
 from hhvalues.store.studies.studies import (
     StudyInfo,
+    bank_split_counts,
     check_config,
+    check_config_counts,
     config_version,
     create_study,
     get_study,
@@ -83,8 +85,10 @@ __all__ = [
     "StudyKind",
     "StudyStatus",
     "assign_items",
+    "bank_split_counts",
     "check_active",
     "check_config",
+    "check_config_counts",
     "check_redirect_url",
     "check_slug",
     "check_token",

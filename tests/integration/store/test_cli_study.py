@@ -337,3 +337,54 @@ def test_study_relink_prints_a_new_link_for_a_pid_and_the_old_one_stops_working(
     assert current_step(engine, old, now=now).kind is StepKind.INVALID
     assert main(["study", "relink", "--name", "s", "--pid", "nobody", "--db", url]) == 2
     engine.dispose()
+
+
+def _other_bank(tmp_path):
+    """The tiny bank under another name: another content hash, so importing it is a write."""
+    doc = json.loads(Path(TINY).read_text())
+    doc["name"] = "tiny-other"
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--name", "pilot"],  # the name is taken
+        ["--name", "fresh", "--items", "99"],  # the bank has too few test items
+        ["--name", "Bad Name"],  # not a study name
+    ],
+)
+def test_a_failed_study_create_writes_nothing(db, engine, capsys, tmp_path, snapshot, extra):
+    """Issue 19 item 17: `study create` that exits 2 leaves the database as it was — no bank
+    imported, no `bank_import` audit entry (the import and the study are one transaction,
+    and the configuration is checked against the bank before the database is opened)."""
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
+    before = snapshot(engine)
+    code, _, err = run(
+        capsys, "study", "create", "--bank", _other_bank(tmp_path), *extra, "--db", db
+    )
+    assert code == 2 and err.strip().splitlines()[-1].startswith("error:"), err
+    assert snapshot(engine) == before
+
+
+def test_a_failed_study_create_starts_no_database(tmp_path, capsys):
+    """Issue 19 item 17: a configuration the bank cannot fill is refused before a new
+    database file is made."""
+    path = tmp_path / "fresh.db"
+    code, _, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "a",
+        "--items",
+        "99",
+        "--db",
+        f"sqlite:///{path}",
+    )
+    assert code == 2 and "test item(s)" in err
+    assert not path.exists()
