@@ -304,16 +304,23 @@ def _export_formats() -> list[str]:
     show_default=True,
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--include-rehearsal",
+    "rehearsal",
+    is_flag=True,
+    help="Include the simulated participants of 'hhvalues bots' (left out by default).",
+)
 @DB_OPTION
-def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
+def export_cmd(slug: str, fmt: str, out: Path, rehearsal: bool, db_url: str | None) -> None:
     """Write a study's answers (timeouts included), scores, item table or bundle.
 
     Answers are streamed from the database; the file's SHA-256 goes to the audit log.
+    Rehearsal participants (``hhvalues bots``) are left out unless --include-rehearsal.
     """
     from hhvalues.store.exports import EXPORTS, ExportFormat, write_export
 
     with database(db_url) as engine:
-        written = write_export(engine, slug, fmt, out, actor="cli", now=now)
+        written = write_export(engine, slug, fmt, out, actor="cli", now=now, rehearsal=rehearsal)
     what = EXPORTS[ExportFormat(fmt)].counts
     click.echo(
         f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})", err=True

@@ -21,6 +21,7 @@ from hhvalues.store.db import (
     Clock,
     EventRow,
     ParticipantRow,
+    RehearsalRow,
     StudyConfigRow,
     StudyRow,
     add_audit,
@@ -324,6 +325,32 @@ def relink(engine: Engine, slug: str, pid: str, *, now: Clock, actor: str) -> st
     return token
 
 
+def mark_rehearsal(engine: Engine, token: str, *, now: Clock, actor: str) -> bool:
+    """Mark the participant of link ``token`` as a rehearsal (a simulated participant of
+    ``hhvalues bots``), so Results and exports leave it out unless asked to include it; False
+    when no participant has the token. Idempotent."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        p = session.exec(
+            select(ParticipantRow).where(ParticipantRow.token_hash == hash_token(token))
+        ).first()
+        if p is None or p.id is None:
+            return False
+        marked = select(RehearsalRow.id).where(RehearsalRow.participant_id == p.id)
+        if session.exec(marked).first() is None:
+            session.add(
+                RehearsalRow(
+                    participant_id=p.id, study_id=p.study_id, marked_at=at, marked_by=actor
+                )
+            )
+            session.add(
+                EventRow(
+                    study_id=p.study_id, participant_id=p.id, actor=actor, kind="rehearsal", at=at
+                )
+            )
+    return True
+
+
 __all__ = [
     "StudyInfo",
     "bank_split_counts",
@@ -334,6 +361,7 @@ __all__ = [
     "get_study",
     "invite",
     "list_studies",
+    "mark_rehearsal",
     "new_completion_code",
     "relink",
     "set_study_status",

@@ -87,14 +87,16 @@ def live(study: StudyInfo) -> None:
         [
             {
                 "id": p.id,
-                "external id": p.external_pid,
+                "external id": p.external_pid or "",
                 "state": STATES.get(p.state, p.state),
-                "config version": p.config_version,
                 "items answered / assigned": f"{p.answered}/{p.assigned}",
-                "last seen": p.last_seen_at,
+                "items timed out": p.timed_out,
+                "last seen (UTC)": f"{p.last_seen_at:%Y-%m-%d %H:%M:%S}" if p.last_seen_at else "",
                 "catch items failed": p.catch_failures,
                 "catch flag": p.catch_flag,
                 "fast answers": p.fast_answers,
+                "config version": p.config_version,
+                "rehearsal bot": "yes" if p.rehearsal else "",
             }
             for p in m.participants
         ],

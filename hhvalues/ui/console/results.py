@@ -23,14 +23,24 @@ NUM = st.column_config.NumberColumn(format="%.3f")
 
 
 FINISHED = "results-finished"
+REHEARSAL = "results-rehearsal"
 
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring…")
 def _results(
-    slug: str, fingerprint: tuple[int, str], baseline: str | None, finished_only: bool
+    slug: str,
+    fingerprint: tuple[int, str],
+    baseline: str | None,
+    finished_only: bool,
+    rehearsal: bool = False,
 ) -> Results:
     return study_results(
-        backend.engine(), slug, baseline=baseline, finished_only=finished_only, now=backend.now
+        backend.engine(),
+        slug,
+        baseline=baseline,
+        finished_only=finished_only,
+        rehearsal=rehearsal,
+        now=backend.now,
     )
 
 
@@ -196,6 +206,13 @@ def render() -> None:
         help="Leave out participants who timed out, stopped or are still answering: their "
         "unanswered items would count as wrong in the human rows.",
     )
+    rehearsal = st.toggle(
+        "Include rehearsal bots",
+        value=False,
+        key=REHEARSAL,
+        help="Participants simulated by 'hhvalues bots' are not people: they are left out of "
+        "the human rows unless this is on.",
+    )
     eng = backend.engine()
     baseline = st.session_state.get(BASELINE)
     results = _results(
@@ -203,6 +220,7 @@ def render() -> None:
         answers_fingerprint(eng, study.slug, now=backend.now),
         baseline,
         bool(finished_only),
+        bool(rehearsal),
     )
     if results.scope is not None:
         st.caption(plain(results.scope.describe()))

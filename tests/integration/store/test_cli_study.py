@@ -388,3 +388,77 @@ def test_a_failed_study_create_starts_no_database(tmp_path, capsys):
     )
     assert code == 2 and "test item(s)" in err
     assert not path.exists()
+
+
+def test_rehearsal_participants_are_left_out_of_results_and_exports(
+    db, engine, clock, capsys, tmp_path
+):
+    """Issue 19 item 14: a participant marked as a rehearsal (what `hhvalues bots` does) is
+    not among the humans of the Results, the scores or any export, unless asked for with
+    --include-rehearsal (or `rehearsal=True`)."""
+    import zipfile
+
+    from hhvalues.store.analysis import study_results
+    from hhvalues.store.studies import mark_rehearsal
+
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
+    _, out, _ = run(
+        capsys,
+        "study",
+        "invite",
+        "--name",
+        "pilot",
+        "--count",
+        "2",
+        "--base-url",
+        "http://h",
+        "--db",
+        db,
+    )
+    person, bot = (x.split("?t=")[1] for x in out.split())
+    for token in (person, bot):
+        assert _finish_one(engine, token, clock).kind is StepKind.DONE
+    assert mark_rehearsal(engine, bot, now=clock, actor="bots")
+    assert not mark_rehearsal(engine, "x" * 27, now=clock, actor="bots")
+
+    results = study_results(engine, "pilot", n_boot=100, now=clock)
+    assert results.scope.included == 1 and dict(results.scope.left_out) == {"rehearsal": 1}
+    assert "1 rehearsal" in results.scope.describe()
+    both = study_results(engine, "pilot", n_boot=100, now=clock, rehearsal=True)
+    assert both.scope.included == 2
+
+    def export(fmt, *flag):
+        path = tmp_path / f"{fmt}{len(flag)}.out"
+        assert (
+            run(
+                capsys,
+                "export",
+                "--study",
+                "pilot",
+                "--format",
+                fmt,
+                "--out",
+                str(path),
+                *flag,
+                "--db",
+                db,
+            )[0]
+            == 0
+        )
+        return path
+
+    def humans(path):
+        return {a.respondent for a in read_answers(path)}
+
+    assert len(humans(export("jsonl"))) == 1
+    assert len(humans(export("jsonl", "--include-rehearsal"))) == 2
+    with export("csv").open(encoding="utf-8") as fh:
+        assert len({r["respondent"] for r in csv.DictReader(fh)}) == 1
+    scores = json.loads(export("scores").read_text())
+    assert (
+        len([r for r in scores["respondents"] if r["respondent"].startswith("human:pilot/")]) == 1
+    )
+    with zipfile.ZipFile(export("bundle")) as z:
+        assert len(z.read("participants.csv").decode().strip().splitlines()) == 1 + 1
+        manifest = json.loads(z.read("manifest.json"))
+        assert manifest["participants_left_out"] == {"rehearsal": 1}
