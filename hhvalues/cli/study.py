@@ -148,6 +148,38 @@ def study() -> None:
     show_default=True,
     help="demonstrate: time limit of one walk.",
 )
+@click.option(
+    "--completion-code",
+    default="",
+    help="The code shown at the end (e.g. Prolific's completion code; default: generated).",
+)
+@click.option(
+    "--redirect-url",
+    default=None,
+    metavar="URL",
+    help="Where participants go at the end (e.g. https://app.prolific.com/submissions/"
+    "complete?cc=CODE).",
+)
+@click.option(
+    "--consent-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The consent text (Markdown, UTF-8) participants read first (default: a generic one).",
+)
+@click.option(
+    "--contact",
+    default="",
+    help="How participants reach you (an e-mail address), shown wherever they are told to "
+    "contact the researcher.",
+)
+@click.option(
+    "--intake",
+    "intake_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Questions asked after consent, one a line: 'id | question | option; option | "
+    "optional' (no options: free text; 'optional': may be left blank).",
+)
 @DB_OPTION
 def create_cmd(
     bank_path: Path,
@@ -164,6 +196,11 @@ def create_cmd(
     practice: int,
     worlds: int,
     walk_seconds: float,
+    completion_code: str,
+    redirect_url: str | None,
+    consent_file: Path | None,
+    contact: str,
+    intake_path: Path | None,
     db_url: str | None,
 ) -> None:
     """Import a bank and create an open study on it."""
@@ -176,6 +213,7 @@ def create_cmd(
         check_config_counts,
         check_slug,
         create_study,
+        parse_intake,
     )
 
     check_slug(slug)
@@ -188,7 +226,19 @@ def create_cmd(
         session_minutes=session_minutes,
         mode=Mode(mode),
         seed=seed,
+        completion_code=completion_code.strip(),
+        redirect_url=(redirect_url or "").strip() or None,
+        contact=contact.strip(),
     )
+    if consent_file is not None:
+        text = _read_text(consent_file)
+        if not text.strip():
+            raise InputError(f"{consent_file}: the consent text is empty")
+        config = config.with_changes(consent_text=text.strip())
+    if intake_path is not None:
+        config = config.with_changes(
+            intake=parse_intake(_read_text(intake_path), where=str(intake_path))
+        )
     if kind == StudyKind.DEMONSTRATE.value:  # issue 6: the bank supplies features, prior and worlds
         from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
@@ -205,6 +255,13 @@ def create_cmd(
         f"created {what} {created.slug} on bank {info.name} v{info.version} "
         f"({info.content_hash[:12]}); completion code {created.config.completion_code}"
     )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
 
 
 @study.command("invite")

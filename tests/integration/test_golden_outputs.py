@@ -12,12 +12,13 @@ demo bank of tests/data/compat, those recorded before the structure refactor (is
 format 2 banks (issue 12), :data:`GOLDEN_V1`; on today's demo bank, :data:`GOLDEN`. The bundle is
 compared member by member (a zip stores member times), its manifest without ``exported_at``.
 
-:data:`GOLDEN_V1` changed three times, each time only where an output changed on purpose:
+:data:`GOLDEN_V1` changed four times, each time only where an output changed on purpose:
 issue 14 added ``n_unanswered`` to the scores; the ideal agent's confidences are rounded to 6
 decimals like its hypothesis (``baseline-ideal``, the bundle's ``agents.jsonl`` and manifest),
 since their last bits differed between numpy builds; and issue 14's page shows other pictures
 and words (maps with one legend, route descriptions of predict options), so each answer's
-``stimulus`` hash moved (the answer exports, the bundle's answers and manifest; no score).
+``stimulus`` hash moved (the answer exports, the bundle's answers and manifest; no score);
+issue 19 added the study configuration's ``contact`` field (the bundle's study.json and manifest).
 
 :data:`GOLDEN` depends on the demo bank: when ``data/banks/demo.json`` or the generator changes on
 purpose, print the new values with ``python -m tests.integration.test_golden_outputs`` and
@@ -82,11 +83,11 @@ GOLDEN_V1: dict[str, str] = {
     "bundle-answers.jsonl": "7b6e3fc65448f94adc83c5f9c4d8fdb2f7e4a70504df910ffa246082fee8d409",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "f4a7725e754f530eff97c96e4d0a16856aff9b8d089dfd40c1ffd751d981e4b5",
+    "bundle-manifest.json": "0c59c1dffec101fb85df6133a9171aed0baa70b05784ba7bba54a67667919d68",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
     "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
     "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
-    "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
+    "bundle-study.json": "c3443340f1abff83f08034843e8b2ed22b581935fb842ef0fd7b872dcb51138a",
     "score-json": "81ac869333437ea980caae9187e5912613929ea7e67d1d9777ad0f872d0dd49b",
     "score-by-item": "c255235dddbd2bb475b982aac015bf232c9d0746fe7f096893e6965a7158ab07",
     "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
@@ -127,11 +128,11 @@ GOLDEN: dict[str, str] = {
     "bundle-answers.jsonl": "c6c0e4fe097f00bff418b69520ecfa8a318636493723b94eccf1d59de8a00b65",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "47558460d422b19993051226eff9653a0c0d3f9b780b26c34aa6249d1c607bdf",
+    "bundle-manifest.json": "65dfea25ca3984751fde5e2aa136716a9547b4b31b13e5f4f579f46b6512148f",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
     "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
     "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
-    "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
+    "bundle-study.json": "c3443340f1abff83f08034843e8b2ed22b581935fb842ef0fd7b872dcb51138a",
     "score-json": "95d992cc42c5fd7452206440a9f217e6e0de676135ba04a15ae6a1ef82d977ca",
     "score-by-item": "11d4b13a025c0f2da37c6e7c5cac0fbd1edc6536b7630563f2da81e14ae50dff",
     "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",

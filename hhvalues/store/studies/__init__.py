@@ -18,6 +18,7 @@ from hhvalues.store.studies.assignment import (
 )
 from hhvalues.store.studies.config import (
     DEFAULT_CONSENT,
+    INTAKE_FORMAT,
     SLUG_PATTERN,
     STUDY_LIMITS,
     IntakeQuestion,
@@ -29,7 +30,9 @@ from hhvalues.store.studies.config import (
     StudyStatus,
     check_redirect_url,
     check_slug,
+    format_intake,
     parse_config,
+    parse_intake,
 )
 from hhvalues.store.studies.edit import (
     edit_study_config,
@@ -71,6 +74,7 @@ from hhvalues.store.studies.studies import (
 __all__ = [
     "DECLINED_MESSAGE",
     "DEFAULT_CONSENT",
+    "INTAKE_FORMAT",
     "SLUG_PATTERN",
     "STUDY_LIMITS",
     "TOKEN_BYTES",
@@ -96,6 +100,7 @@ __all__ = [
     "config_version",
     "create_study",
     "edit_study_config",
+    "format_intake",
     "get_study",
     "hash_token",
     "invite",
@@ -110,6 +115,7 @@ __all__ = [
     "new_participant",
     "new_token",
     "parse_config",
+    "parse_intake",
     "relink",
     "respondent_of",
     "set_study_status",

@@ -216,3 +216,45 @@ def test_the_exports_page_offers_every_format_of_the_export_table(
     assert set(links) == {f"export-{fmt.value}" for fmt in EXPORTS}
     assert all(url.startswith("/hhv/download/") for url in links.values())
     assert not at.get("download_button")  # no /media URL: files go to this session only
+
+
+def test_intake_contact_and_a_confirmed_close_from_the_console(
+    app_engine, accounts, demo_study, open_app
+):
+    """Issue 19 items 9 and 10: intake questions and a contact are set in the Studies form;
+    a bad intake line is refused naming it; "Close study" closes only once confirmed; the
+    Invites page gives the Prolific URL with its placeholders."""
+    from hhvalues.store.studies import IntakeQuestion, get_study
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("studies")).run()
+    at.text_input(key="new-slug").input("pilot")
+    at.number_input(key="new-items").set_value(3)
+    at.text_input(key="new-contact").input("lab@example.org")
+    at.text_area(key="new-intake").input("degree | Highest degree | none; BSc; PhD\nwhy | Why?")
+    at.button(key="create-study-submit").click().run()
+    assert not at.exception and any("Created study pilot" in s.value for s in at.success)
+    cfg = get_study(app_engine, "pilot").config
+    assert cfg.contact == "lab@example.org"
+    assert cfg.intake == (
+        IntakeQuestion("degree", "Highest degree", ("none", "BSc", "PhD")),
+        IntakeQuestion("why", "Why?"),
+    )
+    at.text_input(key="new-slug").input("pilot2")
+    at.text_area(key="new-intake").input("just a question")
+    at.button(key="create-study-submit").click().run()
+    assert any("line 1" in e.value for e in at.error)
+
+    at.selectbox(key="console-study").set_value("pilot").run()
+    assert get_study(app_engine, "pilot").status == "open"  # the popover alone closes nothing
+    at.button(key="close-study-confirm").click().run()
+    assert not at.exception and get_study(app_engine, "pilot").status == "closed"
+
+    at.switch_page(page("invites")).run()
+    assert any(
+        c.value.endswith(
+            "/?study=pilot&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
+            "&SESSION_ID={{%SESSION_ID%}}"
+        )
+        for c in at.code
+    ), [c.value for c in at.code]

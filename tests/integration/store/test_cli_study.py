@@ -462,3 +462,76 @@ def test_rehearsal_participants_are_left_out_of_results_and_exports(
         assert len(z.read("participants.csv").decode().strip().splitlines()) == 1 + 1
         manifest = json.loads(z.read("manifest.json"))
         assert manifest["participants_left_out"] == {"rehearsal": 1}
+
+
+def test_study_create_sets_code_redirect_consent_contact_and_intake(db, engine, capsys, tmp_path):
+    """Issue 19 items 9 and 10: `study create` takes the completion code, redirect URL,
+    consent text, contact and intake questions; a bad intake line exits 2 naming file and line."""
+    from hhvalues.store.studies import IntakeQuestion, get_study
+
+    consent = tmp_path / "consent.md"
+    consent.write_text("You may stop at any time.\n", encoding="utf-8")
+    intake = tmp_path / "intake.txt"
+    intake.write_text(
+        "# asked after consent\ndegree | Highest degree | BSc; PhD\nnote | Notes | | optional\n"
+    )
+    code, out, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "pilot",
+        "--completion-code",
+        "C0DE42",
+        "--redirect-url",
+        "https://app.prolific.com/submissions/complete?cc=C0DE42",
+        "--consent-file",
+        str(consent),
+        "--contact",
+        "lab@example.org",
+        "--intake",
+        str(intake),
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    assert "completion code C0DE42" in out
+    cfg = get_study(engine, "pilot").config
+    assert cfg.completion_code == "C0DE42" and cfg.contact == "lab@example.org"
+    assert cfg.redirect_url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
+    assert cfg.consent_text == "You may stop at any time."
+    assert cfg.intake == (
+        IntakeQuestion("degree", "Highest degree", ("BSc", "PhD")),
+        IntakeQuestion("note", "Notes", (), required=False),
+    )
+    intake.write_text("degree | Highest degree\nno separator here\n")
+    code, _, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "p2",
+        "--intake",
+        str(intake),
+        "--db",
+        db,
+    )
+    assert code == 2 and err.strip().splitlines()[-1].startswith(f"error: {intake}: line 2")
+    code, _, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "p3",
+        "--redirect-url",
+        "javascript:x",
+        "--db",
+        db,
+    )
+    assert code == 2 and "redirect URL" in err
