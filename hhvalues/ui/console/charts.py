@@ -13,6 +13,11 @@ Layered = alt.LayerChart | alt.FacetChart
 """What Altair's layering returns (a facet chart when every layer facets alike)."""
 
 
+_LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=0)
+"""A legend under the chart, one whole label a line: respondent ids of model conditions share
+their first 20 characters (``model:openai-compatible/…``), which Vega's default 160 px cut off,
+so two conditions read the same."""
+
 ROW_PIXELS = 40
 """Height of one respondent's row in the accuracy chart: its whole label on one line above its
 interval, so no label is dropped or cut, however long, on a phone as on a desktop."""
@@ -113,7 +118,7 @@ def item_scatter(results: Results) -> Layered:
             y=alt.Y(
                 "model_accuracy:Q", title="model (item accuracy)", scale=alt.Scale(domain=[0, 1])
             ),
-            color=alt.Color("model:N"),
+            color=alt.Color("model:N", title="model condition", legend=_LEGEND),
             tooltip=["item", "model", "human_accuracy", "model_accuracy"],
         )
     )
@@ -135,7 +140,7 @@ def calibration_chart(results: Results) -> Layered:
         .encode(
             x=alt.X("confidence:Q", scale=alt.Scale(domain=[0.5, 1])),
             y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
-            color="respondent:N",
+            color=alt.Color("respondent:N", title="respondent", legend=_LEGEND),
             tooltip=["respondent", "confidence", "accuracy", "n"],
         )
     )

@@ -24,9 +24,9 @@ STATES: dict[str, str] = {
 }
 
 
-def _fmt(x: float | None, pct: bool = False) -> str | None:
+def _fmt(x: float | None, pct: bool = False) -> str:
     if x is None:
-        return None
+        return ""
     return f"{x:.0%}" if pct else f"{x:.1f}"
 
 
