@@ -160,3 +160,35 @@ def test_every_readme_command_and_flag_exists() -> None:
 
     for c in walk(cli):
         assert not any("--database-url" in p.opts for p in c.params), c.name
+
+
+def test_every_document_a_user_reads_cites_files_of_the_repository() -> None:
+    """Issue 19 item 21: the bundle README cited "DESIGN §3" and the conditions file
+    "DESIGN.md §1", files that are not in the repository. Every ``*.md`` named in what a user
+    reads — the README, CONTRIBUTING, docs/, the conditions files, the app's config, the
+    bundle's README, the commands' help and the bank validator's messages — is a file here, and
+    none cites the shared notes (DESIGN, SCIENCE, STREAMLIT, STYLE) by section."""
+    import click
+
+    from hhvalues.cli import cli
+    from hhvalues.store.exports.bundle import README as BUNDLE_README
+
+    texts = {
+        str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+        for pattern in ("*.md", "docs/*.md", "conditions/*.toml", ".streamlit/*.toml")
+        for p in ROOT.glob(pattern)
+    }
+    texts["bundle README"] = BUNDLE_README
+    texts["hhvalues/core/validate.py"] = (ROOT / "hhvalues/core/validate.py").read_text()
+
+    def helps(c: click.Command, ctx: click.Context) -> str:
+        subs = c.commands.values() if isinstance(c, click.Group) else ()
+        return c.get_help(ctx) + "".join(helps(s, click.Context(s, parent=ctx)) for s in subs)
+
+    texts["--help"] = helps(cli, click.Context(cli))
+    for name, text in texts.items():
+        assert not re.search(r"\b(DESIGN|SCIENCE|STREAMLIT|STYLE)(\.md)? §", text), name
+        # a file the user gives a command (--consent-file consent.md) is not a citation
+        for cited in re.findall(r"(?<!--consent-file )(?<![\w./-])[\w./-]*\b[\w-]+\.md\b", text):
+            here = (ROOT / name).parent if (ROOT / name).exists() else ROOT
+            assert (ROOT / cited).exists() or (here / cited).exists(), f"{name} cites {cited}"

@@ -18,7 +18,8 @@ decimals like its hypothesis (``baseline-ideal``, the bundle's ``agents.jsonl`` 
 since their last bits differed between numpy builds; and issue 14's page shows other pictures
 and words (maps with one legend, route descriptions of predict options), so each answer's
 ``stimulus`` hash moved (the answer exports, the bundle's answers and manifest; no score);
-issue 19 added the study configuration's ``contact`` field (the bundle's study.json and manifest).
+issue 19 added the study configuration's ``contact`` field (the bundle's study.json and manifest)
+and made the bundle's README cite docs/formats.md instead of notes outside the repository.
 
 :data:`GOLDEN` depends on the demo bank: when ``data/banks/demo.json`` or the generator changes on
 purpose, print the new values with ``python -m tests.integration.test_golden_outputs`` and
@@ -77,13 +78,13 @@ GOLDEN_V1: dict[str, str] = {
     "export-parquet": "5d1f6601f4ef75e78801a8e5682e09c233e2f697aa6c509a9705b695adb70220",
     "export-scores": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "export-items": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
+    "bundle-README.md": "ec635d27e9671fdd7780d70b607cf8657c651e8b70a8ed50838f68a073b40d38",
     "bundle-agents.jsonl": "c7b2320ac070df476369a337dd229147d0b8e4c115e335b0afc0d6ae5f0450c8",
     "bundle-answers-scored.jsonl": "0b4a0c47a6c4b4b136098d6d274d497f4b9429f1d4ca2c1a2e65cb85a2322e00",
     "bundle-answers.jsonl": "7b6e3fc65448f94adc83c5f9c4d8fdb2f7e4a70504df910ffa246082fee8d409",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "0c59c1dffec101fb85df6133a9171aed0baa70b05784ba7bba54a67667919d68",
+    "bundle-manifest.json": "0317e627e640c1b62a5557fc56e4eb50ad0b79364c9df0a958ab18c9d25952fe",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
     "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
     "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
@@ -122,13 +123,13 @@ GOLDEN: dict[str, str] = {
     "export-parquet": "d2c97d0ce980c1e3e07f24514c0c512ea1f357e80feb253911d43de6a6fa19e9",
     "export-scores": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "export-items": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
+    "bundle-README.md": "ec635d27e9671fdd7780d70b607cf8657c651e8b70a8ed50838f68a073b40d38",
     "bundle-agents.jsonl": "269b0491b5cbca87a9ad92f2960466bc11f54f3b67b37f0de3cd5bacf1e6e14b",
     "bundle-answers-scored.jsonl": "7a6b6b2fdb198ff370166297a7743e7bcdca2733afb4e83c5648bc73007de2fd",
     "bundle-answers.jsonl": "c6c0e4fe097f00bff418b69520ecfa8a318636493723b94eccf1d59de8a00b65",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "65dfea25ca3984751fde5e2aa136716a9547b4b31b13e5f4f579f46b6512148f",
+    "bundle-manifest.json": "33253ed0243ac35421bad1e86be2cf30311de2d1c39e62d193bc73bc43c8c9cc",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
     "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
     "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",

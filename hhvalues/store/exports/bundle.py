@@ -83,7 +83,7 @@ The lines of answers.jsonl that the Results page scores: the answers of particip
 finished, and the study's own model answers.
 
 ## answers.jsonl, models.jsonl, agents.jsonl
-One answer per line, DESIGN §3 format: respondent (`human:<study>/<participant>`,
+One answer per line, in the answers format of docs/formats.md §2 (HH-Values Studio): respondent (`human:<study>/<participant>`,
 `model:<provider>/<model>/<condition>`, `agent:<name>`), item, epoch, choices (probe → A/B/null),
 hypothesis (feature → weight) or null, confidence (probe → 0.5..1) or null, status (ok, timeout,
 refused, truncated, empty, invalid, error), rationale, stimulus (sha256 of what was shown).
