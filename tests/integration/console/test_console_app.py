@@ -258,3 +258,17 @@ def test_intake_contact_and_a_confirmed_close_from_the_console(
         )
         for c in at.code
     ), [c.value for c in at.code]
+
+
+def test_sign_in_lets_a_password_manager_fill_it_and_says_how_to_get_an_account(
+    app_engine, accounts, open_app
+):
+    """Issue 19 item 22: the password field asked password managers for a new password
+    (autocomplete new-password) and nothing said how to get an account."""
+    at = open_app()
+    at.switch_page(page("login")).run()
+    assert not at.exception
+    assert at.text_input(key="login-name").proto.autocomplete == "username"
+    assert at.text_input(key="login-password").proto.autocomplete == "current-password"
+    text = _text(at)
+    assert "No account yet?" in text and "hhvalues user add NAME --role researcher" in text
