@@ -63,7 +63,7 @@ def download_link(
     st.link_button(label, url, key=key, icon=":material/download:")
 
 
-__all__ = ["STUDY", "actor", "base_url", "download_link", "pick_study"]
+__all__ = ["STUDY", "actor", "base_url", "download_link", "pick_study", "table"]
 
 
 def table(

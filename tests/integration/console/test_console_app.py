@@ -272,3 +272,47 @@ def test_sign_in_lets_a_password_manager_fill_it_and_says_how_to_get_an_account(
     assert at.text_input(key="login-password").proto.autocomplete == "current-password"
     text = _text(at)
     assert "No account yet?" in text and "hhvalues user add NAME --role researcher" in text
+
+
+def test_browse_draws_predict_maps_and_names_features_by_label(
+    app_engine, accounts, demo_study, open_app
+):
+    """Issue 19 item 20: Browse items showed the walks only, not the new world of a predict
+    question, and the true weights by feature id ("traffic") where participants read labels."""
+    from hhvalues.core.probes import ProbeKind
+    from hhvalues.core.validate import load_valid_bank
+
+    bank = load_valid_bank(DEMO)
+    item = next(it for it in bank.items if any(p.kind is ProbeKind.PREDICT for p in it.probes))
+    n_maps = sum(p.kind is ProbeKind.PREDICT for p in item.probes)
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("browse")).run()
+    at.selectbox(key="browse-item").set_value(item).run()
+    assert not at.exception
+    captions = [i.caption for img in at.image for i in img.proto.imgs]
+    assert sum("new world with paths A and B" in c for c in captions) == n_maps, captions
+    assert sum(c.startswith("demonstration") for c in captions) == len(item.demos)
+    weights = next(m.value for m in at.markdown if m.value.startswith("True weights"))
+    assert "busy roads" in weights and "traffic" not in weights
+
+
+def test_a_stored_bank_can_be_downloaded_from_the_console(
+    app_engine, accounts, demo_study, open_app, clock
+):
+    """Issue 19 item 20: the console could not hand back a bank it generated; the Banks page
+    offers each stored bank's file (with truth), the bytes `bank generate` writes, audited."""
+    from hhvalues.core.bank import dumps_bank
+    from hhvalues.core.validate import load_valid_bank
+    from hhvalues.store.db import download_bank, list_banks, read_session
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("banks")).run()
+    assert not at.exception
+    assert at.selectbox(key="download-bank").value is not None
+    assert any(b.proto.label.startswith("Download bank JSON") for b in at.get("link_button"))
+    with read_session(app_engine) as session:
+        (info,) = list_banks(session)
+    data = download_bank(app_engine, info.id, actor="console:rui", now=clock)
+    assert data.decode("utf-8") == dumps_bank(load_valid_bank(DEMO))
+    (entry,) = list_audit(app_engine, action="bank_download")
+    assert entry.actor == "console:rui" and entry.detail["content_hash"] == info.content_hash
