@@ -161,6 +161,17 @@ def study() -> None:
     "complete?cc=CODE).",
 )
 @click.option(
+    "--decline-code",
+    default="",
+    help="The code shown to a participant who declines consent (e.g. Prolific's no-consent code).",
+)
+@click.option(
+    "--decline-url",
+    default=None,
+    metavar="URL",
+    help="Where a participant who declines consent goes (e.g. Prolific's return URL).",
+)
+@click.option(
     "--consent-file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
@@ -198,6 +209,8 @@ def create_cmd(
     walk_seconds: float,
     completion_code: str,
     redirect_url: str | None,
+    decline_code: str,
+    decline_url: str | None,
     consent_file: Path | None,
     contact: str,
     intake_path: Path | None,
@@ -229,6 +242,8 @@ def create_cmd(
         completion_code=completion_code.strip(),
         redirect_url=(redirect_url or "").strip() or None,
         contact=contact.strip(),
+        decline_code=decline_code.strip(),
+        decline_url=(decline_url or "").strip() or None,
     )
     if consent_file is not None:
         text = _read_text(consent_file)

@@ -149,6 +149,10 @@ class StudyConfig:
     contact: str = ""
     """How participants reach the researcher (an e-mail address, a platform's message
     function), shown wherever a participant is told to contact the researcher."""
+    decline_code: str = ""
+    """Shown to a participant who declines consent (e.g. Prolific's "no consent" code)."""
+    decline_url: str | None = None
+    """Where to send a participant who declines consent (e.g. Prolific's return URL)."""
     seed: int = 0
     """Seed of item order and A/B sides (combined with the participant id)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -180,6 +184,7 @@ class StudyConfig:
             if value is not None:
                 limit.check(name, value)
         check_redirect_url(self.redirect_url)
+        check_redirect_url(self.decline_url)
 
     @property
     def asks_choices(self) -> bool:

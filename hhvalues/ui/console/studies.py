@@ -98,6 +98,17 @@ def config_fields(cfg: StudyConfig, prefix: str) -> tuple[StudyConfig, str]:
         cfg.redirect_url or "",
         key=f"{prefix}-redirect",
     )
+    d1, d2 = st.columns(2)
+    decline_code = d1.text_input(
+        "Code for a participant who declines (optional)",
+        cfg.decline_code,
+        key=f"{prefix}-decline-code",
+    )
+    decline_url = d2.text_input(
+        "Where a participant who declines goes (optional URL)",
+        cfg.decline_url or "",
+        key=f"{prefix}-decline-url",
+    )
     contact = st.text_input(
         "Contact for participants (e.g. an e-mail address)",
         cfg.contact,
@@ -130,6 +141,8 @@ def config_fields(cfg: StudyConfig, prefix: str) -> tuple[StudyConfig, str]:
         completion_code=code.strip(),
         redirect_url=redirect.strip() or None,
         contact=contact.strip(),
+        decline_code=decline_code.strip(),
+        decline_url=decline_url.strip() or None,
     ), str(intake)
 
 

@@ -489,6 +489,10 @@ def test_study_create_sets_code_redirect_consent_contact_and_intake(db, engine, 
         "https://app.prolific.com/submissions/complete?cc=C0DE42",
         "--consent-file",
         str(consent),
+        "--decline-code",
+        "NOCONSENT",
+        "--decline-url",
+        "https://x.org/back",
         "--contact",
         "lab@example.org",
         "--intake",
@@ -500,6 +504,7 @@ def test_study_create_sets_code_redirect_consent_contact_and_intake(db, engine, 
     assert "completion code C0DE42" in out
     cfg = get_study(engine, "pilot").config
     assert cfg.completion_code == "C0DE42" and cfg.contact == "lab@example.org"
+    assert (cfg.decline_code, cfg.decline_url) == ("NOCONSENT", "https://x.org/back")
     assert cfg.redirect_url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
     assert cfg.consent_text == "You may stop at any time."
     assert cfg.intake == (
