@@ -614,3 +614,15 @@ def test_missing_key_aborts_with_one_line(
     ]
     assert code == 2 and lines == [] and server.count() == 0
     assert len(err) == 1 and "ANTHROPIC_API_KEY" in err[0]
+
+
+def test_a_run_that_fails_before_any_answer_writes_no_database(
+    server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19 item 17: a failed command writes nothing. `eval` without an API key made the
+    database and imported the bank before it failed; the store is touched at the first
+    answer only. A run that answers still stores them (and resumes from them)."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    db = tmp_path / "db" / "h.db"
+    code, _ = run(server, tmp_path, "anthropic", "clean", "--db", f"sqlite:///{db}")
+    assert code == 2 and not db.exists()
