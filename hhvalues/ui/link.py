@@ -7,13 +7,18 @@ state. Store and link errors are caught here, at the page top, and shown as a pl
 exception text (the detail goes to the server log, see :mod:`hhvalues.ui.faults`).
 
 A platform's link (``?study=SLUG&PROLIFIC_PID=...``) carries no secret of ours, and a PID is
-not one either. So the browser that enrols with a PID keeps the participant's token in a cookie
-(:func:`_keep_in_browser`, set by a line of JavaScript, since Streamlit can only read cookies),
-and coming back with that PID resumes the session only in a browser that sends the cookie
-(:func:`hhvalues.store.participation.enrol`); any other browser is refused.
+not one either. So the browser that enrols through a study link keeps the participant's token
+in a cookie (:func:`_keep_in_browser`, set by a line of JavaScript, since Streamlit can only
+read cookies) and in its session state (cookies are read once per browser session): coming
+back with that PID resumes the session only in a browser that holds the token, and any other
+browser is refused; without a PID, the same browser goes on with its session while it is under
+way (the browser's Back button returns to the ``?study=`` link), see
+:func:`hhvalues.store.participation.enrol`.
 """
 
 from __future__ import annotations
+
+from datetime import timedelta
 
 import streamlit as st
 from sqlalchemy import Engine
@@ -43,6 +48,7 @@ from hhvalues.ui.participant import (
     problem,
 )
 
+NO_GRACE = timedelta(0)
 _PAGES = {
     StepKind.CONSENT: consent.render,
     StepKind.INTAKE: intake.render,
@@ -81,11 +87,12 @@ def _token_from_link() -> str | None:
     if slug is None:
         return None
     params = {k: v for k in EXTERNAL_KEYS if (v := _single(k))}
-    kept = st.context.cookies.get(cookie_name(slug)) if isinstance(slug, str) else None
-    result = enrol(backend.engine(), slug, params=params, browser_token=kept, now=backend.now)
+    kept = st.session_state.get(state.KEEP_TOKEN)
+    if not (kept and kept[0] == cookie_name(slug)):  # a Back in this browser session, or not
+        kept = (None, st.context.cookies.get(cookie_name(slug)) if isinstance(slug, str) else None)
+    result = enrol(backend.engine(), slug, params=params, browser_token=kept[1], now=backend.now)
     st.query_params.from_dict({"t": result.token})  # a refresh now resumes this participant
-    if "PROLIFIC_PID" in params:
-        st.session_state[state.KEEP_TOKEN] = (cookie_name(slug), result.token)
+    st.session_state[state.KEEP_TOKEN] = (cookie_name(slug), result.token)
     return result.token
 
 
@@ -136,7 +143,13 @@ def _page_id(step: Step) -> str:
 def render() -> None:
     """Run the participant page for this request."""
     widgets.style()
+    _render()
+    widgets.page_ready()  # not in a finally: an interrupted run leaves it to the next one
+
+
+def _render() -> None:
     if declined := st.session_state.get(state.DECLINED):
+        widgets.scroll_to_top("declined")
         code, url, contact = declined if isinstance(declined, tuple) else ("", None, "")
         problem.declined(code=code, url=url, contact=contact)
         return
@@ -151,8 +164,11 @@ def render() -> None:
             demonstrate_page.render(eng, token)
             _keep_in_browser()
             return
-        step = current_step(eng, token, now=backend.now)
+        # No grace here: the browser took no input after its countdown reached 0, so a page
+        # drawn past a deadline ends that item now (the store's grace is for answers in flight).
+        step = current_step(eng, token, now=backend.now, grace=NO_GRACE)
         if step.kind in (StepKind.INVALID, StepKind.CLOSED):
+            widgets.scroll_to_top(f"refused:{step.message}")
             _refused(step.message, closed=step.kind is StepKind.CLOSED, contact=step.contact)
             return
         widgets.scroll_to_top(_page_id(step))
@@ -162,9 +178,11 @@ def render() -> None:
         _PAGES[step.kind](eng, token, step)
         _keep_in_browser()
     except LinkError as exc:
+        widgets.scroll_to_top(f"refused:{exc.message}")
         _refused(exc.message)
     except HHValuesError as exc:  # StoreError: the database is away; anything else is a bug
         faults.log_failure(exc, token, "participant page")
+        widgets.scroll_to_top("unavailable")
         problem.unavailable()
 
 

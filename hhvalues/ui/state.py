@@ -18,7 +18,7 @@ DECLINE = "decline"
 START = "start"
 """Button on the instructions page: start the session clock."""
 SUBMIT = "submit"
-"""Button: submit the current item."""
+"""Button: submit the current item (scoped to it, see :func:`scoped`)."""
 NEXT = "next"
 """Button on a training feedback page: go on."""
 COUNTDOWN = "countdown"
@@ -29,19 +29,40 @@ INTAKE_FORM = "intake"
 """Form of the intake questions; each question is ``intake-<question id>``."""
 
 
-def probe_key(probe_id: str) -> str:
-    """Radio of one probe: ``probe-<probe id>``, value ``"A"`` or ``"B"`` as displayed."""
-    return f"probe-{probe_id}"
+SCOPE = "~~"
+"""Between an answer widget's key and the item it belongs to (no id contains ``~``; the CSS
+class ``st-key-…`` shows it as ``--``)."""
 
 
-def hypothesis_key(feature_id: str) -> str:
-    """Slider −3..+3 of one feature: ``hypothesis-<feature id>``."""
-    return f"hypothesis-{feature_id}"
+def scoped(key: str, item_id: str) -> str:
+    """The key of an answer widget on the page of item ``item_id``: ``<key>~~<item id>``.
+
+    Every answer widget (each probe's radio and confidence, the hypothesis sliders, the
+    rationale, submit) is keyed per item, so it is a different widget on the next item: a
+    click sent from a page that was already replaced (the old item's radio at 0 s, a second
+    click landing while the next item is drawn) names a widget the new page does not have,
+    and Streamlit drops it instead of applying it to the option of the same key there."""
+    return f"{key}{SCOPE}{item_id}"
 
 
-def confidence_key(probe_id: str) -> str:
-    """Slider 50..100 (%) of one probe: ``confidence-<probe id>``."""
-    return f"confidence-{probe_id}"
+def unscoped(key: str) -> str:
+    """The key without its item (``probe-p1~~i003`` → ``probe-p1``)."""
+    return key.partition(SCOPE)[0]
+
+
+def probe_key(probe_id: str, item_id: str) -> str:
+    """Radio of one probe: ``probe-<probe id>`` (scoped), value ``"A"`` or ``"B"`` as shown."""
+    return scoped(f"probe-{probe_id}", item_id)
+
+
+def hypothesis_key(feature_id: str, item_id: str) -> str:
+    """Slider of one feature: ``hypothesis-<feature id>`` (scoped)."""
+    return scoped(f"hypothesis-{feature_id}", item_id)
+
+
+def confidence_key(probe_id: str, item_id: str) -> str:
+    """Slider 50..100 (%) of one probe: ``confidence-<probe id>`` (scoped)."""
+    return scoped(f"confidence-{probe_id}", item_id)
 
 
 def replay_key(item_id: str, demo: int) -> str:
@@ -54,12 +75,17 @@ def intake_key(question_id: str) -> str:
     return f"intake-{question_id}"
 
 
+TIME_UP = "hhv-time-up"
+"""Container of the notice that the last item's time ran out."""
+
 # --- session-state keys (display cache only) -------------------------------------------------
 BAR = "hhv-bar"
 """Key of the bar pinned to the top of a participant page (title and timer)."""
 SHOWN_PAGE = "hhv.shown_page"
 """Session state: which participant page this browser session showed last (scroll to top on
 a new one)."""
+GUARD = "hhv.guard"
+"""Session state: the page this run drew anew, whose last script lifts its click guard."""
 STIMULUS = "hhv.stimulus"
 """Session state: (key, ItemStimulus) of the item this session showed last (a display cache)."""
 SEEDED_ITEM = "hhv.seeded_item"
@@ -73,7 +99,7 @@ nothing after a refusal."""
 STUDY_KIND = "hhv.study_kind"
 """(token, kind of its study): fixed when the study is created, so read once per session."""
 KEEP_TOKEN = "hhv.keep_token"
-"""(cookie name, token) this browser keeps: set when it enrolled with a ``PROLIFIC_PID``."""
+"""(cookie name, token) this browser keeps: set when it enrolled through a study link."""
 SUBMITTED = "hhv.submitted"
 """Item ids this session submitted: a duplicate of one of them is a double click, of another
 item one submitted elsewhere (a second tab)."""
@@ -101,17 +127,20 @@ __all__ = [
     "COUNTDOWN",
     "DECLINE",
     "DECLINED",
+    "GUARD",
     "INTAKE_FORM",
     "KEEP_TOKEN",
     "NEXT",
     "NOTICE",
     "RATIONALE",
+    "SCOPE",
     "SEEDED_ITEM",
     "SHOWN_PAGE",
     "START",
     "STIMULUS",
     "SUBMIT",
     "SUBMITTED",
+    "TIME_UP",
     "confidence_key",
     "has_notice",
     "hypothesis_key",
@@ -119,5 +148,7 @@ __all__ = [
     "pop_notice",
     "probe_key",
     "replay_key",
+    "scoped",
     "set_notice",
+    "unscoped",
 ]

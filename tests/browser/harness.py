@@ -280,8 +280,14 @@ def tab(browser: Any) -> Iterator[tuple[Any, Recorder]]:
 # --- acting on the page -----------------------------------------------------------------------
 
 
-def settle(page: Any, *, quiet_ms: int = 250, timeout: float = 30.0) -> None:
-    """Wait until the app is connected and no script runs, and stays so for ``quiet_ms``."""
+INERT = "document.querySelector('[data-testid=stMain]')?.inert === true"
+"""Whether the participant page takes no input (a new page's first moments, or time up)."""
+
+
+def settle(page: Any, *, quiet_ms: int = 250, timeout: float = 30.0, usable: bool = True) -> None:
+    """Wait until the app is connected and no script runs, and stays so for ``quiet_ms``;
+    with ``usable``, also until the page takes input again (a new participant page is inert
+    for its first moments, see ``hhvalues.ui.widgets.GUARD_MS``)."""
     end = time.monotonic() + timeout
     page.wait_for_selector(READY, state="attached", timeout=timeout * 1000)
     while time.monotonic() < end:
@@ -289,18 +295,46 @@ def settle(page: Any, *, quiet_ms: int = 250, timeout: float = 30.0) -> None:
         if page.locator(READY).count() == 1:
             page.wait_for_timeout(50)
             if page.locator(READY).count() == 1:
+                if usable:
+                    page.wait_for_function(f"() => !({INERT})", timeout=timeout * 1000)
                 return
         page.wait_for_selector(READY, state="attached", timeout=timeout * 1000)
     raise AssertionError("the app never settled (connected, script not running)")
 
 
+SCOPE = "--"
+"""How an answer widget's item scope (``hhvalues.ui.state.SCOPE``) shows in its CSS class."""
+
+
 def keys(page: Any) -> set[str]:
-    """The widget keys on the page (from the ``st-key-<key>`` classes)."""
+    """The widget keys on the page (from the ``st-key-<key>`` classes), without the item scope
+    of the answer widgets (``st-key-probe-p1--i003`` → ``probe-p1``)."""
     classes = page.eval_on_selector_all("[class*='st-key-']", "els => els.map(e => e.className)")
     out = set()
     for cls in classes:
-        out |= {c[len("st-key-") :] for c in str(cls).split() if c.startswith("st-key-")}
+        out |= {
+            c[len("st-key-") :].partition(SCOPE)[0]
+            for c in str(cls).split()
+            if c.startswith("st-key-")
+        }
     return out
+
+
+def key_selector(key: str) -> str:
+    """CSS selector of the widget keyed ``key``, scoped to an item or not."""
+    return f".st-key-{key}, [class*='st-key-{key}{SCOPE}']"
+
+
+SUBMIT_BUTTON = "[class*='st-key-submit--'] button"
+"""The item page's submit button (its key is scoped to the item)."""
+
+
+def scoped_keys(page: Any) -> set[str]:
+    """The widget keys on the page as their classes show them, item scope included."""
+    classes = page.eval_on_selector_all("[class*='st-key-']", "els => els.map(e => e.className)")
+    return {
+        c[len("st-key-") :] for cls in classes for c in str(cls).split() if c.startswith("st-key-")
+    }
 
 
 def countdown(page: Any) -> float:
@@ -315,7 +349,7 @@ def countdown(page: Any) -> float:
 
 def click_key(page: Any, key: str) -> None:
     """Activate the widget keyed ``key``: a button is clicked, a checkbox ticked."""
-    box = page.locator(f".st-key-{key}")
+    box = page.locator(key_selector(key))
     if box.locator("button").count():
         box.locator("button").first.click()
     elif box.locator("input[type=checkbox]").count():
@@ -327,13 +361,14 @@ def click_key(page: Any, key: str) -> None:
 
 def choose(page: Any, probe_key: str, index: int) -> None:
     """Pick option ``index`` (0 = shown A) of a probe's radio."""
-    page.locator(f".st-key-{probe_key} label[data-testid='stRadioOption']").nth(index).click()
+    radio = page.locator(key_selector(probe_key)).first
+    radio.locator("label[data-testid='stRadioOption']").nth(index).click()
     settle(page)
 
 
 def chosen(page: Any, probe_key: str) -> int | None:
     """Index of the checked option of a probe's radio, None when none is."""
-    inputs = page.locator(f".st-key-{probe_key} input[type=radio]")
+    inputs = page.locator(key_selector(probe_key)).first.locator("input[type=radio]")
     for i in range(inputs.count()):
         if inputs.nth(i).is_checked():
             return i
@@ -342,7 +377,8 @@ def chosen(page: Any, probe_key: str) -> int | None:
 
 def nudge_slider(page: Any, key: str, steps: int) -> None:
     """Move a slider ``steps`` steps with the keyboard."""
-    handle = page.locator(f".st-key-{key} input[type=range], .st-key-{key} [role='slider']").first
+    box = page.locator(key_selector(key)).first
+    handle = box.locator("input[type=range], [role='slider']").first
     handle.focus()
     for _ in range(abs(steps)):
         handle.press("ArrowRight" if steps > 0 else "ArrowLeft")

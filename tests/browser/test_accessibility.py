@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 
 from hhvalues.store.studies import IntakeQuestion
-from tests.browser.harness import axe_violations, click_key, keys, make_study, settle
+from tests.browser.harness import (
+    SUBMIT_BUTTON,
+    axe_violations,
+    click_key,
+    key_selector,
+    keys,
+    make_study,
+    settle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -74,7 +82,9 @@ def test_every_participant_page_has_no_serious_axe_violation(
             click_key(page, "next")
         else:
             for k in sorted(k for k in ks if k.startswith("probe-")):
-                page.locator(f".st-key-{k} label[data-testid='stRadioOption']").first.click()
+                page.locator(key_selector(k)).first.locator(
+                    "label[data-testid='stRadioOption']"
+                ).first.click()
                 settle(page)
             _check(page, f"{size} {kind} page (answered)", found)
             click_key(page, "submit")
@@ -120,9 +130,9 @@ def test_a_whole_session_can_be_done_with_the_keyboard_alone(
             press_on(".st-key-next button")
         else:
             for k in sorted(k for k in ks if k.startswith("probe-")):
-                press_on(f".st-key-{k} input[type=radio]")
-                checked = page.locator(f".st-key-{k} input[type=radio]:checked").count()
+                press_on(f"[class*='st-key-{k}--'] input[type=radio]")
+                checked = page.locator(f"[class*='st-key-{k}--'] input[type=radio]:checked").count()
                 assert checked == 1, f"Space did not select an option of {k}"
-            press_on(".st-key-submit button")
+            press_on(SUBMIT_BUTTON)
     assert setup.completion_code in page.inner_text("body")
     context.close()

@@ -12,6 +12,7 @@ from hhvalues.core.bank import Bank, Split
 from hhvalues.core.validate import load_valid_bank
 from tests.browser.harness import (
     DEMO_BANK,
+    SUBMIT_BUTTON,
     choose,
     click_key,
     keys,
@@ -123,20 +124,21 @@ def test_timer_walks_questions_and_submit_are_in_view(
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
     assert sum(k.startswith("probe-") for k in keys(page)) == 3
     maps = page.locator("[data-testid=stImage] img")
-    assert maps.count() == 4  # two walks, the legend, the predict map
-    parts = [".st-key-hhv-bar", ".st-key-countdown", ".st-key-submit button"]
+    assert maps.count() == 3  # two walks, the predict map (the legend is .hhv-legend)
+    parts = [".st-key-hhv-bar", ".st-key-countdown", SUBMIT_BUTTON]
     parts += [card(k) for k in (1, 2, 3)]
     boxes = {p: _rect(page, p) for p in parts}
     assert page.locator(card(1)).evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
     boxes |= {
         f"map {i}": maps.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()")
-        for i in range(4)
+        for i in range(3)
     }
+    boxes["legend"] = _rect(page, ".hhv-legend")
     if size == "desktop":
         outside = {p: b for p, b in boxes.items() if b["bottom"] > h or b["right"] > w}
         assert not outside, f"needs scrolling at {w}x{h}: {outside}"
         assert _scrolled(page) == 0
-    order = [boxes[p]["top"] for p in ("map 0", card(1), ".st-key-submit button")]
+    order = [boxes[p]["top"] for p in ("map 0", card(1), SUBMIT_BUTTON)]
     if size == "phone":
         assert order == sorted(order), "the item does not read top to bottom"
     _scroll_to_bottom(page)
@@ -157,7 +159,7 @@ def test_the_fullest_item_fits_one_desktop_screen(
     page = context.new_page()
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
     assert sum(k.startswith("probe-") for k in keys(page)) == 4
-    parts = [".st-key-countdown", ".st-key-submit button", "[data-testid=stImage] img", CARD]
+    parts = [".st-key-countdown", SUBMIT_BUTTON, "[data-testid=stImage] img", CARD]
     lowest = _lowest(page, parts)
     assert lowest <= 800, f"the fullest item needs scrolling: its lowest part ends at {lowest}"
     context.close()
@@ -175,28 +177,68 @@ def test_a_hypothesis_only_item_fits_one_desktop_screen(
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
     sliders = [k for k in keys(page) if k.startswith("hypothesis-")]
     assert sliders and not any(k.startswith("probe-") for k in keys(page))
-    parts = [".st-key-submit button", "[data-testid=stImage] img"]
-    parts += [f".st-key-{k}" for k in sliders]
+    parts = [SUBMIT_BUTTON, "[data-testid=stImage] img"]
+    parts += [f"[class*='st-key-{k}--']" for k in sliders]
     lowest = _lowest(page, parts)
     assert lowest <= 800, f"the hypothesis-only item needs scrolling: it ends at {lowest}"
     context.close()
 
 
-def test_three_walks_on_a_phone_go_two_to_a_row(
+def test_on_a_phone_every_map_keeps_its_own_pixel_size(
     browser: Any, servers: Any, sqlite_db_url: str
 ) -> None:
-    """At 390 px three walks in one row would be 100 px maps nobody can read: two to a row."""
+    """At 390 px no map is scaled down (its text stays at the ≥ 11 px it was drawn at): the
+    walks go one to a row, predict maps are full size, the legend shows as its two columns one
+    above the other. Two walks to a row made each map ~170 px, its move numbers ~6 px."""
     setup = make_study(sqlite_db_url, bank=_three_walks_four_questions(), items=1, catch=0)
     server = servers(sqlite_db_url)
     context = browser.new_context(viewport={"width": 390, "height": 844})
     page = context.new_page()
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    shown = page.eval_on_selector_all(
+        "img",
+        """els => els.filter(e => e.getBoundingClientRect().width > 0).map(e => ({
+             natural: e.naturalWidth, width: e.getBoundingClientRect().width,
+             left: e.getBoundingClientRect().left, top: e.getBoundingClientRect().top}))""",
+    )
+    assert len(shown) == 3 + 2 + 2, shown  # three walks, two legend halves, two predict maps
+    small = [b for b in shown if b["width"] < b["natural"] - 0.5]
+    assert not small, f"maps scaled down on a phone: {small}"
     walks = page.locator(".st-key-hhv-walks [data-testid=stImage] img")
-    assert walks.count() == 3
-    boxes = [walks.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()") for i in range(3)]
-    assert all(b["width"] >= 150 for b in boxes), [b["width"] for b in boxes]
-    assert boxes[0]["top"] == boxes[1]["top"] < boxes[2]["top"], "not two walks to a row"
-    assert boxes[1]["left"] > boxes[0]["left"] and boxes[2]["left"] == boxes[0]["left"]
+    tops = [walks.nth(i).evaluate("e => e.getBoundingClientRect().top") for i in range(3)]
+    assert tops == sorted(tops) and len(set(tops)) == 3, "not one walk to a row"
+    halves = page.locator(".hhv-legend-half")
+    assert halves.count() == 2
+    cut = [halves.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()") for i in range(2)]
+    assert cut[0]["bottom"] <= cut[1]["top"] and cut[0]["width"] <= 390, cut
+    context.close()
+
+
+@pytest.mark.parametrize("size", sorted(SIZES))
+def test_questions_read_in_their_order(
+    browser: Any, servers: Any, sqlite_db_url: str, size: str
+) -> None:
+    """The cards are in question order on the page (what a screen reader follows) and, on a
+    phone, from top to bottom; cards placed into two st.columns read 1, 3, 2, 4 there."""
+    setup = make_study(sqlite_db_url, bank=_three_walks_four_questions(), items=1, catch=0)
+    server = servers(sqlite_db_url)
+    w, h = SIZES[size]
+    context = browser.new_context(viewport={"width": w, "height": h})
+    page = context.new_page()
+    _to_first_item(page, f"{server.url}/?study={setup.slug}")
+    labels = page.eval_on_selector_all(
+        "[class*='st-key-probe-'] [data-testid=stWidgetLabel]",
+        "els => els.map(e => [e.innerText.trim(), e.getBoundingClientRect().top,"
+        " e.getBoundingClientRect().left])",
+    )
+    numbers = [int(text.split(".")[0]) for text, _, _ in labels]
+    assert numbers == [1, 2, 3, 4], f"the page order of the questions is {numbers}"
+    tops = [top for _, top, _ in labels]
+    if size == "phone":
+        assert tops == sorted(tops), "on a phone the questions do not read top to bottom"
+    else:  # two columns: down the first, then down the second
+        lefts = [left for _, _, left in labels]
+        assert lefts == sorted(lefts) and len(set(lefts)) == 2
     context.close()
 
 

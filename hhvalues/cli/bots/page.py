@@ -2,7 +2,9 @@
 
 Element ids are ``$$ID-<hash>-<key>``: widgets are found by their user keys (``consent``,
 ``start``, ``probe-<probe id>``, ``hypothesis-<feature id>``, ``submit``, the ``countdown``
-element: issue 3's stable selectors).
+element: issue 3's stable selectors). The answer widgets' keys end in ``~~<item id>``
+(:data:`SCOPE`, the app's ``hhvalues.ui.state.SCOPE``), so each item's widgets are its own;
+:meth:`Page.widgets` gives them without it.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ WIDGETS = (
     "multiselect",
 )
 """Element types that are widgets (their state goes back with every rerun)."""
+SCOPE = "~~"
+"""Between an answer widget's key and its item (the app's ``hhvalues.ui.state.SCOPE``)."""
 
 
 def user_key(element_id: str) -> str | None:
@@ -89,7 +93,7 @@ class Page:
         )
 
     def widgets(self) -> dict[str, tuple[str, Any]]:
-        """User key → (widget type, proto) of every keyed widget."""
+        """User key (without its item scope) → (widget type, proto) of every keyed widget."""
         out = {}
         for el in self.elements.values():
             kind = el.WhichOneof("type")
@@ -97,7 +101,7 @@ class Page:
                 proto = getattr(el, kind)
                 key = user_key(proto.id)
                 if key is not None:
-                    out[key] = (kind, proto)
+                    out[key.partition(SCOPE)[0]] = (kind, proto)
         return out
 
     def all_widget_protos(self) -> list[tuple[str, Any]]:

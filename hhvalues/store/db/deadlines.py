@@ -50,9 +50,9 @@ def deadline_after(
     return deadline if cap is None else min(deadline, cap)
 
 
-def is_past(at: datetime, *deadlines: datetime | None) -> bool:
-    """Whether ``at`` is more than :data:`GRACE` after any of the deadlines (None: no limit)."""
-    return any(at > d + GRACE for d in deadlines if d is not None)
+def is_past(at: datetime, *deadlines: datetime | None, grace: timedelta = GRACE) -> bool:
+    """Whether ``at`` is more than ``grace`` after any of the deadlines (None: no limit)."""
+    return any(at > d + grace for d in deadlines if d is not None)
 
 
 __all__ = [

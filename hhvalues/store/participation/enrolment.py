@@ -78,6 +78,11 @@ def enrol(
     From anywhere else the link is refused (:data:`TAKEN`) and the participant is left as it
     was; the researcher can issue a new link (:func:`~hhvalues.store.studies.relink`). A PID that
     declined is refused as declined (:data:`DECLINED`): a refusal keeps a salted hash of it.
+
+    Without a PID, a browser that holds the token of a participant of this study whose session
+    is still under way (not finished, timed out or declined) goes on with that participant:
+    the browser's Back button, or the study link opened again, must not enrol a second one
+    (left "invited" in the study) and show consent again. A finished one enrols anew.
     """
     if not isinstance(study_slug, str) or not SLUG_PATTERN.match(study_slug):
         raise LinkError("this link is not valid: the study name in it is malformed")
@@ -97,6 +102,10 @@ def enrol(
                     raise LinkError(f"study {study_slug!r} is closed")
                 pid = external.get("PROLIFIC_PID")
                 old = None if pid is None else _by_pid(session, study.id or 0, pid)
+                if old is None and pid is None:
+                    going = _under_way(session, study.id or 0, browser_token)
+                    if going is not None:
+                        return EnrolResult(going, resumed=True)
                 if old is None:
                     new_participant(session, study, token, at=at, external=external)
                     return EnrolResult(token, resumed=False)
@@ -105,6 +114,25 @@ def enrol(
             if attempt:
                 raise
     raise AssertionError("unreachable")
+
+
+_OVER = (S.FINISHED.value, S.TIMED_OUT.value, S.DECLINED.value)
+
+
+def _under_way(session: Session, study_id: int, browser_token: object) -> str | None:
+    """``browser_token`` when it is the link of a participant of this study still under way."""
+    if not isinstance(browser_token, str):
+        return None
+    try:
+        digest = hash_token(check_token(browser_token))
+    except LinkError:
+        return None
+    row = session.exec(
+        select(ParticipantRow.state).where(
+            ParticipantRow.study_id == study_id, ParticipantRow.token_hash == digest
+        )
+    ).first()
+    return browser_token if row is not None and row not in _OVER else None
 
 
 TAKEN = (

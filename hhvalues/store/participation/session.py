@@ -23,6 +23,7 @@ from hhvalues.core.probes import Choice
 from hhvalues.core.render import item_stimulus, page_stimulus_hash
 from hhvalues.errors import InputError, LinkError
 from hhvalues.store.db import (
+    GRACE,
     AnswerRow,
     BankRow,
     Clock,
@@ -129,11 +130,13 @@ def next_item(session: Session, loaded: Loaded) -> AssignedItem | None:
     )
 
 
-def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
+def current_step(engine: Engine, token: object, *, now: Clock, grace: timedelta = GRACE) -> Step:
     """The page this link shows now, rebuilt from the database.
 
-    Side effects, all idempotent: expired items are recorded as ``timeout`` (with what was
-    selected); the next item is marked shown (its deadline fixed) on first display;
+    Side effects, all idempotent: items more than ``grace`` past their deadline are recorded
+    as ``timeout`` (with what was selected; the participant page passes no grace, since its
+    browser takes no input after 0); the next item is marked shown (its deadline fixed) on
+    first display;
     ``last_seen`` is updated. A bad link returns an INVALID or CLOSED step and writes nothing.
     When the item finished last ended because its time ran out, the step's ``time_up`` says
     which (:class:`~hhvalues.store.participation.views.TimeUp`).
@@ -149,7 +152,7 @@ def current_step(engine: Engine, token: object, *, now: Clock) -> Step:
         if p.state not in (S.FINISHED, S.TIMED_OUT):
             if p.state == S.IN_PROGRESS:
                 read = _answers(session, loaded), _presentations(session, loaded)
-                if not expire(session, loaded, at, rows=read):
+                if not expire(session, loaded, at, rows=read, grace=grace):
                     rows = read  # nothing expired: _step uses the same rows
             if p.last_seen_at is not None and at - p.last_seen_at > RESUME_GAP:
                 log(
@@ -243,11 +246,11 @@ def _time_up(loaded: Loaded, answers: Mapping[str, AnswerState]) -> TimeUp | Non
     if last is None or last[1].status != Status.TIMEOUT.value:
         return None
     entry, answer = last
-    number, _ = loaded.assignment.phase(entry)
+    position, _ = loaded.assignment.find(entry.item)
     return TimeUp(
         entry.item,
         "train" if entry.training else "test",
-        number,
+        position + 1,
         sum(1 for c in (answer.choices or {}).values() if c is not None),
         answer.hypothesis is not None,
     )
@@ -670,8 +673,16 @@ def _after_final(
 # --- timeouts ----------------------------------------------------------------------------------
 
 
-def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None = None) -> int:
-    """Record ``timeout`` answers for items whose deadline passed, each with its saved draft:
+def expire(
+    session: Session,
+    loaded: Loaded,
+    at: datetime,
+    *,
+    rows: _Rows | None = None,
+    grace: timedelta = GRACE,
+) -> int:
+    """Record ``timeout`` answers for items more than ``grace`` past their deadline, each with
+    its saved draft:
     what was selected when time ran out, graded as selected (an item with nothing selected
     holds nothing gradable: every question unanswered).
 
@@ -682,7 +693,7 @@ def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None
     p = loaded.participant
     if p.state != S.IN_PROGRESS:
         return 0
-    session_over = is_past(at, p.session_deadline_at)
+    session_over = is_past(at, p.session_deadline_at, grace=grace)
     answers, shown = rows or (_answers(session, loaded), _presentations(session, loaded))
     written = 0
     for assigned in loaded.assignment:
@@ -690,7 +701,7 @@ def expire(session: Session, loaded: Loaded, at: datetime, *, rows: _Rows | None
         if item_id in answers and not answers[item_id].draft:
             continue
         pres = shown.get(item_id)
-        if not session_over and (pres is None or not is_past(at, pres.deadline_at)):
+        if not session_over and (pres is None or not is_past(at, pres.deadline_at, grace=grace)):
             continue
         if pres is None and assigned.training:
             continue

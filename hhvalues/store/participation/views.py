@@ -97,7 +97,8 @@ class TimeUp:
     phase: str
     """``train`` or ``test``, as :attr:`ItemView.phase`."""
     number: int
-    """Its 1-based position within its phase, as :attr:`ItemView.number`."""
+    """Its 1-based position among all the participant's items (practice included), as the
+    page title counts question sets ("Question set 4 of 8")."""
     chosen: int
     """How many of its questions had a choice selected (kept and graded)."""
     hypothesis: bool

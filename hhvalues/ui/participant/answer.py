@@ -1,7 +1,8 @@
 """The answer widgets of an item and their callbacks: drafts on every change, one submit.
 
-Widget values live under stable keys (``probe-<id>``, ``hypothesis-<feature>``,
-``confidence-<id>``, ``rationale``). They are filled from the stored draft whenever another item
+Widget values live under stable keys scoped to the item (``probe-<id>``,
+``hypothesis-<feature>``, ``confidence-<id>``, ``rationale``, each ``~~<item id>``:
+:func:`hhvalues.ui.state.scoped`). They are filled from the stored draft whenever another item
 appears or a session starts (a refresh), and every change is saved at once as a draft
 (STREAMLIT.md rule 2), so a timeout, a refresh or a crash keeps what was selected.
 """
@@ -35,39 +36,39 @@ def seed(view: ItemView) -> None:
     """Fill the widgets from the stored draft when this session has not shown this item yet."""
     if st.session_state.get(state.SEEDED_ITEM) == view.item.id:
         return
-    d, ss = view.draft, st.session_state
+    d, ss, item = view.draft, st.session_state, view.item.id
     for probe in view.item.probes:
-        ss[state.probe_key(probe.id)] = d.choices.get(probe.id)
+        ss[state.probe_key(probe.id, item)] = d.choices.get(probe.id)
         conf = (d.confidence or {}).get(probe.id)
-        ss[state.confidence_key(probe.id)] = (
+        ss[state.confidence_key(probe.id, item)] = (
             CONFIDENCE_DEFAULT if conf is None else round(conf * 100)
         )
     for f, (lo, hi) in hypothesis_scale(view.bank.features, view.bank.model).items():
-        ss[state.hypothesis_key(f)] = min(max(round((d.hypothesis or {}).get(f, 0)), lo), hi)
-    ss[state.RATIONALE] = d.rationale
+        ss[state.hypothesis_key(f, item)] = min(max(round((d.hypothesis or {}).get(f, 0)), lo), hi)
+    ss[state.scoped(state.RATIONALE, item)] = d.rationale
     ss[state.SEEDED_ITEM] = view.item.id
 
 
 def _values(view: ItemView) -> dict[str, Any]:
     """Everything entered so far, as the store's save_draft/submit take it."""
-    ss, probes = st.session_state, view.item.probes
+    ss, probes, item = st.session_state, view.item.probes, view.item.id
     out: dict[str, Any] = {}
     if view.asks_choices:
-        out["choices"] = {p.id: ss.get(state.probe_key(p.id)) for p in probes}
+        out["choices"] = {p.id: ss.get(state.probe_key(p.id, item)) for p in probes}
         if view.asks_confidence:
             out["confidence"] = {
-                p.id: ss.get(state.confidence_key(p.id), CONFIDENCE_DEFAULT) / 100
+                p.id: ss.get(state.confidence_key(p.id, item), CONFIDENCE_DEFAULT) / 100
                 for p in probes
-                if ss.get(state.probe_key(p.id)) is not None
+                if ss.get(state.probe_key(p.id, item)) is not None
             }
     if view.asks_hypothesis:
         scale = hypothesis_scale(view.bank.features, view.bank.model)
         out["hypothesis"] = {
-            f: float(lo if lo == hi else ss.get(state.hypothesis_key(f), 0))
+            f: float(lo if lo == hi else ss.get(state.hypothesis_key(f, item), 0))
             for f, (lo, hi) in scale.items()
         }
     if view.asks_rationale:
-        out["rationale"] = str(ss.get(state.RATIONALE) or "")
+        out["rationale"] = str(ss.get(state.scoped(state.RATIONALE, item)) or "")
     return out
 
 
@@ -121,14 +122,14 @@ def widgets(engine: Engine, token: str, view: ItemView) -> None:
                     lo,
                     hi,
                     step=1,
-                    key=state.hypothesis_key(f.id),
+                    key=state.hypothesis_key(f.id, view.item.id),
                     on_change=save,
                     args=args,
                 )
     if view.asks_rationale:
         st.text_area(
             "Why? (optional)",
-            key=state.RATIONALE,
+            key=state.scoped(state.RATIONALE, view.item.id),
             max_chars=2000,
             on_change=save,
             args=args,

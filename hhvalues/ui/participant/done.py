@@ -6,6 +6,7 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.store.participation import Step
+from hhvalues.ui import widgets
 
 
 def render(engine: Engine, token: str, step: Step) -> None:
@@ -20,7 +21,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
         st.code(step.completion_code, language=None)
         st.caption("Copy it into the platform that sent you here, if it asks for one.")
     if step.redirect_url:
-        st.link_button("Return to the study platform", step.redirect_url, type="primary")
+        widgets.same_tab_link("Return to the study platform", step.redirect_url, button=True)
     else:
         st.markdown("You can close this tab now.")
 

@@ -54,14 +54,14 @@ def render(engine: Engine, token: str, step: Step) -> None:
             )
         )
     )
-    with st.expander("See the walks again"):
-        walks = len(view.item.demos)
+    with st.expander("See the walks again"), st.container(key="hhv-walks"):
+        walks = len(view.item.demos)  # the item page's walks: one to a row on a phone
         for col, png, alt in zip(
             st.columns(walks, wrap=False), stim.images[:walks], stim.alts[:walks], strict=True
         ):
             with col:
                 widgets.show_png(png, alt=alt, width=330)
-        widgets.show_png(stim.legend, alt=stim.alts[-1], width=510)
+        widgets.show_legend(stim.legend, alt=stim.alts[-1], width=510)
     st.button(
         "Continue", key=state.NEXT, type="primary", on_click=_go_on, args=(engine, token, item_id)
     )

@@ -8,15 +8,11 @@ participant's A/B order, and the same bytes are hashed into the answer's ``stimu
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
-from typing import Any
+from collections.abc import Callable
 
 import streamlit as st
 from sqlalchemy import Engine
 
-from hhvalues.core.probes import Probe
 from hhvalues.core.render import ItemStimulus
 from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
@@ -96,7 +92,7 @@ def _walks(view: ItemView, stim: ItemStimulus) -> None:
         )
     )
     _replays(view, stim)
-    widgets.show_png(stim.legend, alt=stim.alts[-1], width=LEGEND_WIDTH)
+    widgets.show_legend(stim.legend, alt=stim.alts[-1], width=LEGEND_WIDTH)
     st.caption(COORDINATES)
 
 
@@ -106,34 +102,29 @@ def _labeller(texts: dict[str, str]) -> Callable[[str], str]:
 
 
 def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> None:
-    """The questions as cards, in two columns when there are more than three or more than one
-    with a map (one column on a phone). Each card is its probe's fragment, so a click reruns
-    that card only."""
+    """The questions as cards in their order, in two balanced columns when there are more
+    than three or more than one with a map (one on a phone). Each card is its probe's
+    fragment, so a click reruns that card only.
+
+    The columns are CSS columns of one container (:data:`QUESTIONS`), not ``st.columns``: the
+    page keeps the cards in question order, down the first column and on into the second, so
+    a phone (one column) and a screen reader read 1, 2, 3, 4; cards placed into st.columns
+    read 1, 3, 2 there."""
     probes = view.item.probes
     maps = sum(p.kind.shows_paths for p in probes)
     st.markdown("**Questions** — choose A or B for each.")
-    # One column needs no st.columns: every level of nesting makes each card's fragment dearer.
     two = len(probes) > 3 or maps > 1
-    cols: list[AbstractContextManager[Any]] = (
-        list(st.columns(2, gap="small")) if two else [contextlib.nullcontext()]
-    )
-    image, placed = len(view.item.demos), column_of(probes, len(cols))
-    for k, probe in enumerate(probes):
-        with cols[placed[k]]:
+    image = len(view.item.demos)
+    with st.container(key=QUESTIONS_TWO if two else QUESTIONS):
+        for k, probe in enumerate(probes):
             _question(engine, token, view, stim, k, image if probe.kind.shows_paths else None)
-        image += probe.kind.shows_paths
+            image += probe.kind.shows_paths
 
 
-def column_of(probes: Sequence[Probe], columns: int) -> list[int]:
-    """The column of each question card: the next card goes to the shorter column (a card
-    with a map counts three), so two maps never stack while the other column stays short."""
-    height = [0] * columns
-    out = []
-    for p in probes:
-        col = height.index(min(height))
-        height[col] += 3 if p.kind.shows_paths else 1
-        out.append(col)
-    return out
+QUESTIONS = "hhv-questions"
+"""Container of an item's question cards, in one column."""
+QUESTIONS_TWO = "hhv-questions-2"
+"""Container of an item's question cards, in two CSS columns (one on a phone)."""
 
 
 @st.fragment
@@ -156,7 +147,7 @@ def _question(
         f"{k + 1}\\. {widgets.question(view.bank.features, probe)}",  # not a Markdown list
         ["A", "B"],
         index=None,
-        key=state.probe_key(probe.id),
+        key=state.probe_key(probe.id, view.item.id),
         format_func=_labeller({"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}),
         on_change=answer.save,
         args=args,
@@ -168,7 +159,7 @@ def _question(
             100,
             step=5,
             format="%d%%",
-            key=state.confidence_key(probe.id),
+            key=state.confidence_key(probe.id, view.item.id),
             on_change=answer.save,
             args=args,
         )
@@ -212,11 +203,11 @@ def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
         _other_answers(engine, token, view)
     st.button(
         "Submit answer",
-        key=state.SUBMIT,
+        key=state.scoped(state.SUBMIT, view.item.id),
         type="primary",
         on_click=answer.do_submit,
         args=(engine, token, view, widgets.shown_hash(view, stim)),
     )
 
 
-__all__ = ["COORDINATES", "WALK_WIDTH", "column_of", "header", "render", "title"]
+__all__ = ["COORDINATES", "QUESTIONS", "QUESTIONS_TWO", "WALK_WIDTH", "header", "render", "title"]

@@ -6,12 +6,17 @@ import streamlit as st
 from sqlalchemy import Engine
 
 from hhvalues.store.studies import StudyStatus, list_studies
+from hhvalues.ui import widgets
 from hhvalues.ui.first_start import DEMO_SLUG
+
+
+def _sets(n: int) -> str:
+    return f"{n} question set{'s' if n != 1 else ''}"
 
 
 def render(engine: Engine) -> None:
     """Explain the app; offer the open-enrolment link of the demo study when it is open."""
-    st.title("🧭 HH-Values Studio")
+    st.title("HH-Values Studio")  # no emoji: a phone without an emoji font shows a box
     st.markdown(
         "Watch short walks through small maps and guess what the walker cares about. "
         "This site runs research studies; taking part needs a **participant link**."
@@ -22,14 +27,14 @@ def render(engine: Engine) -> None:
     if demo is not None and demo.status == StudyStatus.OPEN.value:
         cfg = demo.config
         st.markdown(
-            f"Open the demo study: **[start a demo session](?study={DEMO_SLUG})** "
-            f"(link: `?study={DEMO_SLUG}`). It has {cfg.train} practice question sets "
-            f"with feedback and {(cfg.items or 0) + cfg.catch} timed ones; it takes a few "
-            "minutes."
+            f"Open the demo study (link: `?study={DEMO_SLUG}`). It has {_sets(cfg.train)} "
+            f"with feedback for practice and {_sets((cfg.items or 0) + cfg.catch)} against "
+            "the clock; it takes a few minutes."
         )
+        widgets.same_tab_link("Start a demo session", f"?study={DEMO_SLUG}", button=True)
         st.caption(
-            "Each visit to that link starts a new anonymous participant. Bookmark the "
-            "page it takes you to if you want to come back to the same session."
+            "Each visit to that link starts a new anonymous participant, unless this browser "
+            "has a session of the demo under way: then it goes on with that one."
         )
     else:
         st.markdown("No open demo study here. Ask the researcher for a participant link.")

@@ -65,6 +65,11 @@ def probe_radios(at: AppTest):
     return [r for r in at.radio if (r.key or "").startswith("probe-")]
 
 
+def submit_button(at: AppTest):
+    """The item page's submit button (its key is scoped to the item: ``submit~~<item id>``)."""
+    return next(b for b in at.button if (b.key or "").partition("~~")[0] == "submit")
+
+
 def answer(at: AppTest, letter: str = "A") -> AppTest:
     for r in probe_radios(at):
         r.set_value(letter)
@@ -213,7 +218,7 @@ def test_whole_session_to_the_completion_code(engine, make_study, open_app, cloc
         assert step.kind is StepKind.ITEM
         clock.advance(5)
         at = answer(at, "A")
-        at.button(key="submit").click().run()
+        submit_button(at).click().run()
         assert not at.exception
     assert seen_feedback
     assert "DONE-7Q4Z" in texts(at) and "Thank you" in texts(at)
@@ -227,7 +232,7 @@ def test_completion_code_waits_for_the_last_commit(engine, make_study, open_app,
     at = answer(at)  # drafts are not commits
     assert "DONE-7Q4Z" not in rendered(at)
     assert "DONE-7Q4Z" not in rendered(open_app(t=token))
-    at.button(key="submit").click().run()
+    submit_button(at).click().run()
     assert "DONE-7Q4Z" in texts(at)
 
 
@@ -254,7 +259,7 @@ def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(
         view.bank.features, demo.grid, demo.path, horizon=view.bank.model.horizon, upto=1
     )
     at = answer(at)
-    at.button(key="submit").click().run()
+    submit_button(at).click().run()
     [(stimulus,)] = rows(engine, "SELECT stimulus FROM answers WHERE respondent_kind = 'human'")
     assert stimulus == stimulus_hash(stim.pictures, stim.texts)
 
@@ -264,9 +269,10 @@ def test_hypothesis_confidence_and_rationale_are_saved_as_drafts(
 ):
     make_study(items=1, mode=Mode.BOTH, ask_confidence=True, ask_rationale=True)
     token, at = start(open_app, engine, clock)
-    at.slider(key="hypothesis-flowers").set_value(2).run()
-    at.slider(key="confidence-p1").set_value(90).run()
-    at.text_area(key="rationale").input("went around the puddle").run()
+    _, item = item_of(engine, token, clock)
+    at.slider(key=f"hypothesis-flowers~~{item}").set_value(2).run()
+    at.slider(key=f"confidence-p1~~{item}").set_value(90).run()
+    at.text_area(key=f"rationale~~{item}").input("went around the puddle").run()
     at = answer(at, "B")
     [(hyp, conf, why, draft)] = rows(
         engine,
@@ -275,8 +281,8 @@ def test_hypothesis_confidence_and_rationale_are_saved_as_drafts(
     assert json.loads(hyp)["flowers"] == 2.0 and json.loads(conf)["p1"] == 0.9
     assert why == "went around the puddle" and draft
     resumed = open_app(t=token)  # a new session shows what was stored
-    assert resumed.slider(key="hypothesis-flowers").value == 2
-    assert resumed.text_area(key="rationale").value == "went around the puddle"
+    assert resumed.slider(key=f"hypothesis-flowers~~{item}").value == 2
+    assert resumed.text_area(key=f"rationale~~{item}").value == "went around the puddle"
 
 
 # --- time and durability -----------------------------------------------------------------------
@@ -315,7 +321,7 @@ def test_an_answer_after_the_deadline_is_a_timeout_with_what_was_selected(
     first.set_value("A")
     at.run()
     clock.advance(40)
-    at.button(key="submit").click().run()
+    submit_button(at).click().run()
     [(status, choices)] = rows(
         engine,
         "SELECT status, choices FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
@@ -324,6 +330,42 @@ def test_an_answer_after_the_deadline_is_a_timeout_with_what_was_selected(
     assert status == "timeout" and len(json.loads(choices)) == 1
     assert "Time ran out for question set 1" in texts(at)
     assert item_of(engine, token, clock)[1] != item
+
+
+def test_a_page_drawn_past_the_deadline_ends_the_item_with_no_grace(
+    engine, make_study, open_app, clock
+):
+    """The browser takes no input after its countdown shows 0, so the page (the server's wake
+    half a second after the deadline) ends the item at once; the store's 2 s of grace are for
+    answers in flight only (before, the page drew the item again, clickable, for 2 s more)."""
+    make_study(item_seconds=30)
+    token, at = start(open_app, engine, clock)
+    _, item = item_of(engine, token, clock)
+    clock.advance(30.5)
+    at.run()
+    assert rows(
+        engine,
+        "SELECT status, draft FROM answers WHERE respondent_kind = 'human' AND item_id = :i",
+        i=item,
+    ) == [("timeout", False)]
+    assert "Time ran out for question set 1" in texts(at)
+
+
+def test_the_time_up_notice_numbers_question_sets_as_the_title_does(
+    engine, make_study, open_app, clock
+):
+    """After a practice item, the first timed item is question set 2 of the title; its time-up
+    notice says set 2 too (it counted timed sets only: 'set 1' right after 'set 2 of 3')."""
+    make_study(train=1, items=2, item_seconds=30)
+    _, at = start(open_app, engine, clock)
+    at = answer(at, "A")
+    submit_button(at).click().run()
+    at.button(key="next").click().run()
+    assert "Question set 2 of 3" in texts(at)
+    clock.advance(31)
+    at.run()
+    assert "Question set 3 of 3" in texts(at)
+    assert "Time ran out for question set 2." in texts(at)
 
 
 def test_an_item_left_to_expire_is_recorded_on_the_next_run(engine, make_study, open_app, clock):
@@ -380,8 +422,8 @@ def test_two_tabs_submitting_the_same_item_store_one_answer(engine, make_study, 
     two = open_app(t=token)
     step, item = item_of(engine, token, clock)
     one, two = answer(one, "A"), answer(two, "B")
-    one.button(key="submit").click().run()
-    two.button(key="submit").click().run()
+    submit_button(one).click().run()
+    submit_button(two).click().run()
     assert not one.exception and not two.exception
     # the second tab says its choices were not saved; the first tab (and a double click) do not
     assert SUBMITTED_ELSEWHERE in texts(two) and SUBMITTED_ELSEWHERE not in texts(one)
@@ -447,7 +489,7 @@ def test_a_change_on_a_page_left_open_after_its_item_was_submitted_says_it_was_n
     token, one = start(open_app, engine, clock)
     two = open_app(t=token)
     _, item = item_of(engine, token, clock)
-    answer(one, "A").button(key="submit").click().run()
+    submit_button(answer(one, "A")).click().run()
     stored = rows(engine, "SELECT * FROM answers WHERE respondent_kind = 'human'")
     two = answer(two, "B")
     assert ALREADY_FINAL in texts(two) and not two.exception
@@ -476,7 +518,7 @@ def test_database_failures_reach_participants_as_a_plain_sentence_and_the_log_in
     try:
         at = answer(at, "A")
         shown = texts(at) + rendered(at)
-        at.button(key="submit").click().run()
+        submit_button(at).click().run()
         shown += texts(at) + rendered(at)
     finally:
         with engine.begin() as conn:
@@ -493,7 +535,7 @@ def test_database_failures_reach_participants_as_a_plain_sentence_and_the_log_in
     assert not any(token in m for m in logged)
     # the fault cleared: the same page submits
     at = answer(at, "A")
-    at.button(key="submit").click().run()
+    submit_button(at).click().run()
     assert rows(engine, "SELECT status FROM answers WHERE item_id = :i AND NOT draft", i=item)
 
 
@@ -527,7 +569,7 @@ def _pages_of_a_session(open_app, engine, clock, make_study, bank=None):
         pages.append(rendered(at))
         at = answer(at, "A")
         pages.append(rendered(at))
-        at.button(key="submit").click().run()
+        submit_button(at).click().run()
     return pages
 
 
@@ -585,20 +627,6 @@ def test_rendered_pages_do_not_depend_on_the_truth(
         runs.append(_pages_of_a_session(open_app, eng, clock, make))
         eng.dispose()
     assert runs[0] == runs[1]
-
-
-def test_question_cards_with_maps_go_to_different_columns():
-    from hhvalues.core.probes import Probe, ProbeKind
-    from hhvalues.ui.participant.item import column_of
-
-    def probe(kind: ProbeKind) -> Probe:
-        return Probe("p", kind)
-
-    predict, sign, compare = ProbeKind.PREDICT, ProbeKind.SIGN, ProbeKind.COMPARE
-    # the map cards 1 and 3 would stack in one column if cards simply alternated
-    assert column_of([probe(k) for k in (predict, compare, predict, sign)], 2) == [0, 1, 1, 0]
-    assert column_of([probe(k) for k in (sign, compare, sign)], 1) == [0, 0, 0]
-    assert column_of([probe(k) for k in (sign, sign, sign, sign)], 2) == [0, 1, 0, 1]
 
 
 def test_declining_gives_the_studys_code_and_way_back_and_its_contact(

@@ -319,6 +319,41 @@ def test_open_enrolment_records_prolific_ids_and_resumes_by_pid_only_with_the_to
         relink(engine, "s", "p-2", now=clock, actor="test")
 
 
+def test_an_open_link_goes_on_with_this_browsers_session_while_it_is_under_way(
+    engine, make_study, clock, snapshot
+):
+    """Back to ``?study=`` (or the link opened again) in the browser that holds a participant's
+    token resumes that participant while its session is under way, writing nothing; a token of
+    another study, a finished or a declined participant's, or none, enrols a new one."""
+    make_study()
+    make_study(slug="other")
+    first = enrol(engine, "s", now=clock)
+    consent(engine, first.token, now=clock)
+    start_session(engine, first.token, now=clock)
+    before = snapshot(engine)
+    again = enrol(engine, "s", browser_token=first.token, now=clock)
+    assert again.resumed and again.token == first.token
+    assert snapshot(engine) == before
+    count = (
+        "SELECT count(*) FROM participants p JOIN studies s ON s.id = p.study_id WHERE s.slug = :s"
+    )
+    elsewhere = enrol(engine, "other", browser_token=first.token, now=clock)
+    assert not elsewhere.resumed and elsewhere.token != first.token
+    for stranger in (None, "not a token", "A" * 27):
+        assert not enrol(engine, "s", browser_token=stranger, now=clock).resumed
+    declined = enrol(engine, "s", now=clock).token
+    decline(engine, declined, now=clock)
+    assert not enrol(engine, "s", browser_token=declined, now=clock).resumed
+    n = _rows(engine, count, s="s")[0][0]
+    step = current_step(engine, first.token, now=clock)
+    while step.kind is not StepKind.DONE:
+        submit(engine, first.token, step.item.item.id, choices=_answer_all(step), now=clock)
+        step = current_step(engine, first.token, now=clock)
+    fresh = enrol(engine, "s", browser_token=first.token, now=clock)
+    assert not fresh.resumed and fresh.token != first.token
+    assert _rows(engine, count, s="s")[0][0] == n + 1
+
+
 def test_a_pid_that_declined_is_recognised_when_it_comes_back(engine, make_study, clock):
     make_study()
     make_study("other")
