@@ -117,3 +117,78 @@ def test_the_readme_points_to_the_specification_and_recommends_a_virtual_environ
     assert "python3 -m venv .venv" in quick
     assert quick.index("venv") < quick.index("pip install")
     assert os.access(SCRIPT, os.R_OK)
+
+
+def _readme_commands() -> list[list[str]]:
+    """Every ``hhvalues ...`` command the README prints (code blocks and inline code), split
+    into words, without its comment."""
+    import shlex
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    found = [line for line in readme.splitlines() if line.startswith("hhvalues ")]
+    joined = re.sub(r"\s*\n\s*", " ", readme)  # inline code may wrap across lines
+    found += re.findall(r"`(hhvalues [^`]+)`", joined)
+    return [shlex.split(c.split("  #")[0].replace("...", "")) for c in found]
+
+
+def test_every_readme_command_and_flag_exists() -> None:
+    """Issue 19 items 15, 16, 18: the README and the commands agree — each command it shows
+    exists, with every ``--flag`` it gives; the bots example names where the app runs; no
+    command takes --database-url (all say --db)."""
+    import click
+
+    from hhvalues.cli import cli
+
+    commands = _readme_commands()
+    assert len(commands) > 20
+    for words in commands:
+        cmd: click.Command = cli
+        for word in words[1:]:
+            if not isinstance(cmd, click.Group) or word not in cmd.commands:
+                break
+            cmd = cmd.commands[word]
+        assert not isinstance(cmd, click.Group), f"README: {' '.join(words)} is no command"
+        options = {o for p in cmd.params for o in (*p.opts, *p.secondary_opts)}
+        flags = {w.split("=")[0] for w in words if w.startswith("--")}
+        assert flags <= options, f"README: {' '.join(words)}: no option {sorted(flags - options)}"
+    bots = [w for w in commands if w[1] == "bots"]
+    assert bots and all("--url" in w for w in bots)
+
+    def walk(c: click.Command) -> list[click.Command]:
+        subs = list(c.commands.values()) if isinstance(c, click.Group) else []
+        return [c, *[x for s in subs for x in walk(s)]]
+
+    for c in walk(cli):
+        assert not any("--database-url" in p.opts for p in c.params), c.name
+
+
+def test_every_document_a_user_reads_cites_files_of_the_repository() -> None:
+    """Issue 19 item 21: the bundle README cited "DESIGN §3" and the conditions file
+    "DESIGN.md §1", files that are not in the repository. Every ``*.md`` named in what a user
+    reads — the README, CONTRIBUTING, docs/, the conditions files, the app's config, the
+    bundle's README, the commands' help and the bank validator's messages — is a file here, and
+    none cites the shared notes (DESIGN, SCIENCE, STREAMLIT, STYLE) by section."""
+    import click
+
+    from hhvalues.cli import cli
+    from hhvalues.store.exports.bundle import README as BUNDLE_README
+
+    texts = {
+        str(p.relative_to(ROOT)): p.read_text(encoding="utf-8")
+        for pattern in ("*.md", "docs/*.md", "conditions/*.toml", ".streamlit/*.toml")
+        for p in ROOT.glob(pattern)
+    }
+    texts["bundle README"] = BUNDLE_README
+    texts["hhvalues/core/validate.py"] = (ROOT / "hhvalues/core/validate.py").read_text()
+
+    def helps(c: click.Command, ctx: click.Context) -> str:
+        subs = c.commands.values() if isinstance(c, click.Group) else ()
+        return c.get_help(ctx) + "".join(helps(s, click.Context(s, parent=ctx)) for s in subs)
+
+    texts["--help"] = helps(cli, click.Context(cli))
+    for name, text in texts.items():
+        assert not re.search(r"\b(DESIGN|SCIENCE|STREAMLIT|STYLE)(\.md)? §", text), name
+        # a file the user gives a command (--consent-file consent.md) is not a citation
+        for cited in re.findall(r"(?<!--consent-file )(?<![\w./-])[\w./-]*\b[\w-]+\.md\b", text):
+            here = (ROOT / name).parent if (ROOT / name).exists() else ROOT
+            assert (ROOT / cited).exists() or (here / cited).exists(), f"{name} cites {cited}"

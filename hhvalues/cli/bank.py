@@ -123,7 +123,7 @@ def info(path: Path, as_json: bool) -> None:
     click.echo(
         "levels    "
         + "; ".join(
-            f"{f.id} {list(lv)}"
+            f"{f.label} {list(lv)}"  # labels, as participants read them (ids: --json)
             for f, lv in zip(b.features, b.model.levels(b.features), strict=True)
         )
     )

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from hhvalues.cli.app import LazyChoice, cli
+from hhvalues.cli.app import DB_OPTION, LazyChoice, cli
 from hhvalues.cli.score import SPLIT_OPTION, answer_paths, answers_options
 from hhvalues.core.bank import Bank
 from hhvalues.core.validate import load_valid_bank
@@ -76,13 +76,11 @@ def _run_options(f: Any) -> Any:
             help="Response cache (default $HHVALUES_CACHE_DIR or ~/.cache/hhvalues/responses).",
         ),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the response cache."),
+        DB_OPTION,
         click.option(
-            "--database-url",
-            default=None,
-            help="Also write answers to this store (default $HHVALUES_DATABASE_URL if set).",
-        ),
-        click.option(
-            "--no-store", is_flag=True, help="Write the JSONL only, even if a database is set."
+            "--no-store",
+            is_flag=True,
+            help="Write the JSONL only, not the answers to the database.",
         ),
     ]
     for opt in reversed(opts):
@@ -90,17 +88,23 @@ def _run_options(f: Any) -> Any:
     return f
 
 
-def _sink_factory(bank: Bank, database_url: str | None, no_store: bool) -> Any:
+def _sink_factory(bank: Bank, db_url: str | None, no_store: bool) -> Any:
+    """Where a run's answers go: the JSONL, and (unless ``--no-store``) the database every other
+    command uses (``--db``, else ``HHVALUES_DATABASE_URL``, else the project's), so they reach
+    the console's Results; a database that does not exist yet is made (a run makes answers)."""
     from hhvalues.evals.log import JsonlSink
 
-    url = database_url or os.environ.get("HHVALUES_DATABASE_URL", "").strip() or None
-    if no_store or url is None:
+    if no_store:
+        click.echo("database: none (--no-store), answers in the JSONL only", err=True)
         return JsonlSink
     from hhvalues.evals.store_sink import make_store_sink_factory
-    from hhvalues.store.db import display_url, locate
+    from hhvalues.store.db import database_exists, display_url, locate
 
-    where = locate(database_url)
-    click.echo(f"database: {display_url(where.url)} ({where.source}), answers stored", err=True)
+    where = locate(db_url)
+    new = "" if database_exists(where.url) else ", new"
+    click.echo(
+        f"database: {display_url(where.url)} ({where.source}){new}, answers stored", err=True
+    )
     return make_store_sink_factory(where.url, bank)
 
 
@@ -159,7 +163,7 @@ def eval_(
     out: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
-    database_url: str | None,
+    db_url: str | None,
     no_store: bool,
     concurrency: int,
     dry_run: bool,
@@ -199,7 +203,7 @@ def eval_(
     if dry_run:
         do_dry_run(bank, conditions, config, sys.stdout)
         return
-    sinks = _sink_factory(bank, database_url, no_store)
+    sinks = _sink_factory(bank, db_url, no_store)
     summary = asyncio.run(run_eval(bank, conditions, config, sink_factory=sinks))
     report = run_report(bank, config.out, list(summary.counts))
     report.update(
@@ -241,7 +245,7 @@ def eval_batch(
     out: Path | None,
     cache_dir: Path | None,
     no_cache: bool,
-    database_url: str | None,
+    db_url: str | None,
     no_store: bool,
     poll: float,
     no_wait: bool,
@@ -266,7 +270,7 @@ def eval_batch(
         cache_dir=None,
         progress=False,
     )
-    sinks = _sink_factory(bank, database_url, no_store)
+    sinks = _sink_factory(bank, db_url, no_store)
     summary = asyncio.run(
         run_batch(bank, conditions, config, poll_seconds=poll, wait=not no_wait, sink_factory=sinks)
     )

@@ -162,7 +162,7 @@ def answers_options(f: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command("score")
 @click.option("--bank", "bank_path", required=True, help="The full bank (with truth).")
 @answers_options
-@click.option("--json", "as_json", is_flag=True, help="Print the DESIGN §3 scores JSON.")
+@click.option("--json", "as_json", is_flag=True, help="Print the scores JSON (docs/formats.md §3).")
 @click.option(
     "--by",
     type=click.Choice(["respondent", "item", "type"]),

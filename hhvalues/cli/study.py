@@ -148,6 +148,49 @@ def study() -> None:
     show_default=True,
     help="demonstrate: time limit of one walk.",
 )
+@click.option(
+    "--completion-code",
+    default="",
+    help="The code shown at the end (e.g. Prolific's completion code; default: generated).",
+)
+@click.option(
+    "--redirect-url",
+    default=None,
+    metavar="URL",
+    help="Where participants go at the end (e.g. https://app.prolific.com/submissions/"
+    "complete?cc=CODE).",
+)
+@click.option(
+    "--decline-code",
+    default="",
+    help="The code shown to a participant who declines consent (e.g. Prolific's no-consent code).",
+)
+@click.option(
+    "--decline-url",
+    default=None,
+    metavar="URL",
+    help="Where a participant who declines consent goes (e.g. Prolific's return URL).",
+)
+@click.option(
+    "--consent-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="The consent text (Markdown, UTF-8) participants read first (default: a generic one).",
+)
+@click.option(
+    "--contact",
+    default="",
+    help="How participants reach you (an e-mail address), shown wherever they are told to "
+    "contact the researcher.",
+)
+@click.option(
+    "--intake",
+    "intake_path",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Questions asked after consent, one a line: 'id | question | option; option | "
+    "optional' (no options: free text; 'optional': may be left blank).",
+)
 @DB_OPTION
 def create_cmd(
     bank_path: Path,
@@ -164,13 +207,29 @@ def create_cmd(
     practice: int,
     worlds: int,
     walk_seconds: float,
+    completion_code: str,
+    redirect_url: str | None,
+    decline_code: str,
+    decline_url: str | None,
+    consent_file: Path | None,
+    contact: str,
+    intake_path: Path | None,
     db_url: str | None,
 ) -> None:
     """Import a bank and create an open study on it."""
     from hhvalues.core.validate import load_valid_bank
-    from hhvalues.store.db import store_bank
-    from hhvalues.store.studies import Mode, StudyConfig, StudyKind, create_study
+    from hhvalues.store.studies import (
+        Mode,
+        StudyConfig,
+        StudyKind,
+        bank_split_counts,
+        check_config_counts,
+        check_slug,
+        create_study,
+        parse_intake,
+    )
 
+    check_slug(slug)
     bank = load_valid_bank(bank_path)
     config = StudyConfig(
         items=items,
@@ -180,27 +239,44 @@ def create_cmd(
         session_minutes=session_minutes,
         mode=Mode(mode),
         seed=seed,
+        completion_code=completion_code.strip(),
+        redirect_url=(redirect_url or "").strip() or None,
+        contact=contact.strip(),
+        decline_code=decline_code.strip(),
+        decline_url=(decline_url or "").strip() or None,
     )
+    if consent_file is not None:
+        text = _read_text(consent_file)
+        if not text.strip():
+            raise InputError(f"{consent_file}: the consent text is empty")
+        config = config.with_changes(consent_text=text.strip())
+    if intake_path is not None:
+        config = config.with_changes(
+            intake=parse_intake(_read_text(intake_path), where=str(intake_path))
+        )
     if kind == StudyKind.DEMONSTRATE.value:  # issue 6: the bank supplies features, prior and worlds
         from hhvalues.store.demonstration import DemoConfig, demonstrate_config
 
         config = demonstrate_config(config, DemoConfig(practice, worlds, instruction, walk_seconds))
+    check_config_counts(bank_split_counts(bank), config)  # before any database is touched
     with database(db_url, create=True) as engine:
-        info = store_bank(engine, bank, now=now, actor="cli", action="bank_import")
+        # One transaction: the bank import and its audit entry stand or fall with the study.
         created = create_study(
-            engine,
-            slug=slug,
-            bank_id=info.id,
-            config=config,
-            now=now,
-            kind=StudyKind(kind),
-            actor="cli",
+            engine, slug=slug, bank=bank, config=config, now=now, kind=StudyKind(kind), actor="cli"
         )
+    info = created.bank
     what = "demonstration study" if kind == StudyKind.DEMONSTRATE.value else "study"
     click.echo(
         f"created {what} {created.slug} on bank {info.name} v{info.version} "
         f"({info.content_hash[:12]}); completion code {created.config.completion_code}"
     )
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text") from None
 
 
 @study.command("invite")
@@ -300,16 +376,23 @@ def _export_formats() -> list[str]:
     show_default=True,
 )
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@click.option(
+    "--include-rehearsal",
+    "rehearsal",
+    is_flag=True,
+    help="Include the simulated participants of 'hhvalues bots' (left out by default).",
+)
 @DB_OPTION
-def export_cmd(slug: str, fmt: str, out: Path, db_url: str | None) -> None:
+def export_cmd(slug: str, fmt: str, out: Path, rehearsal: bool, db_url: str | None) -> None:
     """Write a study's answers (timeouts included), scores, item table or bundle.
 
     Answers are streamed from the database; the file's SHA-256 goes to the audit log.
+    Rehearsal participants (``hhvalues bots``) are left out unless --include-rehearsal.
     """
     from hhvalues.store.exports import EXPORTS, ExportFormat, write_export
 
     with database(db_url) as engine:
-        written = write_export(engine, slug, fmt, out, actor="cli", now=now)
+        written = write_export(engine, slug, fmt, out, actor="cli", now=now, rehearsal=rehearsal)
     what = EXPORTS[ExportFormat(fmt)].counts
     click.echo(
         f"wrote {out}: {written.rows} {what} of study {slug} (sha256 {written.sha256})", err=True

@@ -1,4 +1,9 @@
-"""``hhvalues user ...``: console accounts. Passwords come from a prompt or stdin, never argv."""
+"""``hhvalues user ...``: console accounts. Passwords come from a prompt or stdin, never argv.
+
+On a terminal the password is prompted for (twice); when standard input is not a terminal
+(``echo PW | hhvalues user add ...``, a script), its first line is the password, as with
+``--password-stdin``. Names and passwords are checked before any database is opened.
+"""
 
 from __future__ import annotations
 
@@ -17,20 +22,30 @@ def _roles() -> list[str]:
 
 
 def _read_password(from_stdin: bool) -> str:
-    if from_stdin:
+    """The password: prompted for on a terminal, else the first line of standard input;
+    checked for length here, before any database is opened."""
+    from hhvalues.store.accounts import check_password_strength
+
+    if from_stdin or not sys.stdin.isatty():
         line = sys.stdin.readline()
         password = line.rstrip("\r\n")
         if not password:
-            raise InputError("--password-stdin: no password on standard input")
-        return password
-    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+            raise InputError(
+                "no password on standard input (give it as the first line, or run the "
+                "command in a terminal to be prompted)"
+            )
+    else:
+        password = str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+    check_password_strength(password)
+    return password
 
 
 _STDIN = click.option(
     "--password-stdin",
     "from_stdin",
     is_flag=True,
-    help="Read the password from the first line of standard input.",
+    help="Read the password from the first line of standard input (the default when "
+    "standard input is not a terminal).",
 )
 
 
@@ -45,9 +60,11 @@ def user() -> None:
 @_STDIN
 @DB_OPTION
 def add_cmd(name: str, role: str, from_stdin: bool, db_url: str | None) -> None:
-    """Create an account; the password is prompted for (or read with --password-stdin)."""
-    from hhvalues.store.accounts import add_user
+    """Create an account; the password is prompted for on a terminal, else read from the first
+    line of standard input."""
+    from hhvalues.store.accounts import add_user, check_user_name
 
+    check_user_name(name)
     password = _read_password(from_stdin)
     with database(db_url, create=True) as engine:
         info = add_user(engine, name, role, password, now=now, actor="cli")
@@ -108,7 +125,7 @@ def enable_cmd(name: str, db_url: str | None) -> None:
 @_STDIN
 @DB_OPTION
 def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
-    """Set a new password (prompted, or --password-stdin); ends the account's sessions and
+    """Set a new password (prompted on a terminal, else read from standard input); ends the account's sessions and
     clears its sign-in delay."""
     from hhvalues.store.accounts import set_password
 
@@ -124,8 +141,9 @@ def password_cmd(name: str, from_stdin: bool, db_url: str | None) -> None:
 @DB_OPTION
 def allow_sso_cmd(email: str, role: str, db_url: str | None) -> None:
     """Put a single sign-on (OIDC) e-mail address on the allow-list with a role."""
-    from hhvalues.store.accounts import allow_sso
+    from hhvalues.store.accounts import allow_sso, check_email
 
+    check_email(email)
     with database(db_url, create=True) as engine:
         allow_sso(engine, email, role, now=now, actor="cli")
     click.echo(f"{email} may sign in as {role}", err=True)

@@ -1,10 +1,10 @@
-"""Bank validation with located messages (DESIGN.md §3).
+"""Bank validation with located messages (docs/formats.md §1, "What `hhvalues bank validate` checks").
 
 Errors refuse the bank: a path that leaves the grid, enters a wall, continues past a destination
 or stops short; a probe naming an unknown feature or an incomplete predict path; a truth answer
 that differs from the one derived from the truth weights; a tie. Warnings are reported and the
 bank still loads: small margins, truth off the prior grid, and the generator constraints of
-SCIENCE.md §1 (hand-authored banks may break them on purpose).
+docs/item-banks.md §2 (hand-authored banks may break them on purpose).
 """
 
 from __future__ import annotations
@@ -64,14 +64,14 @@ def _check_model(bank: Bank, report: Report) -> None:
     if terrain and top + bank.step_cost >= 0:
         report.warnings.append(
             f"model: weight level {top:g} + step cost {bank.step_cost:g} ≥ 0 lets a walk farm "
-            "reward on a terrain feature (SCIENCE.md §1)"
+            "reward on a terrain feature (docs/item-banks.md §2)"
         )
     if terrain and bank.model.planner.value == "soft":
         worst = min(bank.model.rationality_levels) * (bank.step_cost + top)
         if worst >= -math.log(4):
             report.warnings.append(
                 "model: soft planner with β·(step cost + max terrain weight) ≥ −log 4: the "
-                "demonstrator wanders for entropy; prefer planner 'hard' (SCIENCE.md §1)"
+                "demonstrator wanders for entropy; prefer planner 'hard' (docs/item-banks.md §2)"
             )
 
 

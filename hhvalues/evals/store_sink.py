@@ -22,21 +22,51 @@ def _now() -> datetime:
 
 
 class StoreSink:
-    """Answers of model respondents for one bank in the store (SQLite or PostgreSQL)."""
+    """Answers of model respondents for one bank in the store (SQLite or PostgreSQL).
+
+    Nothing is written before the first answer: the database is upgraded (made, if new) and
+    the bank imported then, so a run that fails before any answer (no API key, a refused
+    request) leaves the database as it was.
+    """
 
     def __init__(self, engine: Any, bank: Bank) -> None:
-        from hhvalues.store.db import import_bank, upgrade, write_session
-
         self._engine = engine
-        upgrade(engine)
-        with write_session(engine) as session:
-            self.bank_id = import_bank(session, bank, now=_now).id
+        self._bank = bank
+        self._bank_id: int | None = None
         self._retry_errors = False
 
-    def done(self) -> dict[Key, Status]:
-        """Model answers already stored for this bank (outside studies)."""
-        from hhvalues.store.db import model_answer_statuses, read_session
+    @property
+    def bank_id(self) -> int:
+        """The bank's id in the store, importing it (and upgrading the database) on first use."""
+        if self._bank_id is None:
+            from hhvalues.store.db import import_bank, upgrade, write_session
 
+            upgrade(self._engine)
+            with write_session(self._engine) as session:
+                self._bank_id = import_bank(session, self._bank, now=_now).id
+        return self._bank_id
+
+    def done(self) -> dict[Key, Status]:
+        """Model answers already stored for this bank (outside studies); none, and nothing
+        made, while there is no database yet or the bank is not in it."""
+        from hhvalues.errors import NotFoundError
+        from hhvalues.store.db import (
+            database_exists,
+            find_bank,
+            model_answer_statuses,
+            read_session,
+            upgrade,
+        )
+
+        if self._bank_id is None:
+            if not database_exists(self._engine.url.render_as_string(hide_password=False)):
+                return {}
+            upgrade(self._engine)  # as every command does on a database that exists
+            with read_session(self._engine) as session:
+                try:
+                    self._bank_id = find_bank(session, self._bank.content_hash).id
+                except NotFoundError:
+                    return {}
         with read_session(self._engine) as session:
             out = model_answer_statuses(session, self.bank_id)
         if self._retry_errors:
@@ -88,13 +118,17 @@ class TeeSink:
 
 
 def make_store_sink_factory(database_url: str | None, bank: Bank) -> Callable[[Path], AnswerSink]:
-    """A sink factory for the runner: JSONL at the given path plus the store at ``database_url``."""
+    """A sink factory for the runner: JSONL at the given path plus the store at ``database_url``
+    (its engine made on the first sink, so nothing, not even a SQLite file's folder, is made
+    before the run begins)."""
     from hhvalues.store.db import make_engine
 
-    engine = make_engine(database_url)
+    engines: list[Any] = []
 
     def factory(path: Path) -> AnswerSink:
-        return TeeSink(JsonlSink(path), StoreSink(engine, bank))
+        if not engines:
+            engines.append(make_engine(database_url))
+        return TeeSink(JsonlSink(path), StoreSink(engines[0], bank))
 
     return factory
 

@@ -122,13 +122,16 @@ def _study_kind(engine: Engine, token: str) -> str | None:
     return kind
 
 
-def _refused(message: str) -> None:
-    """The page of a link refused: a participant who declined is thanked again; one whose
-    session lives in another browser is told what to do, not to check the link."""
+def _refused(message: str, *, closed: bool = False, contact: str = "") -> None:
+    """The page of a link refused: a participant who declined is thanked again; a closed
+    study says so (there is nothing to check in the link); one whose session lives in another
+    browser is told what to do, not to check the link."""
     if message == DECLINED:
-        problem.declined(earlier=True)
+        problem.declined(earlier=True, contact=contact)
+    elif closed:
+        problem.closed(contact)
     else:
-        problem.invalid(message, check_link=message != TAKEN)
+        problem.invalid(message, check_link=message != TAKEN, contact=contact)
 
 
 def _page_id(step: Step) -> str:
@@ -145,9 +148,10 @@ def render() -> None:
 
 
 def _render() -> None:
-    if st.session_state.get(state.DECLINED):
+    if declined := st.session_state.get(state.DECLINED):
         widgets.scroll_to_top("declined")
-        problem.declined()
+        code, url, contact = declined if isinstance(declined, tuple) else ("", None, "")
+        problem.declined(code=code, url=url, contact=contact)
         return
     token: str | None = None
     try:
@@ -165,7 +169,7 @@ def _render() -> None:
         step = current_step(eng, token, now=backend.now, grace=NO_GRACE)
         if step.kind in (StepKind.INVALID, StepKind.CLOSED):
             widgets.scroll_to_top(f"refused:{step.message}")
-            _refused(step.message)
+            _refused(step.message, closed=step.kind is StepKind.CLOSED, contact=step.contact)
             return
         widgets.scroll_to_top(_page_id(step))
         widgets.show_notice()

@@ -93,7 +93,9 @@ SEEDED_ITEM = "hhv.seeded_item"
 NOTICE = "hhv.notice"
 """A one-shot message for the next run, as (level, text)."""
 DECLINED = "hhv.declined"
-"""Set when this session just declined, to thank instead of calling the link used up."""
+"""Set when this session just declined, to thank instead of calling the link used up: the
+study's (decline code, decline URL, contact), kept here since the participant row keeps
+nothing after a refusal."""
 STUDY_KIND = "hhv.study_kind"
 """(token, kind of its study): fixed when the study is created, so read once per session."""
 KEEP_TOKEN = "hhv.keep_token"

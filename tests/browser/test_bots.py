@@ -15,7 +15,7 @@ from tests.browser.harness import DEMO_BANK, free_port, make_study
 
 
 def _store_answers(database_url: str) -> dict[int, dict[str, Any]]:
-    from hhvalues.store.db import AnswerRow, ParticipantRow, make_engine, read_session
+    from hhvalues.store.db import AnswerRow, ParticipantRow, RehearsalRow, make_engine, read_session
 
     engine = make_engine(database_url)
     try:
@@ -25,6 +25,10 @@ def _store_answers(database_url: str) -> dict[int, dict[str, Any]]:
                 rows = s.exec(select(AnswerRow).where(AnswerRow.participant_id == p.id)).all()
                 out[p.id or 0] = {
                     "state": p.state,
+                    "rehearsal": s.exec(
+                        select(RehearsalRow).where(RehearsalRow.participant_id == p.id)
+                    ).first()
+                    is not None,
                     "assigned": [e["item"] for e in p.assignment],
                     "answers": [
                         (a.item_id, a.draft, a.status, dict(a.choices), a.hypothesis) for a in rows
@@ -69,6 +73,7 @@ def test_three_bots_reach_completion_and_store_exactly_their_answers(
     truth = {it["id"]: it["truth"] for it in json.loads(DEMO_BANK.read_text())["items"]}
     for p in people.values():
         assert p["state"] == "finished"
+        assert p["rehearsal"], "issue 19 item 14: a bot is marked as a rehearsal participant"
         items = [a[0] for a in p["answers"]]
         assert sorted(items) == sorted(p["assigned"]) and len(items) == 5  # one row per item
         for item_id, draft, status, choices, hypothesis in p["answers"]:
@@ -78,6 +83,25 @@ def test_three_bots_reach_completion_and_store_exactly_their_answers(
             if answer == "oracle":  # the truth read server-side, A/B sides mapped back
                 assert choices == truth[item_id]["answers"], item_id
                 assert hypothesis == {k: float(v) for k, v in truth[item_id]["weights"].items()}
+    _rehearsal_is_left_out(sqlite_db_url, study.slug)
+
+
+def _rehearsal_is_left_out(database_url: str, slug: str) -> None:
+    """Issue 19 item 14: the bots' participants are not humans in Results (unless asked)."""
+    from hhvalues.store.analysis import study_results
+    from hhvalues.store.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        results = study_results(engine, slug, n_boot=100)
+        assert results.scope is not None and results.scope.included == 0
+        assert dict(results.scope.left_out) == {"rehearsal": 3}
+        assert not any(r.respondent.startswith("human") for r in results.rows)
+        included = study_results(engine, slug, n_boot=100, rehearsal=True)
+        assert included.scope is not None and included.scope.included == 3
+        assert "3 of them rehearsal bots" in included.scope.describe()
+    finally:
+        engine.dispose()
 
 
 def test_bots_exit_2_with_one_line_when_they_cannot_finish(
@@ -101,7 +125,9 @@ def test_bots_exit_2_with_one_line_when_they_cannot_finish(
     )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 2 and err[0] == f"database: {sqlite_db_url} (--db)"
-    assert err[1].startswith("error: 2 of 2 bots did not finish")
+    # issue 19 item 15: a wrong --url is named, with what to do, before any bot starts
+    assert err[1].startswith("error: no app answers at http://127.0.0.1:"), err
+    assert "give --url the address it runs at" in err[1]
     assert (
         main(["bots", "--study", "nosuch", "--url", "http://127.0.0.1:1", "--db", sqlite_db_url])
         == 2

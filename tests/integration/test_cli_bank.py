@@ -181,3 +181,13 @@ def test_validate_warns_about_farmable_terrain_in_format_2(tmp_path, capsys):
     path.write_text(json.dumps(doc), encoding="utf-8")
     code, _, err = run(capsys, "bank", "validate", str(path))
     assert code == 0 and "reward on a terrain feature" in err
+
+
+def test_bank_info_names_features_by_their_labels(capsys):
+    """Issue 19 item 20: `bank info` printed ids ("cafe", "flowers") where participants read
+    labels ("café", "flower beds")."""
+    code, out, _ = run(capsys, "bank", "info", TINY)
+    assert code == 0
+    levels = next(line for line in out.splitlines() if line.startswith("levels"))
+    assert "flower beds [" in levels and "café [" in levels
+    assert "flowers [" not in levels and "cafe [" not in levels

@@ -12,12 +12,14 @@ demo bank of tests/data/compat, those recorded before the structure refactor (is
 format 2 banks (issue 12), :data:`GOLDEN_V1`; on today's demo bank, :data:`GOLDEN`. The bundle is
 compared member by member (a zip stores member times), its manifest without ``exported_at``.
 
-:data:`GOLDEN_V1` changed three times, each time only where an output changed on purpose:
+:data:`GOLDEN_V1` changed four times, each time only where an output changed on purpose:
 issue 14 added ``n_unanswered`` to the scores; the ideal agent's confidences are rounded to 6
 decimals like its hypothesis (``baseline-ideal``, the bundle's ``agents.jsonl`` and manifest),
 since their last bits differed between numpy builds; and issue 14's page shows other pictures
 and words (maps with one legend, route descriptions of predict options), so each answer's
-``stimulus`` hash moved (the answer exports, the bundle's answers and manifest; no score).
+``stimulus`` hash moved (the answer exports, the bundle's answers and manifest; no score);
+issue 19 added the study configuration's ``contact``, ``decline_code`` and ``decline_url`` fields (the bundle's study.json and manifest)
+and made the bundle's README cite docs/formats.md instead of notes outside the repository.
 
 :data:`GOLDEN` depends on the demo bank: when ``data/banks/demo.json`` or the generator changes on
 purpose, print the new values with ``python -m tests.integration.test_golden_outputs`` and
@@ -76,17 +78,17 @@ GOLDEN_V1: dict[str, str] = {
     "export-parquet": "5d1f6601f4ef75e78801a8e5682e09c233e2f697aa6c509a9705b695adb70220",
     "export-scores": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
     "export-items": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
+    "bundle-README.md": "ec635d27e9671fdd7780d70b607cf8657c651e8b70a8ed50838f68a073b40d38",
     "bundle-agents.jsonl": "c7b2320ac070df476369a337dd229147d0b8e4c115e335b0afc0d6ae5f0450c8",
     "bundle-answers-scored.jsonl": "0b4a0c47a6c4b4b136098d6d274d497f4b9429f1d4ca2c1a2e65cb85a2322e00",
     "bundle-answers.jsonl": "7b6e3fc65448f94adc83c5f9c4d8fdb2f7e4a70504df910ffa246082fee8d409",
     "bundle-bank.json": "b6ebc04d1919c6cf4747d8835d77d670938a8bca9adcd07968a5048edabf2c3a",
     "bundle-items.csv": "2b9091d466de6f5a60a0e002d3d42bdf11b543acf03103fc1b039bcc3aa22470",
-    "bundle-manifest.json": "f4a7725e754f530eff97c96e4d0a16856aff9b8d089dfd40c1ffd751d981e4b5",
+    "bundle-manifest.json": "2ec5dcd21bacfbed029e798d5b0f0941b808ef313cd8c41af59cec54bc6e0f40",
     "bundle-models.jsonl": "3cb267a681f237e6fa94892e0e855031c4fdac33b90e7284cf6bf2a1012b25ca",
     "bundle-participants.csv": "4f521c4873b0858e6b4b36f26fe8a49842e6d9bc1d32890f8398bb29f6b1b7dc",
     "bundle-scores.json": "e6237168d79f57ff9c9a5d898a8d1467e4b9e892176f1a71cb7f0bdf6d6a4ce5",
-    "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
+    "bundle-study.json": "8ce958288829a23afe35d94aa24d789a98124a1f68571d924fa086aab6612039",
     "score-json": "81ac869333437ea980caae9187e5912613929ea7e67d1d9777ad0f872d0dd49b",
     "score-by-item": "c255235dddbd2bb475b982aac015bf232c9d0746fe7f096893e6965a7158ab07",
     "baseline-random": "0d54edee4208c5c12a912553274ff76157a9a60733463751c0c5b85fe275dfbc",
@@ -121,17 +123,17 @@ GOLDEN: dict[str, str] = {
     "export-parquet": "d2c97d0ce980c1e3e07f24514c0c512ea1f357e80feb253911d43de6a6fa19e9",
     "export-scores": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
     "export-items": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-README.md": "9ed64831263cec71566dcdf3e2a492b0d6f27c236833267342239fda841648aa",
+    "bundle-README.md": "ec635d27e9671fdd7780d70b607cf8657c651e8b70a8ed50838f68a073b40d38",
     "bundle-agents.jsonl": "269b0491b5cbca87a9ad92f2960466bc11f54f3b67b37f0de3cd5bacf1e6e14b",
     "bundle-answers-scored.jsonl": "7a6b6b2fdb198ff370166297a7743e7bcdca2733afb4e83c5648bc73007de2fd",
     "bundle-answers.jsonl": "c6c0e4fe097f00bff418b69520ecfa8a318636493723b94eccf1d59de8a00b65",
     "bundle-bank.json": "999bac5d8b5dcd3531e5f307af66fd828e6fd7e127d6a7cb283f9cfb3b68a4d8",
     "bundle-items.csv": "90cd759a458ffddd6f28f028310a4dedd3881a35ee983860b701fedf72336a7c",
-    "bundle-manifest.json": "47558460d422b19993051226eff9653a0c0d3f9b780b26c34aa6249d1c607bdf",
+    "bundle-manifest.json": "e17ff1715af1ac05ac9c556679ecf90b628f981ed60fbdb70e8fc5e78448f317",
     "bundle-models.jsonl": "a9ef4c8aba911ef3c9b5c4ae1f16d1d3fc38d268fc7a16f7337e3c8b6533c92e",
     "bundle-participants.csv": "75d988fd3b3acfeaa6b6b94d680b555edfa86d755243f9347595d84f1823c8d7",
     "bundle-scores.json": "f746fb2eb59f14b34154edf0e0e254150e6cd64295270930622abf5e1dbca020",
-    "bundle-study.json": "cca4eff107280129337164c4e66da02ba22505a60e502a02226cadf4145ee929",
+    "bundle-study.json": "8ce958288829a23afe35d94aa24d789a98124a1f68571d924fa086aab6612039",
     "score-json": "95d992cc42c5fd7452206440a9f217e6e0de676135ba04a15ae6a1ef82d977ca",
     "score-by-item": "11d4b13a025c0f2da37c6e7c5cac0fbd1edc6536b7630563f2da81e14ae50dff",
     "baseline-random": "6b5d6370d54c481018c264998a5b23723302740cdd815e6b51e11ecd784741ee",

@@ -19,6 +19,11 @@ The package in four parts: :mod:`~hhvalues.cli.bots.client` (the protocol),
 
 ``--answer oracle`` reads the truth from the database in this process (a researcher tool run
 on the server); the browser-facing app is never asked for it.
+
+Every bot's participant is marked as a *rehearsal* in the database as soon as the app gives it
+a link token (before its first answer): the console's Results and every export leave
+rehearsal participants out unless asked to include them, so a study rehearsed on itself keeps
+its human rows human.
 """
 
 from __future__ import annotations
@@ -32,8 +37,8 @@ from typing import IO, Any
 
 import click
 
-from hhvalues.cli.app import DB_OPTION, cli, database
-from hhvalues.cli.bots.client import BotError, ConnectionLost, StreamlitClient
+from hhvalues.cli.app import DB_OPTION, cli, database, now
+from hhvalues.cli.bots.client import BotError, ConnectionLost, StreamlitClient, check_app
 from hhvalues.cli.bots.page import Page, parse_seconds, user_key
 from hhvalues.cli.bots.policy import (
     Bot,
@@ -61,7 +66,7 @@ from hhvalues.cli.bots.policy import (
     "base_url",
     default="http://127.0.0.1:8501",
     show_default=True,
-    help="Where the app runs.",
+    help="Where the app runs (the address printed by 'streamlit run serve.py').",
 )
 @click.option(
     "--timeout",
@@ -131,12 +136,17 @@ def bots_cmd(
     every item and must reach the completion code; after a server restart it reconnects with
     its link. Exit 0 when all did, 2 otherwise.
     """
-    from hhvalues.store.studies import get_study
+    from hhvalues.store.studies import get_study, mark_rehearsal
 
     if not base_url.startswith(("http://", "https://")):
         raise BotError(f"--url must start with http:// or https://, got {base_url!r}")
     with database(db_url) as engine, contextlib.ExitStack() as closing:
         code = get_study(engine, slug).config.completion_code or None
+        check_app(base_url, timeout=min(timeout, 10.0))  # before any bot enrols
+
+        def mark(token: str) -> None:
+            mark_rehearsal(engine, token, now=now, actor="bots")
+
         oracle = Oracle(engine) if answer == "oracle" else None
         log_file = None
         if log_path is not None:
@@ -157,6 +167,7 @@ def bots_cmd(
                 log=None if log_file is None else _writer(log_file),
                 arrive_within=arrive_within,
                 prologue_think=prologue_think,
+                mark=mark,
             )
         )
         wall = time.perf_counter() - t0
@@ -214,6 +225,7 @@ __all__ = [
     "Page",
     "StreamlitClient",
     "arrival_offsets",
+    "check_app",
     "parse_seconds",
     "percentile",
     "run_bots",

@@ -37,6 +37,28 @@ class ConnectionLost(BotError):
     """The websocket could not be opened, or it closed: the server is down or restarting."""
 
 
+def check_app(base_url: str, *, timeout: float = 10.0) -> None:
+    """BotError, in one line saying what to do, unless a Streamlit app answers its health check
+    at ``base_url`` (so a wrong ``--url`` fails before any bot starts, not as N errors)."""
+    import urllib.error
+    import urllib.request
+
+    url = f"{base_url.rstrip('/')}/_stcore/health"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as reply:
+            if reply.status == 200:
+                return
+            why = f"HTTP {reply.status}"
+    except urllib.error.HTTPError as exc:
+        why = f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        why = str(getattr(exc, "reason", None) or exc)
+    raise BotError(
+        f"no app answers at {base_url} ({why}): start it (python -m streamlit run serve.py) "
+        "or give --url the address it runs at"
+    )
+
+
 class StreamlitClient:
     """One browser tab's worth of Streamlit protocol: a session over one websocket."""
 
@@ -274,4 +296,4 @@ def _fill(w: Any, wid: str, value: tuple[str, Any]) -> None:
         setattr(w, field_name, v)
 
 
-__all__ = ["BotError", "ConnectionLost", "StreamlitClient"]
+__all__ = ["BotError", "ConnectionLost", "StreamlitClient", "check_app"]

@@ -73,6 +73,9 @@ class BotResult:
 
 Log = Callable[[dict[str, Any]], None]
 """Where a bot reports each submit and its end (``hhvalues bots --log``: one JSON line each)."""
+Mark = Callable[[str], None]
+"""Called (in a thread) with a bot's link token once the app has given it one: ``hhvalues
+bots`` marks that participant as a rehearsal in the database, before the bot's first answer."""
 RETRY_SECONDS = (0.5, 1.5)
 """How long a bot waits before trying again after a fault (uniform in this range)."""
 
@@ -111,8 +114,12 @@ class Bot:
         on_page: Callable[[Page], None] | None = None,
         prologue_think: float | None = None,
         timers: bool = True,
+        mark: Mark | None = None,
     ) -> None:
         self.result = BotResult(index)
+        self.mark = mark
+        self._marked: str | None = None
+        """The token last passed to ``mark``."""
         self.base_url, self.timeout = base_url, timeout
         self.client = StreamlitClient(base_url, urlencode({"study": study}), timeout=timeout)
         self.answer, self.oracle, self.code = answer, oracle, completion_code
@@ -206,7 +213,12 @@ class Bot:
     async def _page(self, **kw: Any) -> Page:
         if kw:  # a human's pause before each click or change
             await self._pause()
-        return self._after(await self.client.rerun(**kw))
+        page = self._after(await self.client.rerun(**kw))
+        token = self.result.token
+        if self.mark is not None and token is not None and token != self._marked:
+            await asyncio.to_thread(self.mark, token)
+            self._marked = token
+        return page
 
     async def _pause(self) -> None:
         """Think for ``think`` ± 50% seconds (``prologue_think`` before the first item);
@@ -406,6 +418,7 @@ async def run_bots(
     arrive_within: float = 0.0,
     prologue_think: float | None = None,
     timers: bool = True,
+    mark: Mark | None = None,
 ) -> list[BotResult]:
     """Run ``count`` bots concurrently against the app at ``base_url``.
 
@@ -413,7 +426,8 @@ async def run_bots(
     each link at a random moment in that many seconds (:func:`arrival_offsets`), as a
     recruiting platform's first minutes do. ``prologue_think`` is the mean pause before each
     click until the first item (default: ``think``). ``timers=False`` leaves the pages'
-    ``run_every`` timers unfired (a what-if, see :class:`Bot`).
+    ``run_every`` timers unfired (a what-if, see :class:`Bot`). ``mark`` is called with each
+    bot's token as soon as it has one (:data:`Mark`).
     """
     offsets = arrival_offsets(count, arrive_within, seed) if arrive_within else None
 
@@ -436,6 +450,7 @@ async def run_bots(
             log=log,
             prologue_think=prologue_think,
             timers=timers,
+            mark=mark,
         )
         return await bot.run()
 
@@ -464,6 +479,7 @@ __all__ = [
     "Bot",
     "BotResult",
     "Log",
+    "Mark",
     "Oracle",
     "arrival_offsets",
     "percentile",

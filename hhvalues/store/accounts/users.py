@@ -129,6 +129,12 @@ def check_password_strength(password: str) -> None:
         raise InputError(f"the password must have at least {MIN_PASSWORD} characters")
 
 
+def check_user_name(name: str) -> None:
+    """InputError unless ``name`` may name an account (checked before anything is written)."""
+    if not _NAME.match(name):
+        raise InputError(f"user name {name!r} must be 1-100 letters, digits or . _ @ -")
+
+
 def add_user(
     engine: Engine,
     name: str,
@@ -139,8 +145,7 @@ def add_user(
     actor: str = "cli",
 ) -> UserInfo:
     """Create an account; InputError when the name is taken or malformed, or the password short."""
-    if not _NAME.match(name):
-        raise InputError(f"user name {name!r} must be 1-100 letters, digits or . _ @ -")
+    check_user_name(name)
     role = ConsoleRole(role)
     check_password_strength(password)
     at = read_clock(now)
@@ -232,11 +237,15 @@ def set_password(
 # --- single sign-on allow-list -----------------------------------------------------------------
 
 
-def _email(email: str) -> str:
+def check_email(email: str) -> str:
+    """The address as stored (stripped, lower case); InputError unless it is an e-mail address."""
     email = email.strip().lower()
     if not _EMAIL.match(email):
         raise InputError(f"{email!r} is not an e-mail address")
     return email
+
+
+_email = check_email
 
 
 def allow_sso(
@@ -286,7 +295,9 @@ __all__ = [
     "UserInfo",
     "add_user",
     "allow_sso",
+    "check_email",
     "check_password_strength",
+    "check_user_name",
     "has_admin",
     "hash_password",
     "list_sso",

@@ -36,6 +36,7 @@ from hhvalues.store.db import (
     AnswerRow,
     Clock,
     ParticipantRow,
+    RehearsalRow,
     StudyRow,
     as_utc,
     get_bank,
@@ -80,6 +81,8 @@ class StudyAnswers:
     """The reference agents' answers stored when the bank was imported (None: not stored)."""
     states: Mapping[str, str] = field(default_factory=dict)
     """Human respondent id → the participant's state (``finished``, ``timed_out`` …)."""
+    rehearsals: frozenset[str] = frozenset()
+    """Human respondent ids of rehearsal participants (``hhvalues bots``)."""
 
 
 def load_study_answers(engine: Engine, slug: str, *, now: Clock = system_clock) -> StudyAnswers:
@@ -145,13 +148,35 @@ def load_study_answers(engine: Engine, slug: str, *, now: Clock = system_clock) 
                 )
             )
         }
+        rehearsals = {
+            respondent_of(slug, pid)
+            for pid in session.execute(
+                select(col(RehearsalRow.participant_id)).where(
+                    col(RehearsalRow.study_id) == study.id
+                )
+            ).scalars()
+        }
         if scored_items(bank) > REFERENCE_AT_IMPORT:  # a large bank: the answered items' agents
             agents += _agents_for_answered(session, bank, study.bank_id, answers, agents, at)
             return StudyAnswers(
-                slug, bank, config, tuple(answers), tuple(seconds), tuple(agents), states
+                slug,
+                bank,
+                config,
+                tuple(answers),
+                tuple(seconds),
+                tuple(agents),
+                states,
+                frozenset(rehearsals),
             )
     return StudyAnswers(
-        slug, bank, config, tuple(answers), tuple(seconds), tuple(agents) or None, states
+        slug,
+        bank,
+        config,
+        tuple(answers),
+        tuple(seconds),
+        tuple(agents) or None,
+        states,
+        frozenset(rehearsals),
     )
 
 
@@ -176,23 +201,33 @@ def _agents_for_answered(
 
 
 def scope_answers(
-    data: StudyAnswers, *, finished_only: bool = True
+    data: StudyAnswers, *, finished_only: bool = True, rehearsal: bool = False
 ) -> tuple[StudyAnswers, HumanScope]:
     """The answers the Results are of, and which participants that is.
 
     ``finished_only`` (the default everywhere: the Results page, the scores and item-table
     exports, the bundle) keeps the human answers of participants who finished and leaves out
     those who timed out, stopped or are still answering: their unanswered items would count
-    as wrong in the human group row. Model and agent answers are always kept.
+    as wrong in the human group row. Rehearsal participants (``hhvalues bots``) are left out
+    too unless ``rehearsal``: they are not people. Model and agent answers are always kept.
     """
     humans = {a.respondent for a in data.answers if parse_respondent(a.respondent)[0] == "human"}
+    bots = humans & data.rehearsals if not rehearsal else set()
     kept = {
         h
-        for h in humans
+        for h in humans - bots
         if not finished_only or data.states.get(h) == ParticipantState.FINISHED.value
     }
-    left_out = Counter(data.states.get(h, "unknown") for h in humans - kept)
-    scope = HumanScope(finished_only, len(kept), dict(sorted(left_out.items())))
+    left_out = Counter(data.states.get(h, "unknown") for h in humans - kept - bots)
+    if bots:
+        left_out["rehearsal"] = len(bots)
+    scope = HumanScope(
+        finished_only,
+        len(kept),
+        dict(sorted(left_out.items())),
+        rehearsal,
+        len(kept & data.rehearsals),
+    )
     if kept == humans:
         return data, scope
     keep = [a.respondent in kept or a.respondent not in humans for a in data.answers]
@@ -210,13 +245,14 @@ def results_of(
     data: StudyAnswers,
     *,
     finished_only: bool = True,
+    rehearsal: bool = False,
     seed: int = 0,
     n_boot: int = 2000,
     baseline: str | None = None,
 ) -> Results:
     """The Results of loaded study answers (:func:`scope_answers`, then
     :func:`~hhvalues.store.analysis.build_results`): what the page and the exports show."""
-    scoped, scope = scope_answers(data, finished_only=finished_only)
+    scoped, scope = scope_answers(data, finished_only=finished_only, rehearsal=rehearsal)
     results = build_results(
         scoped.bank,
         scoped.answers,
@@ -238,13 +274,15 @@ def study_results(
     n_boot: int = 2000,
     baseline: str | None = None,
     finished_only: bool = True,
+    rehearsal: bool = False,
     now: Clock = system_clock,
 ) -> Results:
     """The Results page of a study (:func:`results_of` of :func:`load_study_answers`, the
-    timeouts due at ``now`` recorded first)."""
+    timeouts due at ``now`` recorded first); rehearsal participants only with ``rehearsal``."""
     return results_of(
         load_study_answers(engine, slug, now=now),
         finished_only=finished_only,
+        rehearsal=rehearsal,
         seed=seed,
         n_boot=n_boot,
         baseline=baseline,
@@ -265,6 +303,10 @@ class ParticipantLine:
     catch_failures: int
     catch_flag: str
     fast_answers: int
+    timed_out: int = 0
+    """Of ``answered``, the items whose time ran out (status ``timeout``)."""
+    rehearsal: bool = False
+    """A simulated participant of ``hhvalues bots``, not a person."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -303,6 +345,7 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
         )
         counts: Counter[int] = Counter()
         fast: Counter[int] = Counter()
+        late: Counter[int] = Counter()
         timed_out = 0
         secs: list[float] = []
         per_minute: defaultdict[datetime, int] = defaultdict(int)
@@ -318,12 +361,20 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
         for pid, is_fast, sec, sub, status in rows:
             counts[pid] += 1
             timed_out += status == Status.TIMEOUT.value
+            late[pid] += status == Status.TIMEOUT.value
             fast[pid] += bool(is_fast)
             if sec is not None:
                 secs.append(float(sec))
             sub = as_utc(sub)
             if sub is not None and sub >= since:
                 per_minute[sub.replace(second=0, microsecond=0)] += 1
+        bots = set(
+            session.execute(
+                select(col(RehearsalRow.participant_id)).where(
+                    col(RehearsalRow.study_id) == study.id
+                )
+            ).scalars()
+        )
         lines = tuple(
             ParticipantLine(
                 p.id or 0,
@@ -336,6 +387,8 @@ def monitor(engine: Engine, slug: str, *, now: Clock) -> Monitor:
                 p.catch_failures,
                 p.catch_flag,
                 fast[p.id or 0],
+                late[p.id or 0],
+                p.id in bots,
             )
             for p in parts
         )

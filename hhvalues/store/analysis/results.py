@@ -149,15 +149,23 @@ class HumanScope:
     included: int
     """Participants with answers in the table."""
     left_out: Mapping[str, int]
-    """Participants with answers left out, by their state (``timed_out``, ``in_progress`` …)."""
+    """Participants with answers left out, by their state (``timed_out``, ``in_progress`` …)
+    or ``rehearsal`` (simulated participants of ``hhvalues bots``)."""
+    rehearsal: bool = False
+    """Whether rehearsal participants (bots) are counted among the humans."""
+    rehearsals: int = 0
+    """Of ``included``, how many are rehearsal participants (bots)."""
 
     def describe(self) -> str:
         """One sentence: which human rows are in (the Results page's caption)."""
         out = sum(self.left_out.values())
+        who = "participant(s)"
+        if self.rehearsals:
+            who = f"participant(s), {self.rehearsals} of them rehearsal bots,"
         head = (
-            f"Human rows: the {self.included} participant(s) who finished"
+            f"Human rows: the {self.included} {who} who finished"
             if self.finished_only
-            else f"Human rows: all {self.included} participant(s) with answers"
+            else f"Human rows: all {self.included} {who} with answers"
         )
         if not out:
             return head + "."

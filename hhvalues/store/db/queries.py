@@ -19,12 +19,12 @@ from sqlmodel import Session, col, select
 
 from hhvalues.core.agents import reference_answers
 from hhvalues.core.answers import MAX_RESPONDENT, Answer, Status, parse_respondent
-from hhvalues.core.bank import Bank, Split, Truth, content_hash, parse_bank
+from hhvalues.core.bank import Bank, Split, Truth, content_hash, dumps_bank, parse_bank
 from hhvalues.core.ids import MAX_ID, id_problem, shown_id
 from hhvalues.errors import AnswersError, BankError, NotFoundError
 from hhvalues.store.db.audit import add_audit
 from hhvalues.store.db.deadlines import Clock, read_clock
-from hhvalues.store.db.engine import write_session
+from hhvalues.store.db.engine import read_session, write_session
 from hhvalues.store.db.tables import AnswerRow, BankRow, ItemRow
 
 
@@ -149,6 +149,28 @@ def store_bank(
             | dict(detail or {}),
         )
     return info
+
+
+def download_bank(engine: Engine, bank_id: int, *, actor: str, now: Clock) -> bytes:
+    """A stored bank as its JSON file (truth included, the bytes ``hhvalues bank generate``
+    writes), logged as ``bank_download`` with its SHA-256: what the console's Banks page hands
+    a researcher. NotFoundError when unknown."""
+    import hashlib
+
+    with read_session(engine) as session:
+        bank = get_bank(session, bank_id)
+    data = dumps_bank(bank).encode("utf-8")
+    with write_session(engine) as session:
+        add_audit(
+            session,
+            actor=actor,
+            action="bank_download",
+            target=bank.name,
+            at=read_clock(now),
+            detail={"content_hash": bank.content_hash},
+            sha256=hashlib.sha256(data).hexdigest(),
+        )
+    return data
 
 
 def list_banks(session: Session) -> list[BankInfo]:
@@ -462,6 +484,7 @@ __all__ = [
     "StoredAnswer",
     "answer_values",
     "catch_answers",
+    "download_bank",
     "find_bank",
     "get_bank",
     "get_bank_info",

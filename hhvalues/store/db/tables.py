@@ -118,6 +118,20 @@ class ParticipantRow(SQLModel, table=True):
     catch_flag: str = Field(default="", max_length=16)
 
 
+class RehearsalRow(SQLModel, table=True):
+    """A participant who is a simulated one (``hhvalues bots``), not a person: Results and
+    exports leave it out unless asked to include it (a table of its own, so the participants
+    table and every query of it stay as they were)."""
+
+    __tablename__ = "rehearsals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    participant_id: int = Field(foreign_key="participants.id", unique=True)
+    study_id: int = Field(foreign_key="studies.id", index=True)
+    marked_at: datetime
+    marked_by: str = Field(max_length=200)
+
+
 class PresentationRow(SQLModel, table=True):
     """When an item was first shown to a participant and until when it may be answered."""
 
@@ -331,6 +345,7 @@ __all__ = [
     "MoveRow",
     "ParticipantRow",
     "PresentationRow",
+    "RehearsalRow",
     "SsoAllowRow",
     "StudyConfigRow",
     "StudyRow",

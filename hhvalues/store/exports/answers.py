@@ -29,7 +29,15 @@ from sqlmodel import col
 
 from hhvalues.core.answers import Answer, Status, dumps_answer
 from hhvalues.errors import StoreError
-from hhvalues.store.db import AnswerRow, Clock, ItemRow, as_utc, read_session, system_clock
+from hhvalues.store.db import (
+    AnswerRow,
+    Clock,
+    ItemRow,
+    RehearsalRow,
+    as_utc,
+    read_session,
+    system_clock,
+)
 from hhvalues.store.exports.files import Written, neutralise, write_atomic
 from hhvalues.store.exports.worker import second_half
 from hhvalues.store.participation import settle_timeouts
@@ -86,14 +94,26 @@ _COLS = (
 )
 
 
-def _where(study_id: int) -> Any:
-    return (col(AnswerRow.study_id) == study_id) & col(AnswerRow.draft).is_(False)
+def _where(study_id: int, rehearsal: bool = False) -> Any:
+    where = (col(AnswerRow.study_id) == study_id) & col(AnswerRow.draft).is_(False)
+    if not rehearsal:  # simulated participants (hhvalues bots) are not people
+        bots = select(col(RehearsalRow.participant_id)).where(
+            col(RehearsalRow.study_id) == study_id
+        )
+        where &= col(AnswerRow.participant_id).not_in(bots)
+    return where
 
 
 def iter_answer_rows(
-    engine: Engine, slug: str, *, chunk: int = CHUNK, respondents: Span = (None, None)
+    engine: Engine,
+    slug: str,
+    *,
+    chunk: int = CHUNK,
+    respondents: Span = (None, None),
+    rehearsal: bool = False,
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """The study's final answers in chunks of tuples (columns of :data:`CSV_COLUMNS`).
+    """The study's final answers in chunks of tuples (columns of :data:`CSV_COLUMNS`), those of
+    rehearsal participants (``hhvalues bots``) only with ``rehearsal``.
 
     The order is the one of ``hhvalues export`` (respondent, epoch, item position);
     ``respondents`` = (first, stop) keeps those with ``first <= respondent < stop`` (None: open).
@@ -110,7 +130,7 @@ def iter_answer_rows(
         # unnoticed nor make a complete export look incomplete.
         conn = session.connection(None if sqlite else {"isolation_level": "REPEATABLE READ"})
         study = study_row(session, slug)
-        where = _where(study.id or 0)
+        where = _where(study.id or 0, rehearsal)
         if first is not None:
             where &= col(AnswerRow.respondent) >= first
         if stop is not None:
@@ -301,19 +321,35 @@ def answer_of_row(r: tuple[Any, ...]) -> Answer:
     )
 
 
-def csv_body(engine: Engine, slug: str, fh: Any, respondents: Span = (None, None)) -> int:
+def csv_body(
+    engine: Engine,
+    slug: str,
+    fh: Any,
+    respondents: Span = (None, None),
+    *,
+    rehearsal: bool = False,
+) -> int:
     """Write the CSV rows (no header) of the study's answers by ``respondents``; how many."""
     w, cell, n = csv.writer(fh, lineterminator="\n"), JsonCells(), 0
-    for part in prefetched(iter_answer_rows(engine, slug, respondents=respondents)):
+    rows = iter_answer_rows(engine, slug, respondents=respondents, rehearsal=rehearsal)
+    for part in prefetched(rows):
         w.writerows(_csv_rows(part, cell))
         n += len(part)
     return n
 
 
-def jsonl_body(engine: Engine, slug: str, fh: Any, respondents: Span = (None, None)) -> int:
+def jsonl_body(
+    engine: Engine,
+    slug: str,
+    fh: Any,
+    respondents: Span = (None, None),
+    *,
+    rehearsal: bool = False,
+) -> int:
     """Write the JSON Lines of the study's answers by ``respondents``; how many."""
     n = 0
-    for part in prefetched(iter_answer_rows(engine, slug, respondents=respondents)):
+    rows = iter_answer_rows(engine, slug, respondents=respondents, rehearsal=rehearsal)
+    for part in prefetched(rows):
         fh.write("".join(dumps_answer(answer_of_row(r)) + "\n" for r in part))
         n += len(part)
     return n
@@ -357,17 +393,22 @@ def _cpus() -> int:
     return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
-def _lines(engine: Engine, slug: str, kind: str, fh: Any, directory: Path) -> int:
+def _lines(engine: Engine, slug: str, kind: str, fh: Any, directory: Path, rehearsal: bool) -> int:
     first_of_rest = split_point(engine, slug)
     if first_of_rest is None:
-        return BODIES[kind](engine, slug, fh)
-    with second_half(engine, slug, kind, first_of_rest, directory) as rest:
-        n = BODIES[kind](engine, slug, fh, (None, first_of_rest))
+        return BODIES[kind](engine, slug, fh, rehearsal=rehearsal)
+    with second_half(engine, slug, kind, first_of_rest, directory, rehearsal) as rest:
+        n = BODIES[kind](engine, slug, fh, (None, first_of_rest), rehearsal=rehearsal)
         return n + rest.append_to(fh)
 
 
 def write_answers_csv(
-    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+    engine: Engine,
+    slug: str,
+    out: str | os.PathLike[str],
+    *,
+    now: Clock = system_clock,
+    rehearsal: bool = False,
 ) -> Written:
     """Answers as CSV (the columns of ``hhvalues export --format csv``), streamed."""
     settle_timeouts(engine, slug, now=now)
@@ -376,14 +417,19 @@ def write_answers_csv(
     def write(fh: Any) -> None:
         nonlocal n
         csv.writer(fh, lineterminator="\n").writerow(CSV_COLUMNS)
-        n = _lines(engine, slug, "csv", fh, Path(out).parent)
+        n = _lines(engine, slug, "csv", fh, Path(out).parent, rehearsal)
 
     digest = write_atomic(Path(out), write, binary=False)
     return Written(Path(out), n, digest)
 
 
 def write_answers_jsonl(
-    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+    engine: Engine,
+    slug: str,
+    out: str | os.PathLike[str],
+    *,
+    now: Clock = system_clock,
+    rehearsal: bool = False,
 ) -> Written:
     """Answers in the DESIGN §3 JSON Lines format (``hhvalues score`` reads it), streamed."""
     settle_timeouts(engine, slug, now=now)
@@ -391,14 +437,19 @@ def write_answers_jsonl(
 
     def write(fh: Any) -> None:
         nonlocal n
-        n = _lines(engine, slug, "jsonl", fh, Path(out).parent)
+        n = _lines(engine, slug, "jsonl", fh, Path(out).parent, rehearsal)
 
     digest = write_atomic(Path(out), write, binary=False)
     return Written(Path(out), n, digest)
 
 
 def write_answers_parquet(
-    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+    engine: Engine,
+    slug: str,
+    out: str | os.PathLike[str],
+    *,
+    now: Clock = system_clock,
+    rehearsal: bool = False,
 ) -> Written:
     """Answers as Parquet (typed columns; JSON columns as text), one row group per chunk."""
     import pyarrow as pa
@@ -433,7 +484,7 @@ def write_answers_parquet(
     def write(fh: Any) -> None:
         nonlocal n
         with pq.ParquetWriter(fh, schema, compression="zstd") as pw:
-            for part in prefetched(iter_answer_rows(engine, slug)):
+            for part in prefetched(iter_answer_rows(engine, slug, rehearsal=rehearsal)):
                 cols: list[Sequence[Any]] = list(zip(*part, strict=True))
                 cols[15] = [None if v is None else bool(v) for v in cols[15]]  # SQLite: 0/1
                 arrays = [

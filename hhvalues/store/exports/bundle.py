@@ -37,6 +37,7 @@ from hhvalues.store.db import (
     AnswerRow,
     Clock,
     ParticipantRow,
+    RehearsalRow,
     StudyConfigRow,
     read_session,
     system_clock,
@@ -82,7 +83,7 @@ The lines of answers.jsonl that the Results page scores: the answers of particip
 finished, and the study's own model answers.
 
 ## answers.jsonl, models.jsonl, agents.jsonl
-One answer per line, DESIGN §3 format: respondent (`human:<study>/<participant>`,
+One answer per line, in the answers format of docs/formats.md §2 (HH-Values Studio): respondent (`human:<study>/<participant>`,
 `model:<provider>/<model>/<condition>`, `agent:<name>`), item, epoch, choices (probe → A/B/null),
 hypothesis (feature → weight) or null, confidence (probe → 0.5..1) or null, status (ok, timeout,
 refused, truncated, empty, invalid, error), rationale, stimulus (sha256 of what was shown).
@@ -136,7 +137,7 @@ class _HashingZip:
         self.hashes[name] = h.hexdigest()
 
 
-def _participants(session: Session, study_id: int, slug: str) -> str:
+def _participants(session: Session, study_id: int, slug: str, rehearsal: bool) -> str:
     counts: dict[int | None, int] = dict(
         session.exec(
             select(AnswerRow.participant_id, func.count())
@@ -147,11 +148,11 @@ def _participants(session: Session, study_id: int, slug: str) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(PARTICIPANT_COLUMNS)
-    for p in session.exec(
-        select(ParticipantRow)
-        .where(ParticipantRow.study_id == study_id)
-        .order_by(col(ParticipantRow.id))
-    ):
+    query = select(ParticipantRow).where(ParticipantRow.study_id == study_id)
+    if not rehearsal:
+        bots = select(RehearsalRow.participant_id).where(RehearsalRow.study_id == study_id)
+        query = query.where(col(ParticipantRow.id).not_in(bots))
+    for p in session.exec(query.order_by(col(ParticipantRow.id))):
         w.writerow(
             [
                 p.id,
@@ -180,13 +181,14 @@ def write_bundle(
     seed: int = 0,
     n_boot: int = 2000,
     now: Clock = system_clock,
+    rehearsal: bool = False,
 ) -> Written:
     """Write the study bundle zip; ``rows`` is the number of study answers in it (the
-    timeouts due at ``now`` recorded first)."""
+    timeouts due at ``now`` recorded first); rehearsal participants only with ``rehearsal``."""
     settle_timeouts(engine, slug, now=now)
     data = load_study_answers(engine, slug, now=now)
-    results = results_of(data, seed=seed, n_boot=n_boot)
-    scoped, scope = scope_answers(data)
+    results = results_of(data, seed=seed, n_boot=n_boot, rehearsal=rehearsal)
+    scoped, scope = scope_answers(data, rehearsal=rehearsal)
     humans = {a.respondent for a in data.answers if a.respondent.startswith("human:")}
     left_out = humans - {a.respondent for a in scoped.answers}
     with read_session(engine) as session:
@@ -206,7 +208,7 @@ def write_bundle(
                 {"version": v, "config": c, "created_at": _iso(at)} for v, c, at in versions
             ],
         }
-        participants = _participants(session, study.id or 0, slug)
+        participants = _participants(session, study.id or 0, slug, rehearsal)
         study_id = study.id
     models = [a for a in data.answers if a.respondent.startswith("model:")]
     n = 0
@@ -223,7 +225,7 @@ def write_bundle(
 
             def answers(put: Callable[[str], None]) -> None:
                 nonlocal n
-                for part in iter_answer_rows(engine, slug):
+                for part in iter_answer_rows(engine, slug, rehearsal=rehearsal):
                     put("".join(dumps_answer(answer_of_row(r)) + "\n" for r in part))
                     n += len(part)
 
@@ -232,7 +234,7 @@ def write_bundle(
 
             def scored_answers(put: Callable[[str], None]) -> None:
                 nonlocal scored
-                for part in iter_answer_rows(engine, slug):
+                for part in iter_answer_rows(engine, slug, rehearsal=rehearsal):
                     kept = [a for a in map(answer_of_row, part) if a.respondent not in left_out]
                     put("".join(dumps_answer(a) + "\n" for a in kept))
                     scored += len(kept)

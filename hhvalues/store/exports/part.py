@@ -24,7 +24,11 @@ def main() -> int:
         try:
             with open(request["path"], "w", encoding="utf-8", newline="") as fh:
                 rows = BODIES[request["kind"]](
-                    engine, request["slug"], fh, (request["first"], None)
+                    engine,
+                    request["slug"],
+                    fh,
+                    (request["first"], None),
+                    rehearsal=bool(request.get("rehearsal", False)),
                 )
         finally:
             engine.dispose()

@@ -81,20 +81,28 @@ def write_scores(
     seed: int = 0,
     n_boot: int = 2000,
     now: Clock = system_clock,
+    rehearsal: bool = False,
 ) -> Written:
     """Per-respondent scores of the test split (DESIGN §3 JSON, with the human group), of the
     participants who finished, as the Results page shows by default."""
-    results = results_of(load_study_answers(engine, slug, now=now), seed=seed, n_boot=n_boot)
+    results = results_of(
+        load_study_answers(engine, slug, now=now), seed=seed, n_boot=n_boot, rehearsal=rehearsal
+    )
     text = scores_text(results)
     digest = write_atomic(Path(out), lambda fh: fh.write(text), binary=False)
     return Written(Path(out), len(results.scores.rows), digest)
 
 
 def write_items(
-    engine: Engine, slug: str, out: str | os.PathLike[str], *, now: Clock = system_clock
+    engine: Engine,
+    slug: str,
+    out: str | os.PathLike[str],
+    *,
+    now: Clock = system_clock,
+    rehearsal: bool = False,
 ) -> Written:
     """The per-item table (humans and models side by side) as CSV."""
-    results = results_of(load_study_answers(engine, slug, now=now), n_boot=200)
+    results = results_of(load_study_answers(engine, slug, now=now), n_boot=200, rehearsal=rehearsal)
     text = items_csv(results)
     digest = write_atomic(Path(out), lambda fh: fh.write(text), binary=False)
     return Written(Path(out), len(results.items), digest)

@@ -51,7 +51,7 @@ class SecondHalf:
 
 @contextmanager
 def second_half(
-    engine: Engine, slug: str, kind: str, first: str, directory: Path
+    engine: Engine, slug: str, kind: str, first: str, directory: Path, rehearsal: bool = False
 ) -> Iterator[SecondHalf]:
     """Start a worker writing ``kind`` lines of the respondents from ``first`` on; on leaving,
     a worker still running is killed and the part file removed."""
@@ -63,6 +63,7 @@ def second_half(
         "kind": kind,
         "first": first,
         "path": name,
+        "rehearsal": rehearsal,
     }
     env = dict(os.environ)
     # The package's own parent first, so a checkout that is run without being installed works.

@@ -43,8 +43,9 @@ class ExportSpec(NamedTuple):
     """One export format."""
 
     write: Callable[..., Written]
-    """``write(engine, study slug, out, now=clock)``: the file, atomically, with its SHA-256
-    (the timeouts due at the clock's time recorded first)."""
+    """``write(engine, study slug, out, now=clock, rehearsal=False)``: the file, atomically,
+    with its SHA-256 (the timeouts due at the clock's time recorded first; rehearsal
+    participants only with ``rehearsal``)."""
     title: str
     """What the file is, in words (the console's button)."""
     file_name: str
@@ -96,11 +97,13 @@ def write_export(
     actor: str,
     now: Clock,
     file_name: str | None = None,
+    rehearsal: bool = False,
 ) -> Written:
     """Write one export of a study and log it (format, rows, ``file_name`` — default the file's
-    own name — and SHA-256) in the audit log."""
+    own name — and SHA-256) in the audit log. Rehearsal participants (``hhvalues bots``) are
+    left out unless ``rehearsal``."""
     fmt = ExportFormat(fmt)
-    written = EXPORTS[fmt].write(engine, slug, out, now=now)
+    written = EXPORTS[fmt].write(engine, slug, out, now=now, rehearsal=rehearsal)
     name = file_name or Path(out).name
     record(
         engine,
@@ -109,7 +112,8 @@ def write_export(
         target=slug,
         now=now,
         sha256=written.sha256,
-        detail={"format": fmt.value, "rows": written.rows, "file": name},
+        detail={"format": fmt.value, "rows": written.rows, "file": name}
+        | ({"rehearsal": True} if rehearsal else {}),
     )
     return written
 

@@ -168,7 +168,11 @@ def current_step(engine: Engine, token: object, *, now: Clock, grace: timedelta 
 
 def _common(loaded: Loaded) -> dict[str, Any]:
     slug = loaded.study.slug
-    return {"study": slug, "respondent": respondent_of(slug, loaded.participant.id or 0)}
+    return {
+        "study": slug,
+        "respondent": respondent_of(slug, loaded.participant.id or 0),
+        "contact": loaded.config.contact,
+    }
 
 
 def _step(
@@ -182,7 +186,13 @@ def _step(
     p, cfg = loaded.participant, loaded.config
     entry = entry_page(loaded)
     if entry is StepKind.CONSENT:
-        return Step(entry, consent_text=cfg.consent_text, **common)
+        return Step(
+            entry,
+            consent_text=cfg.consent_text,
+            decline_code=cfg.decline_code,
+            decline_url=cfg.decline_url,
+            **common,
+        )
     if entry is StepKind.INTAKE:
         return Step(entry, intake=cfg.intake, **common)
     if entry is not None:

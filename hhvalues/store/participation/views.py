@@ -125,6 +125,12 @@ class Step:
     completion_code: str | None = None
     """Only on DONE, i.e. after the last answer was committed."""
     redirect_url: str | None = None
+    contact: str = ""
+    """How to reach the researcher (the study's ``contact``; empty when it gave none)."""
+    decline_code: str = ""
+    """On CONSENT: the code shown if the participant declines."""
+    decline_url: str | None = None
+    """On CONSENT: where a participant who declines is sent."""
     timed_out: bool = False
     catch_flag: str = ""
     """``""``, ``warn`` or ``exclude``."""

@@ -146,6 +146,13 @@ class StudyConfig:
     """Shown after the last answer is committed."""
     redirect_url: str | None = None
     """Where to send the participant at the end (e.g. Prolific's completion URL)."""
+    contact: str = ""
+    """How participants reach the researcher (an e-mail address, a platform's message
+    function), shown wherever a participant is told to contact the researcher."""
+    decline_code: str = ""
+    """Shown to a participant who declines consent (e.g. Prolific's "no consent" code)."""
+    decline_url: str | None = None
+    """Where to send a participant who declines consent (e.g. Prolific's return URL)."""
     seed: int = 0
     """Seed of item order and A/B sides (combined with the participant id)."""
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -177,6 +184,7 @@ class StudyConfig:
             if value is not None:
                 limit.check(name, value)
         check_redirect_url(self.redirect_url)
+        check_redirect_url(self.decline_url)
 
     @property
     def asks_choices(self) -> bool:
@@ -199,6 +207,53 @@ class StudyConfig:
         out["intake"] = [asdict(q) | {"options": list(q.options)} for q in self.intake]
         out.update(out.pop("extra"))
         return out
+
+
+INTAKE_FORMAT = "id | question | option; option; … | optional"
+"""How intake questions are written, one a line (the CLI's ``--intake`` file, the console's
+box): the options part may be empty (free text); ``optional`` at the end lets it be left blank."""
+_INTAKE_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
+
+
+def parse_intake(text: str, *, where: str = "intake") -> tuple[IntakeQuestion, ...]:
+    """Intake questions from lines of :data:`INTAKE_FORMAT` (blank lines and ``#`` comments
+    skipped): ``degree | Your highest degree | none; BSc; MSc; PhD``. InputError naming the line."""
+    out: list[IntakeQuestion] = []
+    for n, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        parts = [p.strip() for p in line.split("|")]
+        optional = len(parts) > 2 and parts[-1].lower() == "optional"
+        if optional:
+            parts = parts[:-1]
+        if len(parts) not in (2, 3) or not parts[1]:
+            raise InputError(
+                f"line {n}: write a question as '{INTAKE_FORMAT}', got {line!r}", where=where
+            )
+        qid, label = parts[0], parts[1]
+        if not _INTAKE_ID.match(qid):
+            raise InputError(
+                f"line {n}: question id {qid!r} must be 1-40 letters, digits, '-' or '_'",
+                where=where,
+            )
+        options = (
+            tuple(o.strip() for o in parts[2].split(";") if o.strip()) if len(parts) == 3 else ()
+        )
+        if len(set(options)) != len(options):
+            raise InputError(f"line {n}: question {qid!r} repeats an option", where=where)
+        if any(q.id == qid for q in out):
+            raise InputError(f"line {n}: question id {qid!r} is used twice", where=where)
+        out.append(IntakeQuestion(qid, label, options, not optional))
+    return tuple(out)
+
+
+def format_intake(questions: tuple[IntakeQuestion, ...]) -> str:
+    """The lines :func:`parse_intake` reads back as ``questions``."""
+    return "\n".join(
+        " | ".join([q.id, q.label, "; ".join(q.options)] + ([] if q.required else ["optional"]))
+        for q in questions
+    )
 
 
 def check_redirect_url(url: str | None) -> None:
@@ -257,6 +312,7 @@ def check_slug(slug: str) -> str:
 
 __all__ = [
     "DEFAULT_CONSENT",
+    "INTAKE_FORMAT",
     "SLUG_PATTERN",
     "STUDY_LIMITS",
     "IntakeQuestion",
@@ -268,5 +324,7 @@ __all__ = [
     "StudyStatus",
     "check_redirect_url",
     "check_slug",
+    "format_intake",
     "parse_config",
+    "parse_intake",
 ]

@@ -14,17 +14,19 @@ from datetime import datetime
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from hhvalues.core.bank import Split
+from hhvalues.core.bank import Bank, Split
 from hhvalues.errors import InputError, NotFoundError
 from hhvalues.store.db import (
     BankInfo,
     Clock,
     EventRow,
     ParticipantRow,
+    RehearsalRow,
     StudyConfigRow,
     StudyRow,
     add_audit,
     get_bank_info,
+    import_bank,
     read_clock,
     read_session,
     write_session,
@@ -93,29 +95,44 @@ def _info(session: Session, row: StudyRow) -> StudyInfo:
 
 def check_config(session: Session, bank_id: int, config: StudyConfig) -> None:
     """InputError when a field is out of its limits or the bank has too few items of a split."""
+    check_config_counts(get_bank_info(session, bank_id).items, config)
+
+
+def check_config_counts(counts: Mapping[str, int], config: StudyConfig) -> None:
+    """:func:`check_config` against a bank's item count per split (``{"test": n, ...}``): what
+    a command checks before it opens the database at all."""
     config.check_limits()
-    counts = get_bank_info(session, bank_id).items
     wanted = {Split.TEST: config.items, Split.TRAIN: config.train, Split.CATCH: config.catch}
     for split, n in wanted.items():
-        if n is not None and n > counts[split.value]:
-            raise InputError(
-                f"the bank has {counts[split.value]} {split.value} item(s), the study asks for {n}"
-            )
-    if (config.items if config.items is not None else counts[Split.TEST.value]) + config.catch == 0:
+        have = counts.get(split.value, 0)
+        if n is not None and n > have:
+            raise InputError(f"the bank has {have} {split.value} item(s), the study asks for {n}")
+    test = config.items if config.items is not None else counts.get(Split.TEST.value, 0)
+    if test + config.catch == 0:
         raise InputError("the study would have no test or catch items")
+
+
+def bank_split_counts(bank: Bank) -> dict[str, int]:
+    """Items per split of a bank not stored yet, as :class:`BankInfo` counts them."""
+    return {s.value: sum(1 for it in bank.items if it.split is s) for s in Split}
 
 
 def create_study(
     engine: Engine,
     *,
     slug: str,
-    bank_id: int,
+    bank_id: int | None = None,
+    bank: Bank | None = None,
     config: StudyConfig,
     now: Clock,
     actor: str,
     kind: StudyKind = StudyKind.ANSWER,
 ) -> StudyInfo:
-    """Create an open study (configuration version 1); InputError if the slug is taken."""
+    """Create an open study (configuration version 1) on a stored bank (``bank_id``) or on
+    ``bank``, imported (and its ``bank_import`` logged) in the same transaction: InputError if
+    the slug is taken or the configuration does not fit, and then nothing is written at all."""
+    if (bank_id is None) == (bank is None):
+        raise TypeError("create_study takes exactly one of bank_id and bank")
     check_slug(slug)
     at = read_clock(now)
     if not config.completion_code:
@@ -123,6 +140,20 @@ def create_study(
     with write_session(engine) as session:
         if session.exec(select(StudyRow.id).where(StudyRow.slug == slug)).first() is not None:
             raise InputError(f"a study named {slug!r} already exists")
+        if bank is not None:
+            config.check_limits()
+            check_config_counts(bank_split_counts(bank), config)
+            imported = import_bank(session, bank, now=lambda: at)
+            add_audit(
+                session,
+                actor=actor,
+                action="bank_import",
+                target=imported.name,
+                at=at,
+                detail={"content_hash": imported.content_hash, "items": dict(imported.items)},
+            )
+            bank_id = imported.id
+        assert bank_id is not None
         check_config(session, bank_id, config)
         row = StudyRow(
             slug=slug,
@@ -294,14 +325,43 @@ def relink(engine: Engine, slug: str, pid: str, *, now: Clock, actor: str) -> st
     return token
 
 
+def mark_rehearsal(engine: Engine, token: str, *, now: Clock, actor: str) -> bool:
+    """Mark the participant of link ``token`` as a rehearsal (a simulated participant of
+    ``hhvalues bots``), so Results and exports leave it out unless asked to include it; False
+    when no participant has the token. Idempotent."""
+    at = read_clock(now)
+    with write_session(engine) as session:
+        p = session.exec(
+            select(ParticipantRow).where(ParticipantRow.token_hash == hash_token(token))
+        ).first()
+        if p is None or p.id is None:
+            return False
+        marked = select(RehearsalRow.id).where(RehearsalRow.participant_id == p.id)
+        if session.exec(marked).first() is None:
+            session.add(
+                RehearsalRow(
+                    participant_id=p.id, study_id=p.study_id, marked_at=at, marked_by=actor
+                )
+            )
+            session.add(
+                EventRow(
+                    study_id=p.study_id, participant_id=p.id, actor=actor, kind="rehearsal", at=at
+                )
+            )
+    return True
+
+
 __all__ = [
     "StudyInfo",
+    "bank_split_counts",
     "check_config",
+    "check_config_counts",
     "config_version",
     "create_study",
     "get_study",
     "invite",
     "list_studies",
+    "mark_rehearsal",
     "new_completion_code",
     "relink",
     "set_study_status",

@@ -100,7 +100,10 @@ def require(role: ConsoleRole = ConsoleRole.RESEARCHER) -> ConsoleUser:
     """The signed-in user if allowed on this page; otherwise an error and ``st.stop()``.
 
     Defence in depth: navigation already leaves pages out for roles that may not use them.
+    Console pages use the whole width of the window: their tables have many columns (a
+    centred column cut them off even on a wide screen).
     """
+    st.set_page_config(layout="wide")
     user = current_user()
     if user is None or (role is ConsoleRole.ADMIN and user.role is not ConsoleRole.ADMIN):
         st.error("This page is not available to you.")

@@ -1,5 +1,6 @@
 """Banks: upload a bank file (validated by the core, nothing stored on failure) or generate one,
-and read a stored bank's validity report (the core's ``audit_bank``, as ``bank audit`` prints it)."""
+download a stored bank's file, and read a stored bank's validity report (the core's
+``audit_bank``, as ``bank audit`` prints it)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,15 @@ from hhvalues.core.bank import Bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
 from hhvalues.core.validate import loads_valid_bank
 from hhvalues.errors import HHValuesError
-from hhvalues.store.db import BankInfo, get_bank, list_banks, read_session, store_bank
+from hhvalues.store.accounts import ConsoleUser
+from hhvalues.store.db import (
+    BankInfo,
+    download_bank,
+    get_bank,
+    list_banks,
+    read_session,
+    store_bank,
+)
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 from hhvalues.ui.guard import show_error, shown_errors
@@ -154,9 +163,36 @@ def _audit_section(banks: list[BankInfo]) -> None:
     _show_audit(report)
 
 
+def _downloads(banks: list[BankInfo], user: ConsoleUser) -> None:
+    """The file of a stored bank (with truth: the one a study or ``hhvalues eval`` needs)."""
+    if not banks:
+        return
+    pick = st.selectbox(
+        "Download a bank file",
+        banks,
+        key="download-bank",
+        format_func=lambda b: f"{b.name} v{b.version} ({b.content_hash[:12]})",
+    )
+    if pick is None:
+        return
+    eng, who, bank_id = backend.engine(), common.actor(), pick.id
+    common.download_link(
+        user,
+        "Download bank JSON (with truth)",
+        key=f"bank-json-{pick.content_hash[:16]}",
+        file_name=f"{pick.name}-v{pick.version}.json",
+        media_type="application/json",
+        make=lambda: download_bank(eng, bank_id, actor=who, now=backend.now),
+    )
+    st.caption(
+        "The same bytes `hhvalues bank generate` writes; for `hhvalues eval --bank` or "
+        "`hhvalues bank publish` (a copy without truth for the public). Logged in the audit log."
+    )
+
+
 def render() -> None:
     """The Banks page."""
-    auth.require()
+    user = auth.require()
     st.title("🗂️ Banks")
     up, gen = st.tabs(["Upload", "Generate"])
     with up:
@@ -179,6 +215,7 @@ def render() -> None:
         ],
         hide_index=True,
     )
+    _downloads(banks, user)
     _audit_section(banks)
 
 

@@ -38,8 +38,13 @@ def render() -> None:
         else ideal_probabilities(bank, item)
     )
     stim = item_stimulus(bank, item)
-    for k, _ in enumerate(item.demos):
-        widgets.show_png(stim.images[k], alt=stim.alts[k], caption=f"demonstration {k + 1}")
+    # the walks, then the new world of every predict question with its paths A and B (the
+    # maps follow the walks in the stimulus, in probe order), then their one legend
+    maps = [p for p in item.probes if p.kind.shows_paths]
+    captions = [f"demonstration {k + 1}" for k in range(len(item.demos))]
+    captions += [f"question {p.id}: the new world with paths A and B" for p in maps]
+    for image, alt, caption in zip(stim.images, stim.alts[:-1], captions, strict=True):
+        widgets.show_png(image, alt=alt, caption=caption)
     widgets.show_png(stim.legend, alt=stim.alts[-1])
     rows = []
     for p in item.probes:
@@ -61,7 +66,8 @@ def render() -> None:
         )
     st.dataframe(rows, hide_index=True)
     if item.truth:
-        weights = ", ".join(f"{k} {v:+g}" for k, v in item.truth.weights.items())
+        label = {f.id: f.label for f in bank.features}  # as participants read them
+        weights = ", ".join(f"{label.get(k, k)} {v:+g}" for k, v in item.truth.weights.items())
         st.markdown(
             f"True weights: {plain(weights)}; rationality β = {plain(f'{item.truth.rationality:g}')}"
         )

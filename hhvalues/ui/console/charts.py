@@ -13,6 +13,11 @@ Layered = alt.LayerChart | alt.FacetChart
 """What Altair's layering returns (a facet chart when every layer facets alike)."""
 
 
+_LEGEND = alt.Legend(orient="bottom", direction="vertical", labelLimit=0)
+"""A legend under the chart, one whole label a line: respondent ids of model conditions share
+their first 20 characters (``model:openai-compatible/…``), which Vega's default 160 px cut off,
+so two conditions read the same."""
+
 ROW_PIXELS = 40
 """Height of one respondent's row in the accuracy chart: its whole label on one line above its
 interval, so no label is dropped or cut, however long, on a phone as on a desktop."""
@@ -48,14 +53,30 @@ def accuracy_chart(results: Results) -> Layered:
     return chart
 
 
+_HH_MM = (
+    "(utchours(datum.value) < 10 ? '0' : '') + utchours(datum.value) + ':' + "
+    "(utcminutes(datum.value) < 10 ? '0' : '') + utcminutes(datum.value)"
+)
+"""A time axis label ``HH:MM`` in UTC, as a Vega expression."""
+
+
 def answers_per_minute_chart(m: Monitor) -> alt.Chart:
-    """Human answers submitted per minute; the time axis in UTC, every label ``HH:MM``."""
+    """Human answers submitted per minute; the time axis in UTC, every label ``HH:MM``.
+
+    The minutes go to the browser as milliseconds since the epoch (the instants they are), and
+    each label is written by a Vega expression of the UTC hour and minute: the format
+    ``%H:%M`` drew afternoon times 12 hours off in Streamlit's chart (14:47 as 02:47, in every
+    browser time zone, seen in Chromium). The count axis shows whole numbers from 0, and 0 to
+    1 when no answer came in (a flat zero drew one tick labelled 0.000000).
+    """
     df = pd.DataFrame(
         {
-            "minute": [t for t, _ in m.answers_per_minute],
+            "minute": [int(t.timestamp() * 1000) for t, _ in m.answers_per_minute],
             "answers": [n for _, n in m.answers_per_minute],
         }
     )
+    df["time"] = [f"{t:%H:%M}" for t, _ in m.answers_per_minute]
+    top = max([1, *df["answers"]])
     chart: alt.Chart = (
         alt.Chart(df)
         .mark_bar()
@@ -64,10 +85,15 @@ def answers_per_minute_chart(m: Monitor) -> alt.Chart:
                 "minute:T",
                 title="minute (UTC)",
                 scale=alt.Scale(type="utc"),
-                axis=alt.Axis(format="%H:%M", formatType="utc", labelOverlap=True),
+                axis=alt.Axis(labelExpr=_HH_MM, labelOverlap=True),
             ),
-            y=alt.Y("answers:Q", title="answers", axis=alt.Axis(tickMinStep=1)),
-            tooltip=[alt.Tooltip("minute:T", format="%H:%M", formatType="utc"), "answers:Q"],
+            y=alt.Y(
+                "answers:Q",
+                title="answers",
+                scale=alt.Scale(domain=[0, top], nice=True),
+                axis=alt.Axis(tickMinStep=1, format="d"),
+            ),
+            tooltip=[alt.Tooltip("time:N", title="minute (UTC)"), "answers:Q"],
         )
         .properties(height=180)
     )
@@ -92,7 +118,7 @@ def item_scatter(results: Results) -> Layered:
             y=alt.Y(
                 "model_accuracy:Q", title="model (item accuracy)", scale=alt.Scale(domain=[0, 1])
             ),
-            color=alt.Color("model:N"),
+            color=alt.Color("model:N", title="model condition", legend=_LEGEND),
             tooltip=["item", "model", "human_accuracy", "model_accuracy"],
         )
     )
@@ -114,7 +140,7 @@ def calibration_chart(results: Results) -> Layered:
         .encode(
             x=alt.X("confidence:Q", scale=alt.Scale(domain=[0.5, 1])),
             y=alt.Y("accuracy:Q", scale=alt.Scale(domain=[0, 1])),
-            color="respondent:N",
+            color=alt.Color("respondent:N", title="respondent", legend=_LEGEND),
             tooltip=["respondent", "confidence", "accuracy", "n"],
         )
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -62,4 +63,35 @@ def download_link(
     st.link_button(label, url, key=key, icon=":material/download:")
 
 
-__all__ = ["STUDY", "actor", "base_url", "download_link", "pick_study"]
+__all__ = ["STUDY", "actor", "base_url", "download_link", "pick_study", "table"]
+
+
+def table(
+    rows: list[dict[str, Any]], config: dict[str, Any] | None = None
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Rows and column settings for ``st.dataframe`` in which a missing value is an empty cell,
+    not the word "None": a column with any missing value is written as text, in the format its
+    number column asked for (``percent``, ``%.3f``, ``%d``), keeping its label and help."""
+    config = dict(config or {})
+    blanks = {k for r in rows for k, v in r.items() if v is None}
+    for key in blanks:
+        spec = config.get(key) if isinstance(config.get(key), dict) else {}
+        fmt = (spec.get("type_config") or {}).get("format") if spec else None
+        for r in rows:
+            r[key] = _cell(r.get(key), fmt)
+        config[key] = st.column_config.TextColumn(
+            spec.get("label") if spec else None, help=spec.get("help") if spec else None
+        )
+    return rows, config
+
+
+def _cell(value: Any, fmt: str | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if fmt == "percent":
+        return f"{value:.1%}"
+    if fmt and fmt.startswith("%"):
+        return fmt % value
+    return f"{value:.3g}" if isinstance(value, float) else str(value)

@@ -22,12 +22,20 @@ from hhvalues.store.exports import EXPORTS, ExportFormat, count_answers, write_e
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
 
+REHEARSAL = "exports-rehearsal"
+
 
 def make_export(
-    engine: Engine, slug: str, fmt: ExportFormat, actor: str, now: Clock
+    engine: Engine,
+    slug: str,
+    fmt: ExportFormat,
+    actor: str,
+    now: Clock,
+    *,
+    rehearsal: bool = False,
 ) -> Callable[[], Path]:
     """The on-request maker of one export file (audited, SHA-256 recorded): a temporary file
-    the download route streams and then deletes."""
+    the download route streams and then deletes; rehearsal bots only with ``rehearsal``."""
 
     def generate() -> Path:
         fd, tmp = tempfile.mkstemp(prefix="hhvalues-export-")
@@ -35,7 +43,14 @@ def make_export(
         path = Path(tmp)
         try:
             write_export(
-                engine, slug, fmt, path, actor=actor, now=now, file_name=EXPORTS[fmt].file_name
+                engine,
+                slug,
+                fmt,
+                path,
+                actor=actor,
+                now=now,
+                file_name=EXPORTS[fmt].file_name,
+                rehearsal=rehearsal,
             )
         except BaseException:
             path.unlink(missing_ok=True)
@@ -53,19 +68,30 @@ def render() -> None:
     if study is None:
         return
     eng = backend.engine()
+    rehearsal = bool(
+        st.toggle(
+            "Include rehearsal bots",
+            value=False,
+            key=REHEARSAL,
+            help="Participants simulated by 'hhvalues bots' are left out of every file unless "
+            "this is on.",
+        )
+    )
     st.caption(
-        f"{count_answers(eng, study.slug)} answers (timed-out and empty ones included). "
-        "Every file is generated when you click, for this signed-in session only, and logged "
-        "with its SHA-256."
+        f"{count_answers(eng, study.slug)} answers of people (timed-out and empty ones "
+        "included; rehearsal bots left out). Every file is generated when you click, for this "
+        "signed-in session only, and logged with its SHA-256."
     )
     for fmt, spec in EXPORTS.items():
         common.download_link(
             user,
             spec.title,
-            key=f"export-{fmt.value}",
+            key=f"export-{fmt.value}" + ("-rehearsal" if rehearsal else ""),
             file_name=f"{study.slug}-{spec.file_name}",
             media_type=spec.media_type,
-            make=make_export(eng, study.slug, fmt, common.actor(), backend.now),
+            make=make_export(
+                eng, study.slug, fmt, common.actor(), backend.now, rehearsal=rehearsal
+            ),
         )
     st.caption(
         "The bundle re-scores to the Results page's numbers: unzip it and run the "

@@ -11,6 +11,7 @@ import io
 
 import streamlit as st
 
+from hhvalues.store.participation import EXTERNAL_KEYS
 from hhvalues.store.studies import invite
 from hhvalues.ui import backend
 from hhvalues.ui.console import auth, common
@@ -38,11 +39,16 @@ def render() -> None:
     base = st.text_input("Site address for the links", common.base_url(), key="invite-base")
     base = base.rstrip("/")
     st.subheader("Open enrolment")
-    st.caption(
-        "Anyone with this link starts a new anonymous session (Prolific's "
-        "PROLIFIC_PID, STUDY_ID and SESSION_ID are recorded when appended)."
-    )
+    st.caption("Anyone with this link starts a new anonymous session.")
     st.code(f"{base}/?study={study.slug}", language=None)
+    st.markdown("**On Prolific** (the study URL to paste; Prolific fills in each person's ids):")
+    platform = "&".join(f"{k}={{{{%{k}%}}}}" for k in EXTERNAL_KEYS)
+    st.code(f"{base}/?study={study.slug}&{platform}", language=None, wrap_lines=True)
+    st.caption(
+        "Choose 'I'll use URL parameters' there. The ids are recorded with each participant; "
+        "a PROLIFIC_PID resumes its session in the browser it started in (another browser is "
+        "refused: send a new link with `hhvalues study relink`)."
+    )
     st.subheader("Personal links")
     n = st.number_input("How many", 1, 10_000, 10, key="invite-count")
     if st.button("Create links", key="invite-create", disabled=study.status != "open"):

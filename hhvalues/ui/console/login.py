@@ -12,8 +12,9 @@ from hhvalues.ui import backend
 from hhvalues.ui.console import auth
 from hhvalues.ui.text import plain
 
-# The command the first-start message names (a comment: this file runs as a page).
+# The commands the sign-in page names (a comment: this file runs as a page).
 CREATE_ADMIN = "hhvalues user add NAME --role admin"
+CREATE_RESEARCHER = "hhvalues user add NAME --role researcher"
 
 
 def _sign_in() -> None:
@@ -23,13 +24,21 @@ def _sign_in() -> None:
         st.warning("No admin account exists yet. Create one on the server with:")
         st.code(CREATE_ADMIN, language="bash")
         st.caption(
-            "The password is asked for at the prompt (or read with --password-stdin); "
-            "there is no default password."
+            "The password is asked for at the prompt (or read from standard input when it "
+            "is piped); there is no default password."
         )
     with st.form("login"):
-        name = st.text_input("User name", key="login-name")
-        password = st.text_input("Password", type="password", key="login-password")
+        # what a password manager needs to offer the saved account, not a new password
+        name = st.text_input("User name", key="login-name", autocomplete="username")
+        password = st.text_input(
+            "Password", type="password", key="login-password", autocomplete="current-password"
+        )
         submitted = st.form_submit_button("Sign in", key="login-submit")
+    if has_admin(eng):
+        st.caption(
+            "No account yet? Accounts are made by an admin of this console: on its Users "
+            f"page, or on the server with `{CREATE_RESEARCHER}`. There is no self sign-up."
+        )
     if submitted:
         try:
             token = login(

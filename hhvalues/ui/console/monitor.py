@@ -24,9 +24,9 @@ STATES: dict[str, str] = {
 }
 
 
-def _fmt(x: float | None, pct: bool = False) -> str | None:
+def _fmt(x: float | None, pct: bool = False) -> str:
     if x is None:
-        return None
+        return ""
     return f"{x:.0%}" if pct else f"{x:.1f}"
 
 
@@ -87,14 +87,16 @@ def live(study: StudyInfo) -> None:
         [
             {
                 "id": p.id,
-                "external id": p.external_pid,
+                "external id": p.external_pid or "",
                 "state": STATES.get(p.state, p.state),
-                "config version": p.config_version,
                 "items answered / assigned": f"{p.answered}/{p.assigned}",
-                "last seen": p.last_seen_at,
+                "items timed out": p.timed_out,
+                "last seen (UTC)": f"{p.last_seen_at:%Y-%m-%d %H:%M:%S}" if p.last_seen_at else "",
                 "catch items failed": p.catch_failures,
                 "catch flag": p.catch_flag,
                 "fast answers": p.fast_answers,
+                "config version": p.config_version,
+                "rehearsal bot": "yes" if p.rehearsal else "",
             }
             for p in m.participants
         ],

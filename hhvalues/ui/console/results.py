@@ -23,14 +23,24 @@ NUM = st.column_config.NumberColumn(format="%.3f")
 
 
 FINISHED = "results-finished"
+REHEARSAL = "results-rehearsal"
 
 
 @st.cache_resource(max_entries=8, show_spinner="Scoring…")
 def _results(
-    slug: str, fingerprint: tuple[int, str], baseline: str | None, finished_only: bool
+    slug: str,
+    fingerprint: tuple[int, str],
+    baseline: str | None,
+    finished_only: bool,
+    rehearsal: bool = False,
 ) -> Results:
     return study_results(
-        backend.engine(), slug, baseline=baseline, finished_only=finished_only, now=backend.now
+        backend.engine(),
+        slug,
+        baseline=baseline,
+        finished_only=finished_only,
+        rehearsal=rehearsal,
+        now=backend.now,
     )
 
 
@@ -44,12 +54,13 @@ def _num(label: str, help: str | None = None, fmt: str = "%.3f") -> Any:
 
 def _table(results: Results) -> None:
     rows = [{k: v for k, v in asdict(r).items() if k not in ("respondent",)} for r in results.rows]
-    st.dataframe(
+    longest = max((len(str(r["label"])) for r in rows), default=10)
+    rows, config = common.table(
         rows,
-        hide_index=True,
-        key=TABLE,
-        column_config={
-            "label": st.column_config.TextColumn("respondent"),
+        {
+            "label": st.column_config.TextColumn(
+                "respondent", width=min(560, 8 * longest + 32), pinned=True
+            ),
             "accuracy": _pct("accuracy"),
             "ci_low": _pct("95% CI low"),
             "ci_high": _pct("95% CI high"),
@@ -73,6 +84,7 @@ def _table(results: Results) -> None:
             "brier": _num("Brier", "where confidence was asked"),
         },
     )
+    st.dataframe(rows, hide_index=True, key=TABLE, column_config=config)
     st.caption(
         "Test items; 95% CI by bootstrap over items (group rows: over participants and "
         "items). A timed-out answer is graded on what was selected when time ran out; "
@@ -109,7 +121,8 @@ def _comparisons(results: Results) -> None:
     cfg = {"acc a": PCT, "acc b": PCT, "diff": NUM, "ci_low": NUM, "ci_high": NUM}
     st.subheader("Humans vs each model condition (paired over items)")
     if results.comparisons:
-        st.dataframe(rows(results.comparisons), hide_index=True, column_config=cfg)
+        data, config = common.table(rows(results.comparisons), cfg)
+        st.dataframe(data, hide_index=True, column_config=config)
     else:
         st.caption("Needs human and model answers.")
 
@@ -196,6 +209,13 @@ def render() -> None:
         help="Leave out participants who timed out, stopped or are still answering: their "
         "unanswered items would count as wrong in the human rows.",
     )
+    rehearsal = st.toggle(
+        "Include rehearsal bots",
+        value=False,
+        key=REHEARSAL,
+        help="Participants simulated by 'hhvalues bots' are not people: they are left out of "
+        "the human rows unless this is on.",
+    )
     eng = backend.engine()
     baseline = st.session_state.get(BASELINE)
     results = _results(
@@ -203,6 +223,7 @@ def render() -> None:
         answers_fingerprint(eng, study.slug, now=backend.now),
         baseline,
         bool(finished_only),
+        bool(rehearsal),
     )
     if results.scope is not None:
         st.caption(plain(results.scope.describe()))
@@ -214,13 +235,13 @@ def render() -> None:
     _comparisons(results)
     _ablations(results)
     st.subheader("By probe type")
-    st.dataframe(
-        [asdict(r) for r in results.by_type],
-        hide_index=True,
-        column_config={"accuracy": PCT, "ci_low": PCT, "ci_high": PCT},
+    data, config = common.table(
+        [asdict(r) for r in results.by_type], {"accuracy": PCT, "ci_low": PCT, "ci_high": PCT}
     )
+    st.dataframe(data, hide_index=True, column_config=config)
     st.subheader("By item")
-    st.dataframe([asdict(r) for r in results.items], hide_index=True)
+    data, config = common.table([asdict(r) for r in results.items])
+    st.dataframe(data, hide_index=True, column_config=config)
     if results.points:
         st.subheader("Per item: humans vs models")
         st.altair_chart(charts.item_scatter(results), width="stretch")

@@ -16,6 +16,7 @@ from hhvalues.store.demonstration import (
     demonstrate_config,
 )
 from hhvalues.store.studies import (
+    INTAKE_FORMAT,
     STUDY_LIMITS,
     Limit,
     Mode,
@@ -24,7 +25,9 @@ from hhvalues.store.studies import (
     StudyStatus,
     create_study,
     edit_study_config,
+    format_intake,
     is_frozen,
+    parse_intake,
     set_study_status,
 )
 from hhvalues.ui import backend
@@ -44,8 +47,9 @@ def _number(
     return where.number_input(label, low, high, kind(min(max(value, low), high)), key=key)
 
 
-def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
-    """The configuration form fields (inside a form), returning the edited configuration."""
+def config_fields(cfg: StudyConfig, prefix: str) -> tuple[StudyConfig, str]:
+    """The configuration form fields (inside a form): the edited configuration, and the intake
+    questions as typed (read with :func:`intake_of` when the form is submitted)."""
     c1, c2, c3 = st.columns(3)
     lim = STUDY_LIMITS
     items = _number(
@@ -94,6 +98,32 @@ def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
         cfg.redirect_url or "",
         key=f"{prefix}-redirect",
     )
+    d1, d2 = st.columns(2)
+    decline_code = d1.text_input(
+        "Code for a participant who declines (optional)",
+        cfg.decline_code,
+        key=f"{prefix}-decline-code",
+    )
+    decline_url = d2.text_input(
+        "Where a participant who declines goes (optional URL)",
+        cfg.decline_url or "",
+        key=f"{prefix}-decline-url",
+    )
+    contact = st.text_input(
+        "Contact for participants (e.g. an e-mail address)",
+        cfg.contact,
+        key=f"{prefix}-contact",
+        help="Shown wherever a participant is told to contact the researcher.",
+    )
+    intake = st.text_area(
+        "Intake questions, asked after consent (one a line; empty: none)",
+        format_intake(cfg.intake),
+        key=f"{prefix}-intake",
+        placeholder="degree | Your highest degree | none; BSc; MSc; PhD\n"
+        "field | Your field of study\nnote | Anything we should know? | | optional",
+        help=f"Each line: {INTAKE_FORMAT}. Without options the answer is free text; "
+        "'optional' lets it be left blank.",
+    )
     return cfg.with_changes(
         items=int(items) or None,
         train=int(train),
@@ -110,7 +140,15 @@ def config_fields(cfg: StudyConfig, prefix: str) -> StudyConfig:
         consent_text=consent,
         completion_code=code.strip(),
         redirect_url=redirect.strip() or None,
-    )
+        contact=contact.strip(),
+        decline_code=decline_code.strip(),
+        decline_url=decline_url.strip() or None,
+    ), str(intake)
+
+
+def intake_of(cfg: StudyConfig, text: str) -> StudyConfig:
+    """``cfg`` with the intake questions typed in the form (InputError naming a bad line)."""
+    return cfg.with_changes(intake=parse_intake(text, where="intake questions"))
 
 
 def demo_fields(demo: DemoConfig, prefix: str) -> DemoConfig:
@@ -178,12 +216,13 @@ def _create() -> None:
             "the bank's worlds under assigned values and their walks become items "
             "(Recorded walks page)",
         )
-        cfg = config_fields(StudyConfig(), "new")
+        cfg, intake = config_fields(StudyConfig(), "new")
         with st.expander("Demonstration studies only"):
             demo = demo_fields(DemoConfig(), "new")
         go = st.form_submit_button("Create study", key="create-study-submit")
     if go:
         who = common.actor()
+        cfg = intake_of(cfg, intake)
         if kind == StudyKind.DEMONSTRATE.value:
             cfg = demonstrate_config(cfg, demo)
         info = create_study(
@@ -215,18 +254,24 @@ def _edit() -> None:
         )
     )
     with st.form(f"edit-{study.slug}"):
-        cfg = config_fields(study.config, f"edit-{study.slug}")
+        cfg, intake = config_fields(study.config, f"edit-{study.slug}")
         save = st.form_submit_button("Save configuration", key="edit-study-submit")
     if save:
+        cfg = intake_of(cfg, intake)
         info, new = edit_study_config(eng, study.slug, cfg, now=backend.now, actor=common.actor())
         st.success(f"Saved as {'new ' if new else ''}version {info.config_version}.")
     c1, c2 = st.columns(2)
     if study.status == StudyStatus.OPEN.value:
-        if c1.button("Close study", key="close-study"):
-            set_study_status(
-                eng, study.slug, StudyStatus.CLOSED, now=backend.now, actor=common.actor()
+        with c1.popover("Close study…", key="close-study"):
+            st.warning(
+                "Closing ends the study for everyone: nobody can enrol, and participants "
+                "still answering cannot submit any more. You can open it again later."
             )
-            st.rerun()
+            if st.button("Yes, close the study", key="close-study-confirm", type="primary"):
+                set_study_status(
+                    eng, study.slug, StudyStatus.CLOSED, now=backend.now, actor=common.actor()
+                )
+                st.rerun()
     elif c1.button("Open study", key="open-study"):
         set_study_status(eng, study.slug, StudyStatus.OPEN, now=backend.now, actor=common.actor())
         st.rerun()

@@ -17,13 +17,14 @@ def _agree(engine: Engine, token: str) -> None:
         faults.notice(exc, token, "consent")
 
 
-def _decline(engine: Engine, token: str) -> None:
+def _decline(engine: Engine, token: str, step: Step) -> None:
     try:
         decline(engine, token, now=backend.now)
     except HHValuesError as exc:
         faults.notice(exc, token, "decline")
         return
-    st.session_state[state.DECLINED] = True
+    # what the thank-you page shows (the participant row keeps nothing after a refusal)
+    st.session_state[state.DECLINED] = (step.decline_code, step.decline_url, step.contact)
 
 
 def render(engine: Engine, token: str, step: Step) -> None:
@@ -45,7 +46,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
         "I do not want to take part",
         key=state.DECLINE,
         on_click=_decline,
-        args=(engine, token),
+        args=(engine, token, step),
         use_container_width=True,
     )
 

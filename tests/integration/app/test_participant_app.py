@@ -627,3 +627,37 @@ def test_rendered_pages_do_not_depend_on_the_truth(
         runs.append(_pages_of_a_session(open_app, eng, clock, make))
         eng.dispose()
     assert runs[0] == runs[1]
+
+
+def test_declining_gives_the_studys_code_and_way_back_and_its_contact(
+    engine, make_study, open_app, clock
+):
+    """Issue 19 item 10: declining consent gave no redirect or code, and "contact the
+    researcher" was shown with no contact."""
+    make_study(
+        decline_code="NOCONSENT",
+        decline_url="https://app.prolific.com/submissions/complete?cc=NOCONSENT",
+        contact="lab@example.org",
+    )
+    at = open_app(study="s", PROLIFIC_PID="pp3")
+    at.button(key="decline").click().run()
+    assert not at.exception
+    assert any(c.value == "NOCONSENT" for c in at.code)
+    buttons = at.get("link_button")
+    assert [b.proto.url for b in buttons] == [
+        "https://app.prolific.com/submissions/complete?cc=NOCONSENT"
+    ]
+    assert "lab@example.org" in texts(at).replace("\\", "")  # shown as plain text
+
+
+def test_a_closed_study_says_it_is_closed_not_to_check_the_link(
+    engine, make_study, open_app, clock
+):
+    """Issue 19 item 10: a closed study told participants to "check that you opened the whole
+    link"; it says the study has closed, with the study's contact."""
+    make_study(contact="lab@example.org")
+    token, _ = start(open_app, engine, clock)
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
+    shown = texts(open_app(t=token)).replace("\\", "")  # plain text, Markdown-escaped
+    assert "This study has closed" in shown and "whole link" not in shown
+    assert "lab@example.org" in shown

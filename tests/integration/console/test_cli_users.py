@@ -53,3 +53,32 @@ def test_short_passwords_and_empty_stdin_are_refused(tmp_path):
     )
     r = _run(["user", "add", "ada", "--role", "admin", "--password-stdin"], "", url)
     assert r.returncode == 2 and "no password" in r.stderr
+
+
+def test_a_piped_password_needs_no_flag(tmp_path, clock):
+    """Issue 19 item 16: `echo PW | hhvalues user add ...` (as the README says: "from a prompt
+    or stdin") creates the account; before, it printed "aborted"."""
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    r = _run(["user", "add", "ada", "--role", "admin"], "a long secret pw\n", url)
+    assert r.returncode == 0, r.stderr
+    engine = make_engine(url)
+    assert login(engine, "ada", "a long secret pw", client="test", now=clock)
+    r = _run(["user", "password", "ada"], "another long pw\n", url)
+    assert r.returncode == 0, r.stderr
+    assert login(engine, "ada", "another long pw", client="test", now=clock)
+    engine.dispose()
+
+
+def test_a_refused_account_starts_no_database(tmp_path):
+    """Issue 19 item 17: a short password, a bad name or e-mail is refused before a database
+    is created."""
+    path = tmp_path / "new.db"
+    url = f"sqlite:///{path}"
+    for args, stdin in (
+        (["user", "add", "ada", "--role", "admin"], "short\n"),
+        (["user", "add", "a b", "--role", "admin"], "a long secret pw\n"),
+        (["user", "allow-sso", "not-an-address", "--role", "admin"], ""),
+    ):
+        r = _run(args, stdin, url)
+        assert r.returncode == 2 and r.stderr.startswith("error:"), (args, r.stderr)
+        assert not path.exists(), args

@@ -154,3 +154,27 @@ def test_results_page_shows_ablations_and_switches_the_baseline(
     headings = [shown(m.value) for m in at.markdown if "conditions vs" in m.value]
     assert headings == ["**p/m** — conditions vs cot"]
     assert any("ρ =" in c.value for c in at.caption)
+
+
+def test_results_tables_show_blank_cells_and_whole_names(
+    app_engine, accounts, demo_study, open_app, clock
+):
+    """Issue 19 item 12: no cell of a Results table reads "None" (items nobody answered yet,
+    a Brier score where no confidence was asked)."""
+    bank = load_valid_bank(DEMO)
+    _record(app_engine, get_study(app_engine, demo_study).bank.id, bank, clock)
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("results")).run()
+    assert not at.exception
+    for df in at.dataframe:
+        frame = df.value
+        assert not frame.isna().any().any(), list(frame.columns)
+        assert not (frame.astype(str) == "None").any().any(), list(frame.columns)
+
+
+def test_scatter_and_calibration_legends_keep_whole_labels():
+    """Issue 19 item 12: two conditions of one model shared a cut label in the legend."""
+    from hhvalues.ui.console import charts
+
+    legend = charts._LEGEND.to_dict()
+    assert legend["labelLimit"] == 0 and legend["orient"] == "bottom"

@@ -216,3 +216,103 @@ def test_the_exports_page_offers_every_format_of_the_export_table(
     assert set(links) == {f"export-{fmt.value}" for fmt in EXPORTS}
     assert all(url.startswith("/hhv/download/") for url in links.values())
     assert not at.get("download_button")  # no /media URL: files go to this session only
+
+
+def test_intake_contact_and_a_confirmed_close_from_the_console(
+    app_engine, accounts, demo_study, open_app
+):
+    """Issue 19 items 9 and 10: intake questions and a contact are set in the Studies form;
+    a bad intake line is refused naming it; "Close study" closes only once confirmed; the
+    Invites page gives the Prolific URL with its placeholders."""
+    from hhvalues.store.studies import IntakeQuestion, get_study
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("studies")).run()
+    at.text_input(key="new-slug").input("pilot")
+    at.number_input(key="new-items").set_value(3)
+    at.text_input(key="new-contact").input("lab@example.org")
+    at.text_area(key="new-intake").input("degree | Highest degree | none; BSc; PhD\nwhy | Why?")
+    at.button(key="create-study-submit").click().run()
+    assert not at.exception and any("Created study pilot" in s.value for s in at.success)
+    cfg = get_study(app_engine, "pilot").config
+    assert cfg.contact == "lab@example.org"
+    assert cfg.intake == (
+        IntakeQuestion("degree", "Highest degree", ("none", "BSc", "PhD")),
+        IntakeQuestion("why", "Why?"),
+    )
+    at.text_input(key="new-slug").input("pilot2")
+    at.text_area(key="new-intake").input("just a question")
+    at.button(key="create-study-submit").click().run()
+    assert any("line 1" in e.value for e in at.error)
+
+    at.selectbox(key="console-study").set_value("pilot").run()
+    assert get_study(app_engine, "pilot").status == "open"  # the popover alone closes nothing
+    at.button(key="close-study-confirm").click().run()
+    assert not at.exception and get_study(app_engine, "pilot").status == "closed"
+
+    at.switch_page(page("invites")).run()
+    assert any(
+        c.value.endswith(
+            "/?study=pilot&PROLIFIC_PID={{%PROLIFIC_PID%}}&STUDY_ID={{%STUDY_ID%}}"
+            "&SESSION_ID={{%SESSION_ID%}}"
+        )
+        for c in at.code
+    ), [c.value for c in at.code]
+
+
+def test_sign_in_lets_a_password_manager_fill_it_and_says_how_to_get_an_account(
+    app_engine, accounts, open_app
+):
+    """Issue 19 item 22: the password field asked password managers for a new password
+    (autocomplete new-password) and nothing said how to get an account."""
+    at = open_app()
+    at.switch_page(page("login")).run()
+    assert not at.exception
+    assert at.text_input(key="login-name").proto.autocomplete == "username"
+    assert at.text_input(key="login-password").proto.autocomplete == "current-password"
+    text = _text(at)
+    assert "No account yet?" in text and "hhvalues user add NAME --role researcher" in text
+
+
+def test_browse_draws_predict_maps_and_names_features_by_label(
+    app_engine, accounts, demo_study, open_app
+):
+    """Issue 19 item 20: Browse items showed the walks only, not the new world of a predict
+    question, and the true weights by feature id ("traffic") where participants read labels."""
+    from hhvalues.core.probes import ProbeKind
+    from hhvalues.core.validate import load_valid_bank
+
+    bank = load_valid_bank(DEMO)
+    item = next(it for it in bank.items if any(p.kind is ProbeKind.PREDICT for p in it.probes))
+    n_maps = sum(p.kind is ProbeKind.PREDICT for p in item.probes)
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("browse")).run()
+    at.selectbox(key="browse-item").set_value(item).run()
+    assert not at.exception
+    captions = [i.caption for img in at.image for i in img.proto.imgs]
+    assert sum("new world with paths A and B" in c for c in captions) == n_maps, captions
+    assert sum(c.startswith("demonstration") for c in captions) == len(item.demos)
+    weights = next(m.value for m in at.markdown if m.value.startswith("True weights"))
+    assert "busy roads" in weights and "traffic" not in weights
+
+
+def test_a_stored_bank_can_be_downloaded_from_the_console(
+    app_engine, accounts, demo_study, open_app, clock
+):
+    """Issue 19 item 20: the console could not hand back a bank it generated; the Banks page
+    offers each stored bank's file (with truth), the bytes `bank generate` writes, audited."""
+    from hhvalues.core.bank import dumps_bank
+    from hhvalues.core.validate import load_valid_bank
+    from hhvalues.store.db import download_bank, list_banks, read_session
+
+    at = sign_in(open_app(), "rui")
+    at.switch_page(page("banks")).run()
+    assert not at.exception
+    assert at.selectbox(key="download-bank").value is not None
+    assert any(b.proto.label.startswith("Download bank JSON") for b in at.get("link_button"))
+    with read_session(app_engine) as session:
+        (info,) = list_banks(session)
+    data = download_bank(app_engine, info.id, actor="console:rui", now=clock)
+    assert data.decode("utf-8") == dumps_bank(load_valid_bank(DEMO))
+    (entry,) = list_audit(app_engine, action="bank_download")
+    assert entry.actor == "console:rui" and entry.detail["content_hash"] == info.content_hash

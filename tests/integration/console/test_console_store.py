@@ -396,6 +396,21 @@ def test_monitor_counts_states_and_rates(engine, collected, clock):
     assert m.items_timed_out == 2  # the timed-out session's two items: counted as items
 
 
+def test_monitor_says_who_timed_out_and_who_is_a_bot(engine, collected, clock):
+    """Issue 19 items 13 and 14: the participants table says whose items timed out (the
+    counter's items, per participant) and which participants are rehearsal bots."""
+    from hhvalues.store.studies import mark_rehearsal
+
+    m = monitor(engine, "s", now=clock)
+    late = {p.id: p.timed_out for p in m.participants}
+    assert sum(late.values()) == m.items_timed_out == 2
+    assert [p.state for p in m.participants if p.timed_out] == ["timed_out"]
+    assert not any(p.rehearsal for p in m.participants)
+    mark_rehearsal(engine, collected[0], now=clock, actor="bots")
+    bots = [p for p in monitor(engine, "s", now=clock).participants if p.rehearsal]
+    assert len(bots) == 1 and bots[0].state == "finished"
+
+
 def test_results_are_of_finished_participants_by_default_and_say_so(engine, collected):
     """Issue 15 item 8: a session that only timed out no longer drags the human group down
     unless asked; the scope says which rows are in."""

@@ -25,8 +25,11 @@ def _server() -> Iterator[ProviderServer]:
 
 
 @pytest.fixture()
-def server(_server: ProviderServer, monkeypatch: pytest.MonkeyPatch) -> ProviderServer:
-    """The shared server, reset; provider keys set in the environment only."""
+def server(
+    _server: ProviderServer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> ProviderServer:
+    """The shared server, reset; provider keys set in the environment only; the database a
+    run stores its answers in (by default, as every command) a fresh file of the test's."""
     _server.reset()
     _server.latency = 0.0
     _server.slow_seconds = 3.0
@@ -34,6 +37,7 @@ def server(_server: ProviderServer, monkeypatch: pytest.MonkeyPatch) -> Provider
     _server.override = None
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test-never-logged-0123456789")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-never-logged-0123456789")
-    for var in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "HHVALUES_DATABASE_URL"):
+    for var in ("ANTHROPIC_BASE_URL", "OPENAI_BASE_URL"):
         monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HHVALUES_DATABASE_URL", f"sqlite:///{tmp_path / 'env-db' / 'h.db'}")
     return _server

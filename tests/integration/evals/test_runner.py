@@ -118,7 +118,9 @@ def test_auth_and_not_found_abort_without_retry(
     words: str,
 ) -> None:
     code, lines = run(server, tmp_path, provider, model, "--concurrency", "1")
-    err = capsys.readouterr().err.strip().splitlines()
+    err = [
+        x for x in capsys.readouterr().err.strip().splitlines() if not x.startswith("database: ")
+    ]
     assert code == 2 and lines == []
     assert any(words in line for line in err) and "Traceback" not in "\n".join(err)
     assert server.count() == 1
@@ -285,9 +287,10 @@ def test_dry_run_makes_no_request(
 
 
 def test_cache_answers_a_rerun_without_requests(server: ProviderServer, tmp_path: Path) -> None:
-    code, first = run(server, tmp_path, "openai", "clean")
+    # --no-store: the JSONL is the only record, so the rerun asks again and the cache answers
+    code, first = run(server, tmp_path, "openai", "clean", "--no-store")
     (tmp_path / "answers.jsonl").unlink()
-    code, again = run(server, tmp_path, "openai", "clean")
+    code, again = run(server, tmp_path, "openai", "clean", "--no-store")
     assert code == 0 and server.count() == 3
     assert [a["cached"] for a in again] == [True] * 3
     assert {a["item"]: a["choices"] for a in again} == {a["item"]: a["choices"] for a in first}
@@ -422,7 +425,7 @@ def test_answers_reach_the_store_and_resume_from_it(server: ProviderServer, tmp_
     from hhvalues.store.db import iter_answers, make_engine, read_session
 
     url = f"sqlite:///{tmp_path / 'db' / 'h.db'}"
-    code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url)
+    code, lines = run(server, tmp_path, "anthropic", "clean", "--db", url)
     assert code == 0 and len(lines) == 3
     engine = make_engine(url)
     with read_session(engine) as s:
@@ -432,8 +435,50 @@ def test_answers_reach_the_store_and_resume_from_it(server: ProviderServer, tmp_
     }
     assert all(a.stimulus and a.status.value == "ok" for a in stored)
     (tmp_path / "answers.jsonl").unlink()
-    code, lines = run(server, tmp_path, "anthropic", "clean", "--database-url", url, "--no-cache")
+    code, lines = run(server, tmp_path, "anthropic", "clean", "--db", url, "--no-cache")
     assert code == 0 and server.count() == 3, "the store alone let the rerun skip finished calls"
+
+
+def test_answers_go_to_the_project_database_by_default(
+    server: ProviderServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 19 item 18: with no flag and no setting, `eval` stores its answers where every
+    other command reads (the default database), so they reach the console's Results; the
+    flag is `--db` as everywhere, and `--no-store` keeps them in the JSONL only."""
+    from hhvalues.settings import Settings
+    from hhvalues.store.db import iter_answers, make_engine, read_session
+
+    monkeypatch.delenv("HHVALUES_DATABASE_URL")
+    original = Settings.from_env.__func__  # type: ignore[attr-defined]
+    site = tmp_path / "site-packages"  # an installed copy: the per-user data directory
+    site.mkdir()
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg")}
+    monkeypatch.setattr(
+        Settings,
+        "from_env",
+        classmethod(lambda cls, environ=None, root=None: original(cls, env, root=site)),
+    )
+    default = tmp_path / "xdg" / "hhvalues" / "hhvalues.db"
+    capsys.readouterr()
+    code, lines = run(server, tmp_path, "anthropic", "clean")
+    assert code == 0 and len(lines) == 3
+    err = capsys.readouterr().err
+    assert (
+        f"database: sqlite:///{default} (the per-user data directory), new, answers stored" in err
+    )
+    engine = make_engine(f"sqlite:///{default}")
+    with read_session(engine) as s:
+        assert len(list(iter_answers(s, respondent_kind="model"))) == 3
+    engine.dispose()
+    assert main(["eval", "--database-url", "sqlite:///x.db"]) == 2
+    (tmp_path / "answers.jsonl").unlink()
+    default.unlink()
+    code, lines = run(server, tmp_path, "anthropic", "clean", "--no-store")
+    assert code == 0 and len(lines) == 3 and not default.exists()
+    assert "answers in the JSONL only" in capsys.readouterr().err
 
 
 class _DroppingSDK:
@@ -539,7 +584,9 @@ def test_bad_conditions_exit_2_with_one_line(
     conds = tmp_path / "c.toml"
     conds.write_text(toml)
     code, _ = run(server, tmp_path, "openai", "clean", condition="a", conditions=conds)
-    err = capsys.readouterr().err.strip().splitlines()
+    err = [
+        x for x in capsys.readouterr().err.strip().splitlines() if not x.startswith("database: ")
+    ]
     assert code == 2 and len(err) == 1 and words in err[0] and str(conds) in err[0]
     assert server.count() == 0
 
@@ -562,6 +609,20 @@ def test_missing_key_aborts_with_one_line(
 ) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY")
     code, lines = run(server, tmp_path, "anthropic", "clean")
-    err = capsys.readouterr().err.strip().splitlines()
+    err = [
+        x for x in capsys.readouterr().err.strip().splitlines() if not x.startswith("database: ")
+    ]
     assert code == 2 and lines == [] and server.count() == 0
     assert len(err) == 1 and "ANTHROPIC_API_KEY" in err[0]
+
+
+def test_a_run_that_fails_before_any_answer_writes_no_database(
+    server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 19 item 17: a failed command writes nothing. `eval` without an API key made the
+    database and imported the bank before it failed; the store is touched at the first
+    answer only. A run that answers still stores them (and resumes from them)."""
+    monkeypatch.delenv("ANTHROPIC_API_KEY")
+    db = tmp_path / "db" / "h.db"
+    code, _ = run(server, tmp_path, "anthropic", "clean", "--db", f"sqlite:///{db}")
+    assert code == 2 and not db.exists()

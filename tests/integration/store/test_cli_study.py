@@ -337,3 +337,206 @@ def test_study_relink_prints_a_new_link_for_a_pid_and_the_old_one_stops_working(
     assert current_step(engine, old, now=now).kind is StepKind.INVALID
     assert main(["study", "relink", "--name", "s", "--pid", "nobody", "--db", url]) == 2
     engine.dispose()
+
+
+def _other_bank(tmp_path):
+    """The tiny bank under another name: another content hash, so importing it is a write."""
+    doc = json.loads(Path(TINY).read_text())
+    doc["name"] = "tiny-other"
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        ["--name", "pilot"],  # the name is taken
+        ["--name", "fresh", "--items", "99"],  # the bank has too few test items
+        ["--name", "Bad Name"],  # not a study name
+    ],
+)
+def test_a_failed_study_create_writes_nothing(db, engine, capsys, tmp_path, snapshot, extra):
+    """Issue 19 item 17: `study create` that exits 2 leaves the database as it was — no bank
+    imported, no `bank_import` audit entry (the import and the study are one transaction,
+    and the configuration is checked against the bank before the database is opened)."""
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
+    before = snapshot(engine)
+    code, _, err = run(
+        capsys, "study", "create", "--bank", _other_bank(tmp_path), *extra, "--db", db
+    )
+    assert code == 2 and err.strip().splitlines()[-1].startswith("error:"), err
+    assert snapshot(engine) == before
+
+
+def test_a_failed_study_create_starts_no_database(tmp_path, capsys):
+    """Issue 19 item 17: a configuration the bank cannot fill is refused before a new
+    database file is made."""
+    path = tmp_path / "fresh.db"
+    code, _, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "a",
+        "--items",
+        "99",
+        "--db",
+        f"sqlite:///{path}",
+    )
+    assert code == 2 and "test item(s)" in err
+    assert not path.exists()
+
+
+def test_rehearsal_participants_are_left_out_of_results_and_exports(
+    db, engine, clock, capsys, tmp_path
+):
+    """Issue 19 item 14: a participant marked as a rehearsal (what `hhvalues bots` does) is
+    not among the humans of the Results, the scores or any export, unless asked for with
+    --include-rehearsal (or `rehearsal=True`)."""
+    import zipfile
+
+    from hhvalues.store.analysis import study_results
+    from hhvalues.store.studies import mark_rehearsal
+
+    assert run(capsys, "study", "create", "--bank", TINY, "--name", "pilot", "--db", db)[0] == 0
+    _, out, _ = run(
+        capsys,
+        "study",
+        "invite",
+        "--name",
+        "pilot",
+        "--count",
+        "2",
+        "--base-url",
+        "http://h",
+        "--db",
+        db,
+    )
+    person, bot = (x.split("?t=")[1] for x in out.split())
+    for token in (person, bot):
+        assert _finish_one(engine, token, clock).kind is StepKind.DONE
+    assert mark_rehearsal(engine, bot, now=clock, actor="bots")
+    assert not mark_rehearsal(engine, "x" * 27, now=clock, actor="bots")
+
+    results = study_results(engine, "pilot", n_boot=100, now=clock)
+    assert results.scope.included == 1 and dict(results.scope.left_out) == {"rehearsal": 1}
+    assert "1 rehearsal" in results.scope.describe()
+    both = study_results(engine, "pilot", n_boot=100, now=clock, rehearsal=True)
+    assert both.scope.included == 2
+
+    def export(fmt, *flag):
+        path = tmp_path / f"{fmt}{len(flag)}.out"
+        assert (
+            run(
+                capsys,
+                "export",
+                "--study",
+                "pilot",
+                "--format",
+                fmt,
+                "--out",
+                str(path),
+                *flag,
+                "--db",
+                db,
+            )[0]
+            == 0
+        )
+        return path
+
+    def humans(path):
+        return {a.respondent for a in read_answers(path)}
+
+    assert len(humans(export("jsonl"))) == 1
+    assert len(humans(export("jsonl", "--include-rehearsal"))) == 2
+    with export("csv").open(encoding="utf-8") as fh:
+        assert len({r["respondent"] for r in csv.DictReader(fh)}) == 1
+    scores = json.loads(export("scores").read_text())
+    assert (
+        len([r for r in scores["respondents"] if r["respondent"].startswith("human:pilot/")]) == 1
+    )
+    with zipfile.ZipFile(export("bundle")) as z:
+        assert len(z.read("participants.csv").decode().strip().splitlines()) == 1 + 1
+        manifest = json.loads(z.read("manifest.json"))
+        assert manifest["participants_left_out"] == {"rehearsal": 1}
+
+
+def test_study_create_sets_code_redirect_consent_contact_and_intake(db, engine, capsys, tmp_path):
+    """Issue 19 items 9 and 10: `study create` takes the completion code, redirect URL,
+    consent text, contact and intake questions; a bad intake line exits 2 naming file and line."""
+    from hhvalues.store.studies import IntakeQuestion, get_study
+
+    consent = tmp_path / "consent.md"
+    consent.write_text("You may stop at any time.\n", encoding="utf-8")
+    intake = tmp_path / "intake.txt"
+    intake.write_text(
+        "# asked after consent\ndegree | Highest degree | BSc; PhD\nnote | Notes | | optional\n"
+    )
+    code, out, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "pilot",
+        "--completion-code",
+        "C0DE42",
+        "--redirect-url",
+        "https://app.prolific.com/submissions/complete?cc=C0DE42",
+        "--consent-file",
+        str(consent),
+        "--decline-code",
+        "NOCONSENT",
+        "--decline-url",
+        "https://x.org/back",
+        "--contact",
+        "lab@example.org",
+        "--intake",
+        str(intake),
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    assert "completion code C0DE42" in out
+    cfg = get_study(engine, "pilot").config
+    assert cfg.completion_code == "C0DE42" and cfg.contact == "lab@example.org"
+    assert (cfg.decline_code, cfg.decline_url) == ("NOCONSENT", "https://x.org/back")
+    assert cfg.redirect_url == "https://app.prolific.com/submissions/complete?cc=C0DE42"
+    assert cfg.consent_text == "You may stop at any time."
+    assert cfg.intake == (
+        IntakeQuestion("degree", "Highest degree", ("BSc", "PhD")),
+        IntakeQuestion("note", "Notes", (), required=False),
+    )
+    intake.write_text("degree | Highest degree\nno separator here\n")
+    code, _, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "p2",
+        "--intake",
+        str(intake),
+        "--db",
+        db,
+    )
+    assert code == 2 and err.strip().splitlines()[-1].startswith(f"error: {intake}: line 2")
+    code, _, err = run(
+        capsys,
+        "study",
+        "create",
+        "--bank",
+        TINY,
+        "--name",
+        "p3",
+        "--redirect-url",
+        "javascript:x",
+        "--db",
+        db,
+    )
+    assert code == 2 and "redirect URL" in err

@@ -175,7 +175,7 @@ def test_0006_sets_aside_what_stored_timeouts_held_so_they_still_score_0(
         assert len(timeouts) == 3 and len(holding) == 2  # the idle one holds nothing
 
         upgrade(engine)
-        assert current_revision(engine) == _head() == "0006"
+        assert current_revision(engine) == _head()  # 0006 and any later revision
         after = _answer_fields(engine)
         for k, old in before.items():
             if k not in holding:
