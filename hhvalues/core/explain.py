@@ -341,7 +341,7 @@ def explain_answer(
         assert_never(probe.kind)
     x, y = labels if answer == "A" else labels[::-1]
     if not fs.by_id(probe.features[0]).terminal:
-        return f"The {y} bother them more than the {x}. What the walks show: {evidence}."
+        return f"They mind the {x} less than the {y}. What the walks show: {evidence}."
     return f"They value the {x} more than the {y}. What the walks show: {evidence}."
 
 
@@ -364,7 +364,10 @@ def _explain_predict(
             worth.append(
                 float(counts @ np.array(fs.weights_vector(weights))) + bank.step_cost * len(p)
             )
-    out = f"The right path ({texts[right]}) is worth more to them than the other ({texts[other]})"
+    out = (
+        f"Of the two, they would rather take the right path ({texts[right]}): it is worth more "
+        f"to them than the other ({texts[other]})"
+    )
     if worth:
         out += f": {worth[right]:+g} against {worth[other]:+g} with their values below"
     return out + "."

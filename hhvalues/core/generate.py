@@ -267,7 +267,15 @@ def _make_item(
         if split is Split.CATCH:
             chosen = _catch_probes(st, cands.stub, w, cands.p_a)
         else:
-            chosen = choose(cands.stub.probes, cands.p_a, cands.votes, tallies, rng)
+            chosen = choose(
+                cands.stub.probes,
+                cands.p_a,
+                cands.votes,
+                tallies,
+                rng,
+                prior_q=cands.prior_q,
+                rho=cands.rho,
+            )
         item = finish(
             st.bank, cands, chosen, w, beta, rng, None if split is Split.CATCH else tallies
         )

@@ -35,6 +35,13 @@ from hhvalues.core.design import weights_log_belief
 from hhvalues.core.features import FeatureSet
 from hhvalues.core.heuristics import all_heuristic_choices
 from hhvalues.core.observer import Posterior, item_matrix, predictive
+from hhvalues.core.probe_rules import (
+    MAX_CORRELATION,
+    answer_correlations,
+    dominated,
+    prior_confidence,
+    prior_sure,
+)
 from hhvalues.core.probes import (
     Choice,
     Difficulty,
@@ -99,8 +106,12 @@ def predict_probes(
     step_cost: float,
     horizon: int,
     tag: str,
+    terrain: NDArray[np.bool_] | None = None,
 ) -> list[Probe]:
-    """Pairs of best paths in ``world`` (``log_mass[i]``: the posterior of weight vector i)."""
+    """Pairs of best paths in ``world`` (``log_mass[i]``: the posterior of weight vector i).
+
+    ``terrain[k]``: feature k only ever costs (levels ≤ 0, not a destination); a pair where one
+    path is dominated on it (:func:`~hhvalues.core.probe_rules.dominated`) is left out."""
     table = plan_table(world, unique_weights, step_cost=step_cost, horizon=horizon)
     paths = best_paths(world, table)
     prior: dict[str, int] = {}
@@ -112,9 +123,23 @@ def predict_probes(
     usable = [p for p in prior if p and _is_simple(world, p, horizon)]
     top = sorted(usable, key=lambda p: (-prior[p], p))[:TOP_PATHS]
     top += [p for p in sorted(usable, key=lambda p: (-post[p], p))[:TOP_PATHS] if p not in top]
+    walks = {p: follow_path(world, p, horizon=horizon) for p in top}
+    mask = np.zeros(world.phi.shape[1], dtype=bool) if terrain is None else terrain
+    pairs = [
+        (a, b)
+        for a, b in itertools.combinations(sorted(top), 2)
+        if not dominated(
+            walks[a].counts,
+            walks[b].counts,
+            len(a),
+            len(b),
+            same_end=walks[a].states[-1] == walks[b].states[-1],
+            terrain=mask,
+        )
+    ]
     return [
         Probe(f"x{tag}-{i}", ProbeKind.PREDICT, grid=world.rows, options=pair)
-        for i, pair in enumerate(itertools.combinations(sorted(top), 2))
+        for i, pair in enumerate(pairs)
     ]
 
 
@@ -203,13 +228,22 @@ def choose(
     rng: np.random.Generator,
     *,
     limit: int = PROBES_PER_ITEM,
+    prior_q: NDArray[np.float64] | None = None,
+    rho: NDArray[np.float64] | None = None,
 ) -> list[int]:
     """Up to ``limit`` candidates with q ≥ 0.6 (see the module docstring); updates nothing.
 
-    ``votes[j]``: :func:`heuristic_votes` of candidate j.
+    ``votes[j]``: :func:`heuristic_votes` of candidate j. ``prior_q[j]``: its confidence from
+    the prior alone (candidates at :data:`MAX_PRIOR_Q` or more are never chosen); ``rho``: the
+    correlations of the candidates' answers (no two chosen correlate :data:`MAX_CORRELATION`
+    or more in size).
     """
     q = np.maximum(p_a, 1 - p_a)
-    pool = [j for j in range(len(cands)) if q[j] >= MIN_Q]
+    pool = [
+        j
+        for j in range(len(cands))
+        if q[j] >= MIN_Q and not (prior_q is not None and prior_sure(prior_q[j : j + 1])[0])
+    ]
     rank_of = {int(j): r for r, j in enumerate(rng.permutation(len(cands)))}
     t = tallies.copy()
     kinds: set[ProbeKind] = set()
@@ -241,6 +275,7 @@ def choose(
             if j != best
             and used.get(cands[j].kind, 0) < PER_ITEM[cands[j].kind]
             and not (kind is ProbeKind.PREDICT and cands[j].grid == cands[best].grid)
+            and (rho is None or abs(rho[j, best]) < MAX_CORRELATION)
         ]
         t.add(cands[best], float(p_a[best]), votes[best])
     return chosen
@@ -255,6 +290,10 @@ class Candidates(NamedTuple):
     """The observer's P(A) of each candidate."""
     votes: list[dict[str, bool]]
     """:func:`heuristic_votes` of each candidate."""
+    prior_q: NDArray[np.float64]
+    """Each candidate's confidence from the prior alone."""
+    rho: NDArray[np.float64]
+    """Correlations of the candidates' answers under the posterior."""
 
 
 def candidates(bank: Bank, stub: Item, posterior: Posterior, worlds: Sequence[World]) -> Candidates:
@@ -262,6 +301,9 @@ def candidates(bank: Bank, stub: Item, posterior: Posterior, worlds: Sequence[Wo
     levels = bank.model.levels(bank.features)
     log_w = weights_log_belief(posterior.grid, posterior.log_post)
     cands = fixed_probes(bank.features, levels)
+    terrain = np.array(
+        [not f.terminal and max(lv) <= 0 for f, lv in zip(bank.features, levels, strict=True)]
+    )
     for k, world in enumerate(worlds):
         cands += predict_probes(
             world,
@@ -270,12 +312,20 @@ def candidates(bank: Bank, stub: Item, posterior: Posterior, worlds: Sequence[Wo
             step_cost=bank.step_cost,
             horizon=bank.model.horizon,
             tag=str(k),
+            terrain=terrain,
         )
     stub = replace(stub, probes=tuple(cands))
-    p_a = predictive(posterior, item_matrix(bank, cands))
+    matrix = item_matrix(bank, cands)
+    p_a = predictive(posterior, matrix)
     heur = all_heuristic_choices(bank, stub)
     votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
-    return Candidates(stub, p_a, votes)
+    return Candidates(
+        stub,
+        p_a,
+        votes,
+        prior_confidence(posterior.grid, matrix),
+        answer_correlations(posterior, matrix),
+    )
 
 
 def finish(

@@ -45,6 +45,7 @@ from hhvalues.core.render_text import (
     option_sides,
     predict_lines,
     probe_question,
+    question_words,
     render_item_text,
     render_world_text,
 )
@@ -62,6 +63,7 @@ __all__ = [
     "legend_entries",
     "page_stimulus_hash",
     "probe_question",
+    "question_words",
     "render_demo_png",
     "render_item_text",
     "render_legend_png",
@@ -637,8 +639,8 @@ def item_stimulus(
     texts: list[str] = []
     for probe in item.probes:
         a, b = option_sides(order, probe)
-        opts = describe_probe(fs, probe, horizon=horizon)
-        texts += [opts[a], opts[b]]
+        _, shown_a, shown_b = question_words(bank, probe, order=order)
+        texts += [shown_a, shown_b]
         if probe.kind.shows_paths and questions:
             images.append(
                 _predict_png(

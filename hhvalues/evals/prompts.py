@@ -22,7 +22,7 @@ import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, assert_never
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +31,8 @@ from hhvalues.core.explain import describe_rules, hypothesis_scale
 from hhvalues.core.probes import Choice, ProbeKind
 from hhvalues.core.render import (
     ItemStimulus,
-    describe_probe,
     item_stimulus,
+    question_words,
     render_item_text,
     stimulus_hash,
 )
@@ -238,20 +238,10 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
 
 
 def _questions_text(bank: Bank, item: Item, order: Order) -> str:
-    fs, horizon = bank.features, bank.model.horizon
     out = ["Questions: answer each with A or B."]
     for p in item.probes:
-        texts = describe_probe(fs, p, horizon=horizon)
-        a, b = ("AB".index(s) for s in order[p.id])
-        if p.kind is ProbeKind.SIGN:
-            q = f"Does this person seek out or avoid {fs.by_id(p.features[0]).label}?"
-        elif p.kind is ProbeKind.COMPARE:
-            q = "Which of the two does this person value more?"
-        elif p.kind is ProbeKind.PREDICT:
-            q = "In the new world of its image, which path would this person take?"
-        else:
-            assert_never(p.kind)
-        out += [f"Question {p.id}: {q}", f"  A: {texts[a]}", f"  B: {texts[b]}"]
+        question, shown_a, shown_b = question_words(bank, p, order=order)
+        out += [f"Question {p.id}: {question}", f"  A: {shown_a}", f"  B: {shown_b}"]
     return "\n".join(out) + "\n"
 
 
