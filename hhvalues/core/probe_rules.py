@@ -33,6 +33,20 @@ MAX_CORRELATION = 0.8
 """Two probes of one item whose answers correlate at least this much (in size) are not both asked."""
 
 
+ITEMS_VERSION = 3
+"""``model.design.items`` of a bank whose probes obey these rules."""
+
+
+def design_rules() -> dict[str, object]:
+    """The rules as a bank's ``model.design.rules`` declares them (``bank validate`` checks
+    every item of a bank that declares them)."""
+    return {
+        "max_prior_q": MAX_PRIOR_Q,
+        "max_abs_rho": MAX_CORRELATION,
+        "dominated_predict_pairs": False,
+    }
+
+
 def prior_confidence(grid: HypothesisGrid, matrix: ProbeMatrix) -> NDArray[np.float64]:
     """``q0[j]``: the observer's confidence in probe j from the uniform prior alone."""
     p0 = predictive(posterior_from(grid, np.zeros(len(grid.rationality))), matrix)
@@ -98,10 +112,12 @@ def design_effect(rho: NDArray[np.float64]) -> float:
 
 
 __all__ = [
+    "ITEMS_VERSION",
     "MAX_CORRELATION",
     "MAX_PRIOR_Q",
     "answer_correlations",
     "design_effect",
+    "design_rules",
     "dominated",
     "prior_confidence",
     "prior_sure",

@@ -229,7 +229,7 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
     parts.append(walks + "; the next image is the legend of every map (walks and questions).")
     for n, png in enumerate(stim.images[:n_demo], start=1):
         parts.append(Image(f"{item.id}-demo{n}.png", png))
-    parts.append(Image(f"{item.id}-legend.png", stim.legend))
+    parts.append(Image(f"{item.id}-legend.png", stim.still_legend or stim.legend))
     parts.append(_questions_text(bank, item, order))
     predict = [p for p in item.probes if p.kind is ProbeKind.PREDICT]
     for p, png in zip(predict, stim.images[n_demo:], strict=True):

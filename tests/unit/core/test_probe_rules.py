@@ -127,3 +127,49 @@ def test_the_same_question_twice_correlates_fully_and_counts_once():
     assert abs(rho[0, 2]) < 1e-9  # independent under the uniform prior
     assert design_effect(rho) == pytest.approx(9 / 5)
     assert design_effect(np.eye(3)) == pytest.approx(3.0)
+
+
+# --- the design is declared in the bank and `bank validate` checks it --------------------------
+
+
+def test_a_generated_bank_declares_the_rules_and_validates_cleanly():
+    from hhvalues.core.probe_rules import ITEMS_VERSION, design_rules
+    from hhvalues.core.validate import validate_bank
+
+    bank = _bank(0)
+    assert bank.model.design["items"] == ITEMS_VERSION
+    assert bank.model.design["rules"] == design_rules()
+    report = validate_bank(bank)
+    assert report.ok, report.errors[:5]
+
+
+def test_validate_refuses_a_bank_that_breaks_the_rules_it_declares():
+    from dataclasses import replace
+
+    from hhvalues.core.validate import validate_bank
+
+    bank = _bank(0)
+    terrain_f = next(f for f in bank.features if not f.terminal)
+    place = next(f for f in bank.features if f.terminal and f.id != "exit")
+    grid = tuple(
+        r.replace("p", terrain_f.symbol).replace("C", place.symbol) for r in ("S...C", ".ppp.")
+    )
+    item = next(it for it in bank.by_split(Split.TEST) if len(it.probes) >= 1)
+    bad = Probe("p9", ProbeKind.PREDICT, grid=grid, options=("RRRR", "DRRRRU"))
+    twin = replace(item.probes[0], id="p8")
+    answers = {**item.truth.answers, "p9": "A", "p8": item.truth.answers[item.probes[0].id]}
+    broken = replace(
+        item, probes=(*item.probes, bad, twin), truth=replace(item.truth, answers=answers)
+    )
+    items = tuple(broken if it.id == item.id else it for it in bank.items)
+    errors = " | ".join(validate_bank(replace(bank, items=items)).errors)
+    assert "probe p9: the prior alone answers it" in errors
+    assert "probe p9: one option is dominated" in errors
+    assert "nearly one question" in errors and "p8" in errors
+    # a bank without the declaration (every bank before items v3) is not held to them
+    undeclared = replace(bank.model, design={"worlds": "by hand"})
+    assert validate_bank(replace(bank, model=undeclared, items=items)).ok
+    malformed = replace(bank.model, design={"rules": {"max_prior_q": 2}})
+    assert any(
+        "model.design.rules" in e for e in validate_bank(replace(bank, model=malformed)).errors
+    )
