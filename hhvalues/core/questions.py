@@ -82,7 +82,7 @@ PROBE_RULE = (
     "of an item with answers correlated |rho| >= 0.8, the emptiest difficulty bin first, then "
     "each shallow heuristic agreeing with the observer's pick on about 65% of each bin and kind, "
     "the observer's own picks balanced (seeks out / "
-    "avoids, longer / shorter path), at most one sign, two compare and two predict probes per "
+    "avoids, longer / shorter path), at most one sign, two compare and three predict probes per "
     "item; then truth; chosen probes without a definite answer dropped; compare and predict "
     "sides relabelled at random so half of each kind is A"
 )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -205,6 +205,14 @@ def _text(bank: Bank, item_id: str, order: tuple[tuple[str, str, str], ...]) -> 
     return render_item_text(bank, bank.item(item_id), order={p: (a, b) for p, a, b in order})
 
 
+def few_shot_shortfall(bank: Bank, conditions: Sequence[Condition]) -> dict[str, dict[str, int]]:
+    """Conditions that ask for more few-shot examples than the bank has training items (with
+    truth): name → ``{"asked": k, "shown": n}``. Such a condition shows every training item,
+    fewer than its name says; the runner records it in the manifest and says so on stderr."""
+    pool = sum(1 for it in bank.by_split(Split.TRAIN) if it.truth is not None)
+    return {c.name: {"asked": c.few_shot, "shown": pool} for c in conditions if c.few_shot > pool}
+
+
 def _pick_examples(bank: Bank, item: Item, k: int, rng: np.random.Generator) -> list[Item]:
     pool = [it for it in bank.by_split(Split.TRAIN) if it.id != item.id and it.truth is not None]
     if k <= 0 or not pool:
@@ -296,6 +304,7 @@ __all__ = [
     "answer_format",
     "build_prompt",
     "draw_order",
+    "few_shot_shortfall",
     "intro",
     "make_rng",
     "prompt_to_text",

@@ -565,3 +565,19 @@ def test_missing_key_aborts_with_one_line(
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and lines == [] and server.count() == 0
     assert len(err) == 1 and "ANTHROPIC_API_KEY" in err[0]
+
+
+def test_a_few_shot_condition_the_bank_cannot_fill_is_recorded_and_said(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19: few-shot-3 on a bank with one training item showed one example silently."""
+    code, _ = run(server, tmp_path, "anthropic", "clean", condition="few-shot-3")
+    assert code == 0
+    m = json.loads((tmp_path / "answers.manifest.json").read_text())
+    assert m["few_shot_short"] == {"few-shot-3": {"asked": 3, "shown": 1}}
+    err = capsys.readouterr().err
+    assert "few-shot-3 asks for 3 few-shot examples" in err and "so its prompts show 1" in err
+    run(server, tmp_path / "b", "anthropic", "clean")
+    assert (
+        json.loads((tmp_path / "b" / "answers.manifest.json").read_text())["few_shot_short"] == {}
+    )
