@@ -14,13 +14,13 @@ destination. :func:`check_goals` compares the figures with the goals a generated
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from hhvalues.core.audit_goals import GOALS, advice, check_goals
+from hhvalues.core.audit_types import ALL, Accuracy, Audit, Group, Redundancy, WalkFigures
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.design import entropy_bits, weights_log_belief
 from hhvalues.core.heuristics import HEURISTICS, distances, heuristic_choices
@@ -43,8 +43,6 @@ from hhvalues.core.probes import Difficulty, ProbeKind, difficulty_of
 from hhvalues.core.world import follow_path, parse_world
 from hhvalues.errors import BankError
 
-ALL = "all"
-
 
 @dataclass(frozen=True, slots=True)
 class _Probe:
@@ -60,102 +58,6 @@ class _Probe:
     """1 right, 0 wrong, 0.5 undecided."""
     prior_q: float
     """The observer's confidence from the prior alone (no walk)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Accuracy:
-    """A share of probes answered right, with its standard error clustered by item."""
-
-    value: float
-    se: float
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """The figures of one probe kind × difficulty third (``all`` for every one)."""
-
-    kind: str
-    third: str
-    n_probes: int
-    n_items: int
-    expected: Accuracy
-    """The ideal observer's mean q."""
-    realised: Accuracy
-    """The ideal observer's accuracy."""
-    calibration_z: float
-    """(realised − expected) / its clustered standard error."""
-    random: float
-    heuristics: dict[str, Accuracy]
-    best_heuristic: str
-    share_a: float
-    longer_right: float | None
-    """Predict probes whose right path is the longer one, among those of unequal length."""
-    equal_length: float | None
-    """Predict probes whose options have the same length."""
-    prior_q: float = 0.5
-    """Mean confidence of the observer from the prior alone (no walk)."""
-    prior_sure: int = 0
-    """Probes the prior alone answers with confidence ≥ :data:`MAX_PRIOR_Q` (goal: 0)."""
-
-
-@dataclass(frozen=True, slots=True)
-class WalkFigures:
-    """What the demonstrations show."""
-
-    n_walks: int
-    info_bits: float
-    """Mean entropy reduction about the weights per walk (bits)."""
-    not_shortest_to_nearest: float
-    """Share of walks that are not a shortest path to a destination nearest the start."""
-    ended_at_exit: float
-    """Share of walks that ended at a destination worth 0 under every hypothesis."""
-    at_step_limit: float = 0.0
-    """Share of walks stopped by the step limit (not at a destination)."""
-    revisiting: float = 0.0
-    """Share of walks that enter some cell twice."""
-
-
-@dataclass(frozen=True, slots=True)
-class Redundancy:
-    """How far an item's probes are separate judgements (posterior answer correlations)."""
-
-    n_pairs: int
-    """Pairs of probes within an item."""
-    share_redundant: float
-    """Share of those pairs with |ρ| ≥ :data:`MAX_CORRELATION` (goal: 0)."""
-    max_abs_rho: float
-    probes_per_item: float
-    effective_per_item: float
-    """Mean effective independent probes per item (P² / ‖R‖², :func:`design_effect`)."""
-    design_effect: float
-    """Probes per independent judgement: ``probes_per_item / effective_per_item``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Audit:
-    """The whole report."""
-
-    bank: str
-    content_hash: str
-    format: str
-    n_items: int
-    groups: list[Group]
-    thirds: dict[str, float]
-    """Share of test probes in each difficulty third."""
-    walks: WalkFigures
-    redundancy: Redundancy | None = None
-    goals: dict[str, bool] = field(default_factory=dict)
-
-    def group(self, kind: str = ALL, third: str = ALL) -> Group:
-        """One group's figures."""
-        for g in self.groups:
-            if g.kind == kind and g.third == third:
-                return g
-        raise KeyError((kind, third))
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data (``bank audit --json``)."""
-        return asdict(self)
 
 
 def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None) -> Audit:

@@ -4,14 +4,8 @@ the bank misses, so a red mark is never the whole story."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from hhvalues.core.audit_types import ALL, Audit
 from hhvalues.core.probes import Difficulty, ProbeKind
-
-if TYPE_CHECKING:  # audit imports this module; the report type is only named here
-    from hhvalues.core.audit import Audit
-
-ALL = "all"
 
 GOALS: dict[str, str] = {
     "best heuristic <= ideal - 15 points overall": (
