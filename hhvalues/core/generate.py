@@ -311,8 +311,8 @@ def _candidates(
         low = min(tallies.bins.values())
         if any(tallies.bins[difficulty_of(float(x))] == low for x in q[usable]):
             break
-        worlds.append(random_world(st.bank.features, cfg.size, rng))
-        cands = candidates(st.bank, stub, posterior, worlds)
+        world = random_world(st.bank.features, cfg.size, rng)
+        cands = candidates(st.bank, stub, posterior, [world], more=cands)
     return cands
 
 

@@ -312,15 +312,27 @@ class Candidates(NamedTuple):
     """Correlations of the candidates' answers under the posterior."""
 
 
-def candidates(bank: Bank, stub: Item, posterior: Posterior, worlds: Sequence[World]) -> Candidates:
-    """Every fixed probe and the predict pairs of each new world, for the item ``stub``'s demos."""
+def candidates(
+    bank: Bank,
+    stub: Item,
+    posterior: Posterior,
+    worlds: Sequence[World],
+    *,
+    more: Candidates | None = None,
+) -> Candidates:
+    """Every fixed probe and the predict pairs of each new world, for the item ``stub``'s demos.
+
+    With ``more`` (candidates already built for this item and posterior), only the predict
+    pairs of ``worlds`` are built and appended to them: what a probe's figures are depends on
+    the probe, the demos and the posterior alone, so this equals building all at once."""
     levels = bank.model.levels(bank.features)
     log_w = weights_log_belief(posterior.grid, posterior.log_post)
-    cands = fixed_probes(bank.features, levels)
+    cands = fixed_probes(bank.features, levels) if more is None else []
+    start = 0 if more is None else len({p.grid for p in more.stub.probes if p.grid})
     terrain = np.array(
         [not f.terminal and max(lv) <= 0 for f, lv in zip(bank.features, levels, strict=True)]
     )
-    for k, world in enumerate(worlds):
+    for k, world in enumerate(worlds, start):
         cands += predict_probes(
             world,
             posterior.grid.unique_weights,
@@ -330,18 +342,19 @@ def candidates(bank: Bank, stub: Item, posterior: Posterior, worlds: Sequence[Wo
             tag=str(k),
             terrain=terrain,
         )
-    stub = replace(stub, probes=tuple(cands))
+    new = replace(stub, probes=tuple(cands))
     matrix = item_matrix(bank, cands)
     p_a = predictive(posterior, matrix)
-    heur = all_heuristic_choices(bank, stub)
+    heur = all_heuristic_choices(bank, new)
     votes = [heuristic_votes(heur, c.id, float(p)) for c, p in zip(cands, p_a, strict=True)]
-    return Candidates(
-        stub,
-        p_a,
-        votes,
-        prior_confidence(posterior.grid, matrix),
-        answer_correlations(posterior, matrix),
-    )
+    prior_q = prior_confidence(posterior.grid, matrix)
+    if more is not None:
+        new = replace(stub, probes=more.stub.probes + new.probes)
+        p_a = np.concatenate([more.p_a, p_a])
+        votes = more.votes + votes
+        prior_q = np.concatenate([more.prior_q, prior_q])
+        matrix = item_matrix(bank, new.probes)
+    return Candidates(new, p_a, votes, prior_q, answer_correlations(posterior, matrix))
 
 
 def finish(

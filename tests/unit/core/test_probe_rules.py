@@ -173,3 +173,30 @@ def test_validate_refuses_a_bank_that_breaks_the_rules_it_declares():
     assert any(
         "model.design.rules" in e for e in validate_bank(replace(bank, model=malformed)).errors
     )
+
+
+# --- bank audit reports the rules ------------------------------------------------------------
+
+
+def test_audit_reports_prior_only_confidence_and_redundancy_with_advice():
+    from pathlib import Path
+
+    from hhvalues.core.audit import audit_bank, format_audit
+    from hhvalues.core.audit_goals import GOALS
+    from hhvalues.core.validate import load_valid_bank
+
+    fresh = audit_bank(_bank(0))
+    assert all(g.prior_sure == 0 for g in fresh.groups)
+    assert fresh.redundancy.share_redundant == 0.0
+    assert 1.0 <= fresh.redundancy.design_effect <= 1.5
+    assert fresh.goals["no probe answered by the prior alone (confidence >= 0.75 without a walk)"]
+    assert fresh.goals["no two probes of an item nearly one question (|rho| >= 0.8)"]
+    # the format 1 demo bank (before items v3) breaks both, and the report says what to do
+    v1 = Path(__file__).resolve().parents[2] / "data" / "compat" / "demo-v1.json"
+    old = audit_bank(load_valid_bank(v1))
+    assert old.group().prior_sure > 0 and old.redundancy.share_redundant > 0
+    text = format_audit(old)
+    assert "confidence from the prior alone" in text and "design effect" in text
+    for goal, ok in old.goals.items():
+        if not ok:
+            assert f"[NOT met] {goal}\n      what it means, what to change: {GOALS[goal]}" in text
