@@ -546,7 +546,7 @@ class Runner:
             job.item.id,
             job.epoch,
             prompt.to_bank_sides(parsed.choices),
-            parsed.hypothesis,
+            prompt.to_bank_values(parsed.hypothesis),
             parsed.confidence,
             parsed.status,
             parsed.rationale,

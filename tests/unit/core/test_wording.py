@@ -71,3 +71,33 @@ def test_models_read_the_question_participants_read_in_the_order_they_are_shown(
         assert f"A: {shown_a}" in sent and f"B: {shown_b}" in sent
         stim = item_stimulus(bank, item, order=prompt.order)
         assert stim.texts[:2] == (shown_a, shown_b)
+
+
+def test_the_hypothesis_template_speaks_moves_and_labels_and_reads_back_in_values(bank):
+    """Issue 20: the template asked `"grass": -4 to 0` in value units (1 unit = 2 moves, never
+    stated) with ids; it now names labels and asks in moves, and the reply is converted back."""
+    from hhvalues.evals.parse import parse_reply
+    from hhvalues.evals.prompts import answer_format, hypothesis_unit
+
+    item = bank.items[0]
+    prompt = build_prompt(bank, item, Condition("c"), epoch=0)
+    template = answer_format(item, bank, Condition("c"))
+    unit = hypothesis_unit(bank)
+    assert unit == abs(bank.step_cost) == 0.5
+    for f, lv in zip(bank.features, bank.model.levels(bank.features), strict=True):
+        assert f'"{f.label}": ' in template
+        if len(lv) > 1:
+            assert (
+                f'"{f.label}": {round(min(min(lv), 0) / unit)} to {round(max(max(lv), 0) / unit)}'
+                in template
+            )
+        if f.label != f.id:
+            assert f'"{f.id}":' not in template
+    assert "in moves" in template
+    terrain = next(f for f in bank.features if not f.terminal)
+    reply = '{"choices": {%s}, "hypothesis": {"%s": -8}}' % (
+        ", ".join(f'"{p.id}": "A"' for p in item.probes),
+        terrain.label,
+    )
+    parsed = parse_reply(reply, prompt.probe_ids, features=prompt.features)
+    assert prompt.to_bank_values(parsed.hypothesis) == {terrain.id: -4.0}
