@@ -462,8 +462,8 @@ LEGEND_KEYS: dict[str, str] = {
     "start": "start (green ring)",
     "demo": "the walk, moves numbered",
     "walker": "the person (in a replay)",
-    "visits": "×n: the walk entered that cell n times (number: the last visit)",
-    "limit": "the walk stopped at the step limit (boxed)",
+    "visits": "×n: cell entered n times",
+    "limit": "stopped at the step limit",
     "A": "path A (blue, solid)",
     "B": "path B (orange, dashed)",
 }

@@ -95,9 +95,7 @@ def test_the_hypothesis_template_speaks_moves_and_labels_and_reads_back_in_value
             assert f'"{f.id}":' not in template
     assert "in moves" in template
     terrain = next(f for f in bank.features if not f.terminal)
-    reply = '{"choices": {%s}, "hypothesis": {"%s": -8}}' % (
-        ", ".join(f'"{p.id}": "A"' for p in item.probes),
-        terrain.label,
-    )
+    choices = ", ".join(f'"{p.id}": "A"' for p in item.probes)
+    reply = f'{{"choices": {{{choices}}}, "hypothesis": {{"{terrain.label}": -8}}}}'
     parsed = parse_reply(reply, prompt.probe_ids, features=prompt.features)
     assert prompt.to_bank_values(parsed.hypothesis) == {terrain.id: -4.0}
