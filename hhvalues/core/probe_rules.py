@@ -65,10 +65,12 @@ def answer_correlations(posterior: Posterior, matrix: ProbeMatrix) -> NDArray[np
     """``rho[i, j]``: correlation of the ±1 answers of probes i and j under the posterior, over
     the hypotheses where both are definite (0 where one answer is certain there or none is
     definite; 1 on the diagonal)."""
-    values = probe_values(posterior.grid.weights, matrix)  # (H, P)
+    # Answers depend on the weights only: sum β out first (a third of the work at 3 levels).
+    grid = posterior.grid
+    values = probe_values(grid.unique_weights, matrix)  # (W, P)
     definite = (np.abs(values) >= matrix.margin - 1e-12).astype(np.float64)
     signs = np.sign(values) * definite
-    post = posterior.probs[:, None]
+    post = posterior.probs.reshape(-1, grid.n_beta).sum(axis=1)[:, None]
     mass = (post * definite).T @ definite  # Σ p d_i d_j
     first = (post * signs).T @ definite  # Σ p s_i d_i d_j
     both = (post * signs).T @ signs  # Σ p s_i s_j
