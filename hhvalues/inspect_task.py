@@ -115,7 +115,7 @@ def hhvalues_scorer(bank_path: str, condition: str, conditions_path: str) -> Any
             prompt.item,
             prompt.epoch,
             prompt.to_bank_sides(parsed.choices),
-            parsed.hypothesis,
+            prompt.to_bank_values(parsed.hypothesis),
             parsed.confidence,
             parsed.status,
             parsed.rationale,

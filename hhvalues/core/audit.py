@@ -14,12 +14,13 @@ destination. :func:`check_goals` compares the figures with the goals a generated
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from hhvalues.core.audit_goals import GOALS, advice, check_goals
+from hhvalues.core.audit_types import ALL, Accuracy, Audit, Group, Redundancy, WalkFigures
 from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.design import entropy_bits, weights_log_belief
 from hhvalues.core.heuristics import HEURISTICS, distances, heuristic_choices
@@ -30,11 +31,17 @@ from hhvalues.core.observer import (
     posterior_from,
     predictive,
 )
+from hhvalues.core.probe_rules import (
+    MAX_CORRELATION,
+    MAX_PRIOR_Q,
+    answer_correlations,
+    design_effect,
+    prior_confidence,
+    prior_sure,
+)
 from hhvalues.core.probes import Difficulty, ProbeKind, difficulty_of
 from hhvalues.core.world import follow_path, parse_world
 from hhvalues.errors import BankError
-
-ALL = "all"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,77 +56,8 @@ class _Probe:
     """Predict probes with options of different lengths: whether the right path is the longer."""
     heuristics: dict[str, float]
     """1 right, 0 wrong, 0.5 undecided."""
-
-
-@dataclass(frozen=True, slots=True)
-class Accuracy:
-    """A share of probes answered right, with its standard error clustered by item."""
-
-    value: float
-    se: float
-
-
-@dataclass(frozen=True, slots=True)
-class Group:
-    """The figures of one probe kind × difficulty third (``all`` for every one)."""
-
-    kind: str
-    third: str
-    n_probes: int
-    n_items: int
-    expected: Accuracy
-    """The ideal observer's mean q."""
-    realised: Accuracy
-    """The ideal observer's accuracy."""
-    calibration_z: float
-    """(realised − expected) / its clustered standard error."""
-    random: float
-    heuristics: dict[str, Accuracy]
-    best_heuristic: str
-    share_a: float
-    longer_right: float | None
-    """Predict probes whose right path is the longer one, among those of unequal length."""
-    equal_length: float | None
-    """Predict probes whose options have the same length."""
-
-
-@dataclass(frozen=True, slots=True)
-class WalkFigures:
-    """What the demonstrations show."""
-
-    n_walks: int
-    info_bits: float
-    """Mean entropy reduction about the weights per walk (bits)."""
-    not_shortest_to_nearest: float
-    """Share of walks that are not a shortest path to a destination nearest the start."""
-    ended_at_exit: float
-    """Share of walks that ended at a destination worth 0 under every hypothesis."""
-
-
-@dataclass(frozen=True, slots=True)
-class Audit:
-    """The whole report."""
-
-    bank: str
-    content_hash: str
-    format: str
-    n_items: int
-    groups: list[Group]
-    thirds: dict[str, float]
-    """Share of test probes in each difficulty third."""
-    walks: WalkFigures
-    goals: dict[str, bool] = field(default_factory=dict)
-
-    def group(self, kind: str = ALL, third: str = ALL) -> Group:
-        """One group's figures."""
-        for g in self.groups:
-            if g.kind == kind and g.third == third:
-                return g
-        raise KeyError((kind, third))
-
-    def to_json(self) -> dict[str, Any]:
-        """Plain data (``bank audit --json``)."""
-        return asdict(self)
+    prior_q: float
+    """The observer's confidence from the prior alone (no walk)."""
 
 
 def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None) -> Audit:
@@ -139,6 +77,9 @@ def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None
     gains: list[float] = []
     plain: list[bool] = []
     exits: list[bool] = []
+    shapes: list[tuple[bool, bool]] = []
+    rhos: list[float] = []
+    effective: list[float] = []
     zero_dests = _zero_destinations(bank)
     for n, item in enumerate(items):
         ll = demo_log_likelihoods(bank, item.demos)
@@ -153,9 +94,14 @@ def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None
             p, e = _walk_shape(bank, demo.grid, demo.path, zero_dests)
             plain.append(p)
             exits.append(e)
+            shapes.append(_walk_trouble(bank, demo.grid, demo.path))
         post = posterior_from(grid, ll.sum(axis=0))
-        p_a = predictive(post, item_matrix(bank, item.probes))
-        probes += _probe_rows(bank, item, n, p_a)
+        matrix = item_matrix(bank, item.probes)
+        p_a = predictive(post, matrix)
+        probes += _probe_rows(bank, item, n, p_a, prior_confidence(grid, matrix))
+        rho = answer_correlations(post, matrix)
+        rhos += np.abs(rho[np.triu_indices(len(item.probes), 1)]).tolist()
+        effective.append(design_effect(rho))
         if progress is not None:
             progress(n + 1, len(items))
     groups = [
@@ -166,10 +112,32 @@ def audit_bank(bank: Bank, *, progress: Callable[[int, int], None] | None = None
     ]
     thirds = {d.value: float(np.mean([p.third is d for p in probes])) for d in Difficulty}
     walks = WalkFigures(
-        len(gains), float(np.mean(gains)), 1.0 - float(np.mean(plain)), float(np.mean(exits))
+        len(gains),
+        float(np.mean(gains)),
+        1.0 - float(np.mean(plain)),
+        float(np.mean(exits)),
+        float(np.mean([s[0] for s in shapes])),
+        float(np.mean([s[1] for s in shapes])),
+    )
+    per_item = len(probes) / len(items)
+    eff = float(np.mean(effective))
+    redundancy = Redundancy(
+        len(rhos),
+        float(np.mean(np.array(rhos) >= MAX_CORRELATION)) if rhos else 0.0,
+        max(rhos, default=0.0),
+        per_item,
+        eff,
+        per_item / eff if eff > 0 else 1.0,
     )
     audit = Audit(
-        bank.name, bank.content_hash, bank.model.format, len(items), groups, thirds, walks
+        bank.name,
+        bank.content_hash,
+        bank.model.format,
+        len(items),
+        groups,
+        thirds,
+        walks,
+        redundancy,
     )
     return Audit(
         **{
@@ -203,7 +171,15 @@ def _walk_shape(
     return len(path) == nearest == dist[end], int(world.cell[end]) in zero_dests
 
 
-def _probe_rows(bank: Bank, item: Item, n: int, p_a: NDArray[np.float64]) -> list[_Probe]:
+def _walk_trouble(bank: Bank, grid: Sequence[str], path: str) -> tuple[bool, bool]:
+    """(stopped by the step limit?, enters some cell twice?)."""
+    walk = follow_path(parse_world(grid, bank.features), path, horizon=bank.model.horizon)
+    return not walk.ended_at_destination, len(set(walk.states)) < len(walk.states)
+
+
+def _probe_rows(
+    bank: Bank, item: Item, n: int, p_a: NDArray[np.float64], prior_q: NDArray[np.float64]
+) -> list[_Probe]:
     assert item.truth is not None
     heur = {name: heuristic_choices(bank, item, name) for name in HEURISTICS}
     rows = []
@@ -229,6 +205,7 @@ def _probe_rows(bank: Bank, item: Item, n: int, p_a: NDArray[np.float64]) -> lis
                 answer == "A",
                 longer,
                 scores,
+                float(prior_q[j]),
             )
         )
     return rows
@@ -277,45 +254,9 @@ def _group(rows: list[_Probe], kind: str, third: str) -> Group | None:
         float(np.mean([p.answer_a for p in sel])),
         float(np.mean(longer)) if longer else None,
         float(np.mean([p.longer_right is None for p in predicts])) if predicts else None,
+        float(np.mean([p.prior_q for p in sel])),
+        int(prior_sure(np.array([p.prior_q for p in sel])).sum()),
     )
-
-
-GOALS = {
-    "best heuristic <= ideal - 15 points overall": "",
-    "best heuristic <= 60% on the hard third": "",
-    ">= 40% of walks not a shortest path to the nearest destination": "",
-    "expected ceiling 80-92%": "",
-    "observer calibrated (|z| <= 2) per probe kind and per difficulty third": "",
-    "difficulty thirds within +-10% of equal": "",
-    "A share 45-55% within each kind": "",
-    "right path longer in 45-55% of predict probes": "",
-}
-"""The goals of issue 12 for the default generator, by the wording ``check_goals`` uses."""
-
-
-def check_goals(audit: Audit) -> dict[str, bool]:
-    """Which of :data:`GOALS` the bank meets."""
-    overall = audit.group()
-    names = list(GOALS)
-    hard = [g for g in audit.groups if g.kind == ALL and g.third == Difficulty.HARD.value]
-    kinds = [g for g in audit.groups if g.kind != ALL and g.third == ALL]
-    predict = [g for g in kinds if g.kind == ProbeKind.PREDICT.value]
-    return {
-        names[0]: overall.heuristics[overall.best_heuristic].value <= overall.realised.value - 0.15,
-        names[1]: all(g.heuristics[g.best_heuristic].value <= 0.60 for g in hard),
-        names[2]: audit.walks.not_shortest_to_nearest >= 0.40,
-        names[3]: 0.80 <= overall.expected.value <= 0.92,
-        names[4]: all(
-            abs(g.calibration_z) <= 2
-            for g in audit.groups
-            if (g.kind == ALL) != (g.third == ALL) or g.kind == g.third == ALL
-        ),
-        names[5]: all(abs(s - 1 / 3) <= 1 / 30 for s in audit.thirds.values()),
-        names[6]: all(0.45 <= g.share_a <= 0.55 for g in kinds),
-        names[7]: all(
-            g.longer_right is not None and 0.45 <= g.longer_right <= 0.55 for g in predict
-        ),
-    }
 
 
 def format_audit(audit: Audit) -> str:
@@ -326,7 +267,8 @@ def format_audit(audit: Audit) -> str:
         f"hash {audit.content_hash[:16]}",
         f"walks: {w.n_walks}, {w.info_bits:.2f} bits of information per walk, "
         f"{w.not_shortest_to_nearest:.0%} not a shortest path to the nearest destination, "
-        f"{w.ended_at_exit:.0%} ended at a destination worth 0",
+        f"{w.ended_at_exit:.0%} ended at a destination worth 0, "
+        f"{w.at_step_limit:.0%} stopped by the step limit, {w.revisiting:.0%} enter a cell twice",
         "thirds: " + ", ".join(f"{k} {v:.0%}" for k, v in audit.thirds.items()),
         "",
         "kind     third   probes  ideal expected  ideal realised  calib z  random  "
@@ -350,8 +292,27 @@ def format_audit(audit: Audit) -> str:
         lines.append(
             f"{g.kind:8} {g.third:7} " + "  ".join(f"{g.heuristics[n].value:13.1%}" for n in names)
         )
+    lines += [
+        "",
+        f"confidence from the prior alone (no walk; probes at >= {MAX_PRIOR_Q}: goal 0)",
+        "kind     third   probes  prior-only q  prior-sure",
+    ]
+    for g in audit.groups:
+        lines.append(f"{g.kind:8} {g.third:7} {g.n_probes:6}  {g.prior_q:11.1%}  {g.prior_sure:10}")
+    red = audit.redundancy
+    if red is not None:
+        lines += [
+            "",
+            f"probes of one item: {red.n_pairs} pairs, {red.share_redundant:.1%} nearly one "
+            f"question (|rho| >= {MAX_CORRELATION}; largest |rho| {red.max_abs_rho:.2f}); "
+            f"{red.probes_per_item:.2f} probes per item, {red.effective_per_item:.2f} "
+            f"independent (design effect {red.design_effect:.2f})",
+        ]
     lines += ["", "goals of a generated bank"]
-    lines += [f"  [{'met' if ok else 'NOT met'}] {goal}" for goal, ok in audit.goals.items()]
+    for goal, ok in audit.goals.items():
+        lines.append(f"  [{'met' if ok else 'NOT met'}] {goal}")
+        if not ok:
+            lines.append(f"      what it means, what to change: {advice(goal)}")
     return "\n".join(lines)
 
 
@@ -361,6 +322,7 @@ __all__ = [
     "Accuracy",
     "Audit",
     "Group",
+    "Redundancy",
     "WalkFigures",
     "audit_bank",
     "check_goals",

@@ -96,10 +96,27 @@ def describe_rules(features: FeatureSet, model: Model, step_cost: float) -> list
         )
     out.append(
         "People walk to get the most out of it: what the place they end at is worth to "
-        "them, minus the effort of every move and the cost of the ground they cross. They "
-        "are not perfect: now and then someone takes a move that is not the best."
+        "them, minus the effort of every move and the cost of the ground they cross. "
+        + _noise_words(model)
     )
     return out
+
+
+CARELESS_BELOW = 2.0
+"""Rationality under which a walker often wanders: measured on the default generator (levels
+1, 2, 4), about half of all walks enter some cell twice and ~6% stop at the step limit
+(bench/RESULTS.md, items v3), so the rules must say so rather than "now and then"."""
+
+
+def _noise_words(model: Model) -> str:
+    """How noisy the walkers are, in words true of the bank's rationality levels."""
+    if min(model.rationality_levels) < CARELESS_BELOW and model.planner.value == "hard":
+        return (
+            "They are not perfect, and some are careless: many walks wander back and forth "
+            "over cells already crossed, and a few stop at the step limit without reaching "
+            "any place. Look at where a walk ends and what it goes around, not at every move."
+        )
+    return "They are not perfect: now and then someone takes a move that is not the best."
 
 
 def hypothesis_scale(features: FeatureSet, model: Model) -> dict[str, tuple[int, int]]:
@@ -341,7 +358,7 @@ def explain_answer(
         assert_never(probe.kind)
     x, y = labels if answer == "A" else labels[::-1]
     if not fs.by_id(probe.features[0]).terminal:
-        return f"The {y} bother them more than the {x}. What the walks show: {evidence}."
+        return f"They mind the {x} less than the {y}. What the walks show: {evidence}."
     return f"They value the {x} more than the {y}. What the walks show: {evidence}."
 
 
@@ -364,7 +381,10 @@ def _explain_predict(
             worth.append(
                 float(counts @ np.array(fs.weights_vector(weights))) + bank.step_cost * len(p)
             )
-    out = f"The right path ({texts[right]}) is worth more to them than the other ({texts[other]})"
+    out = (
+        f"Of the two, they would rather take the right path ({texts[right]}): it is worth more "
+        f"to them than the other ({texts[other]})"
+    )
     if worth:
         out += f": {worth[right]:+g} against {worth[other]:+g} with their values below"
     return out + "."

@@ -41,13 +41,17 @@ from hhvalues.core.prior import (
     hypothesis_grid,
     sample_truth,
 )
+from hhvalues.core.probe_rules import ITEMS_VERSION, MAX_CORRELATION, design_rules, prior_sure
 from hhvalues.core.probes import (
     Margins,
     ProbeKind,
+    difficulty_of,
     probe_values,
 )
 from hhvalues.core.questions import (
+    MIN_Q,
     PROBE_RULE,
+    Candidates,
     Tallies,
     balance_sides,
     candidates,
@@ -63,6 +67,9 @@ DEFAULT_DESTINATION_LEVELS = (-6.0, -3.0, 3.0, 6.0)
 DEFAULT_RATIONALITY_LEVELS = (1.0, 2.0, 4.0)
 CATCH_Q = 0.99
 MAX_ATTEMPTS = 200
+EXTRA_WORLDS = 6
+"""New worlds an item may add to find a candidate for the bank's emptiest difficulty bin (4
+left the 3-feature bank of the tests 0.0001 over its thirds goal)."""
 WORLD_RULE = (
     "each demonstration's world is the one with the highest expected information gain "
     "about the weights (Monte Carlo over walkers drawn from the posterior after the "
@@ -91,8 +98,9 @@ class GenerateConfig:
     """Candidate worlds per demonstration (1: no selection)."""
     walkers: int = 48
     """Monte Carlo walkers per information-gain estimate."""
-    predict_worlds: int = 2
-    """New worlds per item to build predict candidates in."""
+    predict_worlds: int = 3
+    """New worlds per item to build predict candidates in (items v3: three, one per predict
+    probe an item may ask)."""
 
     def __post_init__(self) -> None:
         n_cat = len(CATALOGUE)
@@ -144,6 +152,8 @@ class GenerateConfig:
             for f in features
         )
         design = {
+            "items": ITEMS_VERSION,
+            "rules": design_rules(),
             "worlds": WORLD_RULE,
             "candidates": self.candidates,
             "walkers": self.walkers,
@@ -261,13 +271,20 @@ def _make_item(
             beta = max(cfg.rationality_levels)
         w_index = int(np.flatnonzero((st.weights == w).all(axis=1))[0])
         demos, log_post = _demonstrate(st, w_index, beta, int(rng.integers(1, 4)), rng)
-        worlds = [random_world(features, cfg.size, rng) for _ in range(cfg.predict_worlds)]
         stub = Item(item_id, split, tuple(demos), ())
-        cands = candidates(st.bank, stub, Posterior(grid, log_post), worlds)
+        cands = _candidates(st, stub, Posterior(grid, log_post), tallies, rng)
         if split is Split.CATCH:
-            chosen = _catch_probes(st, cands.stub, w, cands.p_a)
+            chosen = _catch_probes(st, cands, w)
         else:
-            chosen = choose(cands.stub.probes, cands.p_a, cands.votes, tallies, rng)
+            chosen = choose(
+                cands.stub.probes,
+                cands.p_a,
+                cands.votes,
+                tallies,
+                rng,
+                prior_q=cands.prior_q,
+                rho=cands.rho,
+            )
         item = finish(
             st.bank, cands, chosen, w, beta, rng, None if split is Split.CATCH else tallies
         )
@@ -276,14 +293,38 @@ def _make_item(
     raise RuntimeError(f"could not generate item {item_id}")  # pragma: no cover
 
 
-def _catch_probes(
-    st: _Setting, stub: Item, w: NDArray[np.float64], p_a: NDArray[np.float64]
-) -> list[int]:
-    """Probes for an attention check: the observer sure and right, "visited means liked" right.
+def _candidates(
+    st: _Setting, stub: Item, posterior: Posterior, tallies: Tallies, rng: np.random.Generator
+) -> Candidates:
+    """Candidates in ``predict_worlds`` new worlds, and up to :data:`EXTRA_WORLDS` more while no
+    usable candidate falls in the bank's emptiest difficulty bin.
+
+    The rules that drop probes (prior-only confidence, redundancy) leave some items with only
+    easy candidates; without more worlds the bins drift apart on small feature sets. Whether
+    another world is drawn depends on the posterior and the bank's tallies only, never on the
+    truth."""
+    cfg = st.cfg
+    worlds = [random_world(st.bank.features, cfg.size, rng) for _ in range(cfg.predict_worlds)]
+    cands = candidates(st.bank, stub, posterior, worlds)
+    for _ in range(EXTRA_WORLDS):
+        q = np.maximum(cands.p_a, 1 - cands.p_a)
+        usable = (q >= MIN_Q) & ~prior_sure(cands.prior_q)
+        low = min(tallies.bins.values())
+        if any(tallies.bins[difficulty_of(float(x))] == low for x in q[usable]):
+            break
+        world = random_world(st.bank.features, cfg.size, rng)
+        cands = candidates(st.bank, stub, posterior, [world], more=cands)
+    return cands
+
+
+def _catch_probes(st: _Setting, cands: Candidates, w: NDArray[np.float64]) -> list[int]:
+    """Probes for an attention check: the observer sure and right, "visited means liked" right,
+    and no two nearly one question.
 
     Catch items are chosen with the truth on purpose (they must be obvious); they are kept out
     of every ceiling and calibration figure.
     """
+    stub, p_a = cands.stub, cands.p_a
     values = probe_values(w, item_matrix(st.bank, stub.probes))
     heur = visited_means_liked(st.bank, stub)
     ok = [
@@ -293,8 +334,13 @@ def _catch_probes(
         and (p_a[j] >= 0.5) == (values[j] > 0)
         and p.kind is not ProbeKind.PREDICT
         and heur[p.id] == ("A" if values[j] > 0 else "B")
+        and not prior_sure(cands.prior_q[j : j + 1])[0]
     ]
-    return ok[:2]
+    chosen: list[int] = []
+    for j in ok:
+        if len(chosen) < 2 and all(abs(cands.rho[j, c]) < MAX_CORRELATION for c in chosen):
+            chosen.append(j)
+    return chosen
 
 
 def generate_bank(

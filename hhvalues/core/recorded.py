@@ -29,6 +29,7 @@ from hhvalues.core.bank import Bank, Demonstration, Item, Model, Planner, Split
 from hhvalues.core.generate import random_world
 from hhvalues.core.observer import infer
 from hhvalues.core.planning import policy_sampler
+from hhvalues.core.probe_rules import ITEMS_VERSION, design_rules
 from hhvalues.core.questions import (
     PROBE_RULE,
     Tallies,
@@ -143,7 +144,12 @@ def bank_from_recordings(
         lapse,
         sm.margins,
         feature_levels=levels,
-        design={"worlds": "recorded walks", "probes": PROBE_RULE},
+        design={
+            "items": ITEMS_VERSION,
+            "rules": design_rules(),
+            "worlds": "recorded walks",
+            "probes": PROBE_RULE,
+        },
     )
     stub = Bank(name, "1", seed, source.features, source.step_cost, model, ())
     reports: dict[str, WalkReport] = {}
@@ -229,7 +235,15 @@ def _item(
     for _ in range(PROBE_ATTEMPTS):
         worlds = [random_world(features, size, rng) for _ in range(2)]
         cands = candidates(stub, Item(item_id, Split.TEST, demos, ()), posterior, worlds)
-        chosen = choose(cands.stub.probes, cands.p_a, cands.votes, tallies, rng)
+        chosen = choose(
+            cands.stub.probes,
+            cands.p_a,
+            cands.votes,
+            tallies,
+            rng,
+            prior_q=cands.prior_q,
+            rho=cands.rho,
+        )
         item = finish(stub, cands, chosen, w, beta, rng, tallies)
         if item is not None:
             return item

@@ -45,6 +45,7 @@ from hhvalues.core.render_text import (
     option_sides,
     predict_lines,
     probe_question,
+    question_words,
     render_item_text,
     render_world_text,
 )
@@ -62,12 +63,14 @@ __all__ = [
     "legend_entries",
     "page_stimulus_hash",
     "probe_question",
+    "question_words",
     "render_demo_png",
     "render_item_text",
     "render_legend_png",
     "render_predict_png",
     "render_world_text",
     "stimulus_hash",
+    "walk_marks",
 ]
 
 Rgb = tuple[int, int, int]
@@ -102,6 +105,9 @@ class ItemStimulus(NamedTuple):
     """One legend for every map of the item (PNG)."""
     alts: tuple[str, ...] = ()
     """Text alternative of each image, then of the legend: the words a model reads."""
+    still_legend: bytes = b""
+    """The legend without the replay's marks (the person standing on a cell): what a model,
+    which sees no replay, is sent in place of ``legend``. Not part of :attr:`pictures`."""
 
     @property
     def pictures(self) -> tuple[bytes, ...]:
@@ -360,17 +366,46 @@ def _segments(states: Sequence[int], world: World, lay: _Layout, side: float) ->
     return segs
 
 
-def _badge_spots(states: Sequence[int], world: World, lay: _Layout) -> list[tuple[float, float]]:
-    """Where each step's number goes: inside the cell that step enters, never on the start."""
+def _badge_spots(
+    states: Sequence[int], world: World, lay: _Layout
+) -> list[tuple[int, float, float, int]]:
+    """(step, x, y, visits) of each numbered step: only the last visit to a cell is numbered,
+    so numbers never pile up where a walk crosses itself (the replay shows every visit), with
+    how many times the walk entered that cell. Never on the start ring."""
+    last: dict[int, int] = {}
     visits: dict[int, int] = {}
+    for i, s in enumerate(states[1:], start=1):
+        last[s] = i
+        visits[s] = visits.get(s, 0) + 1
     out = []
-    for s in states[1:]:
-        n = visits[s] = visits.get(s, -1) + 1
-        spots = _SPOTS[1:] if s == world.start else _SPOTS
-        spot = spots[n % len(spots)]
+    for s, i in sorted(last.items(), key=lambda kv: kv[1]):
+        spot = _SPOTS[1] if s == world.start else _SPOTS[0]
         x, y = _centre(lay, world, s)
-        out.append((x + spot[0] * lay.cell, y + spot[1] * lay.cell))
+        out.append((i, x + spot[0] * lay.cell, y + spot[1] * lay.cell, visits[s]))
     return out
+
+
+def _draw_visits(pen: _Pen, x: float, y: float, cs: int, n: int, rgb: Rgb) -> None:
+    """A small "×n" tag at a cell's top-left corner: the walk entered it n times."""
+    tx, ty = x - cs * 0.3, y - cs * 0.33
+    size = max(8, cs * 5 // 25)
+    w = pen.draw.textlength(f"×{n}", font=_font(size, True))
+    pen.draw.rectangle(
+        (tx - w / 2 - 2, ty - size / 2 - 1, tx + w / 2 + 2, ty + size / 2 + 1), fill=pen.ink(rgb)
+    )
+    pen.text((tx, ty), f"×{n}", fg=_WHITE, bg=rgb, size=size, bold=True, anchor="mm")
+
+
+def _draw_limit(pen: _Pen, x: float, y: float, cs: int, rgb: Rgb) -> None:
+    """Box the cell where a walk was stopped by the step limit, with a "limit" tag on its lower
+    edge (the top-left corner holds the "×n" tag)."""
+    half = cs / 2 - 2
+    pen.draw.rectangle((x - half, y - half, x + half, y + half), outline=pen.ink(rgb), width=3)
+    size = max(8, cs * 5 // 25)
+    w = pen.draw.textlength("limit", font=_font(size, True))
+    low = y + half
+    pen.draw.rectangle((x - w / 2 - 3, low - size - 2, x + w / 2 + 3, low + 1), fill=pen.ink(rgb))
+    pen.text((x, low - size / 2 - 1), "limit", fg=_WHITE, bg=rgb, size=size, bold=True, anchor="mm")
 
 
 def _draw_line(pen: _Pen, segs: list[Segment], rgb: Rgb, w: int, dashed: bool) -> None:
@@ -427,6 +462,8 @@ LEGEND_KEYS: dict[str, str] = {
     "start": "start (green ring)",
     "demo": "the walk, moves numbered",
     "walker": "the person (in a replay)",
+    "visits": "×n: cell entered n times",
+    "limit": "stopped at the step limit",
     "A": "path A (blue, solid)",
     "B": "path B (orange, dashed)",
 }
@@ -435,9 +472,19 @@ _LEGEND_COL, _LEGEND_ROW, _SWATCH, _LEGEND_FONT = 262, 28, 22, 15
 
 
 def legend_entries(
-    features: FeatureSet, present: Sequence[int], *, demo: bool, paths: bool
+    features: FeatureSet,
+    present: Sequence[int],
+    *,
+    demo: bool,
+    paths: bool,
+    replay: bool = True,
+    marks: tuple[str, ...] = (),
 ) -> list[tuple[str, str]]:
-    """(kind, words) of each legend entry: the features present, then the map's marks."""
+    """(kind, words) of each legend entry: the features present, then the map's marks.
+
+    ``replay``: the maps have a replay (participants), so the person standing on a cell is
+    explained; a model sees no replay. ``marks``: "visits" and/or "limit" when some walk of the
+    item enters a cell twice or stopped at the step limit."""
     entries = [
         (
             f"feature{i}",
@@ -446,16 +493,24 @@ def legend_entries(
         )
         for i in sorted(present)
     ]
-    keys = ["wall", "start", *(("demo", "walker") if demo else ()), *(("A", "B") if paths else ())]
+    walk = ("demo", *(("walker",) if replay else ()), *marks) if demo else ()
+    keys = ["wall", "start", *walk, *(("A", "B") if paths else ())]
     return entries + [(k, LEGEND_KEYS[k]) for k in keys]
 
 
 def render_legend_png(
-    features: FeatureSet, present: Sequence[int], *, demo: bool = True, paths: bool = False
+    features: FeatureSet,
+    present: Sequence[int],
+    *,
+    demo: bool = True,
+    paths: bool = False,
+    replay: bool = True,
+    marks: tuple[str, ...] = (),
 ) -> bytes:
     """One legend for an item's maps: each feature present (fill and letter), wall, start, and
-    the walk's marks (``demo``) and predict paths A and B (``paths``); two columns."""
-    entries = legend_entries(features, present, demo=demo, paths=paths)
+    the walk's marks (``demo``; ``replay`` and ``marks`` as :func:`legend_entries`) and predict
+    paths A and B (``paths``); two columns."""
+    entries = legend_entries(features, present, demo=demo, paths=paths, replay=replay, marks=marks)
     rows = -(-len(entries) // 2)
     pen = _new_pen(features, (2 * _LEGEND_COL + 8, rows * _LEGEND_ROW + 8))
     fills, sw, draw = feature_colours(features), _SWATCH, pen.draw
@@ -485,6 +540,10 @@ def render_legend_png(
             draw.ellipse((x + 4, y + 4, x + sw - 4, y + sw - 4), outline=pen.ink(_START), width=3)
         elif kind == "walker":
             _draw_walker(pen, x + sw / 2, y + sw / 2 + 1, sw * 1.4)
+        elif kind == "visits":
+            _draw_visits(pen, x + sw / 2 + sw * 0.42, y + sw / 2 + sw * 0.46, sw, 2, _INK)
+        elif kind == "limit":
+            _draw_limit(pen, x + sw / 2, y + sw / 2, sw + 4, PATH_COLOURS["demo"])
         elif kind == "demo":
             mid = y + sw / 2
             _draw_line(pen, [(x, mid, x + sw, mid)], PATH_COLOURS["demo"], 3, dashed=False)
@@ -528,8 +587,10 @@ def render_demo_png(
 ) -> bytes:
     """Render a demonstration map: the world and the walk's first ``upto`` steps (all by default).
 
-    Each step's number sits inside the cell it enters; while replaying (``upto`` short of the
-    whole walk) a small person stands on the cell reached, in place of its number.
+    Each cell the walk entered shows the number of its last visit, and "×n" when it was entered
+    n > 1 times; while replaying (``upto`` short of the whole walk) a small person stands on the
+    cell reached, in place of its number. A whole walk stopped by the step limit (not at a
+    destination) has its last cell boxed and tagged "limit".
     ``upto=len(path)`` gives the same bytes as ``upto=None``. BankError for an invalid path.
     """
     world = parse_world(grid, features)
@@ -547,10 +608,14 @@ def render_demo_png(
         _draw_line(pen, segs, rgb, max(3, cs // 13), dashed=False)
     _draw_start(pen, world, lay)
     replaying = len(states) - 1 < whole
-    spots = _badge_spots(states, world, lay)
-    for i, (x, y) in enumerate(spots, start=1):
-        if not (replaying and i == len(spots)):
+    stopped = not replaying and whole >= horizon and not bool(world.terminal[states[-1]])
+    if stopped:
+        _draw_limit(pen, *_centre(lay, world, states[-1]), cs, rgb)
+    for i, x, y, n in _badge_spots(states, world, lay):
+        if not (replaying and i == len(states) - 1):
             _draw_badge(pen, x, y, cs * _BADGE, str(i), rgb, max(9, cs * 7 // 25))
+        if n > 1:
+            _draw_visits(pen, *_centre(lay, world, states[i]), cs, n, rgb)
     if replaying:
         _draw_walker(pen, *_centre(lay, world, states[-1]), cs)
     return _png(pen.img)
@@ -637,8 +702,8 @@ def item_stimulus(
     texts: list[str] = []
     for probe in item.probes:
         a, b = option_sides(order, probe)
-        opts = describe_probe(fs, probe, horizon=horizon)
-        texts += [opts[a], opts[b]]
+        _, shown_a, shown_b = question_words(bank, probe, order=order)
+        texts += [shown_a, shown_b]
         if probe.kind.shows_paths and questions:
             images.append(
                 _predict_png(
@@ -653,10 +718,12 @@ def item_stimulus(
     grids = [*(d.grid for d in item.demos), *(p.grid for p in maps)]
     present = _present(fs, tuple(r for g in grids for r in g))
     paths = bool(maps)
-    legend = _legend_png(fs, present, bool(item.demos), paths)
-    words = legend_entries(fs, present, demo=bool(item.demos), paths=paths)
+    marks = walk_marks(bank, item)
+    legend = _legend_png(fs, present, bool(item.demos), paths, True, marks)
+    words = legend_entries(fs, present, demo=bool(item.demos), paths=paths, marks=marks)
     alts.append("Legend of the maps: " + "; ".join(w for _, w in words) + ".")
-    return ItemStimulus(tuple(images), tuple(texts), legend, tuple(alts))
+    still = _legend_png(fs, present, bool(item.demos), paths, False, marks)
+    return ItemStimulus(tuple(images), tuple(texts), legend, tuple(alts), still)
 
 
 def _present(features: FeatureSet, rows: tuple[str, ...]) -> tuple[int, ...]:
@@ -665,8 +732,30 @@ def _present(features: FeatureSet, rows: tuple[str, ...]) -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=256)
-def _legend_png(features: FeatureSet, present: tuple[int, ...], demo: bool, paths: bool) -> bytes:
-    return render_legend_png(features, present, demo=demo, paths=paths)
+def _legend_png(
+    features: FeatureSet,
+    present: tuple[int, ...],
+    demo: bool,
+    paths: bool,
+    replay: bool,
+    marks: tuple[str, ...],
+) -> bytes:
+    return render_legend_png(features, present, demo=demo, paths=paths, replay=replay, marks=marks)
+
+
+def walk_marks(bank: Bank, item: Item) -> tuple[str, ...]:
+    """The legend's walk marks an item's maps need: "visits" when a walk enters a cell twice,
+    "limit" when one stopped at the step limit."""
+    out = []
+    walks = [
+        follow_path(parse_world(d.grid, bank.features), d.path, horizon=bank.model.horizon)
+        for d in item.demos
+    ]
+    if any(len(set(w.states)) < len(w.states) for w in walks):
+        out.append("visits")
+    if any(not w.ended_at_destination for w in walks):
+        out.append("limit")
+    return tuple(out)
 
 
 # Each participant sees an item in one of 2^(probes) A/B orders, but its walks look the same in

@@ -1,8 +1,10 @@
 """Plain-text rendering of worlds, walks and probes: the words models read and humans choose.
 
-``probe_question`` is the one wording of every question and ``describe_probe`` of every A/B
-option; the participant app shows these texts and the model harness sends them, so both sides
-answer the same question. Nothing here reads
+:func:`question_words` is the one wording of every question and its A/B options as shown
+(``probe_question`` and ``describe_probe`` are its two halves); the participant app shows these
+texts and the model harness sends them, so both sides answer the same question. A compare
+question names its features in the order of its options as shown (after A/B counterbalancing),
+and ground that can only cost is "minded", never "valued". Nothing here reads
 ``item.truth``. Coordinates are ``(row, column)`` from ``(0, 0)`` at the top-left corner.
 """
 
@@ -20,14 +22,21 @@ from hhvalues.core.probes import Probe, ProbeKind
 from hhvalues.core.world import MOVES, World, follow_path, parse_world
 
 __all__ = [
+    "PREDICT_QUESTION",
+    "cost_features",
     "demo_lines",
     "describe_probe",
     "option_sides",
     "predict_lines",
     "probe_question",
+    "question_words",
     "render_item_text",
     "render_world_text",
 ]
+
+PREDICT_QUESTION = "Of these two paths, which would this person rather take?"
+"""A predict probe asks what it grades: which of the two drawn paths is worth more to the
+person (neither need be the walk they would make themselves)."""
 
 _ROLES = {True: "destination: a walk ends on entering it", False: "terrain: walked through"}
 _WORDS = {"U": "up", "D": "down", "L": "left", "R": "right"}
@@ -83,8 +92,27 @@ def render_world_text(features: FeatureSet, grid: Sequence[str]) -> str:
     )
 
 
-def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) -> tuple[str, str]:
-    """Spell out a probe's options (A, B) in words: shared by the participant app and prompts.
+def cost_features(bank: Bank) -> frozenset[str]:
+    """Ids of the features that can only cost (terrain whose declared levels are all ≤ 0): their
+    compare questions ask who "minds" which less. Format 1 banks declare no per-feature levels
+    (terrain there may be liked), so none."""
+    if bank.model.feature_levels is None:
+        return frozenset()
+    levels = bank.model.levels(bank.features)
+    return frozenset(
+        f.id for f, lv in zip(bank.features, levels, strict=True) if not f.terminal and max(lv) <= 0
+    )
+
+
+def describe_probe(
+    features: FeatureSet,
+    probe: Probe,
+    *,
+    horizon: int = 500,
+    costs: frozenset[str] = frozenset(),
+) -> tuple[str, str]:
+    """Spell out a probe's options (bank sides A, B) in words: shared by the participant app and
+    prompts. ``costs``: :func:`cost_features` of the bank.
 
     Predict options describe the walk itself, not its letter, so they stay true when the app
     counterbalances sides: the ground it goes around or through, its end and its length (the
@@ -95,6 +123,8 @@ def describe_probe(features: FeatureSet, probe: Probe, *, horizon: int = 500) ->
         return f"seeks out {label}", f"avoids {label}"
     if probe.kind is ProbeKind.COMPARE:
         x, y = (features.by_id(f).label for f in probe.features)
+        if set(probe.features) <= costs:  # A: x costs less (w_x > w_y)
+            return f"minds {x} less than {y}", f"minds {y} less than {x}"
         return f"values {x} more than {y}", f"values {y} more than {x}"
     if probe.kind is not ProbeKind.PREDICT:
         assert_never(probe.kind)
@@ -138,21 +168,49 @@ def option_sides(order: dict[str, tuple[str, str]] | None, probe: Probe) -> tupl
     return "AB".index(shown[0]), "AB".index(shown[1])
 
 
-def probe_question(features: FeatureSet, probe: Probe, *, mark: Callable[[str], str] = str) -> str:
+def probe_question(
+    features: FeatureSet,
+    probe: Probe,
+    *,
+    mark: Callable[[str], str] = str,
+    sides: tuple[int, int] = (0, 1),
+    costs: frozenset[str] = frozenset(),
+) -> str:
     """A probe's question in words: the one wording humans read and models are sent.
 
-    ``mark`` wraps each feature label (the app passes Markdown bold); the words stay the same.
+    ``sides``: the bank options shown as A and B (:func:`option_sides`); a compare question names
+    its features in that order. ``mark`` wraps each feature label (the app passes Markdown
+    bold); the words stay the same. ``costs``: :func:`cost_features` of the bank.
     """
     if probe.kind is ProbeKind.SIGN:
         return (
             f"Does this person seek out or avoid {mark(features.by_id(probe.features[0]).label)}?"
         )
     if probe.kind is ProbeKind.COMPARE:
-        x, y = (mark(features.by_id(f).label) for f in probe.features)
+        x, y = (mark(features.by_id(probe.features[i]).label) for i in sides)
+        if set(probe.features) <= costs:
+            return f"Which does this person mind less: {x} or {y}?"
         return f"Which does this person value more: {x} or {y}?"
     if probe.kind is ProbeKind.PREDICT:
-        return "In this new world, which path would this person take?"
+        return PREDICT_QUESTION
     assert_never(probe.kind)
+
+
+def question_words(
+    bank: Bank,
+    probe: Probe,
+    *,
+    order: dict[str, tuple[str, str]] | None = None,
+    mark: Callable[[str], str] = str,
+) -> tuple[str, str, str]:
+    """(question, option shown as A, option shown as B) of a probe in the display ``order``:
+    the one function that words a question, for participants, feedback, the console and
+    models alike."""
+    sides = option_sides(order, probe)
+    costs = cost_features(bank)
+    opts = describe_probe(bank.features, probe, horizon=bank.model.horizon, costs=costs)
+    question = probe_question(bank.features, probe, mark=mark, sides=sides, costs=costs)
+    return question, opts[sides[0]], opts[sides[1]]
 
 
 def demo_lines(
@@ -212,10 +270,10 @@ def render_item_text(
         out += [*demo_lines(fs, demo, horizon=horizon, n=n, total=len(item.demos)), ""]
     out.append("Questions: answer each with A or B.")
     for probe in item.probes:
-        texts, (a, b) = describe_probe(fs, probe, horizon=horizon), option_sides(order, probe)
-        out += ["", f"Question {probe.id}: {probe_question(fs, probe)}"]
+        question, shown_a, shown_b = question_words(bank, probe, order=order)
+        out += ["", f"Question {probe.id}: {question}"]
         if not probe.kind.shows_paths:
-            out += [f"  A: {texts[a]}", f"  B: {texts[b]}"]
+            out += [f"  A: {shown_a}", f"  B: {shown_b}"]
             continue
-        out += predict_lines(fs, probe, (a, b), horizon=horizon)
+        out += predict_lines(fs, probe, option_sides(order, probe), horizon=horizon)
     return "\n".join(out) + "\n"

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hhvalues.core.bank import Bank, Item, load_bank, loads_bank
-from hhvalues.core.observer import item_matrix
+from hhvalues.core.observer import bank_grid, infer, item_matrix
 from hhvalues.core.prior import check_budget, grid_size, observer_bytes
+from hhvalues.core.probe_rules import answer_correlations, dominated, prior_confidence
 from hhvalues.core.probes import ProbeKind, choices_from_values, probe_values, side_of
 from hhvalues.core.world import follow_path, is_complete, parse_world
 from hhvalues.errors import BankError
@@ -42,7 +43,73 @@ def validate_bank(bank: Bank) -> Report:
     _check_model(bank, report)
     for item in bank.items:
         _check_item(bank, item, report)
+    if report.ok:
+        _check_design(bank, report)
     return report
+
+
+RHO_TOLERANCE = 0.005
+"""How far past the declared bound an answer correlation may read when re-derived from the
+observer's likelihoods (the generator's are float32 rollouts of the same model)."""
+
+
+def _check_design(bank: Bank, report: Report) -> None:
+    """A bank whose ``model.design`` declares the items v3 rules must obey them: errors name
+    each probe the prior alone answers, each dominated predict pair and each pair of probes of
+    an item that are nearly one question (docs/item-banks.md §8)."""
+    design = bank.model.design or {}
+    rules = design.get("rules")
+    if rules is None:
+        return
+    keys = {"max_prior_q", "max_abs_rho", "dominated_predict_pairs"}
+    if not (
+        isinstance(rules, dict)
+        and set(rules) == keys
+        and all(isinstance(rules[k], (int, float)) for k in ("max_prior_q", "max_abs_rho"))
+        and 0.5 < rules["max_prior_q"] <= 1
+        and 0 < rules["max_abs_rho"] <= 1
+        and rules["dominated_predict_pairs"] is False
+    ):
+        report.errors.append(
+            "model.design.rules must be {max_prior_q: 0.5..1, max_abs_rho: 0..1, "
+            "dominated_predict_pairs: false}"
+        )
+        return
+    grid = bank_grid(bank)
+    levels = bank.model.levels(bank.features)
+    terrain = np.array(
+        [not f.terminal and max(lv) <= 0 for f, lv in zip(bank.features, levels, strict=True)]
+    )
+    for item in bank.items:
+        if not item.probes:
+            continue
+        where = f"item {item.id}"
+        matrix = item_matrix(bank, item.probes)
+        q0 = prior_confidence(grid, matrix)
+        for p, q in zip(item.probes, q0, strict=True):
+            if q >= rules["max_prior_q"] - 1e-9:
+                report.errors.append(
+                    f"{where}, probe {p.id}: the prior alone answers it with confidence "
+                    f"{q:.2f} (the bank declares < {rules['max_prior_q']})"
+                )
+            if p.kind is ProbeKind.PREDICT:
+                world = parse_world(p.grid, bank.features)
+                a, b = (follow_path(world, o, horizon=bank.model.horizon) for o in p.options)
+                same_end = a.states[-1] == b.states[-1]
+                la, lb = (len(o) for o in p.options)
+                if dominated(a.counts, b.counts, la, lb, same_end=same_end, terrain=terrain):
+                    report.errors.append(
+                        f"{where}, probe {p.id}: one option is dominated by the other "
+                        "(same end, no shorter, at least as much of every costly ground)"
+                    )
+        rho = answer_correlations(infer(bank, item.demos), matrix)
+        for i, j in zip(*np.triu_indices(len(item.probes), 1), strict=True):
+            # The generator chose on its own float32 likelihoods; allow their rounding here.
+            if abs(rho[i, j]) >= rules["max_abs_rho"] + RHO_TOLERANCE:
+                report.errors.append(
+                    f"{where}: probes {item.probes[i].id} and {item.probes[j].id} are nearly "
+                    f"one question (answers correlate {rho[i, j]:+.2f} under the posterior)"
+                )
 
 
 def _check_model(bank: Bank, report: Report) -> None:

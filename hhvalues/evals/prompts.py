@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, assert_never
+from typing import Any
 
 import numpy as np
 
@@ -31,8 +31,8 @@ from hhvalues.core.explain import describe_rules, hypothesis_scale
 from hhvalues.core.probes import Choice, ProbeKind
 from hhvalues.core.render import (
     ItemStimulus,
-    describe_probe,
     item_stimulus,
+    question_words,
     render_item_text,
     stimulus_hash,
 )
@@ -102,11 +102,21 @@ class Prompt:
     sent_hash: str
     features: Mapping[str, str] = field(default_factory=dict)
     """Lower-cased feature id or label → id, for reading a hypothesis."""
+    hypothesis_unit: float = 1.0
+    """Value units per unit the hypothesis template asks in: |step cost| for a format 2 bank,
+    whose template asks in moves (the rules' unit); 1 for format 1 (value units)."""
 
     @property
     def images(self) -> tuple[Image, ...]:
         """Every image of every turn, in order."""
         return tuple(p for t in self.turns for p in t.parts if isinstance(p, Image))
+
+    def to_bank_values(self, hypothesis: Mapping[str, float] | None) -> dict[str, float] | None:
+        """A parsed hypothesis (feature id → what the reply said, in the template's unit) in
+        the bank's value units."""
+        if hypothesis is None:
+            return None
+        return {f: v * self.hypothesis_unit for f, v in hypothesis.items()}
 
     def to_bank_sides(self, choices: Mapping[str, Choice | None]) -> dict[str, Choice | None]:
         """Map choices as shown back to the bank's A/B."""
@@ -142,7 +152,9 @@ def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) ->
             intro(bank) + "\n\n" if n == 0 else ""
         ) + f"Example {n + 1} (with the correct answer):\n\n"
         turns.append(Turn("user", (head, *_item_parts(bank, ex, ex_order, condition.modality))))
-        turns.append(Turn("assistant", (_true_answer(ex, ex_order, condition.require_hypothesis),)))
+        turns.append(
+            Turn("assistant", (_true_answer(bank, ex, ex_order, condition.require_hypothesis),))
+        )
     head = intro(bank) + "\n\n" if not examples else "Now the item to answer:\n\n"
     final = (
         head,
@@ -168,25 +180,52 @@ def build_prompt(bank: Bank, item: Item, condition: Condition, *, epoch: int) ->
         stimulus_hash(stim.pictures, stim.texts),
         sent,
         aliases,
+        hypothesis_unit(bank),
     )
+
+
+def hypothesis_unit(bank: Bank) -> float:
+    """Value units per unit of the hypothesis template: a move (|step cost|) when the bank
+    declares per-feature levels (format 2), whose rules speak in moves; else 1."""
+    return abs(bank.step_cost) if bank.model.feature_levels is not None else 1.0
 
 
 def answer_format(item: Item, bank: Bank, condition: Condition) -> str:
-    """The instruction that asks for the final JSON answer."""
+    """The instruction that asks for the final JSON answer.
+
+    The hypothesis template names features by the labels the maps use and, for format 2 banks,
+    asks in moves, the rules' unit (issue 20): "lawns": -8 to 0 means crossing a cell of lawn
+    costs the person up to 8 moves' worth of effort."""
     choices = ", ".join(f'"{p.id}": "A" or "B"' for p in item.probes)
     conf = ", ".join(f'"{p.id}": 0.5 to 1' for p in item.probes)
+    unit = hypothesis_unit(bank)
     scale = hypothesis_scale(bank.features, bank.model)
+    named = {f.id: (f.label if unit != 1.0 else f.id) for f in bank.features}
     hyp = ", ".join(
-        f'"{f}": {lo}' if lo == hi else f'"{f}": {lo} to {hi}' for f, (lo, hi) in scale.items()
+        f'"{named[f]}": {_in(lo, unit)}'
+        if lo == hi
+        else f'"{named[f]}": {_in(lo, unit)} to {_in(hi, unit)}'
+        for f, (lo, hi) in scale.items()
     )
     need = "required" if condition.require_hypothesis else "optional"
+    what = (
+        "what each kind of cell is worth to the person, in moves: -8 means crossing one cell "
+        "of it costs as much as 8 extra moves, 12 that arriving there is worth 12 moves"
+        if unit != 1.0
+        else "how much the person values each kind of cell"
+    )
     return (
         "End your reply with your final answer as one JSON object:\n"
         f'{{"choices": {{{choices}}}, "hypothesis": {{{hyp}}}, "confidence": {{{conf}}}}}\n'
-        f"Every choice is required. The hypothesis (your estimate of how much the person "
-        f"values each kind of cell) is {need}; confidence (how sure you are of each choice) "
-        f"is optional."
+        f"Every choice is required. The hypothesis (your estimate of {what}) is {need}; "
+        "confidence (how sure you are of each choice) is optional."
     )
+
+
+def _in(value: float, unit: float) -> str:
+    """A value in the template's unit, as a whole number when it is one."""
+    v = value / unit
+    return f"{round(v)}" if abs(v - round(v)) < 1e-9 else f"{v:g}"
 
 
 def _key(order: Order) -> tuple[tuple[str, str, str], ...]:
@@ -203,6 +242,14 @@ def _stimulus(bank: Bank, item_id: str, order: tuple[tuple[str, str, str], ...])
 @lru_cache(maxsize=2048)
 def _text(bank: Bank, item_id: str, order: tuple[tuple[str, str, str], ...]) -> str:
     return render_item_text(bank, bank.item(item_id), order={p: (a, b) for p, a, b in order})
+
+
+def few_shot_shortfall(bank: Bank, conditions: Sequence[Condition]) -> dict[str, dict[str, int]]:
+    """Conditions that ask for more few-shot examples than the bank has training items (with
+    truth): name → ``{"asked": k, "shown": n}``. Such a condition shows every training item,
+    fewer than its name says; the runner records it in the manifest and says so on stderr."""
+    pool = sum(1 for it in bank.by_split(Split.TRAIN) if it.truth is not None)
+    return {c.name: {"asked": c.few_shot, "shown": pool} for c in conditions if c.few_shot > pool}
 
 
 def _pick_examples(bank: Bank, item: Item, k: int, rng: np.random.Generator) -> list[Item]:
@@ -229,7 +276,7 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
     parts.append(walks + "; the next image is the legend of every map (walks and questions).")
     for n, png in enumerate(stim.images[:n_demo], start=1):
         parts.append(Image(f"{item.id}-demo{n}.png", png))
-    parts.append(Image(f"{item.id}-legend.png", stim.legend))
+    parts.append(Image(f"{item.id}-legend.png", stim.still_legend or stim.legend))
     parts.append(_questions_text(bank, item, order))
     predict = [p for p in item.probes if p.kind is ProbeKind.PREDICT]
     for p, png in zip(predict, stim.images[n_demo:], strict=True):
@@ -238,24 +285,14 @@ def _item_parts(bank: Bank, item: Item, order: Order, modality: Modality) -> lis
 
 
 def _questions_text(bank: Bank, item: Item, order: Order) -> str:
-    fs, horizon = bank.features, bank.model.horizon
     out = ["Questions: answer each with A or B."]
     for p in item.probes:
-        texts = describe_probe(fs, p, horizon=horizon)
-        a, b = ("AB".index(s) for s in order[p.id])
-        if p.kind is ProbeKind.SIGN:
-            q = f"Does this person seek out or avoid {fs.by_id(p.features[0]).label}?"
-        elif p.kind is ProbeKind.COMPARE:
-            q = "Which of the two does this person value more?"
-        elif p.kind is ProbeKind.PREDICT:
-            q = "In the new world of its image, which path would this person take?"
-        else:
-            assert_never(p.kind)
-        out += [f"Question {p.id}: {q}", f"  A: {texts[a]}", f"  B: {texts[b]}"]
+        question, shown_a, shown_b = question_words(bank, p, order=order)
+        out += [f"Question {p.id}: {question}", f"  A: {shown_a}", f"  B: {shown_b}"]
     return "\n".join(out) + "\n"
 
 
-def _true_answer(item: Item, order: Order, with_hypothesis: bool) -> str:
+def _true_answer(bank: Bank, item: Item, order: Order, with_hypothesis: bool) -> str:
     assert item.truth is not None
     inverse = {
         pid: {bank_side: "AB"[i] for i, bank_side in enumerate(shown)}
@@ -265,7 +302,12 @@ def _true_answer(item: Item, order: Order, with_hypothesis: bool) -> str:
         "choices": {p.id: inverse[p.id][item.truth.answers[p.id]] for p in item.probes}
     }
     if with_hypothesis:
-        doc["hypothesis"] = dict(item.truth.weights)
+        unit = hypothesis_unit(bank)
+        doc["hypothesis"] = (
+            dict(item.truth.weights)
+            if unit == 1.0
+            else {bank.features.by_id(f).label: w / unit for f, w in item.truth.weights.items()}
+        )
     return json.dumps(doc)
 
 
@@ -306,6 +348,8 @@ __all__ = [
     "answer_format",
     "build_prompt",
     "draw_order",
+    "few_shot_shortfall",
+    "hypothesis_unit",
     "intro",
     "make_rng",
     "prompt_to_text",

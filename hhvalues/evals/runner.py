@@ -54,7 +54,7 @@ from hhvalues.evals.log import (
     write_manifest,
 )
 from hhvalues.evals.parse import parse_reply
-from hhvalues.evals.prompts import Prompt, build_prompt, prompt_to_text
+from hhvalues.evals.prompts import Prompt, build_prompt, few_shot_shortfall, prompt_to_text
 from hhvalues.evals.providers import (
     PROVIDERS,
     Failure,
@@ -220,6 +220,8 @@ class Runner:
         self.started = datetime.now(UTC).isoformat(timespec="seconds")
         self.learned: dict[str, tuple[str, ...]] = self._learned_before()
         """Condition → parameters its model rejected (allowed to be dropped): left out."""
+        self.few_shot_short = few_shot_shortfall(self.bank, self.conditions)
+        """Conditions asking for more few-shot examples than the bank has (issue 19)."""
         self._first_call: dict[str, asyncio.Event] = {}
         self._stopping = asyncio.Event()
 
@@ -252,6 +254,12 @@ class Runner:
         jobs = plan_jobs(self.bank, self.conditions, self.config)
         todo = [j for j in jobs if (j.respondent, j.item.id, j.epoch) not in done]
         self.summary.skipped = len(jobs) - len(todo)
+        for name, n in self.few_shot_short.items():
+            print(
+                f"warning: condition {name} asks for {n['asked']} few-shot examples; the bank "
+                f"has {n['shown']} training items, so its prompts show {n['shown']}",
+                file=sys.stderr,
+            )
         self.write_manifest("running")
         queue: asyncio.Queue[Job] = asyncio.Queue()
         for j in todo:
@@ -538,7 +546,7 @@ class Runner:
             job.item.id,
             job.epoch,
             prompt.to_bank_sides(parsed.choices),
-            parsed.hypothesis,
+            prompt.to_bank_values(parsed.hypothesis),
             parsed.confidence,
             parsed.status,
             parsed.rationale,
@@ -572,6 +580,7 @@ class Runner:
                 "base_url": self.provider.base_url,
                 "model_ids": sorted(s.model_ids),
                 "conditions": [c.to_json() for c in self.conditions],
+                "few_shot_short": self.few_shot_short,
                 "epochs_override": self.config.epochs,
                 "limit": self.config.limit,
                 "versions": {

@@ -17,13 +17,12 @@ from typing import cast
 import streamlit as st
 
 from hhvalues.core.bank import Bank, Item
-from hhvalues.core.features import FeatureSet
 from hhvalues.core.probes import Probe
 from hhvalues.core.render import (
     ItemStimulus,
     item_stimulus,
     page_stimulus_hash,
-    probe_question,
+    question_words,
     render_demo_png,
 )
 from hhvalues.store.participation import ItemView, TimeUp
@@ -123,9 +122,12 @@ def replay_png(view: ItemView, demo: int, upto: int) -> bytes:
     return _replay(view.bank.content_hash, view.item.id, demo, upto, view.bank, view.item)
 
 
-def question(features: FeatureSet, probe: Probe) -> str:
-    """A probe's question: the words the models are sent, feature names in bold."""
-    return probe_question(features, probe, mark=lambda label: f"**{label}**")
+def question(view: ItemView, probe: Probe) -> str:
+    """A probe's question in this participant's display order: the words the models are sent,
+    feature names in bold."""
+    return question_words(
+        view.bank, probe, order=dict(view.order), mark=lambda label: f"**{label}**"
+    )[0]
 
 
 def show_notice() -> None:

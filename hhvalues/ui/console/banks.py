@@ -9,6 +9,7 @@ from typing import Any
 import streamlit as st
 
 from hhvalues.core.audit import audit_bank
+from hhvalues.core.audit_goals import advice
 from hhvalues.core.bank import Bank
 from hhvalues.core.generate import GenerateConfig, generate_bank
 from hhvalues.core.validate import loads_valid_bank
@@ -131,8 +132,22 @@ def _show_audit(report: dict[str, Any]) -> None:
         )
     }
     st.dataframe(rows, hide_index=True, column_config=pct)
+    red = report.get("redundancy")
+    if isinstance(red, dict):
+        st.caption(
+            f"Probes of one item: {red['share_redundant']:.1%} of {red['n_pairs']} pairs nearly "
+            f"one question; {red['probes_per_item']:.2f} probes per item, "
+            f"{red['effective_per_item']:.2f} independent (design effect "
+            f"{red['design_effect']:.2f}). Probes answered by the prior alone: "
+            f"{report['groups'][0]['prior_sure']}."
+        )
     st.markdown(
-        "\n".join(f"- {'✅' if ok else '❌'} {goal}" for goal, ok in dict(report["goals"]).items())
+        "\n".join(
+            f"- ✅ {goal}"
+            if ok
+            else f"- ❌ {goal}  \n  *What it means, what to change:* {advice(goal)}"
+            for goal, ok in dict(report["goals"]).items()
+        )
     )
 
 

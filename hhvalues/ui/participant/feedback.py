@@ -41,7 +41,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
             bank_side = view.order.get(probe.id, ("A", "B"))["AB".index(correct)]
             why = "  \n" + explain_answer(view.bank, view.item, probe, bank_side, fb.weights)
         st.markdown(
-            f"{mark} {k + 1}. {widgets.question(view.bank.features, probe)}  \n"
+            f"{mark} {k + 1}. {widgets.question(view, probe)}  \n"
             f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
             f"Your answer — {yours}{why}"
         )

@@ -8,7 +8,7 @@ from sqlalchemy import Engine
 from hhvalues.core.bank import Bank, Demonstration
 from hhvalues.core.explain import describe_rules, worked_example
 from hhvalues.core.render import legend_entries, render_demo_png, render_legend_png
-from hhvalues.core.render_text import demo_lines
+from hhvalues.core.render_text import PREDICT_QUESTION, demo_lines
 from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, start_session
 from hhvalues.ui import backend, faults, state, widgets
@@ -67,10 +67,11 @@ def render(engine: Engine, token: str, step: Step) -> None:
         st.caption(COORDINATES)
     st.markdown(
         "Questions ask whether the person **seeks out or avoids** a place, which of two places "
-        "or kinds of ground they **value more** (for ground: which bothers them less), or show a "
-        "**new map with two paths**, A (blue, solid) and B (orange, dashed), and ask which one "
-        "this person would take. Under each walk, a **replay slider** lets you go through it step "
-        "by step."
+        "they **value more**, which of two kinds of ground they **mind less**, or show a "
+        "**new map with two paths**, A (blue, solid) and B (orange, dashed), and ask: "
+        f"*{PREDICT_QUESTION}* Neither path need be the walk the person would make; the "
+        "right answer is the one of the two that is worth more to them. Under each walk, a "
+        "**replay slider** lets you go through it step by step."
     )
     st.subheader("Before you begin")
     items = f"{step.progress.total} question sets" if step.progress else "the question sets"

@@ -144,7 +144,7 @@ def _question(
     if image is not None:
         widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
     st.radio(
-        f"{k + 1}\\. {widgets.question(view.bank.features, probe)}",  # not a Markdown list
+        f"{k + 1}\\. {widgets.question(view, probe)}",  # not a Markdown list
         ["A", "B"],
         index=None,
         key=state.probe_key(probe.id, view.item.id),

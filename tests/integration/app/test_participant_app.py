@@ -65,6 +65,18 @@ def probe_radios(at: AppTest):
     return [r for r in at.radio if (r.key or "").startswith("probe-")]
 
 
+def legend_shown(at: AppTest) -> tuple[list[bytes], str]:
+    """The PNG bytes of every picture of the legend (whole, and its two columns for a phone)
+    and its text alternative: the legend is HTML (widgets.show_legend), not an st.image."""
+    import html as html_module
+    import re
+
+    [body] = [h.proto.body for h in at.get("html") if 'class="hhv-legend"' in h.proto.body]
+    pngs = [base64.b64decode(u) for u in re.findall(r'src="data:image/png;base64,([^"]+)"', body)]
+    [alt] = re.findall(r'aria-label="([^"]*)"', body)
+    return pngs, html_module.unescape(alt)
+
+
 def submit_button(at: AppTest):
     """The item page's submit button (its key is scoped to the item: ``submit~~<item id>``)."""
     return next(b for b in at.button if (b.key or "").partition("~~")[0] == "submit")
@@ -246,10 +258,11 @@ def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(
     stim = item_stimulus(view.bank, view.item, order=dict(view.order))
     shown = [base64.b64decode(i.value[0].split(",", 1)[1]) for i in at.image]
     assert all(i.value[0].startswith("data:image/png;base64,") for i in at.image)
-    n = len(view.item.demos)  # the walks, the legend beside them, then the questions' maps
-    assert shown == [*stim.images[:n], stim.legend, *stim.images[n:]]
+    n = len(view.item.demos)  # the walks, then the questions' maps; the legend beside them
+    assert shown == [*stim.images[:n], *stim.images[n:]]
     alts = [i.proto.imgs[0].alt for i in at.image]  # each with the words a model reads
-    assert alts == [*stim.alts[:n], stim.alts[-1], *stim.alts[n:-1]]
+    assert alts == [*stim.alts[:n], *stim.alts[n:-1]]
+    assert legend_shown(at) == ([stim.legend] * 3, stim.alts[-1])
     options = [o.split(": ", 1)[1] for r in probe_radios(at) for o in r.options]
     assert options == list(stim.texts)
     replay = at.slider(key=f"replay-{view.item.id}-0")
@@ -401,7 +414,8 @@ def test_a_recorded_timeout_carries_the_hash_of_what_the_page_showed(
     n = len(view.item.demos)
     assert len(stim.images) == n + asks * sum(p.kind.shows_paths for p in view.item.probes)
     shown = [base64.b64decode(i.value[0].split(",", 1)[1]) for i in at.image]
-    assert shown == [*stim.images[:n], stim.legend, *stim.images[n:]]
+    assert shown == [*stim.images[:n], *stim.images[n:]]
+    assert legend_shown(at)[0] == [stim.legend] * 3
     clock.advance(33)
     at.run()
     [(status, stimulus)] = rows(

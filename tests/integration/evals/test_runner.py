@@ -626,3 +626,19 @@ def test_a_run_that_fails_before_any_answer_writes_no_database(
     db = tmp_path / "db" / "h.db"
     code, _ = run(server, tmp_path, "anthropic", "clean", "--db", f"sqlite:///{db}")
     assert code == 2 and not db.exists()
+
+
+def test_a_few_shot_condition_the_bank_cannot_fill_is_recorded_and_said(
+    server: ProviderServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 19: few-shot-3 on a bank with one training item showed one example silently."""
+    code, _ = run(server, tmp_path, "anthropic", "clean", condition="few-shot-3")
+    assert code == 0
+    m = json.loads((tmp_path / "answers.manifest.json").read_text())
+    assert m["few_shot_short"] == {"few-shot-3": {"asked": 3, "shown": 1}}
+    err = capsys.readouterr().err
+    assert "few-shot-3 asks for 3 few-shot examples" in err and "so its prompts show 1" in err
+    run(server, tmp_path / "b", "anthropic", "clean")
+    assert (
+        json.loads((tmp_path / "b" / "answers.manifest.json").read_text())["few_shot_short"] == {}
+    )

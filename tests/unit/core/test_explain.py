@@ -83,7 +83,7 @@ def test_practice_explanations_point_at_the_walks():
     assert all(texts)
     for p, text in zip(item.probes, texts, strict=False):
         if p.kind is ProbeKind.PREDICT:
-            assert "The right path" in text and "with their values" in text
+            assert "rather take the right path" in text and "with their values" in text
         else:
             assert "What the walks show" in text
 

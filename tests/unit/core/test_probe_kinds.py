@@ -10,6 +10,7 @@ the same places statically: they end in ``assert_never``.)
 from __future__ import annotations
 
 from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -25,7 +26,13 @@ from hhvalues.core.probes import (
     parse_probe,
     probe_matrix,
 )
-from hhvalues.core.render import describe_probe, item_stimulus, probe_question, render_item_text
+from hhvalues.core.render import (
+    describe_probe,
+    item_stimulus,
+    probe_question,
+    question_words,
+    render_item_text,
+)
 from hhvalues.core.scoring import grade, score
 from hhvalues.core.validate import validate_bank
 from hhvalues.evals.conditions import Condition, Modality
@@ -84,11 +91,18 @@ def test_humans_and_models_read_the_same_question(tiny_bank: Bank, kind: ProbeKi
     fs = tiny_bank.features
     words = probe_question(fs, probe)
     assert words.endswith("?")
-    assert widgets.question(fs, probe).replace("**", "") == words
+    view = SimpleNamespace(bank=tiny_bank, order={})
+    assert widgets.question(view, probe).replace("**", "") == words  # type: ignore[arg-type]
+    assert question_words(tiny_bank, probe)[0] == words
     options = describe_probe(fs, probe, horizon=tiny_bank.model.horizon)
     assert len(set(options)) == 2 and all(options)
     text = render_item_text(tiny_bank, item)
     assert f"Question {probe.id}: {words}" in text
+    for modality in (Modality.TEXT, Modality.IMAGE):
+        prompt = build_prompt(tiny_bank, item, Condition("c", modality=modality), epoch=0)
+        sent = "".join(p for t in prompt.turns for p in t.parts if isinstance(p, str))
+        flipped = question_words(tiny_bank, probe, order=prompt.order)[0]
+        assert f"Question {probe.id}: {flipped}" in sent, modality
 
 
 @pytest.mark.parametrize("kind", KINDS_UNDER_TEST)

@@ -34,6 +34,7 @@ from hhvalues.core.render import (
     render_predict_png,
     render_world_text,
     stimulus_hash,
+    walk_marks,
 )
 from hhvalues.core.world import follow_path, parse_world
 from hhvalues.errors import BankError
@@ -196,7 +197,8 @@ def test_a_page_without_questions_has_no_predict_maps_and_no_paths_in_its_legend
     walked = {c for g in (d.grid for d in item.demos) for row in g for c in row}
     fs = demo.features
     present = tuple(i for i, f in enumerate(fs) if f.symbol in walked)
-    assert bare.legend == render_legend_png(fs, present, demo=True, paths=False)
+    marks = walk_marks(demo, item)
+    assert bare.legend == render_legend_png(fs, present, demo=True, paths=False, marks=marks)
     colours = {c for _, c in _rgb(bare.legend).getcolors(4096)}
     assert PATH_COLOURS["A"] not in colours
 
@@ -258,10 +260,12 @@ def test_step_numbers_sit_inside_their_cells_and_never_on_the_start(bank: Bank) 
     path = "RLLRURDD"  # back through the start twice
     states = follow_path(world, path, horizon=20).states
     lay = _layout(world, CELL)
-    spots = _badge_spots(states, world, lay)
+    spots = _badge_spots(states, world, lay)  # one number per cell entered: its last visit
     rad = 0.21 * CELL
     sx, sy = _centre(lay, world, world.start)
-    for s, (x, y) in zip(states[1:], spots, strict=True):
+    assert len(spots) == len(set(states[1:]))
+    for i, x, y, _ in spots:
+        s = states[i]
         r, c = world.coords(s)
         left, top = lay.left + c * CELL, lay.top + r * CELL
         assert left <= x - rad + 1 and x + rad <= left + CELL + 1
