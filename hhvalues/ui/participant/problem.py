@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from hhvalues.ui import widgets
 from hhvalues.ui.text import plain
 
 
@@ -44,7 +45,7 @@ def declined(
         st.markdown("If the study platform asks for a code, give this one:")
         st.code(code, language=None)
     if url:
-        st.link_button("Return to the study platform", url, type="primary")
+        widgets.same_tab_link("Return to the study platform", url, button=True)
     else:
         st.markdown("You can close this tab now.")
     if contact:
