@@ -346,6 +346,7 @@ _BADGE = 0.21  # step badge radius, in cells
 # Where the n-th badge of one cell goes (offset from its centre, in cells): the centre first,
 # then the corners; in the start cell only the corners, clear of the start ring.
 _SPOTS = ((0.0, 0.0), (0.3, 0.3), (-0.3, 0.3), (0.3, -0.3), (-0.3, -0.3))
+_MARKED = (0.12, 0.12)  # in a feature's cell, clear of its letter in the top-left corner
 
 
 def _segments(states: Sequence[int], world: World, lay: _Layout, side: float) -> list[Segment]:
@@ -379,17 +380,22 @@ def _badge_spots(
         visits[s] = visits.get(s, 0) + 1
     out = []
     for s, i in sorted(last.items(), key=lambda kv: kv[1]):
-        spot = _SPOTS[1] if s == world.start else _SPOTS[0]
+        spot = _SPOTS[1] if s == world.start else _MARKED if world.cell[s] >= 0 else _SPOTS[0]
         x, y = _centre(lay, world, s)
         out.append((i, x + spot[0] * lay.cell, y + spot[1] * lay.cell, visits[s]))
     return out
 
 
+_SMALLEST = 11
+"""No step number on a map is smaller than this (px): a phone shows maps at their own size."""
+
+
 def _draw_visits(pen: _Pen, x: float, y: float, cs: int, n: int, rgb: Rgb) -> None:
-    """A small "×n" tag at a cell's top-left corner: the walk entered it n times."""
-    tx, ty = x - cs * 0.3, y - cs * 0.33
+    """A small "×n" tag in the top-right corner of the cell centred on (x, y): the walk entered
+    it n times (the top-left corner holds a feature's letter)."""
     size = max(8, cs * 5 // 25)
     w = pen.draw.textlength(f"×{n}", font=_font(size, True))
+    tx, ty = x + cs / 2 - w / 2 - 4, y - cs * 0.33
     pen.draw.rectangle(
         (tx - w / 2 - 2, ty - size / 2 - 1, tx + w / 2 + 2, ty + size / 2 + 1), fill=pen.ink(rgb)
     )
@@ -398,7 +404,7 @@ def _draw_visits(pen: _Pen, x: float, y: float, cs: int, n: int, rgb: Rgb) -> No
 
 def _draw_limit(pen: _Pen, x: float, y: float, cs: int, rgb: Rgb) -> None:
     """Box the cell where a walk was stopped by the step limit, with a "limit" tag on its lower
-    edge (the top-left corner holds the "×n" tag)."""
+    edge (the top corners hold a feature's letter and the "×n" tag)."""
     half = cs / 2 - 2
     pen.draw.rectangle((x - half, y - half, x + half, y + half), outline=pen.ink(rgb), width=3)
     size = max(8, cs * 5 // 25)
@@ -541,13 +547,13 @@ def render_legend_png(
         elif kind == "walker":
             _draw_walker(pen, x + sw / 2, y + sw / 2 + 1, sw * 1.4)
         elif kind == "visits":
-            _draw_visits(pen, x + sw / 2 + sw * 0.42, y + sw / 2 + sw * 0.46, sw, 2, _INK)
+            _draw_visits(pen, x + sw / 2, y + sw / 2, sw, 2, _INK)
         elif kind == "limit":
             _draw_limit(pen, x + sw / 2, y + sw / 2, sw + 4, PATH_COLOURS["demo"])
         elif kind == "demo":
             mid = y + sw / 2
             _draw_line(pen, [(x, mid, x + sw, mid)], PATH_COLOURS["demo"], 3, dashed=False)
-            _draw_badge(pen, x + sw / 2, mid, 7, "1", PATH_COLOURS["demo"], 10)
+            _draw_badge(pen, x + sw / 2, mid, 8, "1", PATH_COLOURS["demo"], _SMALLEST)
         else:
             mid = y + sw / 2
             segs = [(x, mid, x + sw / 2, mid), (x + sw / 2, mid, x + sw, mid)]
@@ -613,7 +619,7 @@ def render_demo_png(
         _draw_limit(pen, *_centre(lay, world, states[-1]), cs, rgb)
     for i, x, y, n in _badge_spots(states, world, lay):
         if not (replaying and i == len(states) - 1):
-            _draw_badge(pen, x, y, cs * _BADGE, str(i), rgb, max(9, cs * 7 // 25))
+            _draw_badge(pen, x, y, cs * _BADGE, str(i), rgb, max(_SMALLEST, cs * 7 // 25))
         if n > 1:
             _draw_visits(pen, *_centre(lay, world, states[i]), cs, n, rgb)
     if replaying:

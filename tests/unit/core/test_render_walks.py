@@ -71,3 +71,38 @@ def test_the_rules_say_truthfully_how_noisy_the_walkers_are():
     assert "careless" in noisy and "step limit without reaching" in noisy
     sharp = Cfg(seed=1, items=1, rationality_levels=(2.0, 4.0, 8.0)).model(BANK.features)
     assert "careless" not in " ".join(describe_rules(BANK.features, sharp, BANK.step_cost))
+
+
+def _letter_corner(png: bytes, row: int, col: int) -> bytes:
+    """The pixels of the top-left corner of a map's cell, where a feature's letter is drawn."""
+    import io
+
+    from PIL import Image
+
+    world = parse_world(GRID_MARKED, BANK.features)
+    lay = _layout(world, render.CELL)
+    x, y = lay.left + col * lay.cell, lay.top + row * lay.cell
+    box = (x + 2, y + 2, x + lay.cell * 2 // 5, y + lay.cell * 2 // 5)
+    return Image.open(io.BytesIO(png)).convert("RGB").crop(box).tobytes()
+
+
+GRID_MARKED = ("S.pp.", ".....", ".....", ".....", "....E")
+
+
+def test_no_step_number_or_visit_tag_covers_a_features_letter():
+    """Issue 19 item 8: the number of the last step sat in the middle of the destination and
+    covered its letter ("8" over the café's "C"); a cell entered twice had its "×2" tag in the
+    letter's corner. The letter's corner looks the same with the walk drawn as without it."""
+    features = BANK.features
+    grid = tuple(
+        r.replace("E", features.by_id("exit").symbol).replace(
+            "p", next(f.symbol for f in features if not f.terminal)
+        )
+        for r in GRID_MARKED
+    )
+    empty = render_demo_png(features, grid, "", horizon=30)
+    to_exit = render_demo_png(features, grid, "RRRRDDDD", horizon=30)
+    twice = render_demo_png(features, grid, "RRDURDDDDR", horizon=30)  # enters (0, 2) twice
+    for row, col in ((4, 4), (0, 2), (0, 3)):
+        assert _letter_corner(to_exit, row, col) == _letter_corner(empty, row, col), (row, col)
+    assert _letter_corner(twice, 0, 2) == _letter_corner(empty, 0, 2)
