@@ -44,7 +44,17 @@ class ConditionsError(InputError):
 
 
 class LinkError(InputError):
-    """A participant link is unknown, used up, closed or tampered with."""
+    """A participant link is unknown, used up, closed or tampered with.
+
+    ``closed``: the link is good but its study has closed; ``contact``: how the study says to
+    reach its researcher, when the refusal knows the study (the page shows both)."""
+
+    def __init__(
+        self, message: str, *, where: str | None = None, closed: bool = False, contact: str = ""
+    ) -> None:
+        super().__init__(message, where=where)
+        self.closed = closed
+        self.contact = contact
 
 
 class NotFoundError(HHValuesError):

@@ -179,7 +179,7 @@ def _render() -> None:
         _keep_in_browser()
     except LinkError as exc:
         widgets.scroll_to_top(f"refused:{exc.message}")
-        _refused(exc.message)
+        _refused(exc.message, closed=exc.closed, contact=exc.contact)
     except HHValuesError as exc:  # StoreError: the database is away; anything else is a bug
         faults.log_failure(exc, token, "participant page")
         widgets.scroll_to_top("unavailable")

@@ -98,8 +98,9 @@ def enrol(
                     raise LinkError(
                         f"this link is not valid: no study named {study_slug!r}"
                     ) from None
+                contact = str((study.config or {}).get("contact") or "")
                 if study.status != StudyStatus.OPEN.value:
-                    raise LinkError(f"study {study_slug!r} is closed")
+                    raise LinkError(f"study {study_slug!r} is closed", closed=True, contact=contact)
                 pid = external.get("PROLIFIC_PID")
                 old = None if pid is None else _by_pid(session, study.id or 0, pid)
                 if old is None and pid is None:
@@ -109,7 +110,7 @@ def enrol(
                 if old is None:
                     new_participant(session, study, token, at=at, external=external)
                     return EnrolResult(token, resumed=False)
-                return EnrolResult(_resume(old, browser_token), resumed=True)
+                return EnrolResult(_resume(old, browser_token, contact), resumed=True)
         except IntegrityError:  # the same PROLIFIC_PID enrolled concurrently: look again
             if attempt:
                 raise
@@ -162,15 +163,15 @@ def _by_pid(session: Session, study_id: int, pid: str) -> ParticipantRow | None:
     ).first()
 
 
-def _resume(old: ParticipantRow, browser_token: object) -> str:
+def _resume(old: ParticipantRow, browser_token: object, contact: str = "") -> str:
     """The participant's own token when this browser holds it; LinkError otherwise."""
     if old.state == S.DECLINED:
-        raise LinkError(DECLINED)
+        raise LinkError(DECLINED, contact=contact)
     if isinstance(browser_token, str):
         with contextlib.suppress(LinkError):
             if hash_token(check_token(browser_token)) == old.token_hash:
                 return browser_token
-    raise LinkError(TAKEN)
+    raise LinkError(TAKEN, contact=contact)
 
 
 # --- consent, intake, start --------------------------------------------------------------------

@@ -18,6 +18,8 @@ def invalid(message: str, *, check_link: bool = True, contact: str = "") -> None
             "Please check that you opened the whole link you were given. If it still does "
             f"not work, {_contact(contact, 'who sent it to you')}."
         )
+    elif contact:  # the message says what to do; it may say to contact the researcher
+        st.markdown(f"To reach the researcher: {plain(contact)}.")
 
 
 def closed(contact: str = "") -> None:

@@ -676,3 +676,18 @@ def test_a_closed_study_says_it_is_closed_not_to_check_the_link(
     shown = texts(open_app(t=token)).replace("\\", "")  # plain text, Markdown-escaped
     assert "This study has closed" in shown and "whole link" not in shown
     assert "lab@example.org" in shown
+
+
+def test_refusals_at_enrolment_say_why_and_give_the_contact(engine, make_study, open_app, clock):
+    """Issue 19 item 10: the study link of a closed study told participants to check the
+    link, and 'started in another browser' told them to contact the researcher with no
+    contact; both come from the study now."""
+    make_study(contact="lab@example.org")
+    first = open_app(study="s", PROLIFIC_PID="pp9")
+    first.button(key="consent").click().run()
+    elsewhere = texts(open_app(study="s", PROLIFIC_PID="pp9")).replace("\\", "")
+    assert "another browser" in elsewhere and "lab@example.org" in elsewhere
+    set_study_status(engine, "s", StudyStatus.CLOSED, now=clock, actor="test")
+    shown = texts(open_app(study="s")).replace("\\", "")
+    assert "This study has closed" in shown and "whole link" not in shown
+    assert "lab@example.org" in shown
