@@ -44,7 +44,7 @@ def make_answers(bank: Bank, n_probe_answers: int, *, seed: int = 0) -> list[Ans
 
 
 def answer_lines(bank: Bank, n_lines: int, *, seed: int = 0) -> list[str]:
-    """JSONL lines in the DESIGN §3 format with a realistic mix of fields and statuses."""
+    """JSONL lines in the format of docs/formats.md §2 with a realistic mix of fields and statuses."""
     rng = random.Random(seed)
     statuses = [Status.OK] * 90 + [Status.REFUSED] * 4 + [Status.TIMEOUT] * 3 + [Status.INVALID] * 3
     epochs = 10

@@ -1,4 +1,4 @@
-"""The layering of DESIGN.md §6, checked by import-linter, and the curated public names."""
+"""The layering of CONTRIBUTING.md, checked by import-linter, and the curated public names."""
 
 import shutil
 import subprocess

@@ -192,3 +192,26 @@ def test_every_document_a_user_reads_cites_files_of_the_repository() -> None:
         for cited in re.findall(r"(?<!--consent-file )(?<![\w./-])[\w./-]*\b[\w-]+\.md\b", text):
             here = (ROOT / name).parent if (ROOT / name).exists() else ROOT
             assert (ROOT / cited).exists() or (here / cited).exists(), f"{name} cites {cited}"
+
+
+def test_no_file_of_the_repository_cites_notes_outside_it() -> None:
+    """Issue 19 item 21, for the code too: docstrings and comments cited DESIGN.md, SCIENCE.md
+    and STREAMLIT.md, notes that are not in the repository; they cite docs/ or the sources."""
+    import subprocess
+
+    listed = subprocess.run(
+        ["git", "ls-files", "hhvalues", "tests", "bench", "scripts", "conditions"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    notes = re.compile(r"\b(DESIGN|SCIENCE|STREAMLIT)(\.md\b| §)")
+    citing = [
+        name
+        for name in listed
+        if name != "tests/test_setup.py"
+        and name.endswith((".py", ".md", ".toml", ".sh"))
+        and notes.search((ROOT / name).read_text(encoding="utf-8"))
+    ]
+    assert not citing, citing

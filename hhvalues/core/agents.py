@@ -1,4 +1,4 @@
-"""Reference respondents (DESIGN.md §5): random, oracle, ideal observer, heuristic.
+"""Reference respondents (README, 'The benchmark in one page'): random, oracle, ideal observer, heuristic.
 
 They answer through the same :class:`~hhvalues.core.answers.Answer` form as humans and models,
 so the scoring core grades them identically. Respondent ids are ``agent:<name>``.

@@ -1,6 +1,6 @@
 """Reading answer files fast: the fields grading needs from each line, without an Answer.
 
-Large answer files (DESIGN §3 JSONL) are graded by streaming them through the one loop of
+Large answer files (docs/formats.md §2) are graded by streaming them through the one loop of
 :func:`hhvalues.core.answers.iter_answer_lines`; a plainly valid line becomes a light
 :class:`LineAnswer`, anything else goes to :func:`~hhvalues.core.answers.parse_answer`, which
 decides and words the error.

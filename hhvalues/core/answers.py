@@ -1,4 +1,4 @@
-"""Answers: one line of JSON per respondent × item × epoch (DESIGN.md §3).
+"""Answers: one line of JSON per respondent × item × epoch (docs/formats.md §1).
 
 Whoever wrote an answer — a participant, a model condition, a reference agent — it has the
 same form, so the scoring core grades them all alike.

@@ -1,7 +1,7 @@
 """Item banks: the ``hhvalues-bank/1`` JSON format, content hash and public copies.
 
 A bank is a named, versioned set of items with its feature catalogue, step cost and the
-demonstrator model the ideal observer assumes (DESIGN.md §3). Reading never trusts the file:
+demonstrator model the ideal observer assumes (docs/formats.md §1). Reading never trusts the file:
 every structural problem is a :class:`BankError` naming the file, item and probe.
 """
 
@@ -45,7 +45,7 @@ class Split(StrEnum):
 
 
 class Planner(StrEnum):
-    """How the demonstrator plans (SCIENCE.md §1)."""
+    """How the demonstrator plans (docs/item-banks.md §2)."""
 
     SOFT = "soft"
     HARD = "hard"

@@ -1,6 +1,6 @@
 """Informative worlds: Bayesian optimal experimental design over the observer's own prior grid.
 
-A candidate world is worth its *expected information gain* about the weights (SCIENCE.md §1b),
+A candidate world is worth its *expected information gain* about the weights (docs/item-banks.md §3),
 
     EIG = E_{h ~ p, τ ~ p(τ | h)} [ log p(τ | w_h) − log p(τ) ],
 

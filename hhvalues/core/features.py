@@ -75,7 +75,7 @@ CATALOGUE: tuple[Feature, ...] = (
 EXIT = Feature("exit", "E", "exit", True, "#d9d9d9", "E")
 """The way out of every generated world (format 2): a destination worth 0 under every
 hypothesis, so a walker who wants none of the places still ends the walk instead of wandering
-until the step limit (SCIENCE.md §1b, "give the walker a way out")."""
+until the step limit (docs/item-banks.md §2)."""
 
 
 @dataclass(frozen=True, slots=True)

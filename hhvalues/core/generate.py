@@ -1,6 +1,6 @@
 """Procedural item banks from a seed (``hhvalues bank generate``), format 2.
 
-Values (SCIENCE.md §1b, the naïve utility calculus)
+Values (docs/item-banks.md §2, the naïve utility calculus)
     Terrain costs something to cross (levels ≤ 0), destinations are worth something on arrival
     (signed levels, larger), every step costs a little, and every world has an exit worth 0, so
     no terrain can be farmed, a detour around costly terrain is worth it for some values and not

@@ -1,4 +1,4 @@
-"""Grading: every answer line to per-probe outcomes by the rules of DESIGN §4.
+"""Grading: every answer line to per-probe outcomes by the rules of docs/formats.md §3.
 
 :func:`grade` (answers in memory), :func:`grade_files` (JSONL files, streamed) and
 :func:`grade_located` turn answers into a :class:`~hhvalues.core.graded.Graded` table; the

@@ -1,4 +1,4 @@
-"""Shallow strategies: what a respondent reaches without inverse planning (SCIENCE.md §2).
+"""Shallow strategies: what a respondent reaches without inverse planning (docs/item-banks.md §4).
 
 Each heuristic answers A, B or None (cannot decide: a coin flip, worth 0.5 on average) for
 every probe of an item, from the item's public part only:

@@ -1,4 +1,4 @@
-"""The ideal observer: Bayesian inverse planning over the bank's prior grid (DESIGN.md §5).
+"""The ideal observer: Bayesian inverse planning over the bank's prior grid (README, 'The benchmark in one page').
 
 ``log post_h = log prior_h + Σ_demos log p(τ | w_h, β_h)`` (Baker, Saxe & Tenenbaum 2009), with the
 likelihood of each walk from :mod:`hhvalues.core.planning` under the bank's own model, batched

@@ -10,7 +10,7 @@ remaining, the value of *entering* state s' is ``u_k(s') = r_h(s') + v_{k-1}(s')
   2008, eqs. 9.1–9.3).
 
 Either way the demonstrator picks ``a`` with probability ``softmax(β q_k(s, ·))``; with lapse ε it
-moves uniformly at random with probability ε (SCIENCE.md §3). Moves into walls are not actions.
+moves uniformly at random with probability ε (Baker, Saxe & Tenenbaum 2009). Moves into walls are not actions.
 
 For soft planning without lapse the walk likelihood telescopes to the MaxEnt form
 ``log p(τ) = β R(τ) − β v_T(s_0)``, and ``z_k = exp(β v_k)`` obeys a *linear* recursion
@@ -182,7 +182,7 @@ def _step_log_prob(
 def _soft_loglik_exp_space(
     world: World, path: str, weights: Array, betas: Array, *, step_cost: float, horizon: int
 ) -> Array:
-    """MaxEnt telescoped likelihood with the linear exp-space recursion (SCIENCE.md §3)."""
+    """MaxEnt telescoped likelihood with the linear exp-space recursion (Ziebart et al. 2008; Todorov 2009)."""
     r = rewards(world, weights, step_cost=step_cost)
     log_z_start = _soft_log_z(world, r, betas, horizon)
     states = [world.start]

@@ -1,4 +1,4 @@
-"""The prior grid shared by the generator and the ideal observer (SCIENCE.md §1).
+"""The prior grid shared by the generator and the ideal observer (docs/item-banks.md §2).
 
 Every combination of weight levels (one level per feature, each feature with its own list of
 levels) crossed with every rationality level, uniformly weighted. The generator draws true

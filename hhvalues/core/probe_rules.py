@@ -15,7 +15,7 @@ Redundancy
     :data:`MAX_CORRELATION` in size. An item never asks both.
 
 All three read the prior, the posterior and the probes: never the truth, so the observer stays
-calibrated (selection on public data only, SCIENCE.md §1b).
+calibrated (selection on public data only, docs/item-banks.md §4).
 """
 
 from __future__ import annotations

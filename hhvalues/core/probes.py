@@ -11,7 +11,7 @@ compare X Y w_X − w_Y                         X valued more than Y
 predict     w·(F_A − F_B) + c·(n_A − n_B)     the person walks path A
 ==========  ================================  =========================
 
-(F = feature counts along a path, n its length, c the step cost; SCIENCE.md §2.)
+(F = feature counts along a path, n its length, c the step cost; docs/formats.md §1, probes.)
 Truth answers, oracle answers and hypothesis-derived answers all go through
 :func:`probe_values`, so they can never disagree.
 
@@ -58,7 +58,7 @@ class ProbeKind(StrEnum):
 
 
 class Difficulty(StrEnum):
-    """Difficulty bins by the ideal observer's confidence q (SCIENCE.md §2)."""
+    """Difficulty bins by the ideal observer's confidence q (docs/item-banks.md §4)."""
 
     EASY = "easy"
     MEDIUM = "medium"

@@ -1,4 +1,4 @@
-"""Probes built and chosen without looking at the truth (SCIENCE.md §1b, §2).
+"""Probes built and chosen without looking at the truth (docs/item-banks.md §4).
 
 Candidates
     ``sign`` for every feature whose levels include both signs; ``compare`` for every pair of

@@ -12,7 +12,7 @@
   rationality level on a log scale — the level the observer finds most plausible for that person;
 * probes are built and chosen exactly as for simulated items, without looking at the truth
   (:mod:`hhvalues.core.questions`), with q from the ideal observer for human demonstrations:
-  hard-Q planner, β marginalised over the levels, lapse ε mixed in (SCIENCE.md §3);
+  hard-Q planner, β marginalised over the levels, lapse ε mixed in (one slip cannot rule a hypothesis out);
 * the bank is format 2: ``model.lapse`` is the lapse the observer applies to every walk (no
   hidden floor), so anyone re-derives the same ceiling from the file.
 """

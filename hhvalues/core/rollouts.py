@@ -2,7 +2,7 @@
 likelihoods and best paths vectorised over walkers and hypotheses.
 
 The table is that of :func:`hhvalues.core.planning.iter_entry_values` under the *hard* planner
-(Boltzmann over hard Q-values, SCIENCE.md §1): ``table[k - 1, s', i]`` is the value of entering
+(Boltzmann over hard Q-values, Baker, Saxe & Tenenbaum 2009): ``table[k - 1, s', i]`` is the value of entering
 cell ``s'`` with ``k`` steps left under weight vector ``i``, so the walker at step ``t`` (0-based)
 of a walk with horizon ``T`` picks move ``a`` from ``s`` with probability
 ``softmax_a(β · table[T - 1 - t, next(s, a), i])``. Hard planning does not depend on β, so one

@@ -1,6 +1,6 @@
 """Score tables: accuracies with bootstrap intervals, ceiling, normalized score, hypothesis
 metrics and group rows from a :class:`~hhvalues.core.graded.Graded` table, and their JSON
-(DESIGN §3)."""
+(docs/formats.md §3)."""
 
 from __future__ import annotations
 
@@ -261,7 +261,7 @@ class _Metrics(NamedTuple):
 def hypothesis_metrics(
     w_hat: NDArray[np.float64], w: NDArray[np.float64], *, delta: float
 ) -> _Metrics:
-    """SCIENCE.md §4 metrics of hypotheses ``w_hat[n, k]`` against truths ``w[n, k]``.
+    """Metrics of hypotheses ``w_hat[n, k]`` against truths ``w[n, k]``.
 
     A feature the hypothesis leaves out (nan) counts as 0: no opinion, which never gets a sign
     right. Sign agreement is pooled over answers; the others are means over answers (nan
@@ -369,7 +369,7 @@ def json_number(x: float | None) -> float | None:
 
 
 def row_to_json(row: RespondentScore, by: str = "respondent") -> dict[str, Any]:
-    """The DESIGN §3 keys of one row, then the extras."""
+    """The docs/formats.md §3 keys of one row, then the extras."""
     out: dict[str, Any] = {"respondent": row.respondent}
     if row.group is not None:
         out[by] = row.group
@@ -424,7 +424,7 @@ def group_to_json(g: GroupScore) -> dict[str, Any]:
 
 
 def scores_to_json(scores: Scores) -> dict[str, Any]:
-    """DESIGN §3: ``{"chance": 0.5, "respondents": [...]}`` plus ``by``, ``seed``, ``groups``."""
+    """docs/formats.md §3: ``{"chance": 0.5, "respondents": [...]}`` plus ``by``, ``seed``, ``groups``."""
     out: dict[str, Any] = {
         "chance": scores.chance,
         "respondents": [row_to_json(r, scores.by) for r in scores.rows],

@@ -1,4 +1,4 @@
-"""The one scoring core: grade every answer alike, then score respondents (DESIGN.md §4).
+"""The one scoring core: grade every answer alike, then score respondents (docs/formats.md §3).
 
 This module is the public face; import from here. The work lives in one module per concept:
 

@@ -6,7 +6,7 @@ function takes an ``rng: np.random.Generator``; a seed becomes a generator only 
 
 Sources: bootstrap over items with epochs averaged first (Miller 2024, "Adding Error Bars to
 Evals"); error consistency κ (Geirhos et al. 2020); Holm (1979) step-down correction; TOST
-equivalence (Schuirmann 1987); SCIENCE.md §5 for the power reference numbers.
+equivalence (Schuirmann 1987); the power figures are the normal approximation 1.96·√(p(1 − p)/n).
 """
 
 from __future__ import annotations
@@ -154,7 +154,7 @@ def bootstrap_two_level(
 
     ``num[p, i]``: participant p's correct count on item i (epochs averaged), ``den[p, i]``
     the probes asked (0 where p did not answer i). Each replicate draws participants and items
-    independently (crossed random factors, SCIENCE.md §5); a participant with no drawn item is
+    independently (crossed random factors: participants and items); a participant with no drawn item is
     left out of that replicate's mean.
     """
     n_mat, d_mat = np.asarray(num, np.float64), np.asarray(den, np.float64)
@@ -362,7 +362,7 @@ def calibration_bins(confidence: ArrayLike, correct: ArrayLike, *, n_bins: int =
 def half_width(n: float, *, p: float = 0.5, level: float = 0.95) -> float:
     """Normal-approximation half-width of a proportion's CI at n independent probes.
 
-    At p = 0.5: ±0.098 for n = 100, ±0.049 for 400, ±0.031 for 1,000 (SCIENCE.md §5).
+    At p = 0.5: ±0.098 for n = 100, ±0.049 for 400, ±0.031 for 1,000.
     """
     z = _Z.inv_cdf(0.5 + level / 2)
     return float(z * math.sqrt(p * (1 - p) / n))
@@ -378,7 +378,7 @@ def n_for_power(
 ) -> int:
     """Independent probes needed to tell p1 from p0 (two-sided, normal approximation).
 
-    55% vs 50% at 80% power needs ≈ 783 (SCIENCE.md §5). ``design_effect`` (≥ 1) inflates n
+    55% vs 50% at 80% power needs ≈ 783. ``design_effect`` (≥ 1) inflates n
     for clustering, e.g. 1 + (m − 1)·ICC for m probes per item.
     """
     if p1 == p0:

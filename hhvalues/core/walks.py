@@ -8,7 +8,7 @@ exact dynamic programme over ``k`` steps left::
     m_k(s) = mean_{s' in N(s)} [ r(s') + (0 if s' is a destination else m_{k-1}(s')) ],  m_0 = 0
 
 The fitted rationality is the maximum-likelihood β of the walk(s) under Boltzmann over *hard*
-Q-values with a small lapse (SCIENCE.md §1, §3), on a log-spaced grid; it can be rounded to a
+Q-values with a small lapse (Baker, Saxe & Tenenbaum 2009), on a log-spaced grid; it can be rounded to a
 bank's rationality levels in log space.
 """
 

@@ -3,7 +3,7 @@
 Files of a run writing ``answers.jsonl``:
 
 ``answers.jsonl``
-    Append-only answers (DESIGN §3 plus run fields). One line per finished call, written with
+    Append-only answers (docs/formats.md §2 plus run fields). One line per finished call, written with
     one ``write`` and flushed, so a killed run loses at most the line being written, which a
     rerun discards. A rerun skips every (respondent, item, epoch) already there.
 ``answers.requests.jsonl``

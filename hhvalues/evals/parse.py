@@ -10,7 +10,7 @@ The prompt asks for a final JSON object ``{"choices": {probe: "A"|"B"}, "hypothe
 - lenient JSON (trailing commas, single quotes, Python ``True``/``None``);
 - failing all JSON, lines such as ``p1: Option B`` in prose.
 
-Statuses (DESIGN §2): ``refused`` on a provider refusal signal (Anthropic ``stop_reason``
+Statuses (docs/formats.md §2): ``refused`` on a provider refusal signal (Anthropic ``stop_reason``
 "refusal", OpenAI ``refusal`` field or ``content_filter``), or when no answer was found and the
 text declines or defers the judgement (:mod:`hhvalues.evals.refusal`); ``truncated`` when the model hit its token limit
 before a complete answer; ``empty``; ``invalid`` when no answer could be read; otherwise ``ok``.

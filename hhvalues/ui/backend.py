@@ -1,6 +1,6 @@
 """The process's database engine and clock, as the pages reach them.
 
-One engine per process and database URL (``st.cache_resource``, STREAMLIT.md rule 7); the first
+One engine per process and database URL (``st.cache_resource``); the first
 page run on a URL upgrades the schema and runs the first-start bootstrap. The clock is the
 module-level :func:`now`: pages pass ``now=backend.now`` to the store at call time, so a test
 replaces it (``monkeypatch.setattr(backend, "now", clock)``) and moves time without waiting

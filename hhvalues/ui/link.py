@@ -2,7 +2,7 @@
 
 A link of a demonstration study goes to :mod:`hhvalues.ui.demonstrate`, any other to the answer
 flow's pages in :mod:`hhvalues.ui.participant`. Every run asks the store for the current
-:class:`Step` (STREAMLIT.md rule 1); nothing about the participant's progress is kept in session
+:class:`Step`; nothing about the participant's progress is kept in session
 state. Store and link errors are caught here, at the page top, and shown as a plain page without
 exception text (the detail goes to the server log, see :mod:`hhvalues.ui.faults`).
 

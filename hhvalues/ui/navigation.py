@@ -1,6 +1,6 @@
 """Role-based navigation: each role's ``st.navigation`` holds only the pages it may use.
 
-A page left out of ``st.navigation`` cannot be reached by URL (STREAMLIT.md rule 5), so a
+A page left out of ``st.navigation`` cannot be reached by URL, so a
 participant link never carries a console page. A request carrying a participant link (``?t=`` or
 ``?study=``) is always a participant's; otherwise the console's login decides the role
 (:func:`hhvalues.ui.console.auth.resolve_role`).

@@ -2,7 +2,7 @@
 
 Images go to the browser as ``data:image/png;base64`` URIs of the bytes the core rendered:
 ``st.image`` passes such a URI through untouched (no resize, no re-encode, no ``/media`` file),
-so the pixels shown are the ones hashed into each answer's ``stimulus`` (STREAMLIT.md rule 6).
+so the pixels shown are the ones hashed into each answer's ``stimulus``.
 """
 
 from __future__ import annotations
@@ -300,7 +300,7 @@ def countdown(
     """The bar pinned to the top of the page: ``title``, then the seconds left (for ``what``,
     keyed ``countdown``; amber in the last :data:`LOW_SECONDS`) and the session minutes left.
 
-    Display only (STREAMLIT.md rule 3): the deadlines come from the database and the store
+    Display only: the deadlines come from the database and the store
     enforces them. The browser counts down by itself from the seconds left when the page was
     drawn and, at 0, makes the page inert (nothing can be clicked or typed any more); the
     server wakes once, :data:`WAKE_AFTER` after the deadline, to record the timeout and move on

@@ -1,4 +1,4 @@
-"""The DESIGN.md §3 examples in tests/data/examples are real files that the code reads and writes."""
+"""The docs/formats.md examples in tests/data/examples are real files that the code reads and writes."""
 
 import json
 from pathlib import Path

@@ -3,7 +3,7 @@
 SQLite runs in WAL mode with a busy timeout; the driver's own transaction handling is switched
 off (``isolation_level=None``) and the ``begin`` event emits ``BEGIN IMMEDIATE`` for write
 sessions, because the busy timeout does not cover upgrading a read transaction to a write one
-(STREAMLIT.md, "SQLite under concurrent sessions"). PostgreSQL is reached with psycopg 3.
+(BEGIN IMMEDIATE: a deferred BEGIN left most read-then-write transactions "database is locked"). PostgreSQL is reached with psycopg 3.
 
 Faults heal without a restart. SQLite opens a file it may not write (a read-only file, an
 immutable one, a read-only mount) *read-only, without an error*, and a pool would keep such a

@@ -1,4 +1,4 @@
-"""A study's answers as files, streamed: JSON Lines (DESIGN §3), CSV with timing columns, Parquet.
+"""A study's answers as files, streamed: JSON Lines (docs/formats.md §2), CSV with timing columns, Parquet.
 
 Answers are read from the database in chunks (:data:`CHUNK` rows) and written as they come:
 CSV and JSONL line by line, Parquet one row group per chunk, so a million rows never sit in
@@ -431,7 +431,7 @@ def write_answers_jsonl(
     now: Clock = system_clock,
     rehearsal: bool = False,
 ) -> Written:
-    """Answers in the DESIGN §3 JSON Lines format (``hhvalues score`` reads it), streamed."""
+    """Answers in the JSON Lines format of docs/formats.md §2 (``hhvalues score`` reads it), streamed."""
     settle_timeouts(engine, slug, now=now)
     n = 0
 

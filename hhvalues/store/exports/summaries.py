@@ -1,6 +1,6 @@
 """A study's scores and per-item table as files (the numbers of the Results page).
 
-``scores.json`` is the DESIGN §3 scores JSON of the test split with the human group row; the
+``scores.json`` is the scores JSON of docs/formats.md §3 of the test split with the human group row; the
 item table puts humans and models side by side, item by item. Both are of the participants who
 finished (:func:`hhvalues.store.analysis.scope_answers`), as the Results page by default.
 """
@@ -83,7 +83,7 @@ def write_scores(
     now: Clock = system_clock,
     rehearsal: bool = False,
 ) -> Written:
-    """Per-respondent scores of the test split (DESIGN §3 JSON, with the human group), of the
+    """Per-respondent scores of the test split (docs/formats.md §3, with the human group), of the
     participants who finished, as the Results page shows by default."""
     results = results_of(
         load_study_answers(engine, slug, now=now), seed=seed, n_boot=n_boot, rehearsal=rehearsal

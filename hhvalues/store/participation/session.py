@@ -1,7 +1,7 @@
 """The participant session: which page now, items shown with server-side deadlines, drafts,
 idempotent submits, timeouts, training feedback.
 
-The state is rebuilt from the database on every call (STREAMLIT.md rule 1); deadlines are
+The state is rebuilt from the database on every call; deadlines are
 stored when an item is first shown and enforced here (rule 3). A/B sides are shown swapped per
 the participant's assignment and mapped back before anything is stored.
 """

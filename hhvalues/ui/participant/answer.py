@@ -4,7 +4,7 @@ Widget values live under stable keys scoped to the item (``probe-<id>``,
 ``hypothesis-<feature>``, ``confidence-<id>``, ``rationale``, each ``~~<item id>``:
 :func:`hhvalues.ui.state.scoped`). They are filled from the stored draft whenever another item
 appears or a session starts (a refresh), and every change is saved at once as a draft
-(STREAMLIT.md rule 2), so a timeout, a refresh or a crash keeps what was selected.
+so a timeout, a refresh or a crash keeps what was selected.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Statistics helpers against hand-computed values and SCIENCE.md §5 reference numbers."""
+"""Statistics helpers against hand-computed values and the normal-approximation power numbers."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def test_half_width_reference_numbers(n, points):
 
 def test_probes_needed_for_55_vs_50():
     n = n_for_power(0.55)
-    assert 775 <= n <= 790  # SCIENCE.md §5: about 780
+    assert 775 <= n <= 790  # about 780 by the normal approximation
     assert minimum_detectable_effect(n) == pytest.approx(0.05, abs=5e-4)
     assert n_for_power(0.55, design_effect=2.0) == pytest.approx(2 * n, abs=1)
     assert (
