@@ -346,7 +346,7 @@ _BADGE = 0.21  # step badge radius, in cells
 # Where the n-th badge of one cell goes (offset from its centre, in cells): the centre first,
 # then the corners; in the start cell only the corners, clear of the start ring.
 _SPOTS = ((0.0, 0.0), (0.3, 0.3), (-0.3, 0.3), (0.3, -0.3), (-0.3, -0.3))
-_MARKED = (0.12, 0.12)  # in a feature's cell, clear of its letter in the top-left corner
+_BELOW = (0.1, 0.14)  # under a feature's letter (top left) and a "×n" tag (top right)
 
 
 def _segments(states: Sequence[int], world: World, lay: _Layout, side: float) -> list[Segment]:
@@ -380,22 +380,23 @@ def _badge_spots(
         visits[s] = visits.get(s, 0) + 1
     out = []
     for s, i in sorted(last.items(), key=lambda kv: kv[1]):
-        spot = _SPOTS[1] if s == world.start else _MARKED if world.cell[s] >= 0 else _SPOTS[0]
+        tagged = visits[s] > 1 or world.cell[s] >= 0  # a "×n" tag or a letter on top
+        spot = _SPOTS[1] if s == world.start else _BELOW if tagged else _SPOTS[0]
         x, y = _centre(lay, world, s)
         out.append((i, x + spot[0] * lay.cell, y + spot[1] * lay.cell, visits[s]))
     return out
 
 
 _SMALLEST = 11
-"""No step number on a map is smaller than this (px): a phone shows maps at their own size."""
+"""No text on a map is smaller than this (px): a phone shows maps at their own pixel size."""
 
 
 def _draw_visits(pen: _Pen, x: float, y: float, cs: int, n: int, rgb: Rgb) -> None:
     """A small "×n" tag in the top-right corner of the cell centred on (x, y): the walk entered
     it n times (the top-left corner holds a feature's letter)."""
-    size = max(8, cs * 5 // 25)
+    size = max(_SMALLEST, cs * 7 // 25)
     w = pen.draw.textlength(f"×{n}", font=_font(size, True))
-    tx, ty = x + cs / 2 - w / 2 - 4, y - cs * 0.33
+    tx, ty = x + cs / 2 - w / 2 - 4, y - cs / 2 + size / 2 + 3
     pen.draw.rectangle(
         (tx - w / 2 - 2, ty - size / 2 - 1, tx + w / 2 + 2, ty + size / 2 + 1), fill=pen.ink(rgb)
     )
@@ -403,15 +404,10 @@ def _draw_visits(pen: _Pen, x: float, y: float, cs: int, n: int, rgb: Rgb) -> No
 
 
 def _draw_limit(pen: _Pen, x: float, y: float, cs: int, rgb: Rgb) -> None:
-    """Box the cell where a walk was stopped by the step limit, with a "limit" tag on its lower
-    edge (the top corners hold a feature's letter and the "×n" tag)."""
+    """Box the cell where a walk was stopped by the step limit (the legend says what the box
+    means; a word in the cell would have to be smaller than the 11 px of every map text)."""
     half = cs / 2 - 2
     pen.draw.rectangle((x - half, y - half, x + half, y + half), outline=pen.ink(rgb), width=3)
-    size = max(8, cs * 5 // 25)
-    w = pen.draw.textlength("limit", font=_font(size, True))
-    low = y + half
-    pen.draw.rectangle((x - w / 2 - 3, low - size - 2, x + w / 2 + 3, low + 1), fill=pen.ink(rgb))
-    pen.text((x, low - size / 2 - 1), "limit", fg=_WHITE, bg=rgb, size=size, bold=True, anchor="mm")
 
 
 def _draw_line(pen: _Pen, segs: list[Segment], rgb: Rgb, w: int, dashed: bool) -> None:
@@ -469,7 +465,7 @@ LEGEND_KEYS: dict[str, str] = {
     "demo": "the walk, moves numbered",
     "walker": "the person (in a replay)",
     "visits": "×n: cell entered n times",
-    "limit": "stopped at the step limit",
+    "limit": "boxed: stopped at the step limit",
     "A": "path A (blue, solid)",
     "B": "path B (orange, dashed)",
 }
@@ -596,7 +592,7 @@ def render_demo_png(
     Each cell the walk entered shows the number of its last visit, and "×n" when it was entered
     n > 1 times; while replaying (``upto`` short of the whole walk) a small person stands on the
     cell reached, in place of its number. A whole walk stopped by the step limit (not at a
-    destination) has its last cell boxed and tagged "limit".
+    destination) has its last cell boxed (the legend says so).
     ``upto=len(path)`` gives the same bytes as ``upto=None``. BankError for an invalid path.
     """
     world = parse_world(grid, features)

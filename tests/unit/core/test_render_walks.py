@@ -106,3 +106,15 @@ def test_no_step_number_or_visit_tag_covers_a_features_letter():
     for row, col in ((4, 4), (0, 2), (0, 3)):
         assert _letter_corner(to_exit, row, col) == _letter_corner(empty, row, col), (row, col)
     assert _letter_corner(twice, 0, 2) == _letter_corner(empty, 0, 2)
+
+
+def test_the_visit_tag_is_drawn_at_the_maps_smallest_text_size():
+    """Issue 19 item 7: no text on a map below 11 px (phones show maps at their own size); the
+    "×n" tag was drawn at 8 px. Its box is at least the 11 px text plus its margins tall."""
+    from PIL import ImageChops
+
+    pen = render._new_pen(BANK.features, (80, 80))
+    blank = pen.img.copy()
+    render._draw_visits(pen, 40, 40, render.CELL, 2, render.PATH_COLOURS["demo"])
+    box = ImageChops.difference(pen.img.convert("RGB"), blank.convert("RGB")).getbbox()
+    assert box is not None and box[3] - box[1] >= 13, box
