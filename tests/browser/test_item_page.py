@@ -3,12 +3,13 @@ pinned on top that turns amber at the end, every new page at its top, the time-u
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from hhvalues.core.bank import Bank, Split
+from hhvalues.core.bank import Bank, Item, Split
 from hhvalues.core.validate import load_valid_bank
 from tests.browser.harness import (
     DEMO_BANK,
@@ -33,43 +34,26 @@ def card(k: int) -> str:
     return f"{CARD} >> nth={k - 1}"
 
 
-def _two_walks_three_questions() -> Bank:
-    """The demo bank with one test item: two walks and three questions (one of them a path
-    prediction with its own map), cut from the demo bank's 2-walk, 4-question item."""
+def _test_item(shape: Callable[[Item], bool]) -> Bank:
+    """The demo bank's training items and the first of its test items of ``shape``."""
     bank = load_valid_bank(DEMO_BANK)
-    kinds = ["sign", "compare", "predict", "predict"]
-    [item] = [
-        i
-        for i in bank.items
-        if len(i.demos) == 2 and sorted(p.kind.value for p in i.probes) == sorted(kinds)
-    ][:1]
-    keep = [p for p in item.probes if p.kind.value != "predict"] + [
-        next(p for p in item.probes if p.kind.value == "predict")
-    ]
-    assert item.truth is not None
-    ids = {p.id for p in keep}
-    truth = replace(
-        item.truth,
-        answers={k: v for k, v in item.truth.answers.items() if k in ids},
-        ideal={k: v for k, v in item.truth.ideal.items() if k in ids},
-        ideal_accuracy=None,
-    )
-    cut = replace(item, probes=tuple(p for p in item.probes if p.id in ids), truth=truth)
-    train = [i for i in bank.items if i.split is Split.TRAIN]
-    return replace(bank, items=(*train, cut))
+    item = next(i for i in bank.items if i.split is Split.TEST and shape(i))
+    return replace(bank, items=(*[i for i in bank.items if i.split is Split.TRAIN], item))
+
+
+def _maps(item: Item) -> int:
+    return sum(p.kind.value == "predict" for p in item.probes)
+
+
+def _two_walks_three_questions() -> Bank:
+    """The demo bank with one test item: two walks and three questions, path predictions
+    among them (each with its own map)."""
+    return _test_item(lambda i: len(i.demos) == 2 and len(i.probes) == 3 and _maps(i) >= 1)
 
 
 def _three_walks_four_questions() -> Bank:
     """The demo bank with its fullest test item: three walks, four questions, two with maps."""
-    bank = load_valid_bank(DEMO_BANK)
-    big = next(
-        i
-        for i in bank.items
-        if len(i.demos) == 3
-        and len(i.probes) == 4
-        and sum(p.kind.value == "predict" for p in i.probes) == 2
-    )
-    return replace(bank, items=(*[i for i in bank.items if i.split is Split.TRAIN], big))
+    return _test_item(lambda i: len(i.demos) == 3 and len(i.probes) == 4 and _maps(i) == 2)
 
 
 def _rect(page: Any, selector: str) -> dict[str, float]:
@@ -124,14 +108,16 @@ def test_timer_walks_questions_and_submit_are_in_view(
     _to_first_item(page, f"{server.url}/?study={setup.slug}")
     assert sum(k.startswith("probe-") for k in keys(page)) == 3
     maps = page.locator("[data-testid=stImage] img")
-    assert maps.count() == 3  # two walks, the predict map (the legend is .hhv-legend)
+    [item] = [i for i in _two_walks_three_questions().items if i.split is Split.TEST]
+    n_maps = 2 + _maps(item)
+    assert maps.count() == n_maps  # the walks, the predict maps (the legend is .hhv-legend)
     parts = [".st-key-hhv-bar", ".st-key-countdown", SUBMIT_BUTTON]
     parts += [card(k) for k in (1, 2, 3)]
     boxes = {p: _rect(page, p) for p in parts}
     assert page.locator(card(1)).evaluate("e => getComputedStyle(e).borderTopStyle") == "solid"
     boxes |= {
         f"map {i}": maps.nth(i).evaluate("e => e.getBoundingClientRect().toJSON()")
-        for i in range(3)
+        for i in range(n_maps)
     }
     boxes["legend"] = _rect(page, ".hhv-legend")
     if size == "desktop":

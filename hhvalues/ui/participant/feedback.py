@@ -13,6 +13,7 @@ from hhvalues.core.explain import describe_values, explain_answer
 from hhvalues.errors import HHValuesError
 from hhvalues.store.participation import Step, acknowledge_feedback, training_feedback
 from hhvalues.ui import backend, faults, state, widgets
+from hhvalues.ui.participant.item import display_order
 
 
 def _go_on(engine: Engine, token: str, item_id: str) -> None:
@@ -31,7 +32,8 @@ def render(engine: Engine, token: str, step: Step) -> None:
     st.title(f"Practice {view.number} of {view.phase_total}: the answers")
     right = sum(fb.chosen.get(p) == c for p, c in fb.correct.items())
     st.markdown(f"You got **{right} of {len(fb.correct)}** right.")
-    for k, probe in enumerate(view.item.probes):
+    for n, k in enumerate(display_order(view.item.probes), start=1):  # as the item page
+        probe = view.item.probes[k]
         texts = {"A": stim.texts[2 * k], "B": stim.texts[2 * k + 1]}
         correct, chosen = fb.correct.get(probe.id), fb.chosen.get(probe.id)
         mark = ":green[:material/check_circle:]" if chosen == correct else ":red[:material/cancel:]"
@@ -41,7 +43,7 @@ def render(engine: Engine, token: str, step: Step) -> None:
             bank_side = view.order.get(probe.id, ("A", "B"))["AB".index(correct)]
             why = "  \n" + explain_answer(view.bank, view.item, probe, bank_side, fb.weights)
         st.markdown(
-            f"{mark} {k + 1}. {widgets.question(view, probe)}  \n"
+            f"{mark} {n}. {widgets.question(view, probe)}  \n"
             f"Right answer — **{correct}: {texts[correct] if correct else ''}**  \n"
             f"Your answer — {yours}{why}"
         )

@@ -8,11 +8,12 @@ participant's A/B order, and the same bytes are hashed into the answer's ``stimu
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 from sqlalchemy import Engine
 
+from hhvalues.core.probes import Probe
 from hhvalues.core.render import ItemStimulus
 from hhvalues.store.participation import ItemView, Step
 from hhvalues.ui import state, widgets
@@ -114,11 +115,25 @@ def _probes(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
     maps = sum(p.kind.shows_paths for p in probes)
     st.markdown("**Questions** — choose A or B for each.")
     two = len(probes) > 3 or maps > 1
-    image = len(view.item.demos)
+    first_map = len(view.item.demos)  # the stimulus keeps the bank's order of probes
+    image = [first_map + sum(p.kind.shows_paths for p in probes[:k]) for k in range(len(probes))]
     with st.container(key=QUESTIONS_TWO if two else QUESTIONS):
-        for k, probe in enumerate(probes):
-            _question(engine, token, view, stim, k, image if probe.kind.shows_paths else None)
-            image += probe.kind.shows_paths
+        for n, k in enumerate(display_order(probes), start=1):
+            shown = image[k] if probes[k].kind.shows_paths else None
+            _question(engine, token, view, stim, k, shown, n)
+
+
+def display_order(probes: Sequence[Probe]) -> list[int]:
+    """The order the page numbers and shows an item's questions in (indices into ``probes``):
+    questions with a map take turns with those without, so two maps do not fall into one of
+    the two balanced columns (the fullest item's needed a scroll); otherwise the bank's order.
+    The training feedback numbers them the same way."""
+    maps = [k for k, p in enumerate(probes) if p.kind.shows_paths]
+    rest = [k for k, p in enumerate(probes) if not p.kind.shows_paths]
+    out: list[int] = []
+    while maps or rest:
+        out += [q.pop(0) for q in (maps, rest) if q]
+    return out
 
 
 QUESTIONS = "hhv-questions"
@@ -129,7 +144,13 @@ QUESTIONS_TWO = "hhv-questions-2"
 
 @st.fragment
 def _question(
-    engine: Engine, token: str, view: ItemView, stim: ItemStimulus, k: int, image: int | None
+    engine: Engine,
+    token: str,
+    view: ItemView,
+    stim: ItemStimulus,
+    k: int,
+    image: int | None,
+    number: int,
 ) -> None:
     """Question card ``k``: a ``predict`` probe's map, then the question as the label of its
     A/B choice (and confidence); a change saves the draft (its on_change).
@@ -144,7 +165,7 @@ def _question(
     if image is not None:
         widgets.show_png(stim.images[image], alt=stim.alts[image], width=MAP_IN_QUESTION)
     st.radio(
-        f"{k + 1}\\. {widgets.question(view, probe)}",  # not a Markdown list
+        f"{number}\\. {widgets.question(view, probe)}",  # not a Markdown list
         ["A", "B"],
         index=None,
         key=state.probe_key(probe.id, view.item.id),
@@ -210,4 +231,13 @@ def _submit(engine: Engine, token: str, view: ItemView, stim: ItemStimulus) -> N
     )
 
 
-__all__ = ["COORDINATES", "QUESTIONS", "QUESTIONS_TWO", "WALK_WIDTH", "header", "render", "title"]
+__all__ = [
+    "COORDINATES",
+    "QUESTIONS",
+    "QUESTIONS_TWO",
+    "WALK_WIDTH",
+    "display_order",
+    "header",
+    "render",
+    "title",
+]

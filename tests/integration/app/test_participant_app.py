@@ -258,13 +258,19 @@ def test_images_are_the_exact_pngs_and_the_stored_hash_covers_them(
     stim = item_stimulus(view.bank, view.item, order=dict(view.order))
     shown = [base64.b64decode(i.value[0].split(",", 1)[1]) for i in at.image]
     assert all(i.value[0].startswith("data:image/png;base64,") for i in at.image)
+    from hhvalues.ui.participant.item import display_order
+
     n = len(view.item.demos)  # the walks, then the questions' maps; the legend beside them
-    assert shown == [*stim.images[:n], *stim.images[n:]]
+    probes = view.item.probes
+    order = display_order(probes)  # the page's order of the questions
+    pic = [n + sum(p.kind.shows_paths for p in probes[:k]) for k in range(len(probes))]
+    maps = [pic[k] for k in order if probes[k].kind.shows_paths]
+    assert shown == [*stim.images[:n], *(stim.images[i] for i in maps)]
     alts = [i.proto.imgs[0].alt for i in at.image]  # each with the words a model reads
-    assert alts == [*stim.alts[:n], *stim.alts[n:-1]]
+    assert alts == [*stim.alts[:n], *(stim.alts[i] for i in maps)]
     assert legend_shown(at) == ([stim.legend] * 3, stim.alts[-1])
     options = [o.split(": ", 1)[1] for r in probe_radios(at) for o in r.options]
-    assert options == list(stim.texts)
+    assert options == [stim.texts[2 * k + j] for k in order for j in (0, 1)]
     replay = at.slider(key=f"replay-{view.item.id}-0")
     replay.set_value(1).run()
     demo = view.item.demos[0]
@@ -482,7 +488,8 @@ def test_bad_links_show_a_clear_page_and_write_nothing(engine, make_study, open_
     set_study_status(engine, "closed", StudyStatus.CLOSED, now=clock, actor="test")
     before = snapshot(engine)
     at = open_app(**query)
-    assert not at.exception and "This link cannot be used" in texts(at)
+    page = "This study has closed" if query.get("study") == "closed" else "This link cannot be used"
+    assert not at.exception and page in texts(at)
     assert snapshot(engine) == before
 
 
@@ -691,3 +698,16 @@ def test_refusals_at_enrolment_say_why_and_give_the_contact(engine, make_study, 
     shown = texts(open_app(study="s")).replace("\\", "")
     assert "This study has closed" in shown and "whole link" not in shown
     assert "lab@example.org" in shown
+
+
+def test_questions_with_maps_take_turns_with_the_others():
+    """The fullest item (two predict maps first) needed a scroll in two balanced columns: maps
+    take turns with the questions without one; an item without maps keeps the bank's order."""
+    from hhvalues.core.probes import Probe, ProbeKind
+    from hhvalues.ui.participant.item import display_order
+
+    predict, sign, compare = ProbeKind.PREDICT, ProbeKind.SIGN, ProbeKind.COMPARE
+    order = lambda *kinds: display_order([Probe(f"p{i}", k) for i, k in enumerate(kinds)])  # noqa: E731
+    assert order(predict, predict, compare, sign) == [0, 2, 1, 3]
+    assert order(compare, sign, compare) == [0, 1, 2]
+    assert order(predict, compare, predict) == [0, 1, 2]
